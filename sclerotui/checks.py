@@ -1,0 +1,72 @@
+"""Dataset integrity rules, run on any database (`sclerotui db check`) and on the bundled data."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from pydantic import ValidationError
+
+from sclerotui.models import (
+    Case,
+    Dataset,
+    Therapy,
+    TimelineEvent,
+    Trial,
+    describe_validation_error,
+    validate_dataset,
+)
+from sclerotui.store import Store
+
+TABLES = (
+    ("therapies", "therapy", Therapy),
+    ("trials", "trial", Trial),
+    ("cases", "case", Case),
+    ("events", "event", TimelineEvent),
+)
+
+
+def check_database(store: Store) -> list[str]:
+    """Every problem found, one line each, naming the record."""
+    try:
+        problems = store.integrity_problems()
+    except sqlite3.DatabaseError as error:
+        return [f"integrity_check: {error}"]
+    data = Dataset(
+        sources=store.sources(r[0] for r in store.conn.execute("SELECT id FROM sources"))
+    )
+    for table, label, model in TABLES:
+        records = getattr(data, table)
+        for record_id, raw in store.conn.execute(f"SELECT id, data FROM {table} ORDER BY id"):
+            try:
+                records.append(model.model_validate_json(raw))
+            except ValidationError as error:
+                problems += describe_validation_error(error, f"{label} {record_id}")
+    problems += validate_dataset(data)
+    problems += figure_problems(data)
+    problems += [
+        f"event {row[0]}: belongs to no case or trial"
+        for row in store.conn.execute(
+            "SELECT id FROM events WHERE case_id IS NULL AND trial_id IS NULL"
+        )
+    ]
+    return problems
+
+
+def figure_problems(data: Dataset) -> list[str]:
+    """Evidence integrity: every number carries a source and a verification status."""
+    problems = []
+    for trial in data.trials:
+        if not trial.sources:
+            problems.append(f"trial {trial.id}: no source")
+        if trial.primary_endpoint is None and not trial.synthetic:
+            problems.append(f"trial {trial.id}: primary_endpoint: missing")
+    for event in data.events:
+        if event.value is not None and (event.source is None or event.verified is None):
+            problems.append(f"event {event.id}: a figure without source or verified flag")
+    for case in data.cases:
+        numeric = [e for e in data.events if e.case == case.id and e.value is not None]
+        if case.illustrative and any(
+            e.source in case.sources and e.source.startswith("seed") for e in numeric
+        ):
+            problems.append(f"case {case.id}: an illustrative case has figures from seed text")
+    return problems

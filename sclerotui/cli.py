@@ -1,0 +1,187 @@
+"""The command line: parses, calls the store or the app, maps errors to exit codes.
+
+Textual is imported only when the explorer launches, so scripting commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sclerotui.models import DataError
+from sclerotui.search import SearchError
+from sclerotui.store import Store, StoreError
+
+EXIT_OK = 0
+EXIT_ERROR = 1  # something went wrong that is not the input's fault
+EXIT_BAD_INPUT = 2  # bad arguments, bad files, bad database, bad query
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sclerotui",
+        description="Offline explorer of systemic sclerosis evidence: therapies, trials, cases.",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="database file (default: your user database, built from the "
+        "bundled data on first run)",
+    )
+    parser.add_argument("--read-only", action="store_true", help="never write to the database")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    db = commands.add_parser("db", help="build, check or describe a database")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    build = db_commands.add_parser("build", help="compile the curated db/ files into SQLite")
+    build.add_argument(
+        "--out",
+        type=Path,
+        metavar="PATH",
+        help="database to create or refresh (default: --db or your database)",
+    )
+    build.add_argument(
+        "--source",
+        type=Path,
+        metavar="DIR",
+        help="directory of curated files (default: the bundled data)",
+    )
+    check = db_commands.add_parser("check", help="integrity and dataset rules of a database")
+    check.add_argument("path", type=Path, nargs="?", metavar="PATH")
+    db_commands.add_parser("stats", help="counts of records in the database")
+
+    search = commands.add_parser("search", help="search therapies, trials and cases")
+    search.add_argument("query", nargs="+", help='words, "phrases", -excluded, field:value')
+    search.add_argument("--json", action="store_true", help="print results as JSON")
+    search.add_argument("--limit", type=int, default=20, help="most results to show (20)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except (StoreError, SearchError) as error:
+        print(f"sclerotui: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except DataError as error:
+        for problem in error.problems:
+            print(f"sclerotui: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "db":
+        return {"build": cmd_build, "check": cmd_check, "stats": cmd_stats}[args.db_command](args)
+    if args.command == "search":
+        return cmd_search(args)
+    return cmd_launch(args)
+
+
+def open_store(args: argparse.Namespace) -> tuple[Store, str | None]:
+    """The database the user named with --db, or their own (built on first use)."""
+    if args.db is not None:
+        return Store(args.db, read_only=args.read_only), None
+    from sclerotui.bundle import open_default
+
+    return open_default(read_only=args.read_only)
+
+
+def cmd_launch(args: argparse.Namespace) -> int:
+    store, note = open_store(args)
+    from sclerotui.app import SclerotuiApp
+
+    app = SclerotuiApp(store, note=note)
+    app.run()
+    store.close()
+    return app.return_code or EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from sclerotui.bundle import build, default_db_path
+
+    path = args.out or args.db or default_db_path()
+    store, what = build(path, args.source)
+    store.close()
+    print(what)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from sclerotui.checks import check_database
+
+    path = args.path or args.db
+    if path is None:
+        from sclerotui.bundle import default_db_path
+
+        path = default_db_path()
+    with Store(path, read_only=True) as store:
+        problems = check_database(store)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{path}: ok")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    store, note = open_store(args)
+    with store:
+        if note:
+            print(note)
+        print(f"database: {store.path}{' (read-only)' if store.read_only else ''}")
+        for table, count in store.counts().items():
+            print(f"{table:>10}: {count:,}")
+        for origin, count in store.origins():
+            print(f"  trials and cases from {origin}: {count:,}")
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from sclerotui.search import parse, split_snippet
+
+    query = parse(" ".join(args.query))
+    store, _ = open_store(args)
+    with store:
+        criteria = store.resolve_criteria(query.criteria)
+        hits = store.search(query, criteria, limit=max(1, args.limit))
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "kind": h.kind,
+                        "id": h.id,
+                        "title": h.title,
+                        "therapy": h.therapy,
+                        "snippet": "".join(t for t, _ in split_snippet(h.snippet)),
+                        "rank": round(h.rank, 4),
+                    }
+                    for h in hits
+                ],
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    if not hits:
+        print(f"no results for {query.text!r}", file=sys.stderr)
+        return EXIT_OK
+    from sclerotui.text import one_line
+
+    for hit in hits:
+        snippet = "".join(f"[{t}]" if is_match else t for t, is_match in split_snippet(hit.snippet))
+        print(f"{hit.kind:<8} {hit.id:<28} {one_line(hit.title)}")
+        print(f"{'':<8} {one_line(snippet)}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

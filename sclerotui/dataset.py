@@ -1,0 +1,129 @@
+"""Reading the curated source files in `db/` (and files in the same shape) into a Dataset."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from sclerotui.models import DataError, Dataset, describe_validation_error, validate_dataset
+
+VOCABULARY_FILE = "vocabularies.json"
+
+
+def bundled_dir() -> Path:
+    """The curated data: `db/` in a source checkout, `sclerotui/bundled/` in a wheel."""
+    checkout = Path(__file__).resolve().parent.parent / "db"
+    if (checkout / "therapies.json").is_file():
+        return checkout
+    return Path(str(resources.files("sclerotui") / "bundled"))
+
+
+def dataset_files(directory: Path) -> list[Path]:
+    """Every dataset file under a directory, in a stable order (vocabularies excluded)."""
+    return sorted(
+        path
+        for path in directory.rglob("*.json")
+        if path.name != VOCABULARY_FILE and "examples" not in path.relative_to(directory).parts
+    )
+
+
+def fingerprint(directory: Path) -> str:
+    """A hash of the curated files, so a new release's data can be told from the old."""
+    digest = hashlib.sha256()
+    for path in dataset_files(directory):
+        digest.update(path.relative_to(directory).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def read_json(path: Path) -> object:
+    """Parse one JSON file, turning every failure into a DataError naming the file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DataError([f"{path}: cannot read: {error.strerror or error}"]) from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # a UTF-8 byte-order mark is harmless; spreadsheets add it
+    if not raw.strip():
+        raise DataError([f"{path}: the file is empty"])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DataError(
+            [f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8"]
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DataError([f"{path}: line {error.lineno}: invalid JSON: {error.msg}"]) from None
+
+
+def parse_dataset(data: object, where: str) -> Dataset:
+    """Validate a parsed JSON object as a Dataset, reporting every problem at once."""
+    if not isinstance(data, dict):
+        raise DataError(
+            [
+                f"{where}: expected a JSON object with 'therapies', 'trials', "
+                f"'cases', 'events' or 'sources', got {type(data).__name__}"
+            ]
+        )
+    known = set(Dataset.model_fields)
+    problems = [f"{where}: unknown top-level key {key!r}" for key in data if key not in known]
+    merged = Dataset()
+    for key in known & set(data):
+        records = data[key]
+        if not isinstance(records, list):
+            problems.append(f"{where}: {key}: expected a list, got {type(records).__name__}")
+            continue
+        model = Dataset.model_fields[key].annotation.__args__[0]
+        for index, record in enumerate(records):
+            label = _record_label(key, index, record)
+            try:
+                getattr(merged, key).append(model.model_validate(record))
+            except ValidationError as error:
+                problems.extend(describe_validation_error(error, f"{where}: {label}"))
+    if problems:
+        raise DataError(problems)
+    return merged
+
+
+def _record_label(key: str, index: int, record: object) -> str:
+    ident = record.get("id") if isinstance(record, dict) else None
+    return f"{key}[{index}]" + (f" ({ident})" if isinstance(ident, str) else "")
+
+
+def merge(datasets: list[Dataset]) -> Dataset:
+    merged = Dataset()
+    for data in datasets:
+        for key in Dataset.model_fields:
+            getattr(merged, key).extend(getattr(data, key))
+    return merged
+
+
+def load_directory(directory: Path) -> Dataset:
+    """Load and cross-check every dataset file of a directory; all problems reported at once."""
+    problems: list[str] = []
+    parts = []
+    for path in dataset_files(directory):
+        try:
+            parts.append(parse_dataset(read_json(path), str(path.relative_to(directory))))
+        except DataError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise DataError(problems)
+    data = merge(parts)
+    problems = validate_dataset(data)
+    if problems:
+        raise DataError(problems)
+    return data
+
+
+def load_vocabularies(directory: Path) -> dict:
+    data = read_json(directory / VOCABULARY_FILE)
+    if not isinstance(data, dict):
+        raise DataError([f"{directory / VOCABULARY_FILE}: expected a JSON object"])
+    return data

@@ -1,0 +1,400 @@
+"""The vocabulary of the domain as pydantic models.
+
+Validation here is the last line before data reaches the database, so it rejects impossible
+values (an mRSS of 60, a negative n, an event before baseline) with messages that name the
+record and the field. Cross-record rules (does this therapy id exist?) live in `validate_dataset`.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+Slug = Annotated[str, Field(pattern=SLUG, min_length=1, max_length=80)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class TherapyClass(StrEnum):
+    IMMUNOSUPPRESSANT = "immunosuppressant"
+    ANTIFIBROTIC = "antifibrotic"
+    BIOLOGIC = "biologic"  # B-cell depletion, IL-6 blockade, co-stimulation blockade
+    CELL_THERAPY = "cell-therapy"  # autologous HSCT
+    VASODILATOR = "vasodilator"
+    ERA = "endothelin-receptor-antagonist"
+    PDE5 = "pde5-inhibitor"
+    PROSTANOID = "prostanoid"
+    ACE_INHIBITOR = "ace-inhibitor"
+    APHERESIS = "apheresis"
+    OTHER = "other"
+
+
+class Subtype(StrEnum):
+    LIMITED = "limited"
+    DIFFUSE = "diffuse"
+    SINE = "sine"
+
+
+class Organ(StrEnum):
+    SKIN = "skin"
+    LUNG = "lung"  # interstitial lung disease
+    PAH = "pah"  # pulmonary arterial hypertension
+    RENAL = "renal"  # scleroderma renal crisis
+    VASCULAR = "vascular"  # Raynaud's phenomenon, digital ulcers
+    GI = "gi"
+    CARDIAC = "cardiac"
+    MUSCULOSKELETAL = "musculoskeletal"
+
+
+class Autoantibody(StrEnum):
+    SCL70 = "anti-scl-70"
+    ACA = "anticentromere"
+    RNAP3 = "anti-rnap-iii"
+    U1RNP = "anti-u1rnp"
+    OTHER = "other"
+    NEGATIVE = "negative"
+    UNKNOWN = "unknown"
+
+
+class Response(StrEnum):
+    RESPONDED = "responded"
+    PARTIAL = "partial"
+    RESISTANT = "resistant"
+    INTOLERANT = "intolerant"
+    UNKNOWN = "unknown"
+
+
+FAILED_RESPONSES = (Response.PARTIAL, Response.RESISTANT, Response.INTOLERANT)
+
+
+class EvidenceType(StrEnum):
+    RCT = "rct"
+    OBSERVATIONAL = "observational"
+    REVIEW = "review"
+    CASE_REPORT = "case-report"
+
+
+class SourceKind(StrEnum):
+    NCT = "nct"
+    PMID = "pmid"
+    DOI = "doi"
+    SEED = "seed"  # the project's seed documents (the three resistance essays)
+    CITATION = "citation"  # a journal citation without a verified PMID/DOI
+
+
+class EventKind(StrEnum):
+    DIAGNOSIS = "diagnosis"
+    THERAPY_START = "therapy-start"
+    THERAPY_STOP = "therapy-stop"
+    MEASUREMENT = "measurement"
+    RESPONSE = "response-assessment"
+    ADVERSE_EVENT = "adverse-event"
+    PROCEDURE = "procedure"
+
+
+class Statistic(StrEnum):
+    """What a measured number is; ranges are only checked for absolute values."""
+
+    VALUE = "value"  # an absolute reading (mean or median of an arm, or one patient)
+    CHANGE = "change"  # change from baseline
+    RATE = "rate"  # per-year rate, e.g. FVC mL/year
+    COUNT = "count"  # events per patient, e.g. new digital ulcers
+    PERCENT = "percent"  # share of patients
+
+
+# Valid ranges for absolute values of each measure (inclusive).
+MEASURE_RANGES: dict[str, tuple[float, float]] = {
+    "mRSS": (0, 51),
+    "FVC %pred": (10, 150),
+    "FVC mL": (200, 8000),
+    "DLCO %pred": (5, 200),
+    "HAQ-DI": (0, 3),
+    "creatinine": (0, 3000),
+    "6MWD": (0, 1000),
+    "RCS": (0, 100),
+    "new DUs": (0, 1000),
+    "CRISS": (0, 1),
+}
+MEASURES = tuple(MEASURE_RANGES)
+
+NCT_RE = re.compile(r"^NCT\d{8}$")
+PMID_RE = re.compile(r"^\d{1,9}$")
+DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+
+class Source(Model):
+    id: Slug
+    kind: SourceKind
+    ref: str | None = None  # NCT id, PMID or DOI as printed; None for seed/citation
+    citation: NonEmpty
+    verified: bool
+
+    @model_validator(mode="after")
+    def _ref_matches_kind(self) -> Source:
+        patterns = {SourceKind.NCT: NCT_RE, SourceKind.PMID: PMID_RE, SourceKind.DOI: DOI_RE}
+        pattern = patterns.get(self.kind)
+        if pattern and not (self.ref and pattern.match(self.ref)):
+            raise ValueError(
+                f"ref {self.ref!r} is not a valid {self.kind.value.upper()} identifier"
+            )
+        return self
+
+
+class Therapy(Model):
+    id: Slug
+    name: NonEmpty
+    aliases: list[str] = []
+    therapy_class: TherapyClass = Field(alias="class")
+    mechanism: NonEmpty
+    organs: list[Organ] = []
+    sources: list[Slug] = []
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+
+class Arm(Model):
+    id: Slug
+    name: NonEmpty
+    therapy: Slug | None = None  # None for placebo / conventional care
+    intervention: NonEmpty
+    dose: str | None = None
+    n: Annotated[int, Field(ge=0)] | None = None
+
+
+class Finding(Model):
+    """One reported trial figure, always with a source and a verification status."""
+
+    measure: NonEmpty
+    arm: str | None = None  # arm id, or None for a between-arm comparison
+    timepoint_weeks: Annotated[float, Field(ge=0)] | None = None
+    value: float | None = None
+    comparator_value: float | None = None
+    unit: str | None = None
+    effect: str | None = None
+    ci: str | None = None
+    p: str | None = None
+    text: str | None = None  # the finding in words
+    primary: bool = False
+    source: Slug
+    verified: bool  # False: shown everywhere as "unverified"
+    note: str | None = None  # how it was verified, e.g. "[V2] review table"
+
+
+class Trial(Model):
+    id: Slug
+    name: NonEmpty
+    acronym: str | None = None
+    registry_id: str | None = None
+    year: Annotated[int, Field(ge=1950, le=2100)] | None = None
+    design: NonEmpty
+    evidence_type: EvidenceType
+    phase: str | None = None
+    n: Annotated[int, Field(ge=0)] | None = None
+    population: NonEmpty
+    subtypes: list[Subtype] = []
+    organs: list[Organ] = []
+    therapies: list[Slug] = Field(min_length=1)
+    arms: list[Arm] = []
+    duration_weeks: Annotated[float, Field(gt=0)] | None = None
+    primary_endpoint: str | None = None
+    results: NonEmpty
+    findings: list[Finding] = []
+    safety: str | None = None
+    sources: list[Slug] = Field(min_length=1)
+    verified: bool
+    origin: str = "bundled"
+    synthetic: bool = False
+
+    @model_validator(mode="after")
+    def _arms_unique_and_referenced(self) -> Trial:
+        arm_ids = [arm.id for arm in self.arms]
+        if len(arm_ids) != len(set(arm_ids)):
+            raise ValueError("arms: duplicate arm id")
+        for index, finding in enumerate(self.findings):
+            if finding.arm is not None and finding.arm not in arm_ids:
+                raise ValueError(f"findings[{index}].arm: no arm {finding.arm!r} in this trial")
+        return self
+
+
+class TherapyStep(Model):
+    therapy: Slug
+    response: Response
+    note: str | None = None
+
+
+class Case(Model):
+    id: Slug
+    title: NonEmpty
+    sex: Literal["female", "male", "unknown"] = "unknown"
+    age_band: str | None = None
+    subtype: Subtype
+    autoantibodies: list[Autoantibody] = []
+    organs: list[Organ] = []
+    therapies: list[TherapyStep] = Field(min_length=1)
+    narrative: NonEmpty
+    illustrative: bool
+    evidence_type: EvidenceType = EvidenceType.CASE_REPORT
+    sources: list[Slug] = Field(min_length=1)
+    origin: str = "bundled"
+    synthetic: bool = False
+
+
+class TimelineEvent(Model):
+    id: Slug
+    case: Slug | None = None
+    trial: Slug | None = None
+    arm: Slug | None = None
+    week: float | None = None
+    date: Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | None = None
+    kind: EventKind
+    therapy: Slug | None = None
+    measure: str | None = None
+    statistic: Statistic | None = None
+    value: float | None = None
+    unit: str | None = None
+    note: str | None = None
+    source: Slug | None = None
+    verified: bool | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> TimelineEvent:
+        owners = (self.case is not None) + (self.trial is not None)
+        if owners != 1:
+            raise ValueError("an event belongs to exactly one case or one trial arm")
+        if self.trial is not None and self.arm is None:
+            raise ValueError("arm: a trial event must name its arm")
+        if self.case is not None and self.arm is not None:
+            raise ValueError("arm: a case event has no arm")
+        if self.week is None and self.date is None:
+            raise ValueError("week: give a time from baseline in weeks, or a date")
+        # Trial-arm events are measured from randomisation: nothing can precede it.
+        if self.trial is not None and self.week is not None and self.week < 0:
+            raise ValueError(f"week: {self.week} is before baseline in a trial arm")
+        self._check_measure()
+        return self
+
+    def _check_measure(self) -> None:
+        if self.value is None:
+            return
+        if self.measure is None:
+            raise ValueError("measure: a value needs a measure")
+        if self.verified is None or self.source is None:
+            raise ValueError("source: every figure needs a source and a verified flag")
+        statistic = self.statistic or Statistic.VALUE
+        bounds = MEASURE_RANGES.get(self.measure)
+        if statistic is Statistic.VALUE and bounds:
+            low, high = bounds
+            if not low <= self.value <= high:
+                raise ValueError(
+                    f"value: {self.measure} {self.value:g} is outside {low:g}–{high:g}"
+                )
+        if statistic is Statistic.CHANGE and bounds:
+            span = bounds[1] - bounds[0]
+            if abs(self.value) > span:
+                raise ValueError(f"value: change of {self.value:g} in {self.measure} is impossible")
+
+    @field_validator("measure")
+    @classmethod
+    def _known_measure(cls, measure: str | None) -> str | None:
+        if measure is not None and measure not in MEASURE_RANGES:
+            raise ValueError(f"unknown measure {measure!r}; known: {', '.join(MEASURES)}")
+        return measure
+
+
+class Dataset(Model):
+    """Everything one source file (or the bundled `db/`) holds."""
+
+    sources: list[Source] = []
+    therapies: list[Therapy] = []
+    trials: list[Trial] = []
+    cases: list[Case] = []
+    events: list[TimelineEvent] = []
+
+
+class DataError(Exception):
+    """A problem with input data, located by file, record and field."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def describe_validation_error(error: ValidationError, where: str) -> list[str]:
+    """Turn pydantic's error list into one line per problem, naming record and field."""
+    lines = []
+    for item in error.errors():
+        loc = ".".join(str(part) for part in item["loc"]) or "(record)"
+        message = item["msg"].removeprefix("Value error, ")
+        value = item.get("input")
+        shown = "" if isinstance(value, dict | list) else f" (got {value!r:.60})"
+        lines.append(f"{where}: {loc}: {message}{shown}")
+    return lines
+
+
+def validate_dataset(data: Dataset, known: Dataset | None = None) -> list[str]:
+    """Cross-record checks: unique ids, references resolve, figures carry sources.
+
+    `known` holds records already in the database, which references may also point to.
+    """
+    problems: list[str] = []
+    known = known or Dataset()
+
+    def ids(records, label):
+        seen: set[str] = set()
+        for record in records:
+            if record.id in seen:
+                problems.append(f"{label} {record.id}: duplicate id")
+            seen.add(record.id)
+        return seen
+
+    source_ids = ids(data.sources, "source") | {s.id for s in known.sources}
+    therapy_ids = ids(data.therapies, "therapy") | {t.id for t in known.therapies}
+    trial_ids = ids(data.trials, "trial")
+    case_ids = ids(data.cases, "case")
+    ids(data.events, "event")
+    arms = {(t.id, a.id) for t in data.trials + known.trials for a in t.arms}
+    trial_ids |= {t.id for t in known.trials}
+    case_ids |= {c.id for c in known.cases}
+
+    def check_sources(label, refs):
+        for ref in refs:
+            if ref not in source_ids:
+                problems.append(f"{label}: sources: unknown source {ref!r}")
+
+    def check_therapy(label, ref):
+        if ref is not None and ref not in therapy_ids:
+            problems.append(f"{label}: unknown therapy id {ref!r}")
+
+    for therapy in data.therapies:
+        check_sources(f"therapy {therapy.id}", therapy.sources)
+    for trial in data.trials:
+        label = f"trial {trial.id}"
+        check_sources(label, trial.sources)
+        for ref in trial.therapies:
+            check_therapy(f"{label}: therapies", ref)
+        for arm in trial.arms:
+            check_therapy(f"{label}: arms.{arm.id}.therapy", arm.therapy)
+        for index, finding in enumerate(trial.findings):
+            check_sources(f"{label}: findings[{index}]", [finding.source])
+    for case in data.cases:
+        label = f"case {case.id}"
+        check_sources(label, case.sources)
+        for index, step in enumerate(case.therapies):
+            check_therapy(f"{label}: therapies[{index}]", step.therapy)
+    for event in data.events:
+        label = f"event {event.id}"
+        if event.case is not None and event.case not in case_ids:
+            problems.append(f"{label}: case: unknown case {event.case!r}")
+        if event.trial is not None and (event.trial, event.arm) not in arms:
+            problems.append(f"{label}: arm: unknown trial arm {event.trial}/{event.arm}")
+        check_therapy(f"{label}: therapy", event.therapy)
+        if event.source is not None:
+            check_sources(label, [event.source])
+    return problems

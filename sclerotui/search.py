@@ -1,0 +1,280 @@
+"""The search query language, parsed into a Query and translated into safe FTS5.
+
+Words are prefix-matched, "quoted phrases" match in order, -word excludes, and field:value
+filters narrow by facet. User text never reaches MATCH raw: every word is re-quoted, so no
+input can be read by FTS5 as an operator. Pure functions, no database access.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from sclerotui.models import Autoantibody, EvidenceType, Organ, Response, Subtype, TherapyClass
+
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 32
+# Markers that wrap matched words in snippets; stripped from indexed text so data cannot fake them.
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+
+KINDS = ("therapy", "trial", "case")
+
+# field name -> (canonical facet, {accepted word: stored value})
+ALIASES: dict[str, dict[str, str]] = {
+    "subtype": {
+        **{s.value: s.value for s in Subtype},
+        "dcssc": "diffuse",
+        "lcssc": "limited",
+        "sssc": "sine",
+        "sine-scleroderma": "sine",
+        "dc": "diffuse",
+        "lc": "limited",
+    },
+    "organ": {
+        **{o.value: o.value for o in Organ},
+        "ild": "lung",
+        "pulmonary": "lung",
+        "ph": "pah",
+        "kidney": "renal",
+        "src": "renal",
+        "raynaud": "vascular",
+        "raynauds": "vascular",
+        "du": "vascular",
+        "ulcer": "vascular",
+        "digital-ulcer": "vascular",
+        "heart": "cardiac",
+        "gut": "gi",
+        "gastrointestinal": "gi",
+        "joint": "musculoskeletal",
+        "msk": "musculoskeletal",
+    },
+    "class": {
+        **{c.value: c.value for c in TherapyClass},
+        "era": "endothelin-receptor-antagonist",
+        "pde5": "pde5-inhibitor",
+        "acei": "ace-inhibitor",
+        "ace": "ace-inhibitor",
+        "cell": "cell-therapy",
+        "hsct": "cell-therapy",
+        "antifibrotic": "antifibrotic",
+    },
+    "response": {
+        **{r.value: r.value for r in Response},
+        "failed": "resistant",
+        "refractory": "resistant",
+        "responder": "responded",
+        "improved": "responded",
+    },
+    "type": {
+        **{e.value: e.value for e in EvidenceType},
+        "case": "case-report",
+        "cases": "case-report",
+        "trial": "rct",
+        "randomised": "rct",
+        "randomized": "rct",
+        "cohort": "observational",
+        "obs": "observational",
+    },
+    "antibody": {
+        **{a.value: a.value for a in Autoantibody},
+        "scl-70": "anti-scl-70",
+        "scl70": "anti-scl-70",
+        "ata": "anti-scl-70",
+        "topo": "anti-scl-70",
+        "aca": "anticentromere",
+        "centromere": "anticentromere",
+        "rnap": "anti-rnap-iii",
+        "rnap3": "anti-rnap-iii",
+        "rna-pol-iii": "anti-rnap-iii",
+        "u1rnp": "anti-u1rnp",
+    },
+    "kind": {k: k for k in KINDS} | {"therapies": "therapy", "trials": "trial", "cases": "case"},
+}
+FIELD_NAMES = {
+    "organs": "organ",
+    "subtypes": "subtype",
+    "responses": "response",
+    "evidence": "type",
+    "ab": "antibody",
+    "autoantibody": "antibody",
+}
+FIELDS = ("therapy", *ALIASES)
+
+
+class SearchError(ValueError):
+    """The query cannot be searched for; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """Facet filters, from `field:value` words or from the app's filter screen.
+
+    Within a field the values are alternatives; across fields all must hold.
+    """
+
+    therapy: frozenset[str] = frozenset()
+    subtype: frozenset[str] = frozenset()
+    organ: frozenset[str] = frozenset()
+    antibody: frozenset[str] = frozenset()
+    response: frozenset[str] = frozenset()
+    type: frozenset[str] = frozenset()
+    kind: frozenset[str] = frozenset()
+    # "class" is a keyword, hence the trailing underscore.
+    class_: frozenset[str] = frozenset()
+
+    def items(self) -> list[tuple[str, frozenset[str]]]:
+        return [
+            (name.rstrip("_"), getattr(self, name))
+            for name in self.__dataclass_fields__
+            if getattr(self, name)
+        ]
+
+    def merged(self, other: Criteria) -> Criteria:
+        values = {
+            name: getattr(self, name) | getattr(other, name) for name in self.__dataclass_fields__
+        }
+        return Criteria(**values)
+
+    def with_values(self, name: str, values: frozenset[str]) -> Criteria:
+        attr = "class_" if name == "class" else name
+        return replace(self, **{attr: frozenset(values)})
+
+    def __bool__(self) -> bool:
+        return bool(self.items())
+
+    def describe(self) -> str:
+        return " ".join(f"{name}:{','.join(sorted(values))}" for name, values in self.items())
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    words: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+    criteria: Criteria = field(default_factory=Criteria)
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.words or self.phrases)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.words or self.phrases or self.excluded or self.criteria)
+
+
+TOKEN_RE = re.compile(r'(-?)(?:(\w[\w-]*):)?(?:"([^"]*)"?|(\S+))')
+
+
+def _has_token_chars(text: str) -> bool:
+    """FTS5's unicode61 tokenizer only indexes letters and digits."""
+    return any(ch.isalnum() for ch in text)
+
+
+def _resolve_field(name: str, value: str, where: str) -> tuple[str, str]:
+    name = FIELD_NAMES.get(name.lower(), name.lower())
+    value = value.strip().lower()
+    if not value:
+        raise SearchError(f"cannot search for {where!r}: {name}: needs a value")
+    if name == "therapy":
+        return name, value
+    choices = ALIASES[name]
+    if value not in choices:
+        known = ", ".join(sorted({v for v in choices.values()}))
+        raise SearchError(f"cannot search for {where!r}: unknown {name} {value!r} (known: {known})")
+    return name, choices[value]
+
+
+def parse(text: str) -> Query:
+    """Parse user text into a Query, or raise SearchError with a message for the user."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise SearchError(
+            f"cannot search for a query of {len(text):,} characters (at most {MAX_QUERY_CHARS:,})"
+        )
+    text = text.replace(MARK_START, " ").replace(MARK_END, " ")
+    words: list[str] = []
+    phrases: list[str] = []
+    excluded: list[str] = []
+    facets: dict[str, set[str]] = {}
+    for match in TOKEN_RE.finditer(text):
+        negate, name, quoted, bare = match.groups()
+        raw = match.group(0)
+        if name is not None and name.lower() in FIELDS + tuple(FIELD_NAMES):
+            value = quoted if quoted is not None else (bare or "")
+            if negate:
+                raise SearchError(f"cannot search for {raw!r}: a field filter cannot be excluded")
+            for part in value.split(","):
+                key, resolved = _resolve_field(name, part, raw)
+                facets.setdefault(key, set()).add(resolved)
+            continue
+        term = quoted if quoted is not None else raw.removeprefix("-") if negate else raw
+        if name is not None and quoted is None:
+            term = raw.removeprefix("-")  # "word:thing" that is not a field: search the words
+        if not _has_token_chars(term):
+            continue  # lone operators, punctuation, emoji: nothing FTS5 could match
+        if negate:
+            excluded.append(term)
+        elif quoted is not None or " " in term:
+            phrases.append(term)
+        else:
+            words.append(term)
+    if len(words) + len(phrases) + len(excluded) > MAX_TERMS:
+        raise SearchError(
+            f"cannot search for {len(words) + len(phrases) + len(excluded)} "
+            f"terms at once (at most {MAX_TERMS})"
+        )
+    criteria = Criteria(
+        **{("class_" if k == "class" else k): frozenset(v) for k, v in facets.items()}
+    )
+    return Query(
+        text=text,
+        words=tuple(words),
+        phrases=tuple(phrases),
+        excluded=tuple(excluded),
+        criteria=criteria,
+    )
+    if query.is_empty and text.strip():
+        raise SearchError(f"cannot search for {text.strip()[:40]!r}: no letters or digits in it")
+    return query
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def positive_match(query: Query) -> str | None:
+    """The FTS5 MATCH expression for the words and phrases that must occur."""
+    parts = [_quote(word) + "*" for word in query.words]
+    parts += [_quote(phrase) for phrase in query.phrases]
+    return " AND ".join(parts) or None
+
+
+def excluded_match(query: Query) -> str | None:
+    """The FTS5 MATCH expression for any excluded word (whole words, not prefixes)."""
+    return " OR ".join(_quote(term) for term in query.excluded) or None
+
+
+def fts_expression(query: Query) -> str | None:
+    positive = positive_match(query)
+    negative = excluded_match(query)
+    if positive and negative:
+        return f"({positive}) NOT ({negative})"
+    return positive
+
+
+def clean_for_index(text: str) -> str:
+    """Text as it goes into the FTS index: without the snippet markers."""
+    return text.replace(MARK_START, "").replace(MARK_END, "")
+
+
+def split_snippet(snippet: str) -> list[tuple[str, bool]]:
+    """Split a snippet into (text, is_match) runs, for highlighting without markup."""
+    runs: list[tuple[str, bool]] = []
+    for index, part in enumerate(re.split(f"[{MARK_START}{MARK_END}]", snippet)):
+        if part:
+            runs.append((part, index % 2 == 1))
+    return runs
+
+
+NO_CRITERIA = Criteria()

@@ -1,0 +1,921 @@
+"""The one door to SQLite: opening (read-only or not), schema, queries and writes.
+
+Each record is kept whole as JSON (so it reads back exactly as validated) beside the columns
+and link tables the filters and the search need. Writes happen in one transaction each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import sqlite_utils
+
+from sclerotui.models import (
+    Case,
+    Dataset,
+    Source,
+    Therapy,
+    TimelineEvent,
+    Trial,
+)
+from sclerotui.search import (
+    NO_CRITERIA,
+    Criteria,
+    Query,
+    SearchError,
+    clean_for_index,
+    excluded_match,
+    fts_expression,
+    parse,
+)
+
+SCHEMA_VERSION = 1
+REQUIRED_TABLES = {
+    "meta",
+    "sources",
+    "therapies",
+    "trials",
+    "cases",
+    "events",
+    "facets",
+    "record_therapies",
+    "record_sources",
+    "search_index",
+}
+BUSY_TIMEOUT_MS = 3000
+
+
+class StoreError(Exception):
+    """A database that cannot be used as asked; the message says what, where and what to do."""
+
+
+class ReadOnlyError(StoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class TherapyRow:
+    therapy: Therapy
+    trials: int
+    cases: int
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One line of a therapy's evidence list."""
+
+    kind: str  # "trial" or "case"
+    id: str
+    title: str
+    label: str  # e.g. "RCT n=576" or "case · dcSSc · resistant"
+    verified: bool
+    illustrative: bool
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    id: str
+    title: str
+    snippet: str  # with search.MARK_START/MARK_END around matched words
+    rank: float
+    therapy: str | None  # the therapy to show it under in the explorer
+
+
+SUBTYPE_SHORT = {"limited": "lcSSc", "diffuse": "dcSSc", "sine": "ssSSc"}
+TYPE_SHORT = {
+    "rct": "RCT",
+    "observational": "observational",
+    "review": "review",
+    "case-report": "case report",
+}
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _dump(model) -> str:
+    return model.model_dump_json(by_alias=True, exclude_defaults=False)
+
+
+class Store:
+    """One database file, opened read-only or read-write; owns its connection."""
+
+    def __init__(self, path: Path, read_only: bool = False, create: bool = False):
+        self.path = Path(path)
+        self.read_only_reason: str | None = None
+        self.read_only = read_only
+        self._check_path(create)
+        if not read_only and self.path.exists():
+            reason = _unwritable_reason(self.path)
+            if reason:
+                self.read_only, self.read_only_reason = True, reason
+        elif read_only:
+            self.read_only_reason = "opened with --read-only"
+        self.conn = self._connect()
+        self.db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        self._check_schema(create)
+
+    # -- opening -------------------------------------------------------------------------
+
+    def _check_path(self, create: bool) -> None:
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a directory, not a database file")
+        if not self.path.exists() and not create:
+            raise StoreError(
+                f"no database at {self.path} (create one with "
+                f"'sclerotui db build --out {self.path}')"
+            )
+        if self.path.exists() and self.path.stat().st_size and not _looks_like_sqlite(self.path):
+            raise StoreError(f"{self.path} is not a SQLite database")
+        if create and self.read_only:
+            raise StoreError(f"cannot create {self.path} read-only")
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        else:
+            if not self.path.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    def _check_schema(self, create: bool) -> None:
+        try:
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = set(self.db.table_names())
+        except sqlite3.DatabaseError as error:
+            self.close()
+            raise StoreError(f"{self.path} cannot be read as a database: {error}") from None
+        if not tables and create:
+            self.create_schema()
+            return
+        if version > SCHEMA_VERSION:
+            self.close()
+            raise StoreError(
+                f"{self.path} was written by a newer sclerotui (schema {version}, "
+                f"this release reads up to {SCHEMA_VERSION}); upgrade sclerotui"
+            )
+        missing = REQUIRED_TABLES - tables
+        if missing:
+            self.close()
+            raise StoreError(
+                f"{self.path} is not a sclerotui database "
+                f"(missing tables: {', '.join(sorted(missing))})"
+            )
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- schema --------------------------------------------------------------------------
+
+    def create_schema(self) -> None:
+        self._require_writable("create a database")
+        with self.transaction():
+            _create_tables(self.db)
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All statements inside commit together or not at all."""
+        self._require_writable("write")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.rollback()
+            raise
+        else:
+            self.conn.commit()
+
+    def _require_writable(self, action: str) -> None:
+        if self.read_only:
+            why = self.read_only_reason or "it is open read-only"
+            raise ReadOnlyError(f"cannot {action}: {self.path} is read-only ({why})")
+
+    # -- meta ----------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+    # -- writing -------------------------------------------------------------------------
+
+    def write_dataset(self, data: Dataset, origin: str, replace: bool = False) -> None:
+        """Insert every record of a dataset in one transaction.
+
+        Existing ids are an error unless `replace`, which swaps the old record (and its
+        events) for the new one.
+        """
+        with self.transaction():
+            self._insert(data, origin, replace)
+
+    def replace_origin(self, data: Dataset, origin: str, meta: dict[str, str]) -> None:
+        """Swap every record of one origin (e.g. the bundled data) for a new set, atomically."""
+        with self.transaction():
+            self._delete_origin(origin)
+            self._insert(data, origin, replace=False)
+            for key, value in meta.items():
+                self.set_meta(key, value)
+
+    def _delete_origin(self, origin: str) -> None:
+        for table, kind in (("cases", "case"), ("trials", "trial"), ("therapies", "therapy")):
+            ids = [
+                row[0]
+                for row in self.conn.execute(f"SELECT id FROM {table} WHERE origin = ?", [origin])
+            ]
+            self._delete_records(kind, ids)
+        self.conn.execute("DELETE FROM sources WHERE origin = ?", [origin])
+
+    def _delete_records(self, kind: str, ids: list[str]) -> None:
+        table = {"case": "cases", "trial": "trials", "therapy": "therapies"}[kind]
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            if kind in ("case", "trial"):
+                self.conn.execute(f"DELETE FROM events WHERE {kind}_id IN ({marks})", chunk)
+            for link in ("facets", "record_therapies", "record_sources"):
+                self.conn.execute(
+                    f"DELETE FROM {link} WHERE kind = ? AND record_id IN ({marks})", [kind, *chunk]
+                )
+            self.conn.execute(
+                f"DELETE FROM search_index WHERE kind = ? AND record_id IN ({marks})",
+                [kind, *chunk],
+            )
+            self.conn.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
+
+    def _insert(self, data: Dataset, origin: str, replace: bool) -> None:
+        imported_at = _now()
+        if replace:
+            self._delete_records("case", [c.id for c in data.cases])
+            self._delete_records("trial", [t.id for t in data.trials])
+            self._delete_records("therapy", [t.id for t in data.therapies])
+        else:
+            self._refuse_existing(data)
+        sources = [
+            {
+                "id": s.id,
+                "kind": s.kind.value,
+                "ref": s.ref,
+                "citation": s.citation,
+                "verified": s.verified,
+                "origin": origin,
+            }
+            for s in data.sources
+        ]
+        self.db["sources"].insert_all(sources, replace=True)
+        therapy_class = dict(self.conn.execute("SELECT id, class FROM therapies"))
+        therapy_class |= {t.id: t.therapy_class.value for t in data.therapies}
+        rows = _Rows()
+        for therapy in data.therapies:
+            rows.add_therapy(therapy, origin, imported_at)
+        for trial in data.trials:
+            rows.add_trial(trial, origin, imported_at, therapy_class)
+        for case in data.cases:
+            rows.add_case(case, origin, imported_at, therapy_class)
+        self.db["therapies"].insert_all(rows.therapies)
+        self.db["trials"].insert_all(rows.trials)
+        self.db["cases"].insert_all(rows.cases)
+        self.db["facets"].insert_all(rows.facets)
+        self.db["record_therapies"].insert_all(rows.links)
+        self.db["record_sources"].insert_all(rows.record_sources)
+        self.conn.executemany(
+            "INSERT INTO search_index (title, body, kind, record_id) VALUES (?, ?, ?, ?)",
+            rows.index,
+        )
+        self.db["events"].insert_all(_event_row(event) for event in data.events)
+
+    def _refuse_existing(self, data: Dataset) -> None:
+        clashes = []
+        for table, records in (
+            ("therapies", data.therapies),
+            ("trials", data.trials),
+            ("cases", data.cases),
+            ("events", data.events),
+        ):
+            ids = [r.id for r in records]
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                found = self.conn.execute(
+                    f"SELECT id FROM {table} WHERE id IN ({marks})", chunk
+                ).fetchall()
+                clashes += [
+                    f"{table[:-1] if table != 'therapies' else 'therapy'} {row[0]}" for row in found
+                ]
+        if clashes:
+            shown = ", ".join(clashes[:10]) + (" …" if len(clashes) > 10 else "")
+            raise DuplicateError(
+                f"already in the database: {shown} (use --replace to update them)", clashes
+            )
+
+    # -- reading -------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        tables = ("therapies", "trials", "cases", "events", "sources")
+        return {t: self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+    def origins(self) -> list[tuple[str, int]]:
+        sql = """SELECT origin, count(*) FROM (SELECT origin FROM trials UNION ALL
+                 SELECT origin FROM cases) GROUP BY origin ORDER BY origin"""
+        return list(self.conn.execute(sql))
+
+    def therapy(self, therapy_id: str) -> Therapy | None:
+        row = self.conn.execute("SELECT data FROM therapies WHERE id = ?", [therapy_id]).fetchone()
+        return Therapy.model_validate_json(row[0]) if row else None
+
+    def trial(self, trial_id: str) -> Trial | None:
+        row = self.conn.execute("SELECT data FROM trials WHERE id = ?", [trial_id]).fetchone()
+        return Trial.model_validate_json(row[0]) if row else None
+
+    def case(self, case_id: str) -> Case | None:
+        row = self.conn.execute("SELECT data FROM cases WHERE id = ?", [case_id]).fetchone()
+        return Case.model_validate_json(row[0]) if row else None
+
+    def record(self, kind: str, record_id: str) -> Therapy | Trial | Case | None:
+        return {"therapy": self.therapy, "trial": self.trial, "case": self.case}[kind](record_id)
+
+    def origin_of(self, kind: str, record_id: str) -> tuple[str, str | None] | None:
+        table = {"therapy": "therapies", "trial": "trials", "case": "cases"}[kind]
+        row = self.conn.execute(
+            f"SELECT origin, imported_at FROM {table} WHERE id = ?", [record_id]
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def sources(self, ids: Iterable[str]) -> list[Source]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(
+            f"SELECT id, kind, ref, citation, verified FROM sources WHERE id IN ({marks})", ids
+        )
+        found = {
+            row[0]: Source(
+                id=row[0], kind=row[1], ref=row[2], citation=row[3], verified=bool(row[4])
+            )
+            for row in rows
+        }
+        return [found[i] for i in ids if i in found]
+
+    def events(self, kind: str, record_id: str) -> list[TimelineEvent]:
+        column = {"case": "case_id", "trial": "trial_id"}[kind]
+        rows = self.conn.execute(
+            f"SELECT data FROM events WHERE {column} = ? ORDER BY coalesce(week, 0), date, seq",
+            [record_id],
+        )
+        return [TimelineEvent.model_validate_json(row[0]) for row in rows]
+
+    def therapies(self, criteria: Criteria = NO_CRITERIA) -> list[TherapyRow]:
+        """Therapies with the number of trials and cases that pass the filters.
+
+        With filters on, therapies with no matching evidence drop out (the list narrows).
+        """
+        trial_where, trial_args = _criteria_sql("trial", "rt.record_id", criteria, "therapy")
+        case_where, case_args = _criteria_sql("case", "rt.record_id", criteria, "therapy")
+        class_filter = ""
+        args: list = []
+        if criteria.class_:
+            class_filter = f"AND t.class IN ({','.join('?' * len(criteria.class_))})"
+            args = sorted(criteria.class_)
+        sql = f"""
+            SELECT t.data,
+              (SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
+                 WHERE rt.therapy_id = t.id AND rt.kind = 'trial' {trial_where}),
+              (SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
+                 WHERE rt.therapy_id = t.id AND rt.kind = 'case' {case_where})
+            FROM therapies t WHERE 1 {class_filter}
+            ORDER BY t.class, t.name COLLATE NOCASE"""
+        rows = [
+            TherapyRow(Therapy.model_validate_json(data), trials, cases)
+            for data, trials, cases in self.conn.execute(sql, [*trial_args, *case_args, *args])
+        ]
+        narrowing = criteria.with_values("class", frozenset()).with_values("kind", frozenset())
+        if narrowing:
+            rows = [row for row in rows if row.trials or row.cases]
+        return rows
+
+    def evidence(
+        self, therapy_id: str, criteria: Criteria = NO_CRITERIA, limit: int = 1000, offset: int = 0
+    ) -> list[EvidenceItem]:
+        """The trials and cases of one therapy that pass the filters, trials first."""
+        criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
+        trial_where, trial_args = _criteria_sql("trial", "tr.id", criteria, None)
+        case_where, case_args = _criteria_sql("case", "c.id", criteria, None)
+        sql = f"""
+            SELECT * FROM (
+              SELECT 'trial' AS kind, tr.id, tr.name AS title, tr.evidence_type, tr.n,
+                     NULL AS subtype, NULL AS response, tr.verified, 0 AS illustrative,
+                     0 AS grp, -coalesce(tr.year, 0) AS sort1, tr.name AS sort2
+              FROM trials tr JOIN record_therapies rt
+                ON rt.kind = 'trial' AND rt.record_id = tr.id AND rt.therapy_id = ?
+              WHERE 1 {trial_where}
+              UNION ALL
+              SELECT 'case', c.id, c.title, c.evidence_type, NULL, c.subtype,
+                     (SELECT response FROM record_therapies x WHERE x.kind = 'case'
+                        AND x.record_id = c.id AND x.therapy_id = ? ORDER BY step LIMIT 1),
+                     1, c.illustrative, 1, 0, c.title
+              FROM cases c WHERE c.id IN (SELECT record_id FROM record_therapies
+                  WHERE kind = 'case' AND therapy_id = ?) {case_where}
+            ) ORDER BY grp, sort1, sort2 COLLATE NOCASE LIMIT ? OFFSET ?"""
+        args = [therapy_id, *trial_args, therapy_id, therapy_id, *case_args, limit, offset]
+        return [_evidence_item(row) for row in self.conn.execute(sql, args)]
+
+    def search(
+        self, query: Query | str, criteria: Criteria = NO_CRITERIA, limit: int = 50
+    ) -> list[Hit]:
+        """Ranked hits for a query (a string is parsed); raises SearchError for the user."""
+        if isinstance(query, str):
+            query = parse(query)
+        criteria = query.criteria.merged(criteria)
+        try:
+            return self._search(query, criteria, limit)
+        except sqlite3.OperationalError as error:
+            # The parser should make this impossible; never let it reach the user as a crash.
+            raise SearchError(f"cannot search for {query.text!r}: {error}") from None
+
+    def _search(self, query: Query, criteria: Criteria, limit: int) -> list[Hit]:
+        where: list[str] = []
+        args: list = []
+        match = fts_expression(query)
+        if match:
+            where.append("search_index MATCH ?")
+            args.append(match)
+        elif query.excluded:
+            where.append(
+                "search_index.rowid NOT IN "
+                "(SELECT rowid FROM search_index WHERE search_index MATCH ?)"
+            )
+            args.append(excluded_match(query))
+        kind_clauses = []
+        for kind in ("therapy", "trial", "case"):
+            if criteria.kind and kind not in criteria.kind:
+                continue
+            clause, clause_args = _criteria_sql(kind, "search_index.record_id", criteria, None)
+            kind_clauses.append(f"(search_index.kind = '{kind}' {clause})")
+            args.extend(clause_args)
+        if not kind_clauses:
+            return []
+        where.append("(" + " OR ".join(kind_clauses) + ")")
+        rank = "bm25(search_index, 8.0, 1.0)" if match else "0"
+        snippet = (
+            "snippet(search_index, -1, char(57344), char(57345), '…', 12)"
+            if match
+            else "substr(search_index.body, 1, 120)"
+        )
+        sql = f"""SELECT search_index.kind, search_index.record_id, search_index.title,
+                         {snippet}, {rank} AS score
+                  FROM search_index WHERE {" AND ".join(where)}
+                  ORDER BY score, search_index.title COLLATE NOCASE LIMIT ?"""
+        rows = self.conn.execute(sql, [*args, limit]).fetchall()
+        wanted = set(criteria.therapy)
+        for word in query.words:
+            if len(word) >= 3:
+                wanted.update(self.resolve_therapy(word))
+        return [
+            Hit(kind, rid, title, snip, score, self._context_therapy(kind, rid, wanted))
+            for kind, rid, title, snip, score in rows
+        ]
+
+    def _context_therapy(self, kind: str, record_id: str, wanted: set[str]) -> str | None:
+        """Which therapy to show a hit under: itself, a filtered-for one, or its first."""
+        if kind == "therapy":
+            return record_id
+        rows = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT therapy_id FROM record_therapies WHERE kind = ? AND record_id = ? "
+                "ORDER BY coalesce(step, 0), rowid",
+                [kind, record_id],
+            )
+        ]
+        preferred = [t for t in rows if t in wanted]
+        return (preferred or rows or [None])[0]
+
+    def resolve_therapy(self, word: str) -> list[str]:
+        """Therapy ids whose id, name or alias matches a word (for `therapy:` filters)."""
+        word = word.lower()
+        found = []
+        for therapy_id, name, aliases in self.conn.execute(
+            "SELECT id, name, aliases FROM therapies"
+        ):
+            names = [therapy_id, name.lower(), *(a.lower() for a in json.loads(aliases))]
+            if any(n == word or n.startswith(word) for n in names):
+                found.append(therapy_id)
+        return found
+
+    def resolve_criteria(self, criteria: Criteria) -> Criteria:
+        """Replace therapy words typed by the user with the ids they name."""
+        if not criteria.therapy:
+            return criteria
+        ids: set[str] = set()
+        for word in criteria.therapy:
+            matched = self.resolve_therapy(word)
+            if not matched:
+                raise SearchError(f"cannot search for therapy:{word}: no therapy by that name")
+            ids.update(matched)
+        return criteria.with_values("therapy", frozenset(ids))
+
+    def all_records(self) -> Dataset:
+        """Everything in the database as one Dataset (for export and checks)."""
+
+        def load(table, model, order="id"):
+            return [
+                model.model_validate_json(row[0])
+                for row in self.conn.execute(f"SELECT data FROM {table} ORDER BY {order}")
+            ]
+
+        sources = self.sources(
+            row[0] for row in self.conn.execute("SELECT id FROM sources ORDER BY id")
+        )
+        return Dataset(
+            sources=sources,
+            therapies=load("therapies", Therapy),
+            trials=load("trials", Trial),
+            cases=load("cases", Case),
+            events=load("events", TimelineEvent, "seq"),
+        )
+
+    def integrity_problems(self) -> list[str]:
+        rows = [row[0] for row in self.conn.execute("PRAGMA integrity_check")]
+        problems = [] if rows == ["ok"] else [f"integrity_check: {row}" for row in rows]
+        problems += [
+            f"foreign key: {row[0]} row {row[1]} points to a missing {row[2]}"
+            for row in self.conn.execute("PRAGMA foreign_key_check")
+        ]
+        return problems
+
+
+class DuplicateError(StoreError):
+    def __init__(self, message: str, clashes: list[str]):
+        super().__init__(message)
+        self.clashes = clashes
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError as error:
+        raise StoreError(f"cannot read {path}: {error.strerror}") from None
+
+
+def _unwritable_reason(path: Path) -> str | None:
+    if not os.access(path, os.W_OK):
+        return "the file is not writable"
+    if not os.access(path.parent, os.W_OK):
+        return "its directory is not writable"
+    return None
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+FACET_FIELDS = ("subtype", "organ", "antibody", "type", "response", "class")
+
+
+def _criteria_sql(
+    kind: str, id_expr: str, criteria: Criteria, skip: str | None
+) -> tuple[str, list]:
+    """SQL (`AND …`) restricting records of one kind, identified by id_expr, to the criteria.
+
+    A facet a kind does not have (a therapy has no subtype) excludes that kind.
+    The therapy and response filters, when both given, must hold for the same case step:
+    "resistant to cyclophosphamide", not "resistant to something, and had cyclophosphamide".
+    `skip` names a filter the caller applies itself (the therapy list joins on therapy, and
+    then a response filter means the response to that therapy, column rt.response).
+    """
+    clauses: list[str] = []
+    args: list = []
+    joined = bool(criteria.therapy) and skip != "therapy"
+    for name, values in criteria.items():
+        marks = ",".join("?" * len(values))
+        if name in ("kind", skip) or (name == "response" and joined and kind == "case"):
+            continue
+        if name == "response" and kind != "case":
+            clauses.append("AND 0")  # only cases have responses
+        elif name == "response" and skip == "therapy":
+            clauses.append(f"AND rt.response IN ({marks})")
+            args.extend(sorted(values))
+        elif name == "therapy" and kind == "therapy":
+            clauses.append(f"AND {id_expr} IN ({marks})")
+            args.extend(sorted(values))
+        elif name == "therapy":
+            step, step_args = "", []
+            if criteria.response and kind == "case":
+                step = f" AND q.response IN ({','.join('?' * len(criteria.response))})"
+                step_args = sorted(criteria.response)
+            clauses.append(
+                f"AND EXISTS (SELECT 1 FROM record_therapies q WHERE q.kind = "
+                f"'{kind}' AND q.record_id = {id_expr} AND q.therapy_id IN ({marks})"
+                f"{step})"
+            )
+            args.extend([*sorted(values), *step_args])
+        else:
+            clauses.append(
+                f"AND EXISTS (SELECT 1 FROM facets f WHERE f.kind = '{kind}' AND "
+                f"f.record_id = {id_expr} AND f.facet = '{name}' "
+                f"AND f.value IN ({marks}))"
+            )
+            args.extend(sorted(values))
+    return " ".join(clauses), args
+
+
+def _evidence_item(row) -> EvidenceItem:
+    kind, rid, title, evidence_type, n, subtype, response, verified, illustrative = row[:9]
+    if kind == "trial":
+        label = TYPE_SHORT.get(evidence_type, evidence_type)
+        if n is not None:
+            label += f" n={n:,}"
+    else:
+        parts = ["case", SUBTYPE_SHORT.get(subtype, subtype or "?"), response or "unknown"]
+        if illustrative:
+            parts.append("illustrative")
+        label = " · ".join(parts)
+    return EvidenceItem(kind, rid, title, label, bool(verified), bool(illustrative))
+
+
+def _event_row(event: TimelineEvent) -> dict:
+    return {
+        "id": event.id,
+        "case_id": event.case,
+        "trial_id": event.trial,
+        "arm_id": event.arm,
+        "week": event.week,
+        "date": event.date,
+        "kind": event.kind.value,
+        "therapy_id": event.therapy,
+        "measure": event.measure,
+        "value": event.value,
+        "source_id": event.source,
+        "data": _dump(event),
+    }
+
+
+class _Rows:
+    """Rows for the record tables, facets, links and search index, built from models."""
+
+    def __init__(self):
+        self.therapies: list[dict] = []
+        self.trials: list[dict] = []
+        self.cases: list[dict] = []
+        self.facets: list[dict] = []
+        self.links: list[dict] = []
+        self.record_sources: list[dict] = []
+        self.index: list[tuple] = []
+
+    def _facet(self, kind, record_id, facet, values):
+        self.facets.extend(
+            {"kind": kind, "record_id": record_id, "facet": facet, "value": v}
+            for v in dict.fromkeys(values)
+        )
+
+    def _sources(self, kind, record_id, ids):
+        self.record_sources.extend(
+            {"kind": kind, "record_id": record_id, "source_id": s} for s in dict.fromkeys(ids)
+        )
+
+    def add_therapy(self, therapy: Therapy, origin: str, imported_at: str) -> None:
+        self.therapies.append(
+            {
+                "id": therapy.id,
+                "name": therapy.name,
+                "class": therapy.therapy_class.value,
+                "aliases": json.dumps(therapy.aliases),
+                "origin": origin,
+                "imported_at": imported_at,
+                "data": _dump(therapy),
+            }
+        )
+        self._facet("therapy", therapy.id, "organ", [o.value for o in therapy.organs])
+        self._facet("therapy", therapy.id, "class", [therapy.therapy_class.value])
+        self._sources("therapy", therapy.id, therapy.sources)
+        body = " ".join(
+            [
+                therapy.mechanism,
+                *therapy.aliases,
+                therapy.therapy_class.value,
+                *(o.value for o in therapy.organs),
+            ]
+        )
+        self.index.append(
+            (clean_for_index(therapy.name), clean_for_index(body), "therapy", therapy.id)
+        )
+
+    def add_trial(self, trial: Trial, origin: str, imported_at: str, classes: dict) -> None:
+        self.trials.append(
+            {
+                "id": trial.id,
+                "name": trial.name,
+                "acronym": trial.acronym,
+                "registry_id": trial.registry_id,
+                "year": trial.year,
+                "evidence_type": trial.evidence_type.value,
+                "n": trial.n,
+                "verified": trial.verified,
+                "synthetic": trial.synthetic,
+                "origin": origin,
+                "imported_at": imported_at,
+                "data": _dump(trial),
+            }
+        )
+        self._facet("trial", trial.id, "subtype", [s.value for s in trial.subtypes])
+        self._facet("trial", trial.id, "organ", [o.value for o in trial.organs])
+        self._facet("trial", trial.id, "type", [trial.evidence_type.value])
+        self._facet("trial", trial.id, "class", [classes[t] for t in trial.therapies])
+        self.links.extend(
+            {
+                "kind": "trial",
+                "record_id": trial.id,
+                "therapy_id": t,
+                "step": None,
+                "response": None,
+            }
+            for t in dict.fromkeys(trial.therapies)
+        )
+        self._sources("trial", trial.id, [*trial.sources, *(f.source for f in trial.findings)])
+        body = " ".join(
+            filter(
+                None,
+                [
+                    trial.acronym,
+                    trial.registry_id,
+                    trial.design,
+                    trial.population,
+                    trial.primary_endpoint,
+                    trial.results,
+                    trial.safety,
+                    *(f"{a.name} {a.intervention} {a.dose or ''}" for a in trial.arms),
+                    *(f.text or "" for f in trial.findings),
+                ],
+            )
+        )
+        self.index.append((clean_for_index(trial.name), clean_for_index(body), "trial", trial.id))
+
+    def add_case(self, case: Case, origin: str, imported_at: str, classes: dict) -> None:
+        self.cases.append(
+            {
+                "id": case.id,
+                "title": case.title,
+                "subtype": case.subtype.value,
+                "evidence_type": case.evidence_type.value,
+                "illustrative": case.illustrative,
+                "synthetic": case.synthetic,
+                "origin": origin,
+                "imported_at": imported_at,
+                "data": _dump(case),
+            }
+        )
+        self._facet("case", case.id, "subtype", [case.subtype.value])
+        self._facet("case", case.id, "organ", [o.value for o in case.organs])
+        self._facet("case", case.id, "antibody", [a.value for a in case.autoantibodies])
+        self._facet("case", case.id, "type", [case.evidence_type.value])
+        self._facet("case", case.id, "response", [s.response.value for s in case.therapies])
+        self._facet("case", case.id, "class", [classes[s.therapy] for s in case.therapies])
+        self.links.extend(
+            {
+                "kind": "case",
+                "record_id": case.id,
+                "therapy_id": step.therapy,
+                "step": index,
+                "response": step.response.value,
+            }
+            for index, step in enumerate(case.therapies)
+        )
+        self._sources("case", case.id, case.sources)
+        steps = " ".join(f"{s.therapy} {s.response.value} {s.note or ''}" for s in case.therapies)
+        body = " ".join(
+            [
+                case.narrative,
+                steps,
+                case.subtype.value,
+                *(o.value for o in case.organs),
+                *(a.value for a in case.autoantibodies),
+                "illustrative" if case.illustrative else "",
+            ]
+        )
+        self.index.append((clean_for_index(case.title), clean_for_index(body), "case", case.id))
+
+
+def _create_tables(db: sqlite_utils.Database) -> None:
+    record = {"origin": str, "imported_at": str, "data": str}
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["sources"].create(
+        {"id": str, "kind": str, "ref": str, "citation": str, "verified": int, "origin": str},
+        pk="id",
+        not_null={"kind", "citation"},
+    )
+    db["therapies"].create(
+        {"id": str, "name": str, "class": str, "aliases": str, **record},
+        pk="id",
+        not_null={"name", "class", "data"},
+    )
+    db["trials"].create(
+        {
+            "id": str,
+            "name": str,
+            "acronym": str,
+            "registry_id": str,
+            "year": int,
+            "evidence_type": str,
+            "n": int,
+            "verified": int,
+            "synthetic": int,
+            **record,
+        },
+        pk="id",
+        not_null={"name", "evidence_type", "data"},
+    )
+    db["cases"].create(
+        {
+            "id": str,
+            "title": str,
+            "subtype": str,
+            "evidence_type": str,
+            "illustrative": int,
+            "synthetic": int,
+            **record,
+        },
+        pk="id",
+        not_null={"title", "subtype", "data"},
+    )
+    db["events"].create(
+        {
+            "seq": int,
+            "id": str,
+            "case_id": str,
+            "trial_id": str,
+            "arm_id": str,
+            "week": float,
+            "date": str,
+            "kind": str,
+            "therapy_id": str,
+            "measure": str,
+            "value": float,
+            "source_id": str,
+            "data": str,
+        },
+        pk="seq",
+        not_null={"id", "kind", "data"},
+        foreign_keys=[
+            ("case_id", "cases", "id"),
+            ("trial_id", "trials", "id"),
+            ("therapy_id", "therapies", "id"),
+            ("source_id", "sources", "id"),
+        ],
+    )
+    db["facets"].create(
+        {"kind": str, "record_id": str, "facet": str, "value": str},
+        pk=("kind", "record_id", "facet", "value"),
+    )
+    db["record_therapies"].create(
+        {"kind": str, "record_id": str, "therapy_id": str, "step": int, "response": str},
+        foreign_keys=[("therapy_id", "therapies", "id")],
+    )
+    db["record_sources"].create(
+        {"kind": str, "record_id": str, "source_id": str},
+        pk=("kind", "record_id", "source_id"),
+        foreign_keys=[("source_id", "sources", "id")],
+    )
+    db["events"].create_index(["id"], unique=True)
+    db["events"].create_index(["case_id", "week"])
+    db["events"].create_index(["trial_id", "week"])
+    db["events"].create_index(["therapy_id"])
+    db["events"].create_index(["source_id"])
+    db["facets"].create_index(["facet", "value", "kind", "record_id"])
+    db["record_therapies"].create_index(["therapy_id", "kind", "response", "record_id"])
+    db["record_therapies"].create_index(["kind", "record_id"])
+    db["record_sources"].create_index(["source_id"])
+    for table in ("therapies", "trials", "cases"):
+        db[table].create_index(["origin"])
+    db["therapies"].create_index(["class", "name"])
+    db["trials"].create_index(["evidence_type"])
+    db["cases"].create_index(["subtype"])
+    db.execute("""CREATE VIRTUAL TABLE search_index USING fts5(
+        title, body, kind UNINDEXED, record_id UNINDEXED,
+        tokenize = 'unicode61 remove_diacritics 2')""")
