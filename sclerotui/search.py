@@ -227,7 +227,7 @@ def parse(text: str) -> Query:
     criteria = Criteria(
         **{("class_" if k == "class" else k): frozenset(v) for k, v in facets.items()}
     )
-    return Query(
+    query = Query(
         text=text,
         words=tuple(words),
         phrases=tuple(phrases),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -122,6 +123,7 @@ class Store:
         elif read_only:
             self.read_only_reason = "opened with --read-only"
         self.conn = self._connect()
+        self.lock = threading.Lock()  # for a store shared with a worker thread
         self.db = sqlite_utils.Database(self.conn, execute_plugins=False)
         self._check_schema(create)
 
@@ -199,13 +201,22 @@ class Store:
         """All statements inside commit together or not at all."""
         self._require_writable("write")
         self.conn.execute("BEGIN IMMEDIATE")
+        # Foreign keys are checked at commit, not per statement, so a refresh can delete and
+        # re-insert a therapy or source that records of another origin point to.
+        self.conn.execute("PRAGMA defer_foreign_keys = ON")
         try:
             yield
+            self.conn.commit()  # a failed commit leaves the transaction open: rolled back below
+        except sqlite3.IntegrityError as error:
+            dangling = self.integrity_problems()[:5]
+            self.conn.rollback()
+            details = f" ({'; '.join(dangling)})" if dangling else ""
+            raise StoreError(
+                f"cannot write to {self.path}: {error}{details}; nothing was changed"
+            ) from None
         except BaseException:
             self.conn.rollback()
             raise
-        else:
-            self.conn.commit()
 
     def _require_writable(self, action: str) -> None:
         if self.read_only:
@@ -565,6 +576,17 @@ class Store:
         ]
         return problems
 
+    def titles(self, limit: int = 5000) -> list[tuple[str, str, str]]:
+        """(kind, id, title) of therapies, trials and cases, for jump-to-anything."""
+        sql = """SELECT 'therapy', id, name FROM therapies UNION ALL
+                 SELECT 'trial', id, name FROM trials UNION ALL
+                 SELECT 'case', id, title FROM cases LIMIT ?"""
+        return list(self.conn.execute(sql, [limit]))
+
+    def context_therapy(self, kind: str, record_id: str) -> str | None:
+        """The therapy a trial or case is listed under by default (its first)."""
+        return self._context_therapy(kind, record_id, set())
+
 
 class DuplicateError(StoreError):
     def __init__(self, message: str, clashes: list[str]):
@@ -741,7 +763,8 @@ class _Rows:
                 "synthetic": trial.synthetic,
                 "origin": origin,
                 "imported_at": imported_at,
-                "data": _dump(trial),
+                # The stored record says where it came from, as the origin column does.
+                "data": _dump(trial.model_copy(update={"origin": origin})),
             }
         )
         self._facet("trial", trial.id, "subtype", [s.value for s in trial.subtypes])
@@ -770,6 +793,8 @@ class _Rows:
                     trial.primary_endpoint,
                     trial.results,
                     trial.safety,
+                    *(s.value for s in trial.subtypes),
+                    *(o.value for o in trial.organs),
                     *(f"{a.name} {a.intervention} {a.dose or ''}" for a in trial.arms),
                     *(f.text or "" for f in trial.findings),
                 ],
@@ -788,7 +813,7 @@ class _Rows:
                 "synthetic": case.synthetic,
                 "origin": origin,
                 "imported_at": imported_at,
-                "data": _dump(case),
+                "data": _dump(case.model_copy(update={"origin": origin})),
             }
         )
         self._facet("case", case.id, "subtype", [case.subtype.value])

@@ -1,0 +1,3 @@
+from sclerotui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""The Textual application: the main screen, global keys, themes and the command palette."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from sclerotui.commands import JumpProvider
+from sclerotui.dataset import bundled_dir, load_vocabularies
+from sclerotui.models import DataError
+from sclerotui.screens.main import MainScreen
+from sclerotui.store import Store
+
+THEMES = ["textual-dark", "textual-light", "nord", "gruvbox", "solarized-light"]
+
+
+def fallback_vocabularies() -> dict:
+    """Labels straight from the enums, if the vocabulary file is missing."""
+    from sclerotui.models import EvidenceType, Organ, Response, Subtype, TherapyClass
+
+    def entries(enum):
+        return [{"id": member.value, "label": member.value} for member in enum]
+
+    return {
+        "subtypes": entries(Subtype),
+        "organs": entries(Organ),
+        "therapy_classes": entries(TherapyClass),
+        "responses": entries(Response),
+        "evidence_types": entries(EvidenceType),
+    }
+
+
+class SclerotuiApp(App):
+    TITLE = "sclerotui"
+    SUB_TITLE = "systemic sclerosis evidence"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {JumpProvider}
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("t", "next_theme", "Theme"),
+    ]
+
+    def __init__(self, store: Store, note: str | None = None) -> None:
+        super().__init__()
+        self.store = store
+        # Search runs in a worker thread on a connection of its own.
+        self.search_store = Store(store.path, read_only=True)
+        self.note = note
+        try:
+            self.vocabularies = load_vocabularies(bundled_dir())
+        except DataError:
+            self.vocabularies = fallback_vocabularies()
+        self.main_screen = MainScreen(store, self.search_store, note)
+        if store.read_only:
+            self.sub_title = "read-only"
+
+    def on_mount(self) -> None:
+        self.push_screen(self.main_screen)
+
+    def on_unmount(self) -> None:
+        self.search_store.close()
+
+    def action_help(self) -> None:
+        from sclerotui.screens.help import HelpScreen
+        from sclerotui.widgets.therapy_list import VIM_KEYS
+
+        groups = [("app", self.BINDINGS), ("explorer", MainScreen.BINDINGS), ("lists", VIM_KEYS)]
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(groups))
+
+    def action_next_theme(self) -> None:
+        current = self.theme if self.theme in THEMES else THEMES[-1]
+        self.theme = THEMES[(THEMES.index(current) + 1) % len(THEMES)]
+        self.notify(f"Theme: {self.theme}", timeout=2)

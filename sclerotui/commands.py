@@ -1,0 +1,39 @@
+"""Command palette provider: jump to any therapy, trial or case by fuzzy name."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from sclerotui.text import one_line
+
+
+class JumpProvider(Provider):
+    async def startup(self) -> None:
+        screen = self.app.main_screen
+        with screen.store.lock:
+            self.titles = screen.store.titles()
+
+    def _open(self, kind: str, record_id: str) -> None:
+        self.app.main_screen.jump_to(kind, record_id)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for kind, record_id, title in self.titles:
+            text = f"{kind}: {one_line(title)}"
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(text),
+                    partial(self._open, kind, record_id),
+                    text=text,
+                    help=f"open this {kind} in the explorer",
+                )
+
+    async def discover(self) -> Hits:
+        for kind, record_id, title in self.titles[:40]:
+            text = f"{kind}: {one_line(title)}"
+            yield DiscoveryHit(Content(text), partial(self._open, kind, record_id), text=text)

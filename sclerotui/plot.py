@@ -1,0 +1,120 @@
+"""Small text plots of outcome measures over time: one series per trial arm.
+
+Pure functions from numbers to lines of characters, so plots render identically in the
+terminal, in snapshot tests and in Markdown exports. The widget only adds colour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MARKERS = "●▲■◆○△□◇"
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    points: tuple[tuple[float, float], ...]  # (week, value), sorted by week
+
+
+@dataclass(frozen=True)
+class Plot:
+    lines: list[str]
+    # For each line, the (column, series index) of every character drawn for a series.
+    cells: list[list[tuple[int, int]]]
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def _scale(value: float, low: float, high: float, size: int) -> int:
+    if high == low:
+        return size // 2
+    return round((value - low) / (high - low) * (size - 1))
+
+
+def render(series: list[Series], width: int = 40, height: int = 6) -> Plot:
+    """Draw the series on a shared scale: y labels on the left, weeks along the bottom."""
+    points = [p for s in series for p in s.points]
+    if not points:
+        return Plot(["(no numeric values)"], [[]])
+    weeks = [w for w, _ in points]
+    values = [v for _, v in points]
+    low, high = min(values), max(values)
+    if low == high:
+        low, high = low - 1, high + 1  # a flat line still needs a scale
+    first, last = min(weeks), max(weeks)
+    label_width = max(len(_fmt(high)), len(_fmt(low)))
+    plot_width = max(8, width - label_width - 2)
+    height = max(3, height)
+    grid = [[" "] * plot_width for _ in range(height)]
+    owner: dict[tuple[int, int], int] = {}
+    for index, one in enumerate(series):
+        marker = MARKERS[index % len(MARKERS)]
+        cells = [
+            (_scale(w, first, last, plot_width), height - 1 - _scale(v, low, high, height))
+            for w, v in one.points
+        ]
+        for (x0, y0), (x1, y1) in zip(cells, cells[1:], strict=False):
+            for step in range(1, max(abs(x1 - x0), 1)):
+                x = x0 + step
+                y = round(y0 + (y1 - y0) * step / max(x1 - x0, 1))
+                if grid[y][x] == " ":
+                    grid[y][x], owner[(y, x)] = "·", index
+        for x, y in cells:
+            grid[y][x], owner[(y, x)] = marker, index
+    lines, cells_by_line = [], []
+    for row, chars in enumerate(grid):
+        label = _fmt(high) if row == 0 else _fmt(low) if row == height - 1 else ""
+        prefix = f"{label:>{label_width}} ┤"
+        lines.append(prefix + "".join(chars))
+        cells_by_line.append(
+            [(len(prefix) + x, owner[(row, x)]) for x in range(plot_width) if (row, x) in owner]
+        )
+    axis = " " * label_width + " └" + "─" * plot_width
+    start, end = f"w{_fmt(first)}", f"w{_fmt(last)}"
+    ticks = " " * (label_width + 2) + start
+    if last != first:
+        ticks += end.rjust(plot_width - len(start))
+    lines += [axis, ticks]
+    cells_by_line += [[], []]
+    return Plot(lines, cells_by_line)
+
+
+@dataclass(frozen=True)
+class MeasureGroup:
+    """One plot: a measure and statistic, with a series per arm (or one for a case)."""
+
+    measure: str
+    statistic: str
+    unit: str
+    series: list[Series]
+    unverified: bool  # any value in it unverified
+
+
+def measure_groups(events, arm_names: dict[str, str] | None = None) -> list[MeasureGroup]:
+    """Group numeric timeline events into plots, in first-seen order of measure."""
+    arm_names = arm_names or {}
+    groups: dict[tuple[str, str], dict[str, list[tuple[float, float]]]] = {}
+    units: dict[tuple[str, str], str] = {}
+    unverified: dict[tuple[str, str], bool] = {}
+    for event in events:
+        if event.value is None or event.week is None or event.measure is None:
+            continue
+        statistic = event.statistic.value if event.statistic else "value"
+        key = (event.measure, statistic)
+        name = arm_names.get(event.arm or "", event.arm or "patient")
+        groups.setdefault(key, {}).setdefault(name, []).append((event.week, event.value))
+        units.setdefault(key, event.unit or "")
+        unverified[key] = unverified.get(key, False) or event.verified is False
+    return [
+        MeasureGroup(
+            measure,
+            statistic,
+            units[(measure, statistic)],
+            [Series(name, tuple(sorted(points))) for name, points in arms.items()],
+            unverified[(measure, statistic)],
+        )
+        for (measure, statistic), arms in groups.items()
+    ]

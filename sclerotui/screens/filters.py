@@ -1,0 +1,70 @@
+"""The filter screen: subtype, organ domain, therapy class, response and evidence type."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, SelectionList
+from textual.widgets.selection_list import Selection
+
+from sclerotui.search import Criteria
+
+FACETS = [
+    ("subtype", "Subtype", "subtypes"),
+    ("organ", "Organ domain", "organs"),
+    ("class", "Therapy class", "therapy_classes"),
+    ("response", "Response (cases)", "responses"),
+    ("type", "Evidence type", "evidence_types"),
+]
+
+
+class FilterScreen(ModalScreen[Criteria | None]):
+    """Space toggles a value; escape or enter applies; x clears everything."""
+
+    BINDINGS = [
+        Binding("escape", "apply", "Apply"),
+        Binding("ctrl+s", "apply", "Apply", show=False),
+        Binding("x", "clear", "Clear all"),
+        Binding("q", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, criteria: Criteria, vocabularies: dict) -> None:
+        super().__init__()
+        self.criteria = criteria
+        self.vocabularies = vocabularies
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="filter-dialog"):
+            yield Label(
+                "Filters — space toggles · tab next group · escape applies · x clears · q cancels",
+                id="filter-help",
+            )
+            with Grid(id="filter-grid"):
+                for name, title, vocabulary in FACETS:
+                    chosen = dict(self.criteria.items()).get(name, frozenset())
+                    selections = [
+                        Selection(entry["label"], entry["id"], entry["id"] in chosen)
+                        for entry in self.vocabularies.get(vocabulary, [])
+                    ]
+                    widget = SelectionList[str](*selections, id=f"facet-{name}")
+                    widget.border_title = title
+                    yield widget
+
+    def _chosen(self) -> Criteria:
+        criteria = self.criteria
+        for name, _, _ in FACETS:
+            values = self.query_one(f"#facet-{name}", SelectionList).selected
+            criteria = criteria.with_values(name, frozenset(values))
+        return criteria
+
+    def action_apply(self) -> None:
+        self.dismiss(self._chosen())
+
+    def action_clear(self) -> None:
+        for widget in self.query(SelectionList):
+            widget.deselect_all()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,313 @@
+"""The main screen: therapy list, evidence list and detail, outcome timeline, search and filters.
+
+The screen owns the state (filters, selected therapy and item), asks the store for data and
+hands plain models to the panes; the panes tell it what the user did through messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Footer, Header, Input, Static
+from textual.worker import get_current_worker
+
+from sclerotui.search import NO_CRITERIA, Criteria, SearchError, parse
+from sclerotui.store import Hit, Store
+from sclerotui.text import one_line
+from sclerotui.widgets.detail import DetailView, RecordView
+from sclerotui.widgets.evidence_list import EvidenceList
+from sclerotui.widgets.search_results import SearchResults
+from sclerotui.widgets.therapy_list import TherapyList
+from sclerotui.widgets.timeline import SECTION_FOR_KIND, TimelineEvents, TimelinePane
+
+SEARCH_DEBOUNCE = 0.15
+SEARCH_LIMIT = 100
+NARROW_WIDTH = 110
+
+
+class MainScreen(Screen):
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search"),
+        Binding("escape", "back", "Clear/back"),
+        Binding("f", "filters", "Filters"),
+        Binding("x", "clear_filters", "Clear filters"),
+        Binding("z", "zoom", "Zoom pane"),
+    ]
+
+    criteria: reactive[Criteria] = reactive(NO_CRITERIA, init=False)
+
+    def __init__(self, store: Store, search_store: Store, note: str | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.search_store = search_store
+        self.note = note
+        self.therapy_id: str | None = None
+        self.item: tuple[str, str] | None = None
+        self.therapy_names: dict[str, str] = {}
+        self._search_timer: Timer | None = None
+        self.search_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="≡")
+        yield Input(
+            placeholder='/ search: words, "phrases", -exclude, organ:lung response:resistant',
+            id="search",
+            compact=True,
+        )
+        yield Static(id="status")
+        with Horizontal(id="body"):
+            yield TherapyList(id="therapies")
+            with Vertical(id="middle"):
+                with ContentSwitcher(initial="evidence", id="top"):
+                    yield EvidenceList(id="evidence")
+                    yield SearchResults(id="results")
+                yield DetailView(id="detail")
+            yield TimelinePane(id="timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#therapies").border_title = "Therapies"
+        self.query_one("#evidence").border_title = "Evidence"
+        self.query_one("#detail").border_title = "Detail"
+        self.query_one("#timeline").border_title = "Outcome timeline"
+        self.therapy_names = {row.therapy.id: row.therapy.name for row in self.store.therapies()}
+        self._apply_width(self.app.size.width)
+        self.reload()
+        self.query_one(TherapyList).focus()
+
+    def on_resize(self, event) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.set_class(width < NARROW_WIDTH, "narrow")
+
+    # -- state ---------------------------------------------------------------------------
+
+    def watch_criteria(self) -> None:
+        self.reload()
+        if self.search_text:
+            self._run_search(self.search_text)
+
+    def reload(self) -> None:
+        """Refresh the therapy list for the filters; the cursor stays where it can."""
+        rows = self.store.therapies(self.criteria)
+        therapy_list = self.query_one(TherapyList)
+        therapy_list.show(rows, keep=self.therapy_id)
+        if not rows:
+            self.therapy_id = None
+            self.query_one(EvidenceList).show([], "No therapy has evidence matching the filters")
+            self.query_one(DetailView).show(None, "Nothing matches the filters")
+            self._show_timeline(None)
+        self._update_status(len(rows))
+
+    def _update_status(self, therapy_count: int | None = None) -> None:
+        parts: list = []
+        for name, values in self.criteria.items():
+            parts += [(f" {name}: {', '.join(sorted(values))} ", "reverse $text-accent"), " "]
+        if not parts:
+            parts.append(("no filters (f to filter)", "dim"))
+        else:
+            parts.append(("x clears", "dim"))
+        if therapy_count is not None:
+            parts.append((f" · {therapy_count} therapies", "dim"))
+        if self.store.read_only:
+            parts.append((f" · READ-ONLY: {self.store.read_only_reason}", "$text-warning"))
+        if self.note:
+            parts.append((f" · {one_line(self.note)}", "dim"))
+        self.query_one("#status", Static).update(Content.assemble(*parts))
+
+    def on_therapy_list_therapy_highlighted(self, message: TherapyList.TherapyHighlighted) -> None:
+        self.therapy_id = message.therapy_id
+        items = self.store.evidence(message.therapy_id, self.criteria)
+        name = self.therapy_names.get(message.therapy_id, message.therapy_id)
+        evidence = self.query_one(EvidenceList)
+        evidence.border_title = Content(f"Evidence — {one_line(name)} ({len(items)})")
+        keep = f"{self.item[0]}:{self.item[1]}" if self.item else None
+        evidence.show(
+            items, "No trials or cases for this therapy with the current filters", keep=keep
+        )
+        if not items:
+            self._show_therapy(message.therapy_id)
+
+    def on_therapy_list_therapy_chosen(self, message: TherapyList.TherapyChosen) -> None:
+        self.query_one(EvidenceList).focus()
+
+    def on_evidence_list_item_highlighted(self, message: EvidenceList.ItemHighlighted) -> None:
+        self.show_item(message.kind, message.record_id)
+
+    def on_evidence_list_item_chosen(self, message: EvidenceList.ItemChosen) -> None:
+        self.show_item(message.kind, message.record_id)
+        self.query_one(DetailView).focus()
+
+    def show_item(self, kind: str, record_id: str) -> None:
+        record = self.store.record(kind, record_id)
+        if record is None:
+            return
+        self.item = (kind, record_id)
+        sources = [*record.sources]
+        if kind == "trial":
+            sources += [f.source for f in record.findings]
+        view = RecordView(
+            kind,
+            record,
+            self.store.sources(sources),
+            self.therapy_names,
+            self.store.origin_of(kind, record_id),
+        )
+        self.query_one(DetailView).show(view)
+        self._show_timeline(view)
+
+    def _show_therapy(self, therapy_id: str) -> None:
+        therapy = self.store.therapy(therapy_id)
+        if therapy is None:
+            return
+        self.item = None
+        view = RecordView("therapy", therapy, self.store.sources(therapy.sources))
+        view.counts = (0, 0)
+        self.query_one(DetailView).show(view)
+        self._show_timeline(None)
+
+    def _show_timeline(self, view: RecordView | None) -> None:
+        pane = self.query_one(TimelinePane)
+        if view is None or view.kind == "therapy":
+            pane.show([], {}, self.therapy_names, "Select a trial or case to see its timeline")
+            return
+        events = self.store.events(view.kind, view.record.id)
+        arm_names = {arm.id: arm.name for arm in getattr(view.record, "arms", [])}
+        pane.show(events, arm_names, self.therapy_names, "No timeline events recorded")
+
+    def on_timeline_events_event_chosen(self, message: TimelineEvents.EventChosen) -> None:
+        detail = self.query_one(DetailView)
+        section = SECTION_FOR_KIND.get(message.event.kind.value, "header")
+        for candidate in (section, "arms" if section == "sequence" else "sequence", "header"):
+            if detail.scroll_to_section(candidate):
+                break
+
+    # -- search --------------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        self.search_text = event.value
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        if not event.value.strip():
+            self.query_one(ContentSwitcher).current = "evidence"
+            return
+        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, lambda: self._run_search(event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search" and self.search_text.strip():
+            results = self.query_one(SearchResults)
+            results.focus()
+
+    def _run_search(self, text: str) -> None:
+        self.query_one(ContentSwitcher).current = "results"
+        self.search_worker(text, self.criteria)
+
+    @work(exclusive=True, thread=True, group="search")
+    def search_worker(self, text: str, criteria: Criteria) -> None:
+        """Runs off the UI thread; a newer keystroke cancels this one's result."""
+        worker = get_current_worker()
+        try:
+            query = parse(text)
+            with self.search_store.lock:
+                resolved = self.search_store.resolve_criteria(query.criteria)
+                query = replace(query, criteria=resolved)
+                hits = self.search_store.search(query, criteria, SEARCH_LIMIT)
+        except SearchError as error:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._show_search_error, text, str(error))
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_hits, text, hits)
+
+    def _show_hits(self, text: str, hits: list[Hit]) -> None:
+        results = self.query_one(SearchResults)
+        filters = self.criteria.describe()
+        if hits:
+            more = "+" if len(hits) == SEARCH_LIMIT else ""
+            results.show_hits(hits, f"Search: {len(hits)}{more} results for {text}")
+        else:
+            on = f" with filters {filters}" if filters else " (no filters on)"
+            results.show_message(
+                f"No results for “{text}”{on}. Try fewer words, a prefix, or x to clear filters.",
+                "Search: no results",
+            )
+
+    def _show_search_error(self, text: str, message: str) -> None:
+        self.query_one(SearchResults).show_message(message, "Search: cannot search", error=True)
+
+    def on_search_results_hit_chosen(self, message: SearchResults.HitChosen) -> None:
+        self.jump_to(message.hit.kind, message.hit.id, message.hit.therapy)
+
+    def jump_to(self, kind: str, record_id: str, therapy_id: str | None = None) -> None:
+        """Select a record in its context: its therapy in the list, itself in the detail."""
+        if therapy_id is None and kind != "therapy":
+            therapy_id = self.store.context_therapy(kind, record_id)
+        if kind == "therapy":
+            therapy_id = record_id
+        self.query_one(ContentSwitcher).current = "evidence"
+        if therapy_id and not self.query_one(TherapyList).select_therapy(therapy_id):
+            self.criteria = NO_CRITERIA  # the filters hid it: clear them to show it
+            self.query_one(TherapyList).select_therapy(therapy_id)
+        if therapy_id:
+            self.item = None if kind == "therapy" else (kind, record_id)
+            self.on_therapy_list_therapy_highlighted(TherapyList.TherapyHighlighted(therapy_id))
+        if kind != "therapy":
+            self.query_one(EvidenceList).select_item(kind, record_id)
+            self.show_item(kind, record_id)
+            self.query_one(DetailView).focus()
+        else:
+            self.query_one(TherapyList).focus()
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.focus()
+        if search.value.strip():
+            self.query_one(ContentSwitcher).current = "results"
+
+    def action_back(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        search = self.query_one("#search", Input)
+        if search.value or self.query_one(ContentSwitcher).current == "results":
+            search.value = ""
+            self.search_text = ""
+            self.query_one(ContentSwitcher).current = "evidence"
+            self.query_one(TherapyList).focus()
+        elif search.has_focus:
+            self.query_one(TherapyList).focus()
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        elif self.focused is not None:
+            target = self.focused
+            if isinstance(target, TimelineEvents):
+                target = self.query_one(TimelinePane)
+            self.maximize(target, container=False)
+
+    def action_filters(self) -> None:
+        from sclerotui.screens.filters import FilterScreen
+
+        def apply(criteria: Criteria | None) -> None:
+            if criteria is not None:
+                self.criteria = criteria
+
+        self.app.push_screen(FilterScreen(self.criteria, self.app.vocabularies), apply)
+
+    def action_clear_filters(self) -> None:
+        if self.criteria:
+            self.criteria = NO_CRITERIA

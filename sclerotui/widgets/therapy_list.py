@@ -1,0 +1,111 @@
+"""The therapy list: therapies grouped by class, with counts of their trials and cases."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from sclerotui.store import TherapyRow
+from sclerotui.text import one_line
+
+CLASS_LABELS = {
+    "immunosuppressant": "Immunosuppressants",
+    "antifibrotic": "Antifibrotics",
+    "biologic": "Biologics",
+    "cell-therapy": "Cell therapy (HSCT)",
+    "vasodilator": "Vasodilators",
+    "endothelin-receptor-antagonist": "Endothelin antagonists",
+    "pde5-inhibitor": "PDE5 inhibitors",
+    "prostanoid": "Prostanoids",
+    "ace-inhibitor": "ACE inhibitors",
+    "apheresis": "Apheresis",
+    "other": "Other",
+}
+
+VIM_KEYS = [
+    Binding("j", "cursor_down", "Down", show=False),
+    Binding("k", "cursor_up", "Up", show=False),
+]
+
+
+class TherapyList(OptionList):
+    """Posts TherapyHighlighted as the cursor moves; counts follow the active filters."""
+
+    BINDINGS = VIM_KEYS
+
+    class TherapyHighlighted(Message):
+        def __init__(self, therapy_id: str) -> None:
+            self.therapy_id = therapy_id
+            super().__init__()
+
+    class TherapyChosen(Message):
+        def __init__(self, therapy_id: str) -> None:
+            self.therapy_id = therapy_id
+            super().__init__()
+
+    def show(self, rows: list[TherapyRow], keep: str | None = None) -> None:
+        """Replace the rows, keeping the cursor on `keep` when it is still listed."""
+        options: list[Option] = []
+        current_class = None
+        name_width = max(8, (self.size.width or 30) - 11)
+        for row in rows:
+            therapy_class = row.therapy.therapy_class.value
+            if therapy_class != current_class:
+                current_class = therapy_class
+                label = CLASS_LABELS.get(therapy_class, therapy_class)
+                options.append(Option(Content.styled(label, "bold $text-accent"), disabled=True))
+            name = one_line(row.therapy.name)
+            if len(name) > name_width:
+                name = name[: name_width - 1] + "…"
+            prompt = Content.assemble(
+                f" {name:<{name_width}}",
+                (f"{row.trials:>3}", "$text-primary" if row.trials else "dim"),
+                (f"{row.cases:>4}", "$text-secondary" if row.cases else "dim"),
+            )
+            options.append(Option(prompt, id=row.therapy.id))
+        with self.prevent(OptionList.OptionHighlighted):
+            self.clear_options()
+            self.add_options(options)
+        self.border_subtitle = "trials cases"
+        target = keep if keep and self._has(keep) else self._first_enabled()
+        if target is not None:
+            self.highlighted = self.get_option_index(target)
+            self.post_message(self.TherapyHighlighted(target))
+
+    def _has(self, option_id: str) -> bool:
+        try:
+            self.get_option(option_id)
+        except Exception:  # OptionDoesNotExist
+            return False
+        return True
+
+    def _first_enabled(self) -> str | None:
+        for option in self.options:
+            if not option.disabled and option.id:
+                return option.id
+        return None
+
+    def select_therapy(self, therapy_id: str) -> bool:
+        if not self._has(therapy_id):
+            return False
+        self.highlighted = self.get_option_index(therapy_id)
+        return True
+
+    @property
+    def therapy_id(self) -> str | None:
+        if self.highlighted is None:
+            return None
+        return self.get_option_at_index(self.highlighted).id
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(self.TherapyHighlighted(event.option.id))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(self.TherapyChosen(event.option.id))

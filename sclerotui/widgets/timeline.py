@@ -1,0 +1,151 @@
+"""The outcome timeline: a small plot per measure (a series per arm) and the events in order."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from sclerotui.models import TimelineEvent
+from sclerotui.plot import MeasureGroup, measure_groups, render
+from sclerotui.text import one_line
+from sclerotui.widgets.therapy_list import VIM_KEYS
+
+SERIES_STYLES = [
+    "$text-primary",
+    "$text-warning",
+    "$text-success",
+    "$text-error",
+    "$text-secondary",
+    "$text-accent",
+]
+STATISTIC_LABEL = {
+    "value": "",
+    "change": "change from baseline",
+    "rate": "rate",
+    "count": "count",
+    "percent": "% of patients",
+}
+# Which detail section an event points at, by event kind (measurements: the results).
+SECTION_FOR_KIND = {
+    "diagnosis": "header",
+    "therapy-start": "sequence",
+    "therapy-stop": "sequence",
+    "measurement": "results",
+    "response-assessment": "sequence",
+    "adverse-event": "safety",
+    "procedure": "sequence",
+}
+
+
+def when(event: TimelineEvent) -> str:
+    if event.week is None:
+        return event.date or "?"
+    if abs(event.week) >= 104 and event.week % 52 == 0:
+        return f"y{event.week / 52:g}"
+    return f"w{event.week:g}"
+
+
+def event_prompt(
+    event: TimelineEvent, arm_names: dict[str, str], therapy_names: dict[str, str]
+) -> Content:
+    parts: list = [(f"{when(event):>5} ", "bold"), (f"{event.kind.value:<12.12} ", "dim")]
+    if event.arm:
+        parts.append((f"{one_line(arm_names.get(event.arm, event.arm))}: ", "$text-primary"))
+    elif event.therapy:
+        parts.append(
+            (f"{one_line(therapy_names.get(event.therapy, event.therapy))}: ", "$text-secondary")
+        )
+    if event.value is not None:
+        stat = STATISTIC_LABEL.get(event.statistic.value if event.statistic else "value", "")
+        parts.append((f"{one_line(event.measure or '')} {event.value:g}", "bold"))
+        parts.append(f" {one_line(event.unit or '')}{f' ({stat})' if stat else ''}")
+        if event.verified is False:
+            parts.append((" unverified", "reverse $text-warning"))
+    if event.note:
+        parts.append(((" — " if event.value is not None else "") + one_line(event.note), ""))
+    return Content.assemble(*parts)
+
+
+def plot_content(group: MeasureGroup, width: int) -> Content:
+    """One measure's plot, a legend and the values as text."""
+    stat = STATISTIC_LABEL.get(group.statistic, group.statistic)
+    title = f"{group.measure}{' ' + stat if stat else ''} ({one_line(group.unit) or 'no unit'})"
+    rows: list[Content] = [Content.styled(title, "bold")]
+    plot = render(group.series, width=max(20, width), height=5)
+    for line, cells in zip(plot.lines, plot.cells, strict=True):
+        content = Content(line)
+        for column, series_index in cells:
+            style = SERIES_STYLES[series_index % len(SERIES_STYLES)]
+            content = content.stylize(style, column, column + 1)
+        rows.append(content)
+    for index, series in enumerate(group.series):
+        values = " → ".join(f"w{w:g} {v:g}" for w, v in series.points)
+        rows.append(
+            Content.assemble(
+                ("● ", SERIES_STYLES[index % len(SERIES_STYLES)]),
+                (one_line(series.name), "bold"),
+                f": {values}",
+            )
+        )
+    if group.unverified:
+        rows.append(Content.styled("includes unverified values", "$text-warning"))
+    return Content("\n").join(rows)
+
+
+class TimelineEvents(OptionList):
+    BINDINGS = VIM_KEYS
+
+    class EventChosen(Message):
+        def __init__(self, event: TimelineEvent) -> None:
+            self.event = event
+            super().__init__()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.events: list[TimelineEvent] = []
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(self.EventChosen(self.events[int(event.option.id)]))
+
+
+class TimelinePane(Vertical):
+    """Plots above, the event list below; both scroll on their own."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="plots", can_focus=False):
+            yield Static(id="plot-text")
+        yield TimelineEvents(id="events")
+
+    def show(
+        self,
+        events: list[TimelineEvent],
+        arm_names: dict[str, str],
+        therapy_names: dict[str, str],
+        empty: str = "No timeline",
+    ) -> None:
+        width = max(20, (self.size.width or 40) - 4)
+        groups = measure_groups(events, arm_names)
+        plots = [plot_content(group, width) for group in groups]
+        if not events:
+            text = Content.styled(empty, "italic dim")
+        elif plots:
+            text = Content("\n\n").join(plots)
+        else:
+            text = Content.styled(
+                "No measured values in this timeline (events only).", "italic dim"
+            )
+        self.query_one("#plot-text", Static).update(text)
+        self.query_one("#plots").display = True
+        event_list = self.query_one(TimelineEvents)
+        event_list.events = events
+        event_list.clear_options()
+        event_list.add_options(
+            Option(event_prompt(e, arm_names, therapy_names), id=str(i))
+            for i, e in enumerate(events)
+        )
