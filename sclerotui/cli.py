@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("stats", help="counts of records in the database")
 
     search = commands.add_parser("search", help="search therapies, trials and cases")
-    search.add_argument("query", nargs="+", help='words, "phrases", -excluded, field:value')
+    search.add_argument("query", nargs="*", help='words, "phrases", -excluded, field:value')
     search.add_argument("--json", action="store_true", help="print results as JSON")
     search.add_argument("--limit", type=int, default=20, help="most results to show (20)")
     return parser
@@ -62,7 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "search":
+        # "-word" excludes a word: argparse sees an unknown option, the query language does not.
+        unknown = [arg for arg in extra if arg.startswith("--")]
+        if unknown:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.query = [*args.query, *extra]
+        if not args.query:
+            parser.error("the following arguments are required: query")
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return _dispatch(args)
     except (StoreError, SearchError) as error:

@@ -106,9 +106,15 @@ def merge(datasets: list[Dataset]) -> Dataset:
 
 def load_directory(directory: Path) -> Dataset:
     """Load and cross-check every dataset file of a directory; all problems reported at once."""
+    if not directory.is_dir():
+        raise DataError([f"{directory}: no such directory"])
+    files = dataset_files(directory)
+    if not files:
+        # Never build an empty database silently from a mistyped or missing data directory.
+        raise DataError([f"{directory}: no dataset files (*.json) in it"])
     problems: list[str] = []
     parts = []
-    for path in dataset_files(directory):
+    for path in files:
         try:
             parts.append(parse_dataset(read_json(path), str(path.relative_to(directory))))
         except DataError as error:

@@ -20,6 +20,8 @@ def _picture(match: re.Match[str]) -> str:
 
 def visible(text: str, multiline: bool = True) -> str:
     """Replace control characters with visible stand-ins, keeping newlines when asked."""
+    if not multiline:
+        text = text.replace("\n", " ").replace("\t", " ")
     pattern = _CONTROL_RE if multiline else _CONTROL_ANY_RE
     return pattern.sub(_picture, text)
 

@@ -34,6 +34,7 @@ NARROW_WIDTH = 110
 
 
 class MainScreen(Screen):
+    AUTO_FOCUS = "#therapies"
     BINDINGS = [
         Binding("slash", "focus_search", "Search"),
         Binding("escape", "back", "Clear/back"),
@@ -125,6 +126,8 @@ class MainScreen(Screen):
         self.query_one("#status", Static).update(Content.assemble(*parts))
 
     def on_therapy_list_therapy_highlighted(self, message: TherapyList.TherapyHighlighted) -> None:
+        if message.therapy_id != self.query_one(TherapyList).therapy_id:
+            return  # stale: the cursor has moved on since this was posted
         self.therapy_id = message.therapy_id
         items = self.store.evidence(message.therapy_id, self.criteria)
         name = self.therapy_names.get(message.therapy_id, message.therapy_id)
@@ -141,6 +144,8 @@ class MainScreen(Screen):
         self.query_one(EvidenceList).focus()
 
     def on_evidence_list_item_highlighted(self, message: EvidenceList.ItemHighlighted) -> None:
+        if (message.kind, message.record_id) != self.query_one(EvidenceList).item:
+            return  # stale: the list was refilled since this was posted
         self.show_item(message.kind, message.record_id)
 
     def on_evidence_list_item_chosen(self, message: EvidenceList.ItemChosen) -> None:
@@ -204,6 +209,13 @@ class MainScreen(Screen):
             return
         self._search_timer = self.set_timer(SEARCH_DEBOUNCE, lambda: self._run_search(event.value))
 
+    def on_key(self, event) -> None:
+        # Down from the search box walks into the results.
+        search = self.query_one("#search", Input)
+        if event.key == "down" and search.has_focus and self.search_text.strip():
+            event.stop()
+            self.query_one(SearchResults).focus()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search" and self.search_text.strip():
             results = self.query_one(SearchResults)
@@ -250,24 +262,35 @@ class MainScreen(Screen):
         self.jump_to(message.hit.kind, message.hit.id, message.hit.therapy)
 
     def jump_to(self, kind: str, record_id: str, therapy_id: str | None = None) -> None:
-        """Select a record in its context: its therapy in the list, itself in the detail."""
-        if therapy_id is None and kind != "therapy":
-            therapy_id = self.store.context_therapy(kind, record_id)
+        """Select a record in its context: its therapy in the list, itself in the detail.
+
+        Filters that would hide it are cleared, so a jump always lands.
+        """
         if kind == "therapy":
             therapy_id = record_id
+        elif therapy_id is None:
+            therapy_id = self.store.context_therapy(kind, record_id)
+        if therapy_id is None:
+            return
         self.query_one(ContentSwitcher).current = "evidence"
-        if therapy_id and not self.query_one(TherapyList).select_therapy(therapy_id):
-            self.criteria = NO_CRITERIA  # the filters hid it: clear them to show it
-            self.query_one(TherapyList).select_therapy(therapy_id)
-        if therapy_id:
-            self.item = None if kind == "therapy" else (kind, record_id)
-            self.on_therapy_list_therapy_highlighted(TherapyList.TherapyHighlighted(therapy_id))
-        if kind != "therapy":
-            self.query_one(EvidenceList).select_item(kind, record_id)
-            self.show_item(kind, record_id)
-            self.query_one(DetailView).focus()
+        self.item = None if kind == "therapy" else (kind, record_id)
+        self.therapy_id = therapy_id
+        therapy_list = self.query_one(TherapyList)
+        hidden = not therapy_list.select_therapy(therapy_id) or (
+            self.item is not None
+            and not any(
+                (i.kind, i.id) == self.item for i in self.store.evidence(therapy_id, self.criteria)
+            )
+        )
+        if hidden and self.criteria:
+            self.criteria = NO_CRITERIA  # reloads, keeping self.therapy_id and self.item
+            therapy_list.select_therapy(therapy_id)
+        self.on_therapy_list_therapy_highlighted(TherapyList.TherapyHighlighted(therapy_id))
+        if kind == "therapy":
+            self._show_therapy(therapy_id)
+            therapy_list.focus()
         else:
-            self.query_one(TherapyList).focus()
+            self.query_one(DetailView).focus()
 
     # -- actions -------------------------------------------------------------------------
 

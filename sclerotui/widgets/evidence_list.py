@@ -56,6 +56,16 @@ class EvidenceList(OptionList):
         self.highlighted = self.get_option_index(target)
         self._announce(target)
 
+    @property
+    def item(self) -> tuple[str, str] | None:
+        if self.highlighted is None:
+            return None
+        option_id = self.get_option_at_index(self.highlighted).id
+        if not option_id:
+            return None
+        kind, record_id = option_id.split(":", 1)
+        return kind, record_id
+
     def select_item(self, kind: str, record_id: str) -> bool:
         try:
             index = self.get_option_index(key_of(kind, record_id))

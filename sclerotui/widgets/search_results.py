@@ -9,7 +9,7 @@ from textual.widgets.option_list import Option
 
 from sclerotui.search import split_snippet
 from sclerotui.store import Hit
-from sclerotui.text import one_line
+from sclerotui.text import one_line, visible
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
 KIND_STYLE = {"therapy": "$text-accent", "trial": "$text-primary", "case": "$text-secondary"}
@@ -17,7 +17,7 @@ KIND_STYLE = {"therapy": "$text-accent", "trial": "$text-primary", "case": "$tex
 
 def hit_prompt(hit: Hit) -> Content:
     snippet = [
-        (one_line(text), "bold reverse" if matched else "dim")
+        (visible(text, multiline=False), "bold reverse" if matched else "dim")
         for text, matched in split_snippet(hit.snippet)
     ]
     return Content.assemble(

@@ -46,11 +46,35 @@ class TherapyList(OptionList):
             self.therapy_id = therapy_id
             super().__init__()
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[TherapyRow] = []
+        self._width = 0
+
+    def on_resize(self) -> None:
+        # Names are padded to the pane's width, so re-draw when it changes.
+        if self.rows and self.content_size.width != self._width:
+            current = self.therapy_id
+            self._fill(self.rows)
+            if current is not None:
+                with self.prevent(OptionList.OptionHighlighted):
+                    self.highlighted = self.get_option_index(current)
+
     def show(self, rows: list[TherapyRow], keep: str | None = None) -> None:
         """Replace the rows, keeping the cursor on `keep` when it is still listed."""
+        self.rows = rows
+        self._fill(rows)
+        self.border_subtitle = "trials cases"
+        target = keep if keep and self._has(keep) else self._first_enabled()
+        if target is not None:
+            self.highlighted = self.get_option_index(target)
+            self.post_message(self.TherapyHighlighted(target))
+
+    def _fill(self, rows: list[TherapyRow]) -> None:
         options: list[Option] = []
         current_class = None
-        name_width = max(8, (self.size.width or 30) - 11)
+        self._width = self.content_size.width
+        name_width = max(8, (self._width or 28) - 10)
         for row in rows:
             therapy_class = row.therapy.therapy_class.value
             if therapy_class != current_class:
@@ -69,11 +93,6 @@ class TherapyList(OptionList):
         with self.prevent(OptionList.OptionHighlighted):
             self.clear_options()
             self.add_options(options)
-        self.border_subtitle = "trials cases"
-        target = keep if keep and self._has(keep) else self._first_enabled()
-        if target is not None:
-            self.highlighted = self.get_option_index(target)
-            self.post_message(self.TherapyHighlighted(target))
 
     def _has(self, option_id: str) -> bool:
         try:

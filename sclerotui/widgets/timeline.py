@@ -117,6 +117,17 @@ class TimelineEvents(OptionList):
 class TimelinePane(Vertical):
     """Plots above, the event list below; both scroll on their own."""
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._shown: tuple | None = None
+        self._width = 0
+
+    def on_resize(self) -> None:
+        # Plots are drawn to the pane's width: re-draw when it changes.
+        plots_width = self.query_one("#plots").content_size.width
+        if self._shown is not None and plots_width != self._width:
+            self.show(*self._shown)
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="plots", can_focus=False):
             yield Static(id="plot-text")
@@ -129,7 +140,9 @@ class TimelinePane(Vertical):
         therapy_names: dict[str, str],
         empty: str = "No timeline",
     ) -> None:
-        width = max(20, (self.size.width or 40) - 4)
+        width = max(20, (self.query_one("#plots").content_size.width or 38) - 2)
+        self._shown = (events, arm_names, therapy_names, empty)
+        self._width = self.query_one("#plots").content_size.width
         groups = measure_groups(events, arm_names)
         plots = [plot_content(group, width) for group in groups]
         if not events:

@@ -1,0 +1,34 @@
+"""Building the app on a fixture database, and reading what its widgets show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import OptionList, Static
+
+from sclerotui.app import SclerotuiApp
+from sclerotui.store import Store
+
+
+def make_app(db_path: Path) -> SclerotuiApp:
+    return SclerotuiApp(Store(db_path))
+
+
+def option_texts(widget: OptionList) -> list[str]:
+    return [str(getattr(option.prompt, "plain", option.prompt)) for option in widget.options]
+
+
+def static_text(widget: Static) -> str:
+    return str(getattr(widget.content, "plain", widget.content))
+
+
+def detail_text(app: SclerotuiApp) -> str:
+    detail = app.main_screen.query_one("#detail")
+    return "\n".join(static_text(s) for s in detail.sections.values())
+
+
+async def settle(pilot) -> None:
+    """Let debounced searches and their worker threads finish."""
+    await pilot.pause(0.3)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

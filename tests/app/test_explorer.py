@@ -1,0 +1,214 @@
+"""Pilot tests: linking between panes and the keyboard flows, asserting what users see."""
+
+from __future__ import annotations
+
+from textual.widgets import ContentSwitcher, Input
+
+from sclerotui.screens.filters import FilterScreen
+from sclerotui.screens.help import HelpScreen
+from sclerotui.search import Criteria
+from sclerotui.widgets.evidence_list import EvidenceList
+from sclerotui.widgets.search_results import SearchResults
+from sclerotui.widgets.therapy_list import TherapyList
+from sclerotui.widgets.timeline import TimelineEvents
+from tests.app.helpers import detail_text, make_app, option_texts, settle, static_text
+
+
+async def test_start_shows_first_therapy_with_its_trial_detail_and_timeline(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.main_screen
+        therapies = option_texts(screen.query_one(TherapyList))
+        assert therapies[0] == "Antifibrotics"
+        assert "Nintedanib" in therapies[1] and therapies[1].split()[-2:] == ["1", "0"]
+        assert screen.therapy_id == "nintedanib"
+        assert option_texts(screen.query_one(EvidenceList)) == [
+            "RCT n=576         Alpha lung trial"
+        ]
+        assert "Annual rate of FVC decline" in detail_text(app)
+        events = screen.query_one(TimelineEvents)
+        assert len(events.options) == 5
+        plot = static_text(screen.query_one("#plot-text"))
+        assert "FVC %pred" in plot and "Nintedanib: w0 72.4 → w52 70.1" in plot
+        assert "includes unverified values" in plot
+
+
+async def test_moving_in_therapy_list_updates_evidence_and_detail(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("j")  # Nintedanib -> Rituximab (the header row is skipped)
+        await pilot.pause()
+        screen = app.main_screen
+        assert screen.therapy_id == "rituximab"
+        items = option_texts(screen.query_one(EvidenceList))
+        assert items[0].startswith("observational n=63")
+        assert any("case · lcSSc · partial · illustrative" in item for item in items)
+        assert "Beta cohort of rituximab" in detail_text(app)
+        await pilot.press("tab", "j")  # into the evidence list, next item
+        await pilot.pause()
+        assert screen.item[0] == "case"
+
+
+async def test_enter_on_case_shows_sequence_and_timeline(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.main_screen.jump_to("case", "case-one")
+        await pilot.pause()
+        text = detail_text(app)
+        assert "ILLUSTRATIVE CASE" in text
+        assert "1. Cyclophosphamide → resistant" in text
+        assert "2. Autologous HSCT → responded" in text
+        events = option_texts(app.main_screen.query_one(TimelineEvents))
+        assert [e.split()[0] for e in events] == ["w0", "w4", "w30", "w52", "y2"]
+        assert "No measured values" in static_text(app.main_screen.query_one("#plot-text"))
+
+
+async def test_search_as_you_type_then_enter_selects_hit_in_context(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"bosentan")
+        await settle(pilot)
+        screen = app.main_screen
+        assert screen.query_one(ContentSwitcher).current == "results"
+        results = screen.query_one(SearchResults)
+        kinds = [hit.kind for hit in results.hits]
+        assert "therapy" in kinds and "case" in kinds
+        case_index = kinds.index("case")
+        await pilot.press("down", *(["down"] * case_index), "enter")
+        await pilot.pause()
+        assert screen.query_one(ContentSwitcher).current == "evidence"
+        assert screen.therapy_id == "bosentan"
+        assert screen.item == ("case", "case-two")
+        assert "Limited SSc with digital ulcers failing bosentan" in detail_text(app)
+
+
+async def test_search_no_hits_and_bad_query_show_messages(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        await pilot.press("slash", *"zzzqqq")
+        await settle(pilot)
+        results = screen.query_one(SearchResults)
+        assert results.hits == []
+        assert "No results for “zzzqqq” (no filters on)" in option_texts(results)[0]
+        screen.query_one("#search", Input).value = "subtype:purple"
+        await settle(pilot)
+        assert "unknown subtype 'purple'" in option_texts(results)[0]
+        await pilot.press("escape")
+        assert screen.query_one("#search", Input).value == ""
+        assert screen.query_one(ContentSwitcher).current == "evidence"
+
+
+async def test_query_language_in_search_box(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        screen.query_one("#search", Input).value = "organ:lung response:resistant"
+        await pilot.press("slash")
+        await settle(pilot)
+        assert [(h.kind, h.id) for h in screen.query_one(SearchResults).hits] == [
+            ("case", "case-one")
+        ]
+
+
+async def test_filters_narrow_list_show_chips_and_clear(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, FilterScreen)
+        subtype = app.screen.query_one("#facet-subtype")
+        subtype.select("diffuse")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.criteria == Criteria(subtype=frozenset({"diffuse"}))
+        ids = [o.id for o in screen.query_one(TherapyList).options if o.id]
+        # Bosentan's only case is limited; every other therapy has diffuse evidence.
+        assert "bosentan" not in ids and "cyclophosphamide" in ids
+        assert "subtype: diffuse" in static_text(screen.query_one("#status"))
+        await pilot.press("x")
+        await pilot.pause()
+        assert not screen.criteria
+        assert "bosentan" in [o.id for o in screen.query_one(TherapyList).options]
+
+
+async def test_selection_survives_filter_change(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        screen.jump_to("case", "case-two")
+        await pilot.pause()
+        screen.criteria = Criteria(subtype=frozenset({"limited"}))
+        await pilot.pause()
+        assert screen.therapy_id in ("bosentan", "rituximab")
+        assert screen.item == ("case", "case-two")
+
+
+async def test_timeline_event_scrolls_detail_to_matching_section(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.main_screen
+        detail = screen.query_one("#detail")
+        assert detail.scroll_y == 0
+        events = screen.query_one(TimelineEvents)
+        events.focus()
+        events.highlighted = 0  # a measurement: points at the results section
+        await pilot.press("enter")
+        await pilot.pause()
+        assert detail.scroll_y > 0
+        assert detail.sections["results"].region.y - detail.region.y <= 1
+
+
+async def test_hostile_record_renders_literally_and_runs_nothing(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.main_screen.jump_to("case", "case-four")
+        await pilot.pause()
+        text = detail_text(app)
+        assert "Hostile [bold]markup[/] and ␛[2J escape" in text
+        assert "[@click=app.quit]click[/]" in text
+        assert "␛]52;c;aGk=␇" in text
+        await pilot.click("#detail")
+        await pilot.pause()
+        assert app.is_running
+        events = option_texts(app.main_screen.query_one(TimelineEvents))
+        assert "[red]not red[/red] ␛[31m" in events[0]
+
+
+async def test_help_lists_every_binding(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = static_text(app.screen.query_one("Static"))
+        for binding in [*app.BINDINGS, *app.main_screen.BINDINGS]:
+            assert binding.description in text
+        await pilot.press("escape")
+        assert app.screen is app.main_screen
+
+
+async def test_command_palette_jumps_to_a_case(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"digital ulcers failing")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.main_screen.item == ("case", "case-two")
+
+
+async def test_theme_key_and_quit(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        before = app.theme
+        await pilot.press("t")
+        assert app.theme != before
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
