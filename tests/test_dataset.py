@@ -6,6 +6,7 @@ import json
 import shutil
 
 import pytest
+from conftest import MINI_JSON
 
 from sclerotui.dataset import (
     dataset_files,
@@ -16,8 +17,6 @@ from sclerotui.dataset import (
     read_json,
 )
 from sclerotui.models import DataError
-
-from conftest import MINI_JSON
 
 
 def data_error(call, *args) -> list[str]:
@@ -54,9 +53,7 @@ def test_read_json_invalid_json_gives_line(tmp_path):
 def test_read_json_not_utf8(tmp_path):
     path = tmp_path / "latin1.json"
     path.write_bytes('{"cases": ["Sjögren"]}'.encode("latin-1"))
-    assert data_error(read_json, path) == [
-        f"{path}: not UTF-8 text (byte 14); save it as UTF-8"
-    ]
+    assert data_error(read_json, path) == [f"{path}: not UTF-8 text (byte 14); save it as UTF-8"]
 
 
 def test_parse_dataset_wrong_top_level_shape():
@@ -160,3 +157,11 @@ def test_fingerprint_changes_with_content(tmp_path):
     assert fingerprint(tmp_path) == first  # vocabularies are not dataset files
     (tmp_path / "mini.json").write_text('{"therapies": []}', encoding="utf-8")
     assert fingerprint(tmp_path) != first
+
+
+def test_load_directory_refuses_missing_or_empty_directory(tmp_path):
+    assert data_error(load_directory, tmp_path / "typo") == [
+        f"{tmp_path / 'typo'}: no such directory"
+    ]
+    (tmp_path / "vocabularies.json").write_text("{}", encoding="utf-8")
+    assert data_error(load_directory, tmp_path) == [f"{tmp_path}: no dataset files (*.json) in it"]

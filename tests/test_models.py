@@ -31,9 +31,7 @@ def case_event(**overrides) -> dict:
 
 
 def figure(measure: str, value: float, statistic: str = "value") -> dict:
-    return case_event(
-        measure=measure, statistic=statistic, value=value, source="s1", verified=True
-    )
+    return case_event(measure=measure, statistic=statistic, value=value, source="s1", verified=True)
 
 
 TRIAL = {
@@ -236,9 +234,7 @@ def test_unknown_therapy_in_trial_arm(mini_dataset):
 
 def test_unknown_source(mini_dataset):
     mini_dataset.trials[1].sources.append("pmid-missing")
-    assert validate_dataset(mini_dataset) == [
-        "trial beta: sources: unknown source 'pmid-missing'"
-    ]
+    assert validate_dataset(mini_dataset) == ["trial beta: sources: unknown source 'pmid-missing'"]
 
 
 def test_unknown_source_on_event(mini_dataset):

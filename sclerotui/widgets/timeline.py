@@ -154,7 +154,8 @@ class TimelinePane(Vertical):
                 "No measured values in this timeline (events only).", "italic dim"
             )
         self.query_one("#plot-text", Static).update(text)
-        self.query_one("#plots").display = True
+        # With events but nothing to plot, the event list gets the whole pane.
+        self.query_one("#plots").display = bool(plots) or not events
         event_list = self.query_one(TimelineEvents)
         event_list.events = events
         event_list.clear_options()

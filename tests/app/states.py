@@ -1,0 +1,113 @@
+"""The app states that snapshot tests check and that `scripts/screenshots.py` draws.
+
+Each state is driven from the keyboard where a user would use it; `ids` names the records
+to open, so the same states run on the fixture database and on the bundled one.
+"""
+
+from __future__ import annotations
+
+from sclerotui.search import Criteria
+
+FIXTURE_IDS = {
+    "trial": "alpha",
+    "case": "case-one",
+    "illustrative": "case-two",
+    "hostile": "case-four",
+    "search": "cyclophosphamide",
+    "palette": "digital",
+}
+BUNDLED_IDS = {
+    "trial": "senscis",
+    "case": "case-dcssc-cyc-hsct",
+    "illustrative": "case-lcssc-vascular-rtx",
+    "search": "rituximab",
+    "palette": "renal crisis",
+}
+
+
+async def settle(pilot) -> None:
+    await pilot.pause(0.3)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+
+
+async def start(pilot, ids):
+    await pilot.pause()
+
+
+async def therapy_selected(pilot, ids):
+    await pilot.press("j", "j")
+    await pilot.pause()
+
+
+async def trial_plot(pilot, ids):
+    pilot.app.main_screen.jump_to("trial", ids["trial"])
+    await pilot.pause()
+
+
+async def case_timeline(pilot, ids):
+    pilot.app.main_screen.jump_to("case", ids["case"])
+    await pilot.pause()
+    await pilot.press("tab")  # to the timeline's event list
+    await pilot.pause()
+
+
+async def illustrative_case(pilot, ids):
+    pilot.app.main_screen.jump_to("case", ids["illustrative"])
+    await pilot.pause()
+
+
+async def hostile_text(pilot, ids):
+    pilot.app.main_screen.jump_to("case", ids["hostile"])
+    await pilot.pause()
+
+
+async def search_hits(pilot, ids):
+    await pilot.press("slash", *ids["search"])
+    await settle(pilot)
+
+
+async def search_no_hits(pilot, ids):
+    await pilot.press("slash", *"zzzqqq")
+    await settle(pilot)
+
+
+async def filters_active(pilot, ids):
+    pilot.app.main_screen.criteria = Criteria(
+        subtype=frozenset({"diffuse"}), organ=frozenset({"lung"})
+    )
+    await pilot.pause()
+
+
+async def filter_screen(pilot, ids):
+    await pilot.press("f")
+    await pilot.pause()
+
+
+async def help_screen(pilot, ids):
+    await pilot.press("question_mark")
+    await pilot.pause()
+
+
+async def command_palette(pilot, ids):
+    await pilot.press("ctrl+p", *ids["palette"])
+    await pilot.pause(0.5)
+    await pilot.wait_for_scheduled_animations()
+
+
+STATES = {
+    "start": start,
+    "therapy_selected": therapy_selected,
+    "trial_plot": trial_plot,
+    "case_timeline": case_timeline,
+    "illustrative_case": illustrative_case,
+    "search_hits": search_hits,
+    "search_no_hits": search_no_hits,
+    "filters_active": filters_active,
+    "filter_screen": filter_screen,
+    "help_screen": help_screen,
+    "command_palette": command_palette,
+}
+FIXTURE_ONLY = {"hostile_text": hostile_text}
+SIZES = [(120, 40), (80, 24)]

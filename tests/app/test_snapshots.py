@@ -1,0 +1,19 @@
+"""Snapshot tests: every screen and key state at 120x40 and 80x24, on the fixture database."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app.helpers import make_app
+from tests.app.states import FIXTURE_IDS, FIXTURE_ONLY, SIZES, STATES
+
+ALL_STATES = {**STATES, **FIXTURE_ONLY}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("state", list(ALL_STATES))
+def test_screen(snap_compare, mini_db, state, size):
+    async def run_before(pilot):
+        await ALL_STATES[state](pilot, FIXTURE_IDS)
+
+    assert snap_compare(make_app(mini_db), terminal_size=size, run_before=run_before)

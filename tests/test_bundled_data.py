@@ -1,0 +1,180 @@
+"""The curated data in db/: complete, sourced, consistent, and within range.
+
+These tests read the real bundled files (sclerotui.dataset.bundled_dir()), so a curation
+mistake fails here with the record named, before it reaches a user's database.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sclerotui.bundle import build
+from sclerotui.checks import check_database
+from sclerotui.dataset import bundled_dir, load_directory, load_vocabularies
+from sclerotui.models import (
+    Autoantibody,
+    EvidenceType,
+    Organ,
+    Response,
+    Subtype,
+    TherapyClass,
+    validate_dataset,
+)
+
+REQUIRED_THERAPIES = {
+    "methotrexate",
+    "cyclophosphamide",
+    "mycophenolate",
+    "nintedanib",
+    "hsct",
+    "rituximab",
+    "tocilizumab",
+    "calcium-channel-blockers",
+    "bosentan",
+    "macitentan",
+    "sildenafil",
+    "epoprostenol",
+    "ace-inhibitors",
+    "plasma-exchange",
+}
+# vocabularies.json section -> the enum whose every value it must offer (id + label each).
+VOCABULARIES = {
+    "subtypes": Subtype,
+    "organs": Organ,
+    "autoantibodies": Autoantibody,
+    "responses": Response,
+    "evidence_types": EvidenceType,
+    "therapy_classes": TherapyClass,
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    directory = bundled_dir()
+    assert (directory / "therapies.json").is_file(), f"no curated data in {directory}"
+    return load_directory(directory)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    store, _ = build(tmp_path_factory.mktemp("bundled") / "bundled.db")
+    with store:
+        yield store
+
+
+def test_loads_and_cross_checks(data):
+    assert validate_dataset(data) == []
+
+
+def test_therapies(data):
+    ids = {t.id for t in data.therapies}
+    assert len(ids) >= 15
+    assert ids >= REQUIRED_THERAPIES, f"missing: {sorted(REQUIRED_THERAPIES - ids)}"
+
+
+def test_trials_have_endpoint_and_sources(data):
+    assert len(data.trials) >= 12
+    incomplete = [t.id for t in data.trials if not (t.primary_endpoint and t.sources)]
+    assert incomplete == []
+
+
+def test_every_figure_has_source_and_verification(data):
+    source_ids = {s.id for s in data.sources}
+    bad = [
+        f"{trial.id} findings[{index}]"
+        for trial in data.trials
+        for index, finding in enumerate(trial.findings)
+        if finding.source not in source_ids or finding.verified is None
+    ]
+    bad += [
+        f"event {event.id}"
+        for event in data.events
+        if event.value is not None
+        and (event.source not in source_ids or event.verified is None or event.measure is None)
+    ]
+    assert bad == []
+
+
+def test_every_referenced_source_exists(data):
+    source_ids = {s.id for s in data.sources}
+    referenced = {
+        *(s for t in data.therapies for s in t.sources),
+        *(s for t in data.trials for s in t.sources),
+        *(f.source for t in data.trials for f in t.findings),
+        *(s for c in data.cases for s in c.sources),
+        *(e.source for e in data.events if e.source is not None),
+    }
+    assert sorted(referenced - source_ids) == []
+
+
+def test_no_duplicate_ids(data):
+    for key in ("sources", "therapies", "trials", "cases", "events"):
+        ids = [record.id for record in getattr(data, key)]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        assert duplicates == [], key
+
+
+def test_unverified_findings_say_so(data):
+    unmarked = [
+        f"{trial.id} findings[{index}]"
+        for trial in data.trials
+        for index, finding in enumerate(trial.findings)
+        if not finding.verified and not (finding.note or "").startswith("[U]")
+    ]
+    assert unmarked == []
+
+
+def test_each_rct_with_arms_has_an_arm_timeline(data):
+    with_events = {e.trial for e in data.events if e.trial is not None}
+    missing = [
+        t.id
+        for t in data.trials
+        if t.evidence_type is EvidenceType.RCT and t.arms and t.id not in with_events
+    ]
+    assert missing == []
+
+
+def seed_case(data, first: set[str], last: str):
+    """The illustrative case that starts with one of `first` and ends with `last`."""
+    for case in data.cases:
+        steps = [step.therapy for step in case.therapies]
+        if case.illustrative and steps[0] in first and steps[-1] == last:
+            return case
+    pytest.fail(f"no illustrative case going from {sorted(first)} to {last}")
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        ({"cyclophosphamide"}, "hsct"),
+        ({"calcium-channel-blockers", "bosentan"}, "rituximab"),
+        ({"ace-inhibitors"}, "plasma-exchange"),
+    ],
+)
+def test_illustrative_seed_cases(data, first, last):
+    case = seed_case(data, first, last)
+    assert len(case.therapies) >= 2
+    figures = [e.id for e in data.events if e.case == case.id and e.value is not None]
+    assert figures == [], f"{case.id} is illustrative but has numbers"
+
+
+def test_built_database_passes_checks(built):
+    assert check_database(built) == []
+    counts = built.counts()
+    assert counts["therapies"] >= 15 and counts["trials"] >= 12 and counts["cases"] >= 3
+
+
+def test_every_therapy_found_by_its_name(built):
+    for row in built.therapies():
+        hits = built.search(f'"{row.therapy.name}" kind:therapy')
+        assert row.therapy.id in {h.id for h in hits}, row.therapy.id
+
+
+def test_vocabularies_cover_enums():
+    vocabularies = load_vocabularies(bundled_dir())
+    for section, enum in VOCABULARIES.items():
+        entries = vocabularies.get(section)
+        assert isinstance(entries, list), f"vocabularies.json: {section}: missing"
+        assert all(entry.get("id") and entry.get("label") for entry in entries), section
+        missing = {member.value for member in enum} - {entry["id"] for entry in entries}
+        assert missing == set(), f"vocabularies.json: {section}: missing {sorted(missing)}"
