@@ -180,6 +180,9 @@ def _resolve_field(name: str, value: str, where: str) -> tuple[str, str]:
     if name == "therapy":
         return name, value
     choices = ALIASES[name]
+    starts = {v for k, v in choices.items() if k.startswith(value)}
+    if value not in choices and len(starts) == 1:
+        return name, starts.pop()  # a unique prefix, as while typing "organ:lu"
     if value not in choices:
         known = ", ".join(sorted({v for v in choices.values()}))
         raise SearchError(f"cannot search for {where!r}: unknown {name} {value!r} (known: {known})")
@@ -208,6 +211,8 @@ def parse(text: str) -> Query:
                 key, resolved = _resolve_field(name, part, raw)
                 facets.setdefault(key, set()).add(resolved)
             continue
+        if bare and bare.endswith(":") and bare[:-1].lower() in FIELDS + tuple(FIELD_NAMES):
+            raise SearchError(f"cannot search for {raw!r}: {bare[:-1]}: needs a value")
         term = quoted if quoted is not None else raw.removeprefix("-") if negate else raw
         if name is not None and quoted is None:
             term = raw.removeprefix("-")  # "word:thing" that is not a field: search the words
