@@ -15,6 +15,7 @@ MARKERS = "●▲■◆○△□◇"
 class Series:
     name: str
     points: tuple[tuple[float, float], ...]  # (week, value), sorted by week
+    implicit_baseline: bool = False  # the first point is the definitional 0 of a change
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,17 @@ def measure_groups(events, arm_names: dict[str, str] | None = None) -> list[Meas
             measure,
             statistic,
             units[(measure, statistic)],
-            [Series(name, tuple(sorted(points))) for name, points in arms.items()],
+            [_series(name, points, statistic) for name, points in arms.items()],
             unverified[(measure, statistic)],
         )
         for (measure, statistic), arms in groups.items()
     ]
+
+
+def _series(name: str, points: list[tuple[float, float]], statistic: str) -> Series:
+    """A change from baseline is zero at baseline by definition: draw from there."""
+    points = sorted(points)
+    implicit = statistic == "change" and points[0][0] > 0
+    if implicit:
+        points.insert(0, (0.0, 0.0))
+    return Series(name, tuple(points), implicit_baseline=implicit)

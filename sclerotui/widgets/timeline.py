@@ -83,7 +83,8 @@ def plot_content(group: MeasureGroup, width: int) -> Content:
             content = content.stylize(style, column, column + 1)
         rows.append(content)
     for index, series in enumerate(group.series):
-        values = " → ".join(f"w{w:g} {v:g}" for w, v in series.points)
+        shown = series.points[1:] if series.implicit_baseline else series.points
+        values = " → ".join(f"w{w:g} {v:g}" for w, v in shown)
         rows.append(
             Content.assemble(
                 ("● ", SERIES_STYLES[index % len(SERIES_STYLES)]),
