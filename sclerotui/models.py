@@ -8,6 +8,7 @@ record and the field. Cross-record rules (does this therapy id exist?) live in `
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -338,13 +339,29 @@ def describe_validation_error(error: ValidationError, where: str) -> list[str]:
     return lines
 
 
-def validate_dataset(data: Dataset, known: Dataset | None = None) -> list[str]:
-    """Cross-record checks: unique ids, references resolve, figures carry sources.
+@dataclass
+class KnownIds:
+    """Ids already in a database, which new records may refer to."""
 
-    `known` holds records already in the database, which references may also point to.
-    """
+    sources: set[str] = field(default_factory=set)
+    therapies: set[str] = field(default_factory=set)
+    cases: set[str] = field(default_factory=set)
+    arms: set[tuple[str, str]] = field(default_factory=set)  # (trial id, arm id)
+
+    @classmethod
+    def of(cls, data: Dataset) -> KnownIds:
+        return cls(
+            sources={s.id for s in data.sources},
+            therapies={t.id for t in data.therapies},
+            cases={c.id for c in data.cases},
+            arms={(t.id, a.id) for t in data.trials for a in t.arms},
+        )
+
+
+def validate_dataset(data: Dataset, known: KnownIds | None = None) -> list[str]:
+    """Cross-record checks: unique ids, references resolve, figures carry sources."""
     problems: list[str] = []
-    known = known or Dataset()
+    known = known or KnownIds()
 
     def ids(records, label):
         seen: set[str] = set()
@@ -354,14 +371,12 @@ def validate_dataset(data: Dataset, known: Dataset | None = None) -> list[str]:
             seen.add(record.id)
         return seen
 
-    source_ids = ids(data.sources, "source") | {s.id for s in known.sources}
-    therapy_ids = ids(data.therapies, "therapy") | {t.id for t in known.therapies}
-    trial_ids = ids(data.trials, "trial")
-    case_ids = ids(data.cases, "case")
+    source_ids = ids(data.sources, "source") | known.sources
+    therapy_ids = ids(data.therapies, "therapy") | known.therapies
+    ids(data.trials, "trial")
+    case_ids = ids(data.cases, "case") | known.cases
     ids(data.events, "event")
-    arms = {(t.id, a.id) for t in data.trials + known.trials for a in t.arms}
-    trial_ids |= {t.id for t in known.trials}
-    case_ids |= {c.id for c in known.cases}
+    arms = {(t.id, a.id) for t in data.trials for a in t.arms} | known.arms
 
     def check_sources(label, refs):
         for ref in refs:

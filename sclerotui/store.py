@@ -22,6 +22,7 @@ import sqlite_utils
 from sclerotui.models import (
     Case,
     Dataset,
+    KnownIds,
     Source,
     Therapy,
     TimelineEvent,
@@ -575,6 +576,19 @@ class Store:
             for row in self.conn.execute("PRAGMA foreign_key_check")
         ]
         return problems
+
+    def known_ids(self) -> KnownIds:
+        """Ids that records being imported may refer to."""
+        column = lambda sql: {row[0] for row in self.conn.execute(sql)}  # noqa: E731
+        arms = set()
+        for trial_id, data in self.conn.execute("SELECT id, data FROM trials"):
+            arms |= {(trial_id, arm["id"]) for arm in json.loads(data).get("arms", [])}
+        return KnownIds(
+            sources=column("SELECT id FROM sources"),
+            therapies=column("SELECT id FROM therapies"),
+            cases=column("SELECT id FROM cases"),
+            arms=arms,
+        )
 
     def titles(self, limit: int = 5000) -> list[tuple[str, str, str]]:
         """(kind, id, title) of therapies, trials and cases, for jump-to-anything."""

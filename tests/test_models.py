@@ -9,6 +9,7 @@ from sclerotui.models import (
     Arm,
     Case,
     Dataset,
+    KnownIds,
     Source,
     TherapyStep,
     TimelineEvent,
@@ -279,7 +280,7 @@ def test_references_may_point_to_known_records(mini_dataset):
         }
     )
     addition = Dataset(cases=[case])
-    assert validate_dataset(addition, known=mini_dataset) == []
+    assert validate_dataset(addition, known=KnownIds.of(mini_dataset)) == []
     assert validate_dataset(addition) == [
         "case imported: sources: unknown source 'pmid-beta'",
         "case imported: therapies[0]: unknown therapy id 'rituximab'",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input
 
 from tests.app.helpers import make_app
 from tests.app.states import FIXTURE_IDS, FIXTURE_ONLY, SIZES, STATES
@@ -14,6 +15,8 @@ ALL_STATES = {**STATES, **FIXTURE_ONLY}
 @pytest.mark.parametrize("state", list(ALL_STATES))
 def test_screen(snap_compare, mini_db, state, size):
     async def run_before(pilot):
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False  # a blinking cursor makes the picture depend on timing
         await ALL_STATES[state](pilot, FIXTURE_IDS)
 
     assert snap_compare(make_app(mini_db), terminal_size=size, run_before=run_before)
