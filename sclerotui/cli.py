@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -53,6 +54,23 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", type=Path, nargs="?", metavar="PATH")
     db_commands.add_parser("stats", help="counts of records in the database")
 
+    create = db_commands.add_parser("create", help="create an empty database (no bundled data)")
+    create.add_argument("path", type=Path, metavar="PATH")
+
+    importing = commands.add_parser("import", help="import JSON, CSV or ClinicalTrials.gov files")
+    importing.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    importing.add_argument("--check", action="store_true", help="validate only; write nothing")
+    importing.add_argument(
+        "--replace", action="store_true", help="update records that are already in the database"
+    )
+
+    export = commands.add_parser("export", help="export records as JSON, CSV or Markdown")
+    export.add_argument("query", nargs="*", help="a search selecting the records (default: all)")
+    export.add_argument("--format", choices=["json", "csv", "md"], default="json")
+    export.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write here instead of standard output"
+    )
+
     search = commands.add_parser("search", help="search therapies, trials and cases")
     search.add_argument("query", nargs="*", help='words, "phrases", -excluded, field:value')
     search.add_argument("--json", action="store_true", help="print results as JSON")
@@ -63,13 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if args.command == "search":
+    if args.command in ("search", "export"):
         # "-word" excludes a word: argparse sees an unknown option, the query language does not.
         unknown = [arg for arg in extra if arg.startswith("--")]
         if unknown:
             parser.error(f"unrecognized arguments: {' '.join(unknown)}")
         args.query = [*args.query, *extra]
-        if not args.query:
+        if not args.query and args.command == "search":
             parser.error("the following arguments are required: query")
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -88,7 +106,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "db":
-        return {"build": cmd_build, "check": cmd_check, "stats": cmd_stats}[args.db_command](args)
+        commands = {
+            "build": cmd_build,
+            "check": cmd_check,
+            "stats": cmd_stats,
+            "create": cmd_create,
+        }
+        return commands[args.db_command](args)
+    if args.command == "import":
+        return cmd_import(args)
+    if args.command == "export":
+        return cmd_export(args)
     if args.command == "search":
         return cmd_search(args)
     return cmd_launch(args)
@@ -97,7 +125,15 @@ def _dispatch(args: argparse.Namespace) -> int:
 def open_store(args: argparse.Namespace) -> tuple[Store, str | None]:
     """The database the user named with --db, or their own (built on first use)."""
     if args.db is not None:
-        return Store(args.db, read_only=args.read_only), None
+        store = Store(args.db, read_only=args.read_only)
+        note = None
+        if store.upgraded_from is not None:
+            note = (
+                f"upgraded {store.path} from schema {store.upgraded_from} "
+                f"(the old file is kept at {store.backup_path})"
+            )
+            print(f"sclerotui: {note}", file=sys.stderr)
+        return store, note
     from sclerotui.bundle import open_default
 
     return open_default(read_only=args.read_only)
@@ -139,6 +175,46 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"{path}: ok")
+    return EXIT_OK
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    if args.path.exists():
+        raise StoreError(f"{args.path} already exists; not overwriting it")
+    Store(args.path, create=True).close()
+    os.chmod(args.path, 0o600)
+    print(f"created empty database {args.path}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from sclerotui.importing import import_files
+
+    if args.check:
+        args.read_only = True  # validating never writes
+    store, note = open_store(args)
+    with store:
+        report = import_files(store, args.files, check=args.check, replace=args.replace)
+    for line in report.lines():
+        print(line)
+    print("checked: nothing written (--check)" if args.check else f"imported into {store.path}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from sclerotui.export import export_text
+
+    store, _ = open_store(args)
+    with store:
+        text = export_text(store, " ".join(args.query), args.format)
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise StoreError(f"cannot write {args.output}: {error.strerror}") from None
+    print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
 
 

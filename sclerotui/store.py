@@ -39,7 +39,7 @@ from sclerotui.search import (
     parse,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 1: first release; 2: adds the imports log
 REQUIRED_TABLES = {
     "meta",
     "sources",
@@ -115,6 +115,8 @@ class Store:
     def __init__(self, path: Path, read_only: bool = False, create: bool = False):
         self.path = Path(path)
         self.read_only_reason: str | None = None
+        self.upgraded_from: int | None = None
+        self.backup_path: Path | None = None
         self.read_only = read_only
         self._check_path(create)
         if not read_only and self.path.exists():
@@ -178,6 +180,41 @@ class Store:
                 f"{self.path} is not a sclerotui database "
                 f"(missing tables: {', '.join(sorted(missing))})"
             )
+        if version < SCHEMA_VERSION:
+            self._upgrade(version)
+
+    def _upgrade(self, version: int) -> None:
+        """Bring an older release's database up to date, after a backup copy beside it."""
+        if self.read_only:
+            # Reads work on the old schema; writing would need the upgrade.
+            self.read_only_reason = (self.read_only_reason or "read-only") + (
+                f"; schema {version} from an older release (open it writable once to upgrade)"
+            )
+            return
+        self.backup_path = self._backup(f"schema-{version}")
+        try:
+            with self.transaction():
+                for target in range(version + 1, SCHEMA_VERSION + 1):
+                    MIGRATIONS[target](self.db)
+                self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except (sqlite3.Error, StoreError) as error:
+            self.close()
+            raise StoreError(
+                f"cannot upgrade {self.path} from schema {version}: {error}; "
+                f"it is unchanged (a copy is at {self.backup_path})"
+            ) from None
+        self.upgraded_from = version
+
+    def _backup(self, label: str) -> Path:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        target = self.path.with_name(f"{self.path.stem}.{label}-backup-{stamp}{self.path.suffix}")
+        copy = sqlite3.connect(target)
+        try:
+            self.conn.backup(copy)
+        finally:
+            copy.close()
+        os.chmod(target, 0o600)
+        return target
 
     def close(self) -> None:
         self.conn.close()
@@ -194,6 +231,8 @@ class Store:
         self._require_writable("create a database")
         with self.transaction():
             _create_tables(self.db)
+            for target in range(2, SCHEMA_VERSION + 1):
+                MIGRATIONS[target](self.db)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.conn.execute("PRAGMA journal_mode = WAL")
 
@@ -234,6 +273,33 @@ class Store:
         self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
 
     # -- writing -------------------------------------------------------------------------
+
+    def import_batch(self, batch: list[tuple[Dataset, str, str]], replace: bool = False) -> None:
+        """Write several files' records, each (dataset, origin, sha256), in ONE transaction,
+        and log each file in the imports table."""
+        with self.transaction():
+            for data, origin, digest in batch:
+                self._insert(data, origin, replace)
+                self.conn.execute(
+                    "INSERT INTO imports (file, sha256, imported_at, trials, cases, events, "
+                    "replaced) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        origin,
+                        digest,
+                        _now(),
+                        len(data.trials),
+                        len(data.cases),
+                        len(data.events),
+                        int(replace),
+                    ],
+                )
+
+    def imports(self) -> list[tuple]:
+        return list(
+            self.conn.execute(
+                "SELECT file, imported_at, trials, cases, events FROM imports ORDER BY id"
+            )
+        )
 
     def write_dataset(self, data: Dataset, origin: str, replace: bool = False) -> None:
         """Insert every record of a dataset in one transaction.
@@ -319,6 +385,15 @@ class Store:
         self.db["events"].insert_all(_event_row(event) for event in data.events)
 
     def _refuse_existing(self, data: Dataset) -> None:
+        clashes = self.existing(data)
+        if clashes:
+            shown = ", ".join(clashes[:10]) + (" …" if len(clashes) > 10 else "")
+            raise DuplicateError(
+                f"already in the database: {shown} (use --replace to update them)", clashes
+            )
+
+    def existing(self, data: Dataset) -> list[str]:
+        """Records of a dataset whose ids the database already holds ("case x", …)."""
         clashes = []
         for table, records in (
             ("therapies", data.therapies),
@@ -335,11 +410,7 @@ class Store:
                 clashes += [
                     f"{table[:-1] if table != 'therapies' else 'therapy'} {row[0]}" for row in found
                 ]
-        if clashes:
-            shown = ", ".join(clashes[:10]) + (" …" if len(clashes) > 10 else "")
-            raise DuplicateError(
-                f"already in the database: {shown} (use --replace to update them)", clashes
-            )
+        return clashes
 
     # -- reading -------------------------------------------------------------------------
 
@@ -861,7 +932,28 @@ class _Rows:
         self.index.append((clean_for_index(case.title), clean_for_index(body), "case", case.id))
 
 
+def _migrate_to_2(db: sqlite_utils.Database) -> None:
+    """Schema 2: a log of imported files (which file, when, how many records)."""
+    db["imports"].create(
+        {
+            "id": int,
+            "file": str,
+            "sha256": str,
+            "imported_at": str,
+            "trials": int,
+            "cases": int,
+            "events": int,
+            "replaced": int,
+        },
+        pk="id",
+    )
+
+
+MIGRATIONS = {2: _migrate_to_2}
+
+
 def _create_tables(db: sqlite_utils.Database) -> None:
+    """The tables of schema 1; later schemas are reached through MIGRATIONS."""
     record = {"origin": str, "imported_at": str, "data": str}
     db["meta"].create({"key": str, "value": str}, pk="key")
     db["sources"].create(

@@ -1,0 +1,365 @@
+"""Exporting records: native JSON (re-importable), CSV of cases and events, Markdown dossiers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+
+from sclerotui.importers.csv_cases import COLUMNS
+from sclerotui.models import Case, Dataset, Source, Therapy, TimelineEvent, Trial
+from sclerotui.plot import measure_groups, render
+from sclerotui.store import SUBTYPE_SHORT, TYPE_SHORT, Store
+from sclerotui.text import one_line, visible
+
+EXPORT_LIMIT = 100_000
+
+
+def select(store: Store, query: str) -> tuple[list[str], Dataset]:
+    """The records a search selects (all when the query is empty), with what they refer to.
+
+    Returns the kinds and ids in hit order (for the dossier) and a self-contained Dataset.
+    """
+    if not query.strip():
+        data = store.all_records()
+        order = (
+            [f"therapy:{t.id}" for t in data.therapies]
+            + [f"trial:{t.id}" for t in data.trials]
+            + [f"case:{c.id}" for c in data.cases]
+        )
+        return order, data
+    from sclerotui.search import parse
+
+    parsed = parse(query)
+    hits = store.search(parsed, store.resolve_criteria(parsed.criteria), limit=EXPORT_LIMIT)
+    records = {"therapy": [], "trial": [], "case": []}
+    for hit in hits:
+        record = store.record(hit.kind, hit.id)
+        if record is not None:
+            records[hit.kind].append(record)
+    return [f"{h.kind}:{h.id}" for h in hits], complete(store, *records.values())
+
+
+def complete(
+    store: Store, therapies: list[Therapy], trials: list[Trial], cases: list[Case]
+) -> Dataset:
+    """A Dataset holding the records plus the therapies, sources and events they refer to."""
+    therapy_ids = dict.fromkeys(t.id for t in therapies)
+    for trial in trials:
+        therapy_ids.update(dict.fromkeys(trial.therapies))
+        therapy_ids.update(dict.fromkeys(a.therapy for a in trial.arms if a.therapy))
+    for case in cases:
+        therapy_ids.update(dict.fromkeys(step.therapy for step in case.therapies))
+    events = [e for t in trials for e in store.events("trial", t.id)]
+    events += [e for c in cases for e in store.events("case", c.id)]
+    for event in events:
+        if event.therapy:
+            therapy_ids[event.therapy] = None
+    all_therapies = [store.therapy(t) for t in therapy_ids]
+    all_therapies = [t for t in all_therapies if t is not None]
+    source_ids = [s for t in all_therapies for s in t.sources]
+    source_ids += [s for t in trials for s in [*t.sources, *(f.source for f in t.findings)]]
+    source_ids += [s for c in cases for s in c.sources]
+    source_ids += [e.source for e in events if e.source]
+    return Dataset(
+        sources=store.sources(source_ids),
+        therapies=all_therapies,
+        trials=trials,
+        cases=cases,
+        events=events,
+    )
+
+
+def to_json(data: Dataset) -> str:
+    """The same shape as the curated db/ files, so it imports back unchanged."""
+    payload = {
+        key: [
+            record.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+            for record in getattr(data, key)
+        ]
+        for key in ("sources", "therapies", "trials", "cases", "events")
+    }
+    for key in ("sources", "trials", "cases", "therapies"):
+        for record in payload[key]:
+            record.pop("origin", None)  # where it came from is the database's business
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(data: Dataset) -> str:
+    """Cases and their events, one row per event, in the CSV import format."""
+    sources = {s.id: s for s in data.sources}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for case in data.cases:
+        source = sources.get(case.sources[0]) if case.sources else None
+        first = {
+            "case_id": case.id,
+            "title": case.title,
+            "sex": case.sex,
+            "age_band": case.age_band or "",
+            "subtype": case.subtype.value,
+            "autoantibodies": ";".join(a.value for a in case.autoantibodies),
+            "organs": ";".join(o.value for o in case.organs),
+            "therapies": ";".join(f"{s.therapy}:{s.response.value}" for s in case.therapies),
+            "narrative": case.narrative,
+            "illustrative": "yes" if case.illustrative else "no",
+            "source": _source_text(source),
+        }
+        events = [e for e in data.events if e.case == case.id] or [None]
+        for index, event in enumerate(events):
+            row = dict(first) if index == 0 else {"case_id": case.id}
+            if event is not None:
+                row.update(_event_columns(event, sources))
+            writer.writerow(row)
+    return out.getvalue()
+
+
+def _source_text(source: Source | None) -> str:
+    if source is None:
+        return ""
+    if source.kind.value == "pmid":
+        return f"PMID:{source.ref}"
+    return source.ref or source.citation
+
+
+def _event_columns(event: TimelineEvent, sources: dict[str, Source]) -> dict:
+    def text(value):
+        return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+    verified = "" if event.verified is None else "yes" if event.verified else "no"
+    return {
+        "event_id": event.id,
+        "week": text(event.week),
+        "date": event.date or "",
+        "kind": event.kind.value,
+        "therapy": event.therapy or "",
+        "measure": event.measure or "",
+        "statistic": event.statistic.value if event.statistic else "",
+        "value": text(event.value),
+        "unit": event.unit or "",
+        "note": event.note or "",
+        "event_source": _source_text(sources.get(event.source or "")),
+        "verified": verified,
+    }
+
+
+# -- Markdown ----------------------------------------------------------------------------
+
+
+def cell(text: str | None) -> str:
+    """Text safe inside a Markdown table cell."""
+    return one_line(text or "").replace("|", "\\|")
+
+
+def to_markdown(data: Dataset, order: list[str], title: str) -> str:
+    therapies = {t.id: t for t in data.therapies}
+    trials = {t.id: t for t in data.trials}
+    cases = {c.id: c for c in data.cases}
+    sources = {s.id: s for s in data.sources}
+    names = {t.id: t.name for t in data.therapies}
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [
+        f"# {cell(title)}",
+        "",
+        f"_Exported from sclerotui on {stamp}. Figures marked **unverified** were not "
+        "verified in a stored source; illustrative cases are teaching examples._",
+        "",
+    ]
+    for key in order:
+        kind, record_id = key.split(":", 1)
+        if kind == "therapy" and record_id in therapies:
+            parts += therapy_markdown(therapies[record_id], data)
+        elif kind == "trial" and record_id in trials:
+            parts += trial_markdown(trials[record_id], data, sources)
+        elif kind == "case" and record_id in cases:
+            parts += case_markdown(cases[record_id], data, sources, names)
+    return "\n".join(parts) + "\n"
+
+
+def therapy_markdown(therapy: Therapy, data: Dataset) -> list[str]:
+    lines = [
+        f"## Therapy: {cell(therapy.name)}",
+        "",
+        f"- Class: {therapy.therapy_class.value}",
+        f"- Mechanism: {cell(therapy.mechanism)}",
+        f"- Also known as: {cell(', '.join(therapy.aliases)) or 'none recorded'}",
+        f"- Organ domains: {', '.join(o.value for o in therapy.organs) or 'none recorded'}",
+        "",
+    ]
+    trials = [t for t in data.trials if therapy.id in t.therapies]
+    cases = [c for c in data.cases if any(s.therapy == therapy.id for s in c.therapies)]
+    if trials:
+        lines += ["| Trial | Type | n | Primary endpoint | Verified |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {cell(t.name)} | {TYPE_SHORT.get(t.evidence_type.value)} | "
+            f"{t.n if t.n is not None else '—'} | {cell(t.primary_endpoint)} | "
+            f"{'yes' if t.verified else '**unverified**'} |"
+            for t in trials
+        ]
+        lines.append("")
+    if cases:
+        lines += ["| Case | Subtype | Response to this therapy |", "|---|---|---|"]
+        for case in cases:
+            response = next(s.response.value for s in case.therapies if s.therapy == therapy.id)
+            flag = " (illustrative)" if case.illustrative else ""
+            lines.append(
+                f"| {cell(case.title)}{flag} | {SUBTYPE_SHORT[case.subtype.value]} | {response} |"
+            )
+        lines.append("")
+    return lines
+
+
+def trial_markdown(trial: Trial, data: Dataset, sources: dict[str, Source]) -> list[str]:
+    kind = TYPE_SHORT.get(trial.evidence_type.value, trial.evidence_type.value)
+    lines = [
+        f"## Trial: {cell(trial.name)}",
+        "",
+        f"{kind}{f', n={trial.n:,}' if trial.n is not None else ''}"
+        f"{f', {trial.registry_id}' if trial.registry_id else ''}"
+        f"{f', {trial.year}' if trial.year else ''}"
+        f"{'' if trial.verified else ' — **primary result unverified**'}",
+        "",
+        f"- Design: {cell(trial.design)}",
+        f"- Population: {cell(trial.population)}",
+        f"- Primary endpoint: {cell(trial.primary_endpoint) or 'not reported'}",
+        f"- Results: {cell(trial.results)}",
+        f"- Safety: {cell(trial.safety) or 'not reported'}",
+        "",
+    ]
+    if trial.arms:
+        lines += ["| Arm | Intervention | Dose | n |", "|---|---|---|---|"]
+        lines += [
+            f"| {cell(a.name)} | {cell(a.intervention)} | {cell(a.dose)} | "
+            f"{a.n if a.n is not None else '—'} |"
+            for a in trial.arms
+        ]
+        lines.append("")
+    arm_names = {a.id: a.name for a in trial.arms}
+    if trial.findings:
+        lines += [
+            "| Measure | Arm | Week | Value | Effect / CI / p | Verified | Source |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for f in trial.findings:
+            value = f"{f.value:g} {f.unit or ''}".strip() if f.value is not None else "—"
+            effect = "; ".join(
+                filter(None, [f.effect, f.ci and f"CI {f.ci}", f.p and f"p {f.p}", f.text])
+            )
+            lines.append(
+                f"| {cell(f.measure)} | {cell(arm_names.get(f.arm or '', 'between arms'))}"
+                f" | {f.timepoint_weeks if f.timepoint_weeks is not None else '—'} | "
+                f"{cell(value)} | {cell(effect)} | "
+                f"{'yes' if f.verified else '**unverified**'} | {cell(f.source)} |"
+            )
+        lines.append("")
+    events = [e for e in data.events if e.trial == trial.id]
+    lines += timeline_markdown(events, arm_names)
+    lines += sources_markdown([*trial.sources, *(f.source for f in trial.findings)], sources)
+    return lines
+
+
+def case_markdown(
+    case: Case, data: Dataset, sources: dict[str, Source], names: dict[str, str]
+) -> list[str]:
+    lines = [f"## Case: {cell(case.title)}", ""]
+    if case.illustrative:
+        lines += ["> **Illustrative case** — a teaching example, not a real patient record.", ""]
+    lines += [
+        f"- {SUBTYPE_SHORT[case.subtype.value]}, {case.sex}, age {case.age_band or 'not reported'}",
+        f"- Autoantibodies: {', '.join(a.value for a in case.autoantibodies) or 'none recorded'}",
+        f"- Organs: {', '.join(o.value for o in case.organs) or 'none recorded'}",
+        "",
+        "| Step | Therapy | Response | Note |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {i} | {cell(names.get(s.therapy, s.therapy))} | {s.response.value} | {cell(s.note)} |"
+        for i, s in enumerate(case.therapies, 1)
+    ]
+    lines += ["", visible(case.narrative), ""]
+    lines += timeline_markdown([e for e in data.events if e.case == case.id], {})
+    lines += sources_markdown(case.sources, sources)
+    return lines
+
+
+def timeline_markdown(events: list[TimelineEvent], arm_names: dict[str, str]) -> list[str]:
+    if not events:
+        return []
+    lines = [
+        "### Timeline",
+        "",
+        "| Week | Kind | Arm / therapy | Measure | Value | Note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for e in events:
+        value = "" if e.value is None else f"{e.value:g} {e.unit or ''}".strip()
+        if e.value is not None and e.verified is False:
+            value += " **unverified**"
+        who = arm_names.get(e.arm or "", e.arm or "") or (e.therapy or "")
+        when = f"{e.week:g}" if e.week is not None else (e.date or "")
+        lines.append(
+            f"| {when} | {e.kind.value} | {cell(who)} | {cell(e.measure)} | "
+            f"{cell(value)} | {cell(e.note)} |"
+        )
+    lines.append("")
+    for group in measure_groups(events, arm_names):
+        plot = render(group.series, width=60, height=6)
+        legend = ", ".join(f"{s.name}" for s in group.series)
+        lines += [
+            f"{group.measure} ({group.statistic}, {group.unit}) — {cell(legend)}",
+            "",
+            "```",
+            *plot.lines,
+            "```",
+            "",
+        ]
+    return lines
+
+
+def sources_markdown(ids: list[str], sources: dict[str, Source]) -> list[str]:
+    lines = ["### Sources", ""]
+    for source_id in dict.fromkeys(ids):
+        source = sources.get(source_id)
+        if source is None:
+            continue
+        ref = f"{source.kind.value.upper()} {source.ref}: " if source.ref else ""
+        status = "" if source.verified else " _(identifier/citation not verified)_"
+        lines.append(f"- {ref}{cell(source.citation)}{status}")
+    return lines + [""]
+
+
+def citation_line(record: Trial | Case | Therapy, sources: list[Source]) -> str:
+    """One line to paste into notes: the record and its sources."""
+    name = record.name if isinstance(record, Trial | Therapy) else record.title
+    refs = "; ".join(f"{s.kind.value.upper()} {s.ref}" if s.ref else s.citation for s in sources)
+    return one_line(f"{name} — {refs}" if refs else name)
+
+
+def export_text(store: Store, query: str, fmt: str) -> str:
+    order, data = select(store, query)
+    if fmt == "json":
+        return to_json(data)
+    if fmt == "csv":
+        return to_csv(data)
+    title = f"sclerotui dossier: {query}" if query.strip() else "sclerotui dossier: all records"
+    return to_markdown(data, order, title)
+
+
+def record_markdown(store: Store, kind: str, record_id: str) -> str:
+    """The dossier of one record as shown in the app (a therapy with its evidence)."""
+    record = store.record(kind, record_id)
+    if record is None:
+        return ""
+    if kind == "therapy":
+        evidence = store.evidence(record_id)
+        trials = [store.trial(i.id) for i in evidence if i.kind == "trial"]
+        cases = [store.case(i.id) for i in evidence if i.kind == "case"]
+        data = complete(store, [record], [t for t in trials if t], [c for c in cases if c])
+    else:
+        data = complete(
+            store, [], [record] if kind == "trial" else [], [record] if kind == "case" else []
+        )
+    name = getattr(record, "name", None) or getattr(record, "title", record_id)
+    return to_markdown(data, [f"{kind}:{record_id}"], f"sclerotui: {name}")

@@ -1,0 +1,197 @@
+"""Import (all or nothing, --check, --replace, origins), export (json/csv/md), migrations."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import MINI_JSON
+
+from sclerotui.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from sclerotui.store import SCHEMA_VERSION, Store, StoreError
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CSV = ROOT / "db" / "examples" / "clinic-cases.csv"
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def comparable(data):
+    """Records as dicts without where they came from, for round-trip comparison."""
+    out = {}
+    for key in ("sources", "therapies", "trials", "cases", "events"):
+        rows = [r.model_dump(mode="json", exclude={"origin"}) for r in getattr(data, key)]
+        out[key] = sorted(rows, key=lambda r: r["id"])
+    return out
+
+
+@pytest.fixture
+def empty_db(tmp_path, capsys) -> Path:
+    path = tmp_path / "empty.db"
+    assert run(capsys, "db", "create", path)[0] == EXIT_OK
+    return path
+
+
+def test_json_round_trip_into_empty_database_gives_the_same_records(
+    capsys, mini_db, empty_db, tmp_path
+):
+    exported = tmp_path / "all.json"
+    assert run(capsys, "--db", mini_db, "export", "--format", "json", "-o", exported)[0] == 0
+    code, out, err = run(capsys, "--db", empty_db, "import", exported)
+    assert code == EXIT_OK, err
+    with Store(mini_db) as before, Store(empty_db) as after:
+        assert comparable(after.all_records()) == comparable(before.all_records())
+        assert after.origin_of("case", "case-one")[0] == "all.json"
+        assert after.imports()[0][0] == "all.json"
+
+
+def test_csv_example_imports_marks_origin_and_reimport_needs_replace(capsys, mini_db):
+    code, out, err = run(capsys, "--db", mini_db, "import", EXAMPLE_CSV)
+    assert code == EXIT_OK, err
+    with Store(mini_db) as store:
+        case = store.case("clinic-001")
+        assert case.illustrative and case.therapies[0].response.value == "resistant"
+        assert case.origin == "clinic-cases.csv"
+        events = store.events("case", "clinic-001")
+        assert [e.week for e in events] == [0, 4, 52, 56]
+        assert events[2].value == 61 and events[2].verified is False
+    before = sha(mini_db)
+    code, _, err = run(capsys, "--db", mini_db, "import", EXAMPLE_CSV)
+    assert code == EXIT_BAD_INPUT
+    assert "already in the database: case clinic-001" in err and "--replace" in err
+    assert sha(mini_db) == before
+
+
+def test_replace_upserts_and_replaces_old_events(capsys, mini_db, tmp_path):
+    assert run(capsys, "--db", mini_db, "import", EXAMPLE_CSV)[0] == EXIT_OK
+    changed = tmp_path / "changed.csv"
+    lines = EXAMPLE_CSV.read_text().splitlines()
+    changed.write_text("\n".join([lines[0], lines[1].replace("50-59", "60-69")]) + "\n")
+    code, _, err = run(capsys, "--db", mini_db, "import", "--replace", changed)
+    assert code == EXIT_OK, err
+    with Store(mini_db) as store:
+        assert store.case("clinic-001").age_band == "60-69"
+        assert [e.id for e in store.events("case", "clinic-001")] == ["clinic-001-dx"]
+
+
+def test_check_validates_and_writes_nothing(capsys, mini_db):
+    before = sha(mini_db)
+    code, out, _ = run(capsys, "--db", mini_db, "import", "--check", EXAMPLE_CSV)
+    assert code == EXIT_OK
+    assert "1 cases, 4 events" in out and "nothing written" in out
+    assert sha(mini_db) == before
+
+
+def test_batch_with_one_bad_file_writes_nothing(capsys, mini_db, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"cases": [{"id": "x"}]}))
+    before = sha(mini_db)
+    code, _, err = run(capsys, "--db", mini_db, "import", EXAMPLE_CSV, bad)
+    assert code == EXIT_BAD_INPUT
+    assert "bad.json: cases[0] (x): title: Field required" in err
+    assert sha(mini_db) == before
+
+
+def test_export_csv_reimports(capsys, mini_db, empty_db, tmp_path):
+    out = tmp_path / "cases.csv"
+    # An empty database first needs the therapies and sources the cases refer to.
+    assert run(capsys, "--db", empty_db, "import", MINI_JSON)[0] == EXIT_OK
+    assert run(capsys, "--db", mini_db, "export", "kind:case", "--format", "csv", "-o", out)[0] == 0
+    text = out.read_text()
+    assert text.splitlines()[0].startswith("case_id,title,sex")
+    assert 'case-one,"Diffuse SSc resistant to cyclophosphamide, responded to HSCT"' in text
+    code, _, err = run(capsys, "--db", empty_db, "import", "--check", out)
+    assert code == EXIT_BAD_INPUT and "already in the database: case case-four" in err
+
+
+def test_markdown_dossier_marks_unverified_and_illustrative(capsys, mini_db):
+    code, out, _ = run(capsys, "--db", mini_db, "export", "nintedanib", "--format", "md")
+    assert code == EXIT_OK
+    assert out.startswith("# sclerotui dossier: nintedanib")
+    assert "## Trial: Alpha lung trial" in out
+    assert "| FVC mL | Nintedanib | 52.0 | -52.4 mL/year |" in out
+    assert "**unverified**" in out
+    code, out, _ = run(capsys, "--db", mini_db, "export", "kind:case", "hsct", "--format", "md")
+    assert "> **Illustrative case**" in out
+    assert "| 1 | Cyclophosphamide | resistant |" in out
+
+
+def test_export_bad_query_is_one_clear_line(capsys, mini_db):
+    code, out, err = run(capsys, "--db", mini_db, "export", "subtype:purple")
+    assert code == EXIT_BAD_INPUT
+    assert err.startswith("sclerotui: cannot search for") and "Traceback" not in err
+
+
+def make_schema_1(path: Path) -> None:
+    """A database as the first release wrote it: no imports table, user_version 1."""
+    with Store(path, create=True):
+        pass
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE imports")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+
+
+def test_older_database_is_backed_up_then_migrated(tmp_path, capsys):
+    path = tmp_path / "old.db"
+    make_schema_1(path)
+    original = sha(path)
+    code, _, err = run(capsys, "--db", path, "db", "stats")
+    assert code == EXIT_OK
+    assert "upgraded" in err and "from schema 1" in err
+    backups = list(tmp_path.glob("old.schema-1-backup-*.db"))
+    assert len(backups) == 1
+    backup = sqlite3.connect(backups[0])  # a consistent copy of the old database
+    assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "imports" not in {r[0] for r in backup.execute("SELECT name FROM sqlite_master")}
+    backup.close()
+    assert original != sha(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert "imports" in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+
+
+def test_older_database_read_only_is_readable_and_untouched(tmp_path):
+    path = tmp_path / "old.db"
+    make_schema_1(path)
+    original = sha(path)
+    with Store(path, read_only=True) as store:
+        assert store.counts()["cases"] == 0
+        assert "older release" in store.read_only_reason
+    assert sha(path) == original
+    assert not list(tmp_path.glob("*backup*"))
+
+
+def test_newer_database_is_refused_untouched(tmp_path, capsys):
+    path = tmp_path / "new.db"
+    with Store(path, create=True):
+        pass
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    original = sha(path)
+    with pytest.raises(StoreError, match="newer sclerotui"):
+        Store(path)
+    code, _, err = run(capsys, "--db", path, "db", "stats")
+    assert code == EXIT_BAD_INPUT and "upgrade sclerotui" in err
+    assert sha(path) == original
+
+
+def test_db_create_refuses_to_overwrite(capsys, mini_db):
+    before = sha(mini_db)
+    code, _, err = run(capsys, "db", "create", mini_db)
+    assert code == EXIT_BAD_INPUT and "already exists" in err
+    assert sha(mini_db) == before
