@@ -41,12 +41,15 @@ class MainScreen(Screen):
         Binding("f", "filters", "Filters"),
         Binding("x", "clear_filters", "Clear filters"),
         Binding("z", "zoom", "Zoom pane"),
+        Binding("e", "export", "Export"),
+        Binding("y", "copy_citation", "Copy citation"),
     ]
 
     criteria: reactive[Criteria] = reactive(NO_CRITERIA, init=False)
 
     def __init__(self, store: Store, search_store: Store, note: str | None = None) -> None:
         super().__init__()
+        self.last_citation: str | None = None
         self.store = store
         self.search_store = search_store
         self.note = note
@@ -334,3 +337,45 @@ class MainScreen(Screen):
     def action_clear_filters(self) -> None:
         if self.criteria:
             self.criteria = NO_CRITERIA
+
+    def _on_screen(self) -> tuple[str, str] | None:
+        """The record the user is looking at: the selected item, else the therapy."""
+        if self.item is not None:
+            return self.item
+        return ("therapy", self.therapy_id) if self.therapy_id else None
+
+    def action_export(self) -> None:
+        from pathlib import Path
+
+        from sclerotui.export import record_markdown
+        from sclerotui.screens.export import ExportScreen
+
+        target = self._on_screen()
+        if target is None:
+            self.notify("Nothing selected to export", severity="warning")
+            return
+        kind, record_id = target
+
+        def write(path: Path) -> None:
+            path.write_text(record_markdown(self.store, kind, record_id), encoding="utf-8")
+
+        def done(path: Path | None) -> None:
+            if path is not None:
+                self.notify(f"Wrote {path}", title="Exported", timeout=6, markup=False)
+
+        default = Path.cwd() / f"sclerotui-{kind}-{record_id}.md"
+        self.app.push_screen(ExportScreen(f"{kind} {record_id}", default, write), done)
+
+    def action_copy_citation(self) -> None:
+        from sclerotui.export import citation_line
+
+        target = self._on_screen()
+        record = self.store.record(*target) if target else None
+        if record is None:
+            self.notify("Nothing selected to cite", severity="warning")
+            return
+        ids = [*record.sources, *(f.source for f in getattr(record, "findings", []))]
+        line = citation_line(record, self.store.sources(ids))
+        self.app.copy_to_clipboard(line)
+        self.last_citation = line
+        self.notify(line, title="Citation copied (terminal clipboard)", timeout=4, markup=False)

@@ -102,6 +102,19 @@ async def command_palette(pilot, ids):
     await pilot.wait_for_scheduled_animations()
 
 
+async def export_dialog(pilot, ids):
+    pilot.app.main_screen.jump_to("trial", ids["trial"])
+    await pilot.pause()
+    await pilot.press("e")
+    await pilot.pause()
+    from textual.widgets import Input
+
+    field = pilot.app.screen.query_one(Input)
+    field.cursor_blink = False
+    field.value = "~/reports/dossier.md"  # not the working directory, which differs per run
+    await pilot.pause()
+
+
 STATES = {
     "start": start,
     "therapy_selected": therapy_selected,
@@ -114,6 +127,7 @@ STATES = {
     "filter_screen": filter_screen,
     "help_screen": help_screen,
     "command_palette": command_palette,
+    "export_dialog": export_dialog,
 }
 FIXTURE_ONLY = {"hostile_text": hostile_text}
 SIZES = [(120, 40), (80, 24)]

@@ -212,3 +212,37 @@ async def test_theme_key_and_quit(mini_db):
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_e_exports_the_record_on_screen_to_markdown(mini_db, tmp_path):
+    app = make_app(mini_db)
+    target = tmp_path / "out" / "alpha.md"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        field = app.screen.query_one("#export-path")
+        assert field.value.endswith("sclerotui-trial-alpha.md")
+        field.value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        # The directory does not exist: an inline message, the dialog stays.
+        assert "Cannot write" in static_text(app.screen.query_one("#export-message"))
+        target.parent.mkdir()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.main_screen
+    text = target.read_text()
+    assert text.startswith("# sclerotui: Alpha lung trial")
+    assert "**unverified**" in text
+
+
+async def test_y_copies_the_citation_line(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.clipboard == (
+            "Alpha lung trial — NCT NCT00000001; Gamma trial, Test Journal 2020 (test fixture)"
+        )

@@ -1,0 +1,57 @@
+"""Export dialog: asks where to write the Markdown dossier of the record on screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from sclerotui.text import one_line
+
+
+class ExportScreen(ModalScreen[Path | None]):
+    """enter writes the file (the caller's `write` does it); escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, what: str, default: Path, write) -> None:
+        super().__init__()
+        self.what = what
+        self.default = default
+        self.write = write  # Path -> None, raises OSError
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-dialog"):
+            yield Label(Content(f"Export {one_line(self.what)} to Markdown"), id="export-title")
+            yield Input(str(self.default), id="export-path")
+            yield Static(
+                Content.styled("enter writes · escape cancels", "dim"), id="export-message"
+            )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        path = Path(event.value.strip()).expanduser()
+        message = self.query_one("#export-message", Static)
+        if not event.value.strip():
+            message.update(Content.styled("Give a file name.", "$text-error"))
+            return
+        if path.is_dir():
+            message.update(
+                Content.styled(f"{path} is a directory; add a file name.", "$text-error")
+            )
+            return
+        try:
+            self.write(path)
+        except OSError as error:
+            message.update(
+                Content.styled(f"Cannot write {path}: {error.strerror or error}", "$text-error")
+            )
+            return
+        self.dismiss(path.resolve())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
