@@ -78,6 +78,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def say(message: str, stream=None) -> None:
+    """One line for the user. Messages quote file names and record text, so control
+    characters are shown, never sent: no escape sequence or forged line reaches the terminal."""
+    from sclerotui.text import visible
+
+    print(f"sclerotui: {visible(message, multiline=False)}", file=stream or sys.stderr)
+
+
+def show(text: str, file=None) -> None:
+    """Print a line that may quote paths or record text, with control characters visible."""
+    from sclerotui.text import visible
+
+    print(visible(text, multiline=False), file=file or sys.stdout)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
@@ -94,11 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except (StoreError, SearchError) as error:
-        print(f"sclerotui: {error}", file=sys.stderr)
+        say(str(error))
         return EXIT_BAD_INPUT
     except DataError as error:
         for problem in error.problems:
-            print(f"sclerotui: {problem}", file=sys.stderr)
+            say(problem)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
@@ -132,7 +147,7 @@ def open_store(args: argparse.Namespace) -> tuple[Store, str | None]:
                 f"upgraded {store.path} from schema {store.upgraded_from} "
                 f"(the old file is kept at {store.backup_path})"
             )
-            print(f"sclerotui: {note}", file=sys.stderr)
+            say(note)
         return store, note
     from sclerotui.bundle import open_default
 
@@ -155,7 +170,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     path = args.out or args.db or default_db_path()
     store, what = build(path, args.source)
     store.close()
-    print(what)
+    show(what)
     return EXIT_OK
 
 
@@ -170,11 +185,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     with Store(path, read_only=True) as store:
         problems = check_database(store)
     for problem in problems:
-        print(problem)
+        show(problem)
     if problems:
-        print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
+        show(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"{path}: ok")
+    show(f"{path}: ok")
     return EXIT_OK
 
 
@@ -183,7 +198,7 @@ def cmd_create(args: argparse.Namespace) -> int:
         raise StoreError(f"{args.path} already exists; not overwriting it")
     Store(args.path, create=True).close()
     os.chmod(args.path, 0o600)
-    print(f"created empty database {args.path}")
+    show(f"created empty database {args.path}")
     return EXIT_OK
 
 
@@ -195,9 +210,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     store, note = open_store(args)
     with store:
         report = import_files(store, args.files, check=args.check, replace=args.replace)
+
     for line in report.lines():
-        print(line)
-    print("checked: nothing written (--check)" if args.check else f"imported into {store.path}")
+        show(line)
+    show("checked: nothing written (--check)" if args.check else f"imported into {store.path}")
     return EXIT_OK
 
 
@@ -214,7 +230,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         args.output.write_text(text, encoding="utf-8")
     except OSError as error:
         raise StoreError(f"cannot write {args.output}: {error.strerror}") from None
-    print(f"wrote {args.output}", file=sys.stderr)
+    show(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -222,12 +238,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     store, note = open_store(args)
     with store:
         if note:
-            print(note)
-        print(f"database: {store.path}{' (read-only)' if store.read_only else ''}")
+            show(note)
+        show(f"database: {store.path}{' (read-only)' if store.read_only else ''}")
         for table, count in store.counts().items():
-            print(f"{table:>10}: {count:,}")
+            show(f"{table:>10}: {count:,}")
         for origin, count in store.origins():
-            print(f"  trials and cases from {origin}: {count:,}")
+            show(f"  trials and cases from {origin}: {count:,}")
     return EXIT_OK
 
 
@@ -258,14 +274,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     if not hits:
-        print(f"no results for {query.text!r}", file=sys.stderr)
+        show(f"no results for {query.text!r}", file=sys.stderr)
         return EXIT_OK
     from sclerotui.text import one_line
 
     for hit in hits:
         snippet = "".join(f"[{t}]" if is_match else t for t, is_match in split_snippet(hit.snippet))
-        print(f"{hit.kind:<8} {hit.id:<28} {one_line(hit.title)}")
-        print(f"{'':<8} {one_line(snippet)}")
+        show(f"{hit.kind:<8} {hit.id:<28} {one_line(hit.title)}")
+        show(f"{'':<8} {one_line(snippet)}")
     return EXIT_OK
 
 

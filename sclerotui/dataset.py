@@ -46,20 +46,48 @@ def read_json(path: Path) -> object:
         raw = path.read_bytes()
     except OSError as error:
         raise DataError([f"{path}: cannot read: {error.strerror or error}"]) from None
+    text = decode_text(raw, path)
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as error:
+        raise DataError(
+            [f"{path}: line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}"]
+        ) from None
+    except _BadJSON as error:
+        raise DataError([f"{path}: invalid JSON: {error}"]) from None
+    except RecursionError:
+        raise DataError([f"{path}: invalid JSON: nested too deeply"]) from None
+    except ValueError as error:  # e.g. an integer of thousands of digits
+        raise DataError([f"{path}: invalid JSON: {error}"]) from None
+
+
+class _BadJSON(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    result: dict = {}
+    for key, value in pairs:
+        if key in result:
+            raise _BadJSON(f"the key {key!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def decode_text(raw: bytes, path: Path) -> str:
+    """Bytes of a text file as UTF-8, or a DataError saying how to fix the file."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # a UTF-8 byte-order mark is harmless; spreadsheets add it
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError([f"{path}: UTF-16 text; save it as UTF-8"])
     if not raw.strip():
         raise DataError([f"{path}: the file is empty"])
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DataError(
             [f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8"]
         ) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DataError([f"{path}: line {error.lineno}: invalid JSON: {error.msg}"]) from None
 
 
 def parse_dataset(data: object, where: str) -> Dataset:

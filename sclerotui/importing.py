@@ -47,7 +47,7 @@ def import_files(
             problems += error.problems
             continue
         data = loaded.dataset
-        problems += [f"{path}: {problem}" for problem in validate_dataset(data, known)]
+        problems += [loaded.locate(problem) for problem in validate_dataset(data, known)]
         if not replace and (clashes := store.existing(data)):
             shown = ", ".join(clashes[:10]) + (" …" if len(clashes) > 10 else "")
             problems.append(

@@ -127,7 +127,8 @@ DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+    # NaN and infinities are not measurements, and would not survive a round trip.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class Source(Model):
@@ -157,7 +158,9 @@ class Therapy(Model):
     organs: list[Organ] = []
     sources: list[Slug] = []
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class Arm(Model):
@@ -331,12 +334,16 @@ def describe_validation_error(error: ValidationError, where: str) -> list[str]:
     """Turn pydantic's error list into one line per problem, naming record and field."""
     lines = []
     for item in error.errors():
-        loc = ".".join(str(part) for part in item["loc"]) or "(record)"
+        loc = ".".join(str(part) for part in item["loc"])
         message = item["msg"].removeprefix("Value error, ")
         value = item.get("input")
-        shown = "" if isinstance(value, dict | list) else f" (got {value!r:.60})"
-        lines.append(f"{where}: {loc}: {message}{shown}")
+        shown = "" if isinstance(value, dict | list) else f" (got {_shorten(repr(value))})"
+        lines.append(f"{where}: {loc + ': ' if loc else ''}{message}{shown}")
     return lines
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass

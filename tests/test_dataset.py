@@ -47,7 +47,7 @@ def test_read_json_invalid_json_gives_line(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text('{\n  "therapies": [\n    {"id": "x",}\n  ]\n}\n', encoding="utf-8")
     [problem] = data_error(read_json, path)
-    assert problem.startswith(f"{path}: line 3: invalid JSON: ")
+    assert problem.startswith(f"{path}: line 3, column 16: invalid JSON: ")
 
 
 def test_read_json_not_utf8(tmp_path):
@@ -85,7 +85,7 @@ def test_parse_dataset_reports_every_bad_record():
     assert "mini.json: unknown top-level key 'extra'" in problems
     assert any(p.startswith("mini.json: trials[0] (alpha): n: ") for p in problems)
     assert any(
-        p.startswith("mini.json: events[0] (alpha-nin-fvc-0): (record): value: FVC %pred 400")
+        p.startswith("mini.json: events[0] (alpha-nin-fvc-0): value: FVC %pred 400")
         for p in problems
     )
     assert any(p.startswith("mini.json: cases[1] (case-two): subtype: ") for p in problems)

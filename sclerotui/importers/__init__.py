@@ -21,6 +21,13 @@ class LoadedFile:
     format: str  # "json", "csv" or "registry"
     dataset: Dataset
     notes: list[str] = field(default_factory=list)  # reported, not errors (e.g. skipped studies)
+    locations: dict[str, int] = field(default_factory=dict)  # "case x" -> CSV line it starts on
+
+    def locate(self, problem: str) -> str:
+        """Prefix a cross-record problem ("case x: …") with the CSV line of that record."""
+        label = problem.split(":", 1)[0]
+        line = self.locations.get(label)
+        return f"{self.path}: line {line}: {problem}" if line else f"{self.path}: {problem}"
 
 
 def detect_format(path: Path, data: object | None) -> str:
@@ -50,8 +57,8 @@ def load(path: Path, therapies: list[Therapy]) -> LoadedFile:
     if detect_format(path, None) == "csv":
         from sclerotui.importers.csv_cases import parse_csv
 
-        dataset, notes = parse_csv(path)
-        return LoadedFile(path, "csv", dataset, notes)
+        dataset, notes, locations = parse_csv(path)
+        return LoadedFile(path, "csv", dataset, notes, locations)
     data = read_json(path)
     if detect_format(path, data) == "registry":
         from sclerotui.importers.registry import parse_registry

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from sclerotui.dataset import decode_text
 from sclerotui.models import (
     Case,
     DataError,
@@ -66,56 +67,61 @@ TRUE = {"yes", "y", "true", "1"}
 FALSE = {"no", "n", "false", "0"}
 
 
-def parse_csv(path: Path) -> tuple[Dataset, list[str]]:
-    text = _read_text(path)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+# Narratives can be long; the csv module's default limit is 131,072 characters per field.
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+def parse_csv(path: Path) -> tuple[Dataset, list[str], dict[str, int]]:
+    """The dataset, notes, and the line each case and event starts on (for later messages)."""
+    text = decode_text(path.read_bytes(), path)
+    if "\x00" in text:
+        raise DataError([f"{path}: contains NUL bytes; not a text CSV file"])
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as error:
+        raise DataError([f"{path}: line 1: unreadable CSV: {error}"]) from None
     problems = _check_header(path, header)
     if problems:
         raise DataError(problems)
     cases: dict[str, dict] = {}
     case_lines: dict[str, int] = {}
     events: list[tuple[int, dict]] = []
-    try:
-        for row in reader:
-            line = reader.line_num
-            if None in row:
-                problems.append(f"{path}: line {line}: more values than columns")
-                continue
-            if all(not (value or "").strip() for value in row.values()):
-                continue
-            _collect(path, line, row, cases, case_lines, events, problems)
-    except csv.Error as error:
-        problems.append(f"{path}: line {reader.line_num}: unreadable CSV: {error}")
+    line = reader.line_num
+    while True:
+        start = line + 1  # a row with quoted newlines spans lines: report where it starts
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            problems.append(f"{path}: line {start}: unreadable CSV: {error}")
+            break
+        line = reader.line_num
+        if None in row:
+            problems.append(f"{path}: line {start}: more values than columns")
+            continue
+        if all(not (value or "").strip() for value in row.values()):
+            continue
+        _collect(path, start, row, cases, case_lines, events, problems)
     if not cases and not problems:
         problems.append(f"{path}: no rows")
     dataset = _build(path, cases, case_lines, events, problems)
     if problems:
         raise DataError(problems)
-    return dataset, []
-
-
-def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if not raw.strip():
-        raise DataError([f"{path}: the file is empty"])
-    if b"\x00" in raw:
-        raise DataError([f"{path}: contains NUL bytes; not a text CSV file"])
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise DataError(
-            [f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8"]
-        ) from None
+    locations = {f"case {case_id}": line for case_id, line in case_lines.items()}
+    locations |= {
+        f"event {event.id}": line for event, (line, _) in zip(dataset.events, events, strict=True)
+    }
+    return dataset, [], locations
 
 
 def _check_header(path: Path, header: list[str]) -> list[str]:
     names = [name.strip() for name in header]
     problems = []
     missing = [c for c in REQUIRED if c not in names]
-    unknown = [c for c in names if c not in COLUMNS]
+    unknown = [c or "(an empty column name)" for c in names if c not in COLUMNS]
     if missing:
         problems.append(f"{path}: line 1: missing column(s): {', '.join(missing)}")
     if unknown:
@@ -206,6 +212,8 @@ def _build(path, cases, case_lines, events, problems) -> Dataset:
             therapy, _, response = part.partition(":")
             steps.append({"therapy": therapy.strip(), "response": response.strip() or "unknown"})
         illustrative = _flag(row.get("illustrative", ""), "illustrative", where, problems)
+        if illustrative is None:
+            illustrative = True  # already reported; a stand-in so other fields still get checked
         record = {
             "id": case_id,
             "title": row.get("title", ""),
