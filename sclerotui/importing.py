@@ -48,6 +48,7 @@ def import_files(
             continue
         data = loaded.dataset
         problems += [loaded.locate(problem) for problem in validate_dataset(data, known)]
+        problems += [loaded.locate(problem) for problem in store.registry_clashes(data)]
         if not replace and (clashes := store.existing(data)):
             shown = ", ".join(clashes[:10]) + (" …" if len(clashes) > 10 else "")
             problems.append(

@@ -362,7 +362,8 @@ class Store:
             }
             for s in data.sources
         ]
-        self.db["sources"].insert_all(sources, replace=True)
+        # A source already held (say, a curated registry record) is kept unless replacing.
+        self.db["sources"].insert_all(sources, replace=replace, ignore=not replace)
         therapy_class = dict(self.conn.execute("SELECT id, class FROM therapies"))
         therapy_class |= {t.id: t.therapy_class.value for t in data.therapies}
         rows = _Rows()
@@ -391,6 +392,19 @@ class Store:
             raise DuplicateError(
                 f"already in the database: {shown} (use --replace to update them)", clashes
             )
+
+    def registry_clashes(self, data: Dataset) -> list[str]:
+        """Trials whose registry id the database already holds under another trial id."""
+        found = []
+        for trial in data.trials:
+            if trial.registry_id:
+                row = self.conn.execute(
+                    "SELECT id FROM trials WHERE registry_id = ? AND id != ?",
+                    [trial.registry_id, trial.id]).fetchone()
+                if row:
+                    found.append(f"trial {trial.id}: {trial.registry_id} is already in the "
+                                 f"database as trial {row[0]}; not importing it twice")
+        return found
 
     def existing(self, data: Dataset) -> list[str]:
         """Records of a dataset whose ids the database already holds ("case x", …)."""

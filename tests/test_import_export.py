@@ -195,3 +195,41 @@ def test_db_create_refuses_to_overwrite(capsys, mini_db):
     code, _, err = run(capsys, "db", "create", mini_db)
     assert code == EXIT_BAD_INPUT and "already exists" in err
     assert sha(mini_db) == before
+
+
+def test_registry_record_of_a_curated_trial_is_not_imported_twice(tmp_path, capsys):
+    from sclerotui.bundle import build
+
+    db = tmp_path / "bundled.db"
+    build(db)[0].close()
+    before = sha(db)
+    record = ROOT / "tests" / "fixtures" / "registry" / "single_study_results.json"
+    code, _, err = run(capsys, "--db", db, "import", record)
+    assert code == EXIT_BAD_INPUT
+    assert "NCT02597933 is already in the database as trial senscis" in err
+    assert sha(db) == before
+
+
+def test_import_keeps_a_source_already_held_unless_replacing(capsys, mini_db, tmp_path):
+    changed = tmp_path / "source.json"
+    changed.write_text(
+        json.dumps(
+            {
+                "sources": [
+                    {
+                        "id": "nct-alpha",
+                        "kind": "nct",
+                        "ref": "NCT00000001",
+                        "citation": "Overwritten?",
+                        "verified": False,
+                    }
+                ]
+            }
+        )
+    )
+    assert run(capsys, "--db", mini_db, "import", changed)[0] == EXIT_OK
+    with Store(mini_db) as store:
+        assert store.sources(["nct-alpha"])[0].citation.startswith("Alpha trial")
+    assert run(capsys, "--db", mini_db, "import", "--replace", changed)[0] == EXIT_OK
+    with Store(mini_db) as store:
+        assert store.sources(["nct-alpha"])[0].citation == "Overwritten?"
