@@ -400,10 +400,13 @@ class Store:
             if trial.registry_id:
                 row = self.conn.execute(
                     "SELECT id FROM trials WHERE registry_id = ? AND id != ?",
-                    [trial.registry_id, trial.id]).fetchone()
+                    [trial.registry_id, trial.id],
+                ).fetchone()
                 if row:
-                    found.append(f"trial {trial.id}: {trial.registry_id} is already in the "
-                                 f"database as trial {row[0]}; not importing it twice")
+                    found.append(
+                        f"trial {trial.id}: {trial.registry_id} is already in the "
+                        f"database as trial {row[0]}; not importing it twice"
+                    )
         return found
 
     def existing(self, data: Dataset) -> list[str]:
