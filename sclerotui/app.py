@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from sclerotui.commands import JumpProvider
@@ -68,6 +68,26 @@ class SclerotuiApp(App):
         groups = [("app", self.BINDINGS), ("explorer", MainScreen.BINDINGS), ("lists", VIM_KEYS)]
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(groups))
+
+    def open_in_explorer(self, kind: str, record_id: str) -> None:
+        """From another screen: back to the explorer, showing this record in its context."""
+        while self.screen is not self.main_screen and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.main_screen.jump_to(kind, record_id)
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        if screen is self.main_screen:
+            yield SystemCommand(
+                "Resistance pathways",
+                "What followed the selected therapy when it failed",
+                self.main_screen.action_pathways,
+            )
+            yield SystemCommand(
+                "Compare marked therapies",
+                "Side by side (mark with m)",
+                self.main_screen.action_compare,
+            )
 
     def action_next_theme(self) -> None:
         current = self.theme if self.theme in THEMES else THEMES[-1]

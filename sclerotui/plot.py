@@ -35,17 +35,22 @@ def _scale(value: float, low: float, high: float, size: int) -> int:
     return round((value - low) / (high - low) * (size - 1))
 
 
-def render(series: list[Series], width: int = 40, height: int = 6) -> Plot:
-    """Draw the series on a shared scale: y labels on the left, weeks along the bottom."""
+def render(
+    series: list[Series],
+    width: int = 40,
+    height: int = 6,
+    scale: tuple[float, float, float, float] | None = None,
+) -> Plot:
+    """Draw the series on a shared scale: y labels on the left, weeks along the bottom.
+
+    `scale` (low, high, first week, last week) fixes the axes, so plots side by side compare.
+    """
     points = [p for s in series for p in s.points]
     if not points:
         return Plot(["(no numeric values)"], [[]])
-    weeks = [w for w, _ in points]
-    values = [v for _, v in points]
-    low, high = min(values), max(values)
+    low, high, first, last = scale or bounds(series)
     if low == high:
         low, high = low - 1, high + 1  # a flat line still needs a scale
-    first, last = min(weeks), max(weeks)
     label_width = max(len(_fmt(high)), len(_fmt(low)))
     plot_width = max(8, width - label_width - 2)
     height = max(3, height)
@@ -81,6 +86,14 @@ def render(series: list[Series], width: int = 40, height: int = 6) -> Plot:
     lines += [axis, ticks]
     cells_by_line += [[], []]
     return Plot(lines, cells_by_line)
+
+
+def bounds(series: list[Series]) -> tuple[float, float, float, float]:
+    """(lowest value, highest value, first week, last week) over all the series."""
+    points = [p for s in series for p in s.points]
+    values = [v for _, v in points]
+    weeks = [w for w, _ in points]
+    return min(values), max(values), min(weeks), max(weeks)
 
 
 @dataclass(frozen=True)

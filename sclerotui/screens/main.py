@@ -43,6 +43,9 @@ class MainScreen(Screen):
         Binding("z", "zoom", "Zoom pane"),
         Binding("e", "export", "Export"),
         Binding("y", "copy_citation", "Copy citation"),
+        Binding("p", "pathways", "Pathways"),
+        Binding("m", "mark", "Mark to compare"),
+        Binding("c", "compare", "Compare marked"),
     ]
 
     criteria: reactive[Criteria] = reactive(NO_CRITERIA, init=False)
@@ -50,6 +53,7 @@ class MainScreen(Screen):
     def __init__(self, store: Store, search_store: Store, note: str | None = None) -> None:
         super().__init__()
         self.last_citation: str | None = None
+        self.marked: list[str] = []
         self.store = store
         self.search_store = search_store
         self.note = note
@@ -379,3 +383,46 @@ class MainScreen(Screen):
         self.app.copy_to_clipboard(line)
         self.last_citation = line
         self.notify(line, title="Citation copied (terminal clipboard)", timeout=4, markup=False)
+
+    def action_pathways(self) -> None:
+        from sclerotui.screens.pathways import PathwaysScreen
+
+        if self.therapy_id is None:
+            self.notify("Select a therapy first", severity="warning")
+            return
+        self.app.push_screen(
+            PathwaysScreen(self.store, self.therapy_id, self.criteria, self.therapy_names)
+        )
+
+    def action_mark(self) -> None:
+        from sclerotui.compare import MAX_COMPARED
+
+        therapy_id = self.therapy_id
+        if therapy_id is None:
+            return
+        if therapy_id in self.marked:
+            self.marked.remove(therapy_id)
+        elif len(self.marked) >= MAX_COMPARED:
+            self.notify(
+                f"At most {MAX_COMPARED} therapies can be compared; m on a marked one unmarks it",
+                severity="warning",
+            )
+            return
+        else:
+            self.marked.append(therapy_id)
+        self.query_one(TherapyList).show_marks(list(self.marked))
+        names = ", ".join(self.therapy_names.get(t, t) for t in self.marked) or "none"
+        self.notify(
+            f"Marked: {names}" + ("  (c compares)" if len(self.marked) >= 2 else ""),
+            timeout=3,
+            markup=False,
+        )
+
+    def action_compare(self) -> None:
+        from sclerotui.compare import gather
+        from sclerotui.screens.compare import ComparisonScreen
+
+        if len(self.marked) < 2:
+            self.notify("Mark two to four therapies with m, then press c", severity="warning")
+            return
+        self.app.push_screen(ComparisonScreen(gather(self.store, self.marked)))

@@ -49,6 +49,7 @@ class TherapyList(OptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.rows: list[TherapyRow] = []
+        self.marked: list[str] = []  # therapies marked for comparison, set by the screen
         self._width = 0
 
     def on_resize(self) -> None:
@@ -84,8 +85,10 @@ class TherapyList(OptionList):
             name = one_line(row.therapy.name)
             if len(name) > name_width:
                 name = name[: name_width - 1] + "…"
+            mark = ("●", "bold $text-warning") if row.therapy.id in self.marked else " "
             prompt = Content.assemble(
-                f" {name:<{name_width}}",
+                mark,
+                f"{name:<{name_width}}",
                 (f"{row.trials:>3}", "$text-primary" if row.trials else "dim"),
                 (f"{row.cases:>4}", "$text-secondary" if row.cases else "dim"),
             )
@@ -93,6 +96,15 @@ class TherapyList(OptionList):
         with self.prevent(OptionList.OptionHighlighted):
             self.clear_options()
             self.add_options(options)
+
+    def show_marks(self, marked: list[str]) -> None:
+        """Redraw with these therapies marked, the cursor staying put."""
+        self.marked = marked
+        current = self.therapy_id
+        self._fill(self.rows)
+        if current is not None:
+            with self.prevent(OptionList.OptionHighlighted):
+                self.highlighted = self.get_option_index(current)
 
     def _has(self, option_id: str) -> bool:
         try:

@@ -1,0 +1,235 @@
+"""Resistance pathways: what followed a therapy when it failed, aggregated over all cases.
+
+A pathway starts at a case's first failure (resistant, partial or intolerant) of the starting
+therapy and follows the next therapies in order while each of them failed too. Every node is
+one path of therapies; its numbers count the cases that reached it and how they responded to
+its last therapy. The aggregation is done by SQLite in one recursive query over the indexed
+`record_therapies` table, so it does not loop over cases in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sclerotui.models import FAILED_RESPONSES
+from sclerotui.search import NO_CRITERIA, Criteria
+from sclerotui.store import Store, _criteria_sql
+
+FAILED = tuple(r.value for r in FAILED_RESPONSES)
+RESPONSES = ("responded", "partial", "resistant", "intolerant", "unknown")
+MAX_DEPTH = 6
+
+
+@dataclass
+class PathNode:
+    path: tuple[str, ...]  # therapy ids after the starting therapy, in order
+    cases: int = 0
+    responses: dict[str, int] = field(default_factory=dict)
+    subtypes: dict[str, int] = field(default_factory=dict)
+    organs: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def therapy(self) -> str:
+        return self.path[-1]
+
+    @property
+    def depth(self) -> int:
+        return len(self.path)
+
+    @property
+    def responded_share(self) -> float:
+        return self.responses.get("responded", 0) / self.cases if self.cases else 0.0
+
+    @property
+    def failed(self) -> int:
+        return sum(self.responses.get(r, 0) for r in FAILED)
+
+
+def _start_filter(criteria: Criteria) -> tuple[str, list]:
+    """The main screen's filters, applied to the cases a pathway starts from."""
+    kept = Criteria(
+        subtype=criteria.subtype,
+        organ=criteria.organ,
+        antibody=criteria.antibody,
+        type=criteria.type,
+    )
+    return _criteria_sql("case", "rt.record_id", kept, None)
+
+
+def _walk_sql(criteria: Criteria) -> tuple[str, list]:
+    where, args = _start_filter(criteria)
+    failed = ",".join(f"'{r}'" for r in FAILED)
+    sql = f"""
+        WITH RECURSIVE
+        start AS (
+            SELECT rt.record_id AS case_id, min(rt.step) AS first_step
+            FROM record_therapies rt
+            WHERE rt.kind = 'case' AND rt.therapy_id = ? AND rt.response IN ({failed}) {where}
+            GROUP BY rt.record_id
+        ),
+        walk(case_id, step, path, response) AS (
+            SELECT s.case_id, rt.step, rt.therapy_id, rt.response
+            FROM start s JOIN record_therapies rt
+              ON rt.kind = 'case' AND rt.record_id = s.case_id AND rt.step = s.first_step + 1
+            UNION ALL
+            SELECT w.case_id, rt.step, w.path || '>' || rt.therapy_id, rt.response
+            FROM walk w JOIN record_therapies rt
+              ON rt.kind = 'case' AND rt.record_id = w.case_id AND rt.step = w.step + 1
+            WHERE w.response IN ({failed}) AND length(w.path) - length(replace(w.path, '>', ''))
+                  < {MAX_DEPTH - 1}
+        )"""
+    return sql, args
+
+
+def pathway_tree(store: Store, start: str, criteria: Criteria = NO_CRITERIA) -> list[PathNode]:
+    """Every node under a starting therapy, parents before children, largest first."""
+    base, args = _walk_sql(criteria)
+    nodes: dict[str, PathNode] = {}
+    with store.lock:
+        rows = store.conn.execute(
+            base
+            + """
+            SELECT w.path, w.response, c.subtype, count(*)
+            FROM walk w JOIN cases c ON c.id = w.case_id
+            GROUP BY w.path, w.response, c.subtype""",
+            [start, *args],
+        ).fetchall()
+        organ_rows = store.conn.execute(
+            base
+            + """
+            SELECT w.path, f.value, count(*)
+            FROM walk w JOIN facets f
+              ON f.kind = 'case' AND f.record_id = w.case_id AND f.facet = 'organ'
+            GROUP BY w.path, f.value""",
+            [start, *args],
+        ).fetchall()
+    for path, response, subtype, count in rows:
+        node = nodes.setdefault(path, PathNode(tuple(path.split(">"))))
+        node.cases += count
+        node.responses[response] = node.responses.get(response, 0) + count
+        node.subtypes[subtype] = node.subtypes.get(subtype, 0) + count
+    for path, organ, count in organ_rows:
+        if path in nodes:
+            nodes[path].organs[organ] = count
+    return _ordered(list(nodes.values()))
+
+
+def _ordered(nodes: list[PathNode]) -> list[PathNode]:
+    """Depth-first: each node followed by its children, bigger branches first."""
+    children: dict[tuple[str, ...], list[PathNode]] = {}
+    for node in nodes:
+        children.setdefault(node.path[:-1], []).append(node)
+    out: list[PathNode] = []
+
+    def visit(parent: tuple[str, ...]) -> None:
+        for node in sorted(children.get(parent, []), key=lambda n: (-n.cases, n.path)):
+            out.append(node)
+            visit(node.path)
+
+    visit(())
+    return out
+
+
+def starting_cases(store: Store, start: str, criteria: Criteria = NO_CRITERIA) -> int:
+    """How many cases failed the starting therapy (the root of the tree)."""
+    where, args = _start_filter(criteria)
+    failed = ",".join(f"'{r}'" for r in FAILED)
+    with store.lock:
+        return store.conn.execute(
+            f"""SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
+                WHERE rt.kind = 'case' AND rt.therapy_id = ? AND rt.response IN ({failed})
+                {where}""",
+            [start, *args],
+        ).fetchone()[0]
+
+
+def cases_at(
+    store: Store,
+    start: str,
+    path: tuple[str, ...],
+    criteria: Criteria = NO_CRITERIA,
+    limit: int = 500,
+) -> list[tuple[str, str, str]]:
+    """(case id, title, response to the node's therapy) of the cases behind one node."""
+    base, args = _walk_sql(criteria)
+    with store.lock:
+        return store.conn.execute(
+            base
+            + """
+            SELECT c.id, c.title, w.response FROM walk w JOIN cases c ON c.id = w.case_id
+            WHERE w.path = ? ORDER BY c.title LIMIT ?""",
+            [start, *args, ">".join(path), limit],
+        ).fetchall()
+
+
+def related_trials(
+    store: Store, start: str, therapies: list[str], limit: int = 50
+) -> list[tuple[str, str, str, bool]]:
+    """Trials of the therapies that followed, as the higher-level evidence beside the tree.
+
+    Returns (trial id, name, therapy id, population mentions the starting therapy). The data
+    has no field for "population resistant to X"; a mention of X in the population text is
+    shown as a hint, not a claim.
+    """
+    if not therapies:
+        return []
+    marks = ",".join("?" * len(therapies))
+    with store.lock:
+        rows = store.conn.execute(
+            f"""SELECT DISTINCT t.id, t.name, rt.therapy_id,
+                       json_extract(t.data, '$.population')
+                FROM record_therapies rt JOIN trials t
+                  ON rt.kind = 'trial' AND t.id = rt.record_id
+                WHERE rt.therapy_id IN ({marks})
+                ORDER BY t.evidence_type = 'rct' DESC, t.name LIMIT ?""",
+            [*therapies, limit],
+        ).fetchall()
+        start_therapy = store.therapy(start)
+    names = [start.lower()]
+    if start_therapy is not None:
+        names += [start_therapy.name.lower(), *(a.lower() for a in start_therapy.aliases)]
+    return [
+        (tid, name, therapy, any(n in (population or "").lower() for n in names))
+        for tid, name, therapy, population in rows
+    ]
+
+
+@dataclass
+class PathwayPosition:
+    """Where a therapy sits in the pathways: after failures, and before others."""
+
+    used_after_failure: int  # cases that got it after failing something else
+    responded_after_failure: int
+    failed_then_other: int  # cases that failed it and went on to another therapy
+
+
+def position(store: Store, therapy: str) -> PathwayPosition:
+    failed = ",".join(f"'{r}'" for r in FAILED)
+    with store.lock:
+        after, responded = store.conn.execute(
+            f"""SELECT count(DISTINCT b.record_id),
+                       count(DISTINCT CASE WHEN b.response = 'responded' THEN b.record_id END)
+                FROM record_therapies b JOIN record_therapies a
+                  ON a.kind = 'case' AND a.record_id = b.record_id AND a.step = b.step - 1
+                WHERE b.kind = 'case' AND b.therapy_id = ? AND a.response IN ({failed})""",
+            [therapy],
+        ).fetchone()
+        onward = store.conn.execute(
+            f"""SELECT count(DISTINCT a.record_id)
+                FROM record_therapies a JOIN record_therapies b
+                  ON b.kind = 'case' AND b.record_id = a.record_id AND b.step = a.step + 1
+                WHERE a.kind = 'case' AND a.therapy_id = ? AND a.response IN ({failed})""",
+            [therapy],
+        ).fetchone()[0]
+    return PathwayPosition(after, responded, onward)
+
+
+def response_mix(store: Store, therapy: str) -> dict[str, int]:
+    """How the cases given a therapy responded to it."""
+    with store.lock:
+        rows = store.conn.execute(
+            """SELECT response, count(DISTINCT record_id) FROM record_therapies
+               WHERE kind = 'case' AND therapy_id = ? GROUP BY response""",
+            [therapy],
+        )
+        return {response: count for response, count in rows}

@@ -1,0 +1,237 @@
+"""The pathways screen: what followed a therapy when it failed, as a tree, with its evidence."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, OptionList, Static, Tree
+from textual.widgets.option_list import Option
+
+from sclerotui.pathways import (
+    PathNode,
+    cases_at,
+    pathway_tree,
+    related_trials,
+    starting_cases,
+)
+from sclerotui.search import NO_CRITERIA, Criteria
+from sclerotui.store import SUBTYPE_SHORT, Store
+from sclerotui.text import one_line
+from sclerotui.widgets.therapy_list import VIM_KEYS
+
+NAME_WIDTH = 26
+RESPONSE_SHORT = {
+    "responded": "resp",
+    "partial": "part",
+    "resistant": "res",
+    "intolerant": "intol",
+    "unknown": "?",
+}
+
+
+def node_label(node: PathNode, names: dict[str, str]) -> Text:
+    """One line per node: therapy, cases, share responded, response mix, subtypes, organs."""
+    mix = " ".join(f"{RESPONSE_SHORT[r]} {n}" for r, n in sorted(node.responses.items()))
+    subtypes = " ".join(f"{SUBTYPE_SHORT.get(s, s)} {n}" for s, n in sorted(node.subtypes.items()))
+    organs = " ".join(f"{o} {n}" for o, n in sorted(node.organs.items(), key=lambda x: -x[1]))
+    name = one_line(names.get(node.therapy, node.therapy))
+    if len(name) > NAME_WIDTH:
+        name = name[: NAME_WIDTH - 1] + "…"
+    return Text.assemble(
+        ("→ ", "dim"),
+        (name, "bold"),
+        f"  n={node.cases}",
+        (f"  {node.responded_share:.0%} responded", "bold"),
+        (f" ({mix})", "dim"),
+        f"  {subtypes}",
+        (f"  {organs}", "dim"),
+    )
+
+
+class PathwayTree(Tree[PathNode]):
+    BINDINGS = VIM_KEYS
+
+    class NodeChosen(Message):
+        def __init__(self, node: PathNode) -> None:
+            self.node = node
+            super().__init__()
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+        event.stop()
+        if event.node.data is not None:
+            self.post_message(self.NodeChosen(event.node.data))
+
+
+class StartPicker(ModalScreen[str | None]):
+    """Choose the starting therapy."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, therapies: list[tuple[str, str]], current: str) -> None:
+        super().__init__()
+        self.therapies = therapies
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = [
+            Option(Content(one_line(name)), id=therapy_id) for therapy_id, name in self.therapies
+        ]
+        picker = OptionList(*options, id="start-picker")
+        picker.border_title = "Start from which failed therapy?"
+        yield picker
+
+    def on_mount(self) -> None:
+        picker = self.query_one(OptionList)
+        ids = [t for t, _ in self.therapies]
+        if self.current in ids:
+            picker.highlighted = ids.index(self.current)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class PathwaysScreen(Screen):
+    """`enter` on a node lists its cases; `enter` on a case or trial opens it in the explorer."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("s", "pick_start", "Starting therapy"),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        start: str,
+        criteria: Criteria = NO_CRITERIA,
+        names: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.start = start
+        self.criteria = criteria
+        self.names = names or {}
+        self.nodes: list[PathNode] = []
+        self.case_rows: list[tuple[str, str, str]] = []
+        self.trial_rows: list[tuple[str, str, str, bool]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="≡")
+        yield Static(id="pathway-title")
+        with Horizontal(id="pathway-body"):
+            yield PathwayTree("", id="pathway-tree")
+            with Vertical(id="pathway-side"):
+                yield OptionList(id="pathway-cases")
+                yield OptionList(id="pathway-trials")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#pathway-cases").border_title = "Cases at this node (enter opens)"
+        self.query_one("#pathway-trials").border_title = "Trials of the therapies that followed"
+        self.query_one("#pathway-tree").border_title = "Pathways"
+        self.load()
+        self.query_one(PathwayTree).focus()
+
+    def load(self) -> None:
+        """Aggregate the tree for the starting therapy and the filters, and draw it."""
+        self.nodes = pathway_tree(self.store, self.start, self.criteria)
+        failed = starting_cases(self.store, self.start, self.criteria)
+        name = self.names.get(self.start, self.start)
+        filters = self.criteria.with_values("therapy", frozenset()).describe()
+        went_on = sum(n.cases for n in self.nodes if n.depth == 1)
+        self.query_one("#pathway-title", Static).update(
+            Content.assemble(
+                ("After failing ", "bold"),
+                (one_line(name), "bold $text-accent"),
+                f": {failed} case(s) resistant, partial or intolerant; {went_on} went on to "
+                "another therapy",
+                (f"   filters: {filters}" if filters else "   no filters", "dim"),
+                ("   s: change therapy", "dim"),
+            )
+        )
+        tree = self.query_one(PathwayTree)
+        tree.clear()
+        tree.root.set_label(Text.assemble((one_line(name), "bold"), f" failed (n={failed})"))
+        parents = {(): tree.root}
+        for node in self.nodes:
+            parent = parents.get(node.path[:-1], tree.root)
+            parents[node.path] = parent.add(
+                node_label(node, self.names), data=node, expand=True, allow_expand=True
+            )
+        tree.root.expand()
+        if not self.nodes:
+            tree.root.add_leaf(Text("no recorded therapy after this failure", style="italic"))
+        self._show_trials()
+        self._show_cases(self.nodes[0] if self.nodes else None)
+
+    def _show_trials(self) -> None:
+        followed = list(dict.fromkeys(n.therapy for n in self.nodes))
+        self.trial_rows = related_trials(self.store, self.start, followed)
+        trials = self.query_one("#pathway-trials", OptionList)
+        trials.clear_options()
+        for trial_id, title, therapy, mentions in self.trial_rows:
+            hint = (
+                ("  population mentions the starting therapy", "$text-warning") if mentions else ""
+            )
+            trials.add_option(
+                Option(
+                    Content.assemble(
+                        (f"{one_line(self.names.get(therapy, therapy))}: ", "$text-primary"),
+                        one_line(title),
+                        hint,
+                    ),
+                    id=f"trial:{trial_id}",
+                )
+            )
+        if not self.trial_rows:
+            trials.add_option(
+                Option(Content.styled("no trials of these therapies", "dim"), disabled=True)
+            )
+
+    def _show_cases(self, node: PathNode | None) -> None:
+        cases = self.query_one("#pathway-cases", OptionList)
+        cases.clear_options()
+        if node is None:
+            cases.add_option(Option(Content.styled("no cases", "dim"), disabled=True))
+            return
+        self.case_rows = cases_at(self.store, self.start, node.path, self.criteria)
+        names = " → ".join(self.names.get(t, t) for t in (self.start, *node.path))
+        cases.border_title = Content(f"Cases: {one_line(names)} ({node.cases})")
+        for case_id, title, response in self.case_rows:
+            cases.add_option(
+                Option(
+                    Content.assemble((f"{response:<11}", "bold"), one_line(title)),
+                    id=f"case:{case_id}",
+                )
+            )
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.data is not None:
+            self._show_cases(event.node.data)
+
+    def on_pathway_tree_node_chosen(self, message: PathwayTree.NodeChosen) -> None:
+        self._show_cases(message.node)
+        self.query_one("#pathway-cases").focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is None:
+            return
+        kind, record_id = event.option.id.split(":", 1)
+        self.app.open_in_explorer(kind, record_id)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_pick_start(self) -> None:
+        therapies = sorted(self.names.items(), key=lambda item: item[1].lower())
+
+        def chosen(therapy_id: str | None) -> None:
+            if therapy_id:
+                self.start = therapy_id
+                self.load()
+
+        self.app.push_screen(StartPicker(therapies, self.start), chosen)
