@@ -1,0 +1,104 @@
+"""Pathway aggregation and comparison data, on a fixture with known counts and on the bundled
+data's three seed resistance cases."""
+
+from __future__ import annotations
+
+import pytest
+from pathway_fixture import build_pathway_db
+
+from sclerotui.bundle import build
+from sclerotui.compare import gather, shared_scales, to_markdown
+from sclerotui.pathways import cases_at, pathway_tree, position, response_mix, starting_cases
+from sclerotui.search import Criteria
+from sclerotui.store import Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(build_pathway_db(tmp_path / "pathways.db")) as opened:
+        yield opened
+
+
+def summary(nodes):
+    return [(n.path, n.cases, n.responses) for n in nodes]
+
+
+def test_tree_after_cyclophosphamide(store):
+    assert starting_cases(store, "cyclophosphamide") == 5
+    assert summary(pathway_tree(store, "cyclophosphamide")) == [
+        (("mycophenolate",), 3, {"resistant": 1, "responded": 2}),
+        (("mycophenolate", "rituximab"), 1, {"responded": 1}),
+        (("hsct",), 1, {"responded": 1}),
+        (("rituximab",), 1, {"partial": 1}),
+    ]
+
+
+def test_node_share_subtypes_and_organs(store):
+    mmf = pathway_tree(store, "cyclophosphamide")[0]
+    assert round(mmf.responded_share, 3) == 0.667
+    assert mmf.subtypes == {"diffuse": 2, "limited": 1}
+    assert mmf.organs == {"lung": 3}
+
+
+def test_filters_apply_to_the_starting_cases(store):
+    diffuse = Criteria(subtype=frozenset({"diffuse"}))
+    assert starting_cases(store, "cyclophosphamide", diffuse) == 4
+    mmf = pathway_tree(store, "cyclophosphamide", diffuse)[0]
+    assert (mmf.path, mmf.cases, mmf.responded_share) == (("mycophenolate",), 2, 0.5)
+
+
+def test_cases_behind_a_node(store):
+    rows = cases_at(store, "cyclophosphamide", ("mycophenolate",))
+    assert sorted((case_id, response) for case_id, _, response in rows) == [
+        ("case-three", "responded"),
+        ("path-a", "resistant"),
+        ("path-b", "responded"),
+    ]
+    assert [r[0] for r in cases_at(store, "cyclophosphamide", ("mycophenolate", "rituximab"))] == [
+        "path-a"
+    ]
+
+
+def test_a_responder_ends_its_pathway(store):
+    # case-one responded to HSCT: nothing hangs below that node even if more followed.
+    assert not [
+        n
+        for n in pathway_tree(store, "cyclophosphamide")
+        if n.path[:1] == ("hsct",) and n.depth > 1
+    ]
+
+
+def test_position_and_response_mix(store):
+    assert response_mix(store, "cyclophosphamide") == {
+        "resistant": 2,
+        "partial": 1,
+        "intolerant": 2,
+    }
+    rituximab = position(store, "rituximab")
+    # after a failure in path-a (mmf), path-c (cyc) and case-two (bosentan)
+    assert (rituximab.used_after_failure, rituximab.responded_after_failure) == (3, 1)
+    assert position(store, "mycophenolate").failed_then_other == 1
+
+
+def test_comparison_shares_one_scale_and_exports(store):
+    columns = gather(store, ["cyclophosphamide", "mycophenolate", "nintedanib"])
+    assert [c.therapy.id for c in columns] == ["cyclophosphamide", "mycophenolate", "nintedanib"]
+    assert [c.cases for c in columns] == [5, 3, 0]
+    scales = shared_scales(columns)
+    assert scales[("FVC %pred", "value")] == (70.1, 72.4, 0.0, 52.0)
+    text = to_markdown(columns, {})
+    assert text.startswith(
+        "# Therapy comparison: Cyclophosphamide vs Mycophenolate mofetil vs Nintedanib"
+    )
+    assert "| Cases | 5: intolerant 2, partial 1, resistant 2 |" in text
+    assert "## FVC %pred (value), same scale in every column" in text
+
+
+def test_bundled_seed_cases_appear_as_pathways(tmp_path):
+    bundled, _ = build(tmp_path / "bundled.db")
+    with bundled:
+        assert ("hsct",) in [n.path for n in pathway_tree(bundled, "cyclophosphamide")]
+        vascular = [n.path for n in pathway_tree(bundled, "calcium-channel-blockers")]
+        assert ("bosentan", "rituximab") in vascular
+        assert ("rituximab",) in [n.path for n in pathway_tree(bundled, "bosentan")]
+        assert ("plasma-exchange",) in [n.path for n in pathway_tree(bundled, "ace-inhibitors")]
