@@ -62,10 +62,18 @@ class SclerotuiApp(App):
         self.search_store.close()
 
     def action_help(self) -> None:
+        from sclerotui.screens.compare import ComparisonScreen
         from sclerotui.screens.help import HelpScreen
+        from sclerotui.screens.pathways import PathwaysScreen
         from sclerotui.widgets.therapy_list import VIM_KEYS
 
-        groups = [("app", self.BINDINGS), ("explorer", MainScreen.BINDINGS), ("lists", VIM_KEYS)]
+        groups = [
+            ("app", self.BINDINGS),
+            ("explorer", MainScreen.BINDINGS),
+            ("pathways", PathwaysScreen.BINDINGS),
+            ("compare", ComparisonScreen.BINDINGS),
+            ("lists", VIM_KEYS),
+        ]
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(groups))
 

@@ -16,17 +16,19 @@ sys.path.insert(0, str(ROOT))
 from sclerotui.app import SclerotuiApp  # noqa: E402
 from sclerotui.bundle import build  # noqa: E402
 from sclerotui.store import Store  # noqa: E402
-from tests.app.states import BUNDLED_IDS, STATES  # noqa: E402
+from tests.app.states import BUNDLED_IDS, STATES, comparison, pathways  # noqa: E402
 
 OUT = ROOT / "screenshots"
 NARROW = {"start", "case_timeline"}  # also drawn at 80x24
+# Screens that need the bundled data's pathways (drawn only here, tested on a fixture).
+EXTRA = {"pathways": pathways, "comparison": comparison}
 
 
 async def shoot(db: Path, state: str, size: tuple[int, int]) -> Path:
     app = SclerotuiApp(Store(db))
     name = f"{state}-{size[0]}x{size[1]}.svg"
     async with app.run_test(size=size) as pilot:
-        await STATES[state](pilot, BUNDLED_IDS)
+        await {**STATES, **EXTRA}[state](pilot, BUNDLED_IDS)
         await pilot.pause()
         app.save_screenshot(name, str(OUT))
     app.store.close()
@@ -39,7 +41,7 @@ async def main() -> None:
         db = Path(tmp) / "bundled.db"
         store, _ = build(db)
         store.close()
-        for state in STATES:
+        for state in [*STATES, *EXTRA]:
             sizes = [(120, 40)] + ([(80, 24)] if state in NARROW else [])
             for size in sizes:
                 print(await shoot(db, state, size))

@@ -19,6 +19,13 @@ from sclerotui.widgets.therapy_list import CLASS_LABELS
 from sclerotui.widgets.timeline import SERIES_STYLES, STATISTIC_LABEL
 
 
+RESULT_CHARS = 160  # the full result is one keystroke away in the explorer
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def header_cell(column: Column) -> Content:
     therapy = column.therapy
     return Content("\n").join(
@@ -36,7 +43,7 @@ def trials_cell(column: Column) -> Content:
         style = "" if trial.verified else "$text-warning"
         rows.append(Content.styled(trial_line(trial), style))
         rows.append(Content.styled(f"  {one_line(trial.primary_endpoint or '—')}", "dim"))
-        rows.append(Content(f"  → {one_line(trial.results)}"))
+        rows.append(Content(f"  → {shorten(one_line(trial.results), RESULT_CHARS)}"))
     if not column.trials:
         rows.append(Content.styled("no trials", "dim italic"))
     return Content("\n").join(rows)

@@ -17,6 +17,8 @@ FIXTURE_IDS = {
     "palette": "digital",
 }
 BUNDLED_IDS = {
+    "pathway_start": "calcium-channel-blockers",
+    "compare": ["cyclophosphamide", "mycophenolate", "nintedanib"],
     "trial": "senscis",
     "case": "case-dcssc-cyc-hsct",
     "illustrative": "case-lcssc-vascular-rtx",
@@ -112,6 +114,28 @@ async def export_dialog(pilot, ids):
     field = pilot.app.screen.query_one(Input)
     field.cursor_blink = False
     field.value = "~/reports/dossier.md"  # not the working directory, which differs per run
+    await pilot.pause()
+
+
+async def pathways(pilot, ids):
+    pilot.app.main_screen.jump_to("therapy", ids["pathway_start"])
+    await pilot.pause()
+    await pilot.press("p")
+    await pilot.pause()
+    await pilot.press("down")
+    await pilot.pause()
+
+
+async def comparison(pilot, ids):
+    screen = pilot.app.main_screen
+    for therapy in ids["compare"]:
+        screen.jump_to("therapy", therapy)
+        await pilot.pause()
+        await pilot.press("m")
+    await pilot.press("c")
+    await pilot.pause()
+    for toast in pilot.app.screen.query("Toast"):
+        toast.remove()
     await pilot.pause()
 
 
