@@ -18,7 +18,6 @@ from sclerotui.widgets.detail import RESPONSE_STYLE
 from sclerotui.widgets.therapy_list import CLASS_LABELS
 from sclerotui.widgets.timeline import SERIES_STYLES, STATISTIC_LABEL
 
-
 RESULT_CHARS = 160  # the full result is one keystroke away in the explorer
 
 
