@@ -63,10 +63,12 @@ def figure_problems(data: Dataset) -> list[str]:
     for event in data.events:
         if event.value is not None and (event.source is None or event.verified is None):
             problems.append(f"event {event.id}: a figure without source or verified flag")
+    seed_figures = {
+        e.case
+        for e in data.events
+        if e.case and e.value is not None and (e.source or "").startswith("seed")
+    }
     for case in data.cases:
-        numeric = [e for e in data.events if e.case == case.id and e.value is not None]
-        if case.illustrative and any(
-            e.source in case.sources and e.source.startswith("seed") for e in numeric
-        ):
+        if case.illustrative and case.id in seed_figures:
             problems.append(f"case {case.id}: an illustrative case has figures from seed text")
     return problems

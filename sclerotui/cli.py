@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", type=Path, nargs="?", metavar="PATH")
     db_commands.add_parser("stats", help="counts of records in the database")
 
+    synth = db_commands.add_parser(
+        "synth", help="write a labelled synthetic database for scale tests (never bundled)"
+    )
+    synth.add_argument("--cases", type=int, required=True, metavar="N")
+    synth.add_argument("--out", type=Path, required=True, metavar="PATH")
+    synth.add_argument("--seed", type=int, default=1)
+
     create = db_commands.add_parser("create", help="create an empty database (no bundled data)")
     create.add_argument("path", type=Path, metavar="PATH")
 
@@ -126,6 +133,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             "check": cmd_check,
             "stats": cmd_stats,
             "create": cmd_create,
+            "synth": cmd_synth,
         }
         return commands[args.db_command](args)
     if args.command == "import":
@@ -199,6 +207,19 @@ def cmd_create(args: argparse.Namespace) -> int:
     Store(args.path, create=True).close()
     os.chmod(args.path, 0o600)
     show(f"created empty database {args.path}")
+    return EXIT_OK
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from sclerotui.synth import synthesize
+
+    if args.cases < 1:
+        raise StoreError("--cases must be at least 1")
+    totals = synthesize(args.out, args.cases, args.seed)
+    show(
+        f"wrote SYNTHETIC database {args.out}: {totals['cases']:,} cases, "
+        f"{totals['events']:,} events (seed {args.seed}; not real patients)"
+    )
     return EXIT_OK
 
 

@@ -39,7 +39,7 @@ from sclerotui.search import (
     parse,
 )
 
-SCHEMA_VERSION = 2  # 1: first release; 2: adds the imports log
+SCHEMA_VERSION = 3  # 1: first release; 2: adds the imports log; 3: therapy_stats
 REQUIRED_TABLES = {
     "meta",
     "sources",
@@ -384,6 +384,18 @@ class Store:
             rows.index,
         )
         self.db["events"].insert_all(_event_row(event) for event in data.events)
+        self._refresh_statistics()
+
+    def refresh_statistics(self) -> None:
+        """Recount every therapy's trials and cases (after bulk writes such as `db synth`)."""
+        with self.transaction():
+            self._refresh_statistics()
+
+    def _refresh_statistics(self) -> None:
+        # The unfiltered counts the therapy list starts with; kept in step with every write
+        # so start-up never counts a million cases.
+        self.conn.execute("DELETE FROM therapy_stats")
+        self.conn.execute(COUNT_THERAPY_STATS)
 
     def _refuse_existing(self, data: Dataset) -> None:
         clashes = self.existing(data)
@@ -491,6 +503,8 @@ class Store:
 
         With filters on, therapies with no matching evidence drop out (the list narrows).
         """
+        if not criteria.with_values("class", frozenset()).with_values("kind", frozenset()):
+            return self._therapies_unfiltered(criteria)
         trial_where, trial_args = _criteria_sql("trial", "rt.record_id", criteria, "therapy")
         case_where, case_args = _criteria_sql("case", "rt.record_id", criteria, "therapy")
         class_filter = ""
@@ -514,6 +528,20 @@ class Store:
         if narrowing:
             rows = [row for row in rows if row.trials or row.cases]
         return rows
+
+    def _therapies_unfiltered(self, criteria: Criteria) -> list[TherapyRow]:
+        """From the summary table: start-up cost does not grow with the number of cases."""
+        class_filter, args = "", []
+        if criteria.class_:
+            class_filter = f"WHERE t.class IN ({','.join('?' * len(criteria.class_))})"
+            args = sorted(criteria.class_)
+        sql = f"""SELECT t.data, coalesce(s.trials, 0), coalesce(s.cases, 0)
+                  FROM therapies t LEFT JOIN therapy_stats s ON s.therapy_id = t.id
+                  {class_filter} ORDER BY t.class, t.name COLLATE NOCASE"""
+        return [
+            TherapyRow(Therapy.model_validate_json(data), trials, cases)
+            for data, trials, cases in self.conn.execute(sql, args)
+        ]
 
     def evidence(
         self, therapy_id: str, criteria: Criteria = NO_CRITERIA, limit: int = 1000, offset: int = 0
@@ -966,7 +994,23 @@ def _migrate_to_2(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = {2: _migrate_to_2}
+COUNT_THERAPY_STATS = """
+    INSERT INTO therapy_stats (therapy_id, trials, cases)
+    SELECT t.id,
+      (SELECT count(DISTINCT record_id) FROM record_therapies
+         WHERE therapy_id = t.id AND kind = 'trial'),
+      (SELECT count(DISTINCT record_id) FROM record_therapies
+         WHERE therapy_id = t.id AND kind = 'case')
+    FROM therapies t"""
+
+
+def _migrate_to_3(db: sqlite_utils.Database) -> None:
+    """Schema 3: per-therapy counts, so the therapy list never counts all cases at start-up."""
+    db["therapy_stats"].create({"therapy_id": str, "trials": int, "cases": int}, pk="therapy_id")
+    db.execute(COUNT_THERAPY_STATS)
+
+
+MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3}
 
 
 def _create_tables(db: sqlite_utils.Database) -> None:

@@ -139,6 +139,7 @@ def make_schema_1(path: Path) -> None:
         pass
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE imports")
+    conn.execute("DROP TABLE therapy_stats")
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()

@@ -1,0 +1,244 @@
+"""Synthetic databases for scale tests: many labelled, generated cases with realistic shapes.
+
+Never part of the bundled data. Every generated case is flagged `synthetic`, cites one source
+saying it is generated, and the database's meta table says `kind = synthetic`, so the app shows
+a banner. Deterministic for a seed. Rows are written with executemany in batches (not through
+pydantic, which would make a million cases take an hour); `sclerotui db check` re-validates
+them with the models afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+from sclerotui.dataset import bundled_dir, load_directory
+from sclerotui.models import Dataset, Source
+from sclerotui.store import Store, StoreError
+
+SOURCE = Source(
+    id="synthetic-generator",
+    kind="citation",
+    verified=False,
+    citation="sclerotui synthetic data generator — generated records, not patients",
+)
+SUBTYPES = ["diffuse", "limited", "sine"]
+ORGANS = ["skin", "lung", "pah", "renal", "vascular", "gi", "cardiac", "musculoskeletal"]
+ANTIBODIES = ["anti-scl-70", "anticentromere", "anti-rnap-iii", "anti-u1rnp", "negative"]
+RESPONSES = ["responded", "partial", "resistant", "intolerant", "unknown"]
+# Narratives are drawn from this prose, word by word.
+PROSE = (
+    "skin thickening progressed despite therapy with worsening dyspnoea and a fall in "
+    "forced vital capacity on repeat testing; digital ulcers healed slowly while "
+    "Raynaud attacks continued in cold weather; renal function stayed stable and blood "
+    "pressure was controlled; fatigue and reduced hand function limited daily activities; "
+    "high-resolution CT showed ground glass and reticulation at the lung bases; the "
+    "patient tolerated treatment with mild nausea and one respiratory infection"
+)
+WORDS = PROSE.split(" ")
+BATCH = 5000
+
+
+def synthesize(path: Path, cases: int, seed: int = 1) -> dict[str, int]:
+    """Write a new synthetic database of `cases` cases at path; returns counts."""
+    if path.exists():
+        raise StoreError(f"{path} already exists; synthetic data is only written to a new file")
+    bundled = load_directory(bundled_dir())
+    store = Store(path, create=True)
+    try:
+        base = Dataset(sources=[*bundled.sources, SOURCE], therapies=bundled.therapies)
+        store.write_dataset(base, "bundled")
+        therapy_class = {t.id: t.therapy_class.value for t in bundled.therapies}
+        rng = random.Random(seed)
+        totals = {"cases": 0, "events": 0}
+        for batch in _batches(rng, cases, list(therapy_class)):
+            _write_batch(store, batch, therapy_class)
+            totals["cases"] += len(batch)
+            totals["events"] += sum(len(c["events"]) for c in batch)
+        with store.transaction():
+            store.set_meta("kind", "synthetic")
+            store.set_meta("synthetic_seed", str(seed))
+        store.refresh_statistics()
+    finally:
+        store.close()
+    return totals
+
+
+def _batches(rng: random.Random, count: int, therapies: list[str]) -> Iterator[list[dict]]:
+    batch = []
+    for number in range(1, count + 1):
+        batch.append(_case(rng, number, therapies))
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _case(rng: random.Random, number: int, therapies: list[str]) -> dict:
+    case_id = f"synth-{number:07d}"
+    subtype = rng.choices(SUBTYPES, weights=[5, 4, 1])[0]
+    organs = rng.sample(ORGANS, rng.randint(1, 4))
+    steps = []
+    for therapy in rng.sample(therapies, rng.randint(2, 5)):
+        steps.append({"therapy": therapy, "response": rng.choices(RESPONSES, [3, 3, 4, 2, 1])[0]})
+    narrative = " ".join(rng.choice(WORDS) for _ in range(rng.randint(30, 70)))
+    record = {
+        "id": case_id,
+        "title": f"Synthetic case {number:,}: {subtype} SSc, {organs[0]}",
+        "sex": rng.choice(["female", "female", "female", "male"]),
+        "age_band": rng.choice(["20-29", "30-39", "40-49", "50-59", "60-69", "70-79"]),
+        "subtype": subtype,
+        "autoantibodies": [rng.choice(ANTIBODIES)],
+        "organs": organs,
+        "therapies": steps,
+        "narrative": f"SYNTHETIC RECORD. {narrative}.",
+        "illustrative": False,
+        "evidence_type": "case-report",
+        "sources": [SOURCE.id],
+        "origin": "synthetic",
+        "synthetic": True,
+    }
+    return {"case": record, "events": _events(rng, case_id, steps)}
+
+
+def _events(rng: random.Random, case_id: str, steps: list[dict]) -> list[dict]:
+    target = rng.randint(5, 40)
+    events = [_event(case_id, 0, 0.0, "diagnosis", note="Diagnosis (synthetic)")]
+    week = 0.0
+    for step in steps:
+        week += rng.randint(4, 52)
+        events.append(_event(case_id, len(events), week, "therapy-start", step["therapy"]))
+    mrss, fvc = rng.uniform(8, 40), rng.uniform(45, 95)
+    while len(events) < target:
+        week += rng.randint(4, 26)
+        if rng.random() < 0.5:
+            mrss = min(51.0, max(0.0, mrss + rng.uniform(-5, 3)))
+            events.append(
+                _event(
+                    case_id, len(events), week, "measurement", None, "mRSS", round(mrss, 1), "units"
+                )
+            )
+        else:
+            fvc = min(150.0, max(10.0, fvc + rng.uniform(-6, 4)))
+            events.append(
+                _event(
+                    case_id,
+                    len(events),
+                    week,
+                    "measurement",
+                    None,
+                    "FVC %pred",
+                    round(fvc, 1),
+                    "% predicted",
+                )
+            )
+    return events
+
+
+def _event(
+    case_id, index, week, kind, therapy=None, measure=None, value=None, unit=None, note=None
+) -> dict:
+    event = {
+        "id": f"{case_id}-e{index:02d}",
+        "case": case_id,
+        "week": week,
+        "kind": kind,
+        "therapy": therapy,
+        "note": note,
+    }
+    if value is not None:
+        event |= {
+            "measure": measure,
+            "statistic": "value",
+            "value": value,
+            "unit": unit,
+            "source": SOURCE.id,
+            "verified": False,
+        }
+    return event
+
+
+def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str]) -> None:
+    cases, facets, links, refs, index, events = [], [], [], [], [], []
+    for item in batch:
+        case = item["case"]
+        cid = case["id"]
+        cases.append(
+            (
+                cid,
+                case["title"],
+                case["subtype"],
+                "case-report",
+                0,
+                1,
+                "synthetic",
+                None,
+                json.dumps(case),
+            )
+        )
+        values = (
+            [("subtype", case["subtype"]), ("type", "case-report")]
+            + [("organ", o) for o in case["organs"]]
+            + [("antibody", a) for a in case["autoantibodies"]]
+            + [("response", r) for r in dict.fromkeys(s["response"] for s in case["therapies"])]
+            + [
+                ("class", c)
+                for c in dict.fromkeys(therapy_class[s["therapy"]] for s in case["therapies"])
+            ]
+        )
+        facets += [("case", cid, facet, value) for facet, value in values]
+        links += [
+            ("case", cid, s["therapy"], n, s["response"]) for n, s in enumerate(case["therapies"])
+        ]
+        refs.append(("case", cid, SOURCE.id))
+        body = " ".join(
+            [
+                case["narrative"],
+                case["subtype"],
+                *case["organs"],
+                *(f"{s['therapy']} {s['response']}" for s in case["therapies"]),
+            ]
+        )
+        index.append((case["title"], body, "case", cid))
+        events += [
+            (
+                e["id"],
+                cid,
+                None,
+                None,
+                e["week"],
+                None,
+                e["kind"],
+                e.get("therapy"),
+                e.get("measure"),
+                e.get("value"),
+                e.get("source"),
+                json.dumps(e),
+            )
+            for e in item["events"]
+        ]
+    with store.transaction():
+        conn = store.conn
+        conn.executemany(
+            "INSERT INTO cases (id, title, subtype, evidence_type, illustrative, synthetic, "
+            "origin, imported_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            cases,
+        )
+        conn.executemany("INSERT INTO facets VALUES (?, ?, ?, ?)", facets)
+        conn.executemany(
+            "INSERT INTO record_therapies (kind, record_id, therapy_id, step, "
+            "response) VALUES (?, ?, ?, ?, ?)",
+            links,
+        )
+        conn.executemany("INSERT INTO record_sources VALUES (?, ?, ?)", refs)
+        conn.executemany(
+            "INSERT INTO search_index (title, body, kind, record_id) VALUES (?, ?, ?, ?)", index
+        )
+        conn.executemany(
+            "INSERT INTO events (id, case_id, trial_id, arm_id, week, date, kind, therapy_id, "
+            "measure, value, source_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            events,
+        )
