@@ -544,30 +544,87 @@ class Store:
         ]
 
     def evidence(
-        self, therapy_id: str, criteria: Criteria = NO_CRITERIA, limit: int = 1000, offset: int = 0
+        self, therapy_id: str, criteria: Criteria = NO_CRITERIA, limit: int = 200, offset: int = 0
     ) -> list[EvidenceItem]:
-        """The trials and cases of one therapy that pass the filters, trials first."""
+        """One window of a therapy's evidence that passes the filters: trials (newest first),
+        then cases in id order. Windows keep lists bounded however many cases there are."""
         criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
         trial_where, trial_args = _criteria_sql("trial", "tr.id", criteria, None)
-        case_where, case_args = _criteria_sql("case", "c.id", criteria, None)
-        sql = f"""
-            SELECT * FROM (
-              SELECT 'trial' AS kind, tr.id, tr.name AS title, tr.evidence_type, tr.n,
-                     NULL AS subtype, NULL AS response, tr.verified, 0 AS illustrative,
-                     0 AS grp, -coalesce(tr.year, 0) AS sort1, tr.name AS sort2
-              FROM trials tr JOIN record_therapies rt
-                ON rt.kind = 'trial' AND rt.record_id = tr.id AND rt.therapy_id = ?
-              WHERE 1 {trial_where}
-              UNION ALL
-              SELECT 'case', c.id, c.title, c.evidence_type, NULL, c.subtype,
-                     (SELECT response FROM record_therapies x WHERE x.kind = 'case'
-                        AND x.record_id = c.id AND x.therapy_id = ? ORDER BY step LIMIT 1),
-                     1, c.illustrative, 1, 0, c.title
-              FROM cases c WHERE c.id IN (SELECT record_id FROM record_therapies
-                  WHERE kind = 'case' AND therapy_id = ?) {case_where}
-            ) ORDER BY grp, sort1, sort2 COLLATE NOCASE LIMIT ? OFFSET ?"""
-        args = [therapy_id, *trial_args, therapy_id, therapy_id, *case_args, limit, offset]
-        return [_evidence_item(row) for row in self.conn.execute(sql, args)]
+        trials = self.conn.execute(
+            f"""SELECT 'trial', tr.id, tr.name, tr.evidence_type, tr.n, NULL, NULL, tr.verified, 0
+                FROM trials tr JOIN record_therapies rt
+                  ON rt.kind = 'trial' AND rt.record_id = tr.id AND rt.therapy_id = ?
+                WHERE 1 {trial_where}
+                ORDER BY -coalesce(tr.year, 0), tr.name COLLATE NOCASE""",
+            [therapy_id, *trial_args],
+        ).fetchall()
+        items = [_evidence_item(row) for row in trials[offset : offset + limit]]
+        case_offset = max(0, offset - len(trials))
+        case_limit = limit - len(items)
+        if case_limit <= 0:
+            return items
+        case_where, case_args = _criteria_sql("case", "rt.record_id", criteria, None)
+        # The index on (therapy_id, kind, record_id) yields cases in id order without sorting.
+        cases = self.conn.execute(
+            f"""SELECT 'case', c.id, c.title, c.evidence_type, NULL, c.subtype, rt.response, 1,
+                       c.illustrative, min(rt.step)
+                FROM record_therapies rt JOIN cases c ON c.id = rt.record_id
+                WHERE rt.kind = 'case' AND rt.therapy_id = ? {case_where}
+                GROUP BY rt.record_id
+                ORDER BY rt.record_id LIMIT ? OFFSET ?""",
+            [therapy_id, *case_args, case_limit, case_offset],
+        ).fetchall()
+        return items + [_evidence_item(row) for row in cases]
+
+    def evidence_count(self, therapy_id: str, criteria: Criteria = NO_CRITERIA) -> int:
+        """How many trials and cases of a therapy pass the filters."""
+        criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
+        if not criteria:
+            row = self.conn.execute(
+                "SELECT trials + cases FROM therapy_stats WHERE therapy_id = ?", [therapy_id]
+            ).fetchone()
+            return row[0] if row else 0
+        total = 0
+        for kind in ("trial", "case"):
+            where, args = _criteria_sql(kind, "rt.record_id", criteria, None)
+            total += self.conn.execute(
+                f"""SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
+                    WHERE rt.kind = '{kind}' AND rt.therapy_id = ? {where}""",
+                [therapy_id, *args],
+            ).fetchone()[0]
+        return total
+
+    def evidence_has(self, therapy_id: str, criteria: Criteria, kind: str, record_id: str) -> bool:
+        """Whether one record is in a therapy's evidence under the filters (cheap)."""
+        criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
+        where, args = _criteria_sql(kind, "rt.record_id", criteria, None)
+        return (
+            self.conn.execute(
+                f"""SELECT 1 FROM record_therapies rt WHERE rt.kind = ? AND rt.therapy_id = ?
+                AND rt.record_id = ? {where} LIMIT 1""",
+                [kind, therapy_id, record_id, *args],
+            ).fetchone()
+            is not None
+        )
+
+    def evidence_position(
+        self, therapy_id: str, criteria: Criteria, kind: str, record_id: str
+    ) -> int | None:
+        """Where a record stands in a therapy's evidence (to open the window holding it)."""
+        if not self.evidence_has(therapy_id, criteria, kind, record_id):
+            return None
+        trials = self.evidence(therapy_id, criteria, limit=10_000)
+        trial_ids = [i.id for i in trials if i.kind == "trial"]
+        if kind == "trial":
+            return trial_ids.index(record_id) if record_id in trial_ids else None
+        criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
+        where, args = _criteria_sql("case", "rt.record_id", criteria, None)
+        before = self.conn.execute(
+            f"""SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
+                WHERE rt.kind = 'case' AND rt.therapy_id = ? AND rt.record_id < ? {where}""",
+            [therapy_id, record_id, *args],
+        ).fetchone()[0]
+        return len(trial_ids) + before
 
     def search(
         self, query: Query | str, criteria: Criteria = NO_CRITERIA, limit: int = 50
@@ -1005,7 +1062,9 @@ COUNT_THERAPY_STATS = """
 
 
 def _migrate_to_3(db: sqlite_utils.Database) -> None:
-    """Schema 3: per-therapy counts, so the therapy list never counts all cases at start-up."""
+    """Schema 3: per-therapy counts, so the therapy list never counts all cases at start-up,
+    and an index giving a therapy's cases in id order (for windows of the evidence list)."""
+    db["record_therapies"].create_index(["therapy_id", "kind", "record_id"], if_not_exists=True)
     db["therapy_stats"].create({"therapy_id": str, "trials": int, "cases": int}, pk="therapy_id")
     db.execute(COUNT_THERAPY_STATS)
 

@@ -23,12 +23,19 @@ from sclerotui.search import NO_CRITERIA, Criteria, SearchError, parse
 from sclerotui.store import Hit, Store
 from sclerotui.text import one_line
 from sclerotui.widgets.detail import DetailView, RecordView
-from sclerotui.widgets.evidence_list import EvidenceList
+from sclerotui.widgets.evidence_list import WINDOW, EvidenceList
 from sclerotui.widgets.search_results import SearchResults
 from sclerotui.widgets.therapy_list import TherapyList
 from sclerotui.widgets.timeline import SECTION_FOR_KIND, TimelineEvents, TimelinePane
 
 SEARCH_DEBOUNCE = 0.15
+
+
+def window_start(position: int, total: int) -> int:
+    """The first row of a window of WINDOW rows that holds `position`, a third from its top."""
+    return max(0, min(position - WINDOW // 3, total - WINDOW))
+
+
 SEARCH_LIMIT = 100
 NARROW_WIDTH = 110
 
@@ -53,6 +60,7 @@ class MainScreen(Screen):
     def __init__(self, store: Store, search_store: Store, note: str | None = None) -> None:
         super().__init__()
         self.last_citation: str | None = None
+        self.synthetic = False
         self.marked: list[str] = []
         self.store = store
         self.search_store = search_store
@@ -87,6 +95,7 @@ class MainScreen(Screen):
         self.query_one("#detail").border_title = "Detail"
         self.query_one("#timeline").border_title = "Outcome timeline"
         self.therapy_names = {row.therapy.id: row.therapy.name for row in self.store.therapies()}
+        self.synthetic = self.store.meta("kind") == "synthetic"
         self._apply_width(self.app.size.width)
         self.reload()
         self.query_one(TherapyList).focus()
@@ -126,6 +135,10 @@ class MainScreen(Screen):
             parts.append(("x clears", "dim"))
         if therapy_count is not None:
             parts.append((f" · {therapy_count} therapies", "dim"))
+        if self.synthetic:
+            banner = " SYNTHETIC DATA: generated records, not patients "
+            parts.insert(0, (banner, "reverse $text-error"))
+            parts.insert(1, " ")
         if self.store.read_only:
             parts.append((f" · READ-ONLY: {self.store.read_only_reason}", "$text-warning"))
         if self.note:
@@ -136,16 +149,37 @@ class MainScreen(Screen):
         if message.therapy_id != self.query_one(TherapyList).therapy_id:
             return  # stale: the cursor has moved on since this was posted
         self.therapy_id = message.therapy_id
-        items = self.store.evidence(message.therapy_id, self.criteria)
-        name = self.therapy_names.get(message.therapy_id, message.therapy_id)
+        therapy_id = message.therapy_id
+        total = self.store.evidence_count(therapy_id, self.criteria)
+        # Open the window that holds the selected item, if this therapy lists it.
+        position = None
+        if self.item is not None:
+            position = self.store.evidence_position(therapy_id, self.criteria, *self.item)
+        offset = window_start(position or 0, total)
+        items = self.store.evidence(therapy_id, self.criteria, limit=WINDOW, offset=offset)
+        name = self.therapy_names.get(therapy_id, therapy_id)
         evidence = self.query_one(EvidenceList)
-        evidence.border_title = Content(f"Evidence — {one_line(name)} ({len(items)})")
+        evidence.border_title = Content(f"Evidence — {one_line(name)} ({total:,})")
         keep = f"{self.item[0]}:{self.item[1]}" if self.item else None
         evidence.show(
-            items, "No trials or cases for this therapy with the current filters", keep=keep
+            items,
+            "No trials or cases for this therapy with the current filters",
+            keep=keep,
+            offset=offset,
+            total=total,
         )
         if not items:
             self._show_therapy(message.therapy_id)
+
+    def on_evidence_list_window_wanted(self, message: EvidenceList.WindowWanted) -> None:
+        evidence = self.query_one(EvidenceList)
+        if self.therapy_id is None or not evidence.total:
+            return
+        position = min(max(0, message.position), evidence.total - 1)
+        offset = window_start(position, evidence.total)
+        items = self.store.evidence(self.therapy_id, self.criteria, limit=WINDOW, offset=offset)
+        if items:
+            evidence.show_window(items, offset, position)
 
     def on_therapy_list_therapy_chosen(self, message: TherapyList.TherapyChosen) -> None:
         self.query_one(EvidenceList).focus()
@@ -285,9 +319,7 @@ class MainScreen(Screen):
         therapy_list = self.query_one(TherapyList)
         hidden = not therapy_list.select_therapy(therapy_id) or (
             self.item is not None
-            and not any(
-                (i.kind, i.id) == self.item for i in self.store.evidence(therapy_id, self.criteria)
-            )
+            and not self.store.evidence_has(therapy_id, self.criteria, *self.item)
         )
         if hidden and self.criteria:
             self.criteria = NO_CRITERIA  # reloads, keeping self.therapy_id and self.item

@@ -12,6 +12,7 @@ from sclerotui.text import one_line
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
 LABEL_WIDTH = 17
+WINDOW = 200  # rows held at once; moving past either end asks the screen for another window
 
 
 def evidence_prompt(item: EvidenceItem) -> Content:
@@ -39,8 +40,34 @@ class EvidenceList(OptionList):
             self.kind, self.record_id = kind, record_id
             super().__init__()
 
-    def show(self, items: list[EvidenceItem], empty: str, keep: str | None = None) -> None:
+    class WindowWanted(Message):
+        """The cursor wants row `position` (counted over the whole list), not loaded yet."""
+
+        def __init__(self, position: int) -> None:
+            self.position = position
+            super().__init__()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.window_offset = 0  # position of the first loaded row in the whole list
+        self.total = 0
+
+    def show(
+        self,
+        items: list[EvidenceItem],
+        empty: str,
+        keep: str | None = None,
+        offset: int = 0,
+        total: int | None = None,
+    ) -> None:
         """Replace the items, keeping the cursor on `keep` (kind:id) when still listed."""
+        self.window_offset = offset
+        self.total = len(items) if total is None else total
+        if self.total > len(items):
+            last = offset + len(items)
+            self.border_subtitle = f"{offset + 1:,}–{last:,} of {self.total:,}"
+        else:
+            self.border_subtitle = ""
         with self.prevent(OptionList.OptionHighlighted):
             self.clear_options()
             if items:
@@ -55,6 +82,56 @@ class EvidenceList(OptionList):
         target = keep if keep in ids else key_of(items[0].kind, items[0].id)
         self.highlighted = self.get_option_index(target)
         self._announce(target)
+
+    def _more_below(self) -> bool:
+        return self.window_offset + self.option_count < self.total
+
+    def action_cursor_down(self) -> None:
+        if self.highlighted == self.option_count - 1 and self._more_below():
+            self.post_message(self.WindowWanted(self.window_offset + self.option_count))
+        else:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.highlighted == 0 and self.window_offset > 0:
+            self.post_message(self.WindowWanted(self.window_offset - 1))
+        else:
+            super().action_cursor_up()
+
+    def action_page_down(self) -> None:
+        step = max(1, self.scrollable_content_region.height - 1)
+        if (self.highlighted or 0) + step >= self.option_count and self._more_below():
+            target = min(self.total - 1, self.window_offset + (self.highlighted or 0) + step)
+            self.post_message(self.WindowWanted(target))
+        else:
+            super().action_page_down()
+
+    def action_page_up(self) -> None:
+        step = max(1, self.scrollable_content_region.height - 1)
+        if (self.highlighted or 0) - step < 0 and self.window_offset > 0:
+            self.post_message(
+                self.WindowWanted(max(0, self.window_offset + (self.highlighted or 0) - step))
+            )
+        else:
+            super().action_page_up()
+
+    def action_last(self) -> None:
+        if self._more_below():
+            self.post_message(self.WindowWanted(self.total - 1))
+        else:
+            super().action_last()
+
+    def action_first(self) -> None:
+        if self.window_offset > 0:
+            self.post_message(self.WindowWanted(0))
+        else:
+            super().action_first()
+
+    def show_window(self, items: list[EvidenceItem], offset: int, position: int) -> None:
+        """A new window of the same list, the cursor on row `position` of the whole list."""
+        index = min(max(0, position - offset), len(items) - 1)
+        target = key_of(items[index].kind, items[index].id)
+        self.show(items, "", keep=target, offset=offset, total=self.total)
 
     @property
     def item(self) -> tuple[str, str] | None:
