@@ -28,7 +28,7 @@ from sclerotui.widgets.search_results import SearchResults
 from sclerotui.widgets.therapy_list import TherapyList
 from sclerotui.widgets.timeline import SECTION_FOR_KIND, TimelineEvents, TimelinePane
 
-SEARCH_DEBOUNCE = 0.15
+SEARCH_DEBOUNCE = 0.05  # a pause in typing; a newer keystroke also interrupts the query
 
 
 def window_start(position: int, total: int) -> int:
@@ -70,6 +70,7 @@ class MainScreen(Screen):
         self.therapy_names: dict[str, str] = {}
         self._search_timer: Timer | None = None
         self.search_text = ""
+        self.search_shown: str | None = None  # the text whose results are on screen
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="≡")
@@ -264,6 +265,9 @@ class MainScreen(Screen):
 
     def _run_search(self, text: str) -> None:
         self.query_one(ContentSwitcher).current = "results"
+        # Stop a query still running for older text; its cancelled worker reports nothing.
+        self.workers.cancel_group(self, "search")
+        self.search_store.conn.interrupt()
         self.search_worker(text, self.criteria)
 
     @work(exclusive=True, thread=True, group="search")
@@ -284,6 +288,7 @@ class MainScreen(Screen):
             self.app.call_from_thread(self._show_hits, text, hits)
 
     def _show_hits(self, text: str, hits: list[Hit]) -> None:
+        self.search_shown = text
         results = self.query_one(SearchResults)
         filters = self.criteria.describe()
         if hits:
@@ -297,6 +302,7 @@ class MainScreen(Screen):
             )
 
     def _show_search_error(self, text: str, message: str) -> None:
+        self.search_shown = text
         self.query_one(SearchResults).show_message(message, "Search: cannot search", error=True)
 
     def on_search_results_hit_chosen(self, message: SearchResults.HitChosen) -> None:

@@ -1,0 +1,384 @@
+"""Benchmarks: start-up, search as you type, browsing, memory, import and size at scale.
+
+    uv run python benchmarks/run.py [--sizes 10000,100000,1000000] [--runs 5]
+
+Synthetic databases are cached in benchmarks/cache/ (built by `sclerotui db synth`). Every
+figure is a median over --runs runs with a baseline measured in the same run, so ratios hold on
+a noisy machine. Nothing here is a pass/fail test; targets are compared in the printed table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import pty
+import resource
+import select
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "benchmarks" / "cache"
+sys.path.insert(0, str(ROOT))
+
+QUERIES = {
+    "one word": "fatigue",
+    "two words": "skin thickening",
+    "prefix": "reticul",
+    "field filter": "organ:lung response:resistant",
+}
+
+BASELINE_APP = """
+from textual.app import App
+from textual.containers import Horizontal
+from textual.widgets import Footer, Header, OptionList, Static
+
+class Baseline(App):
+    CSS = "OptionList, Static { width: 1fr; height: 1fr; }"
+    def compose(self):
+        yield Header()
+        with Horizontal():
+            yield OptionList(*[f"row {i}" for i in range(30)])
+            yield Static("Detail pane")
+            yield Static("Timeline pane")
+        yield Footer()
+
+Baseline().run()
+"""
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def database(cases: int) -> Path:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"synthetic-{cases}.db"
+    if not path.exists():
+        print(f"building {path} ({cases:,} cases) …", file=sys.stderr)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sclerotui",
+                "db",
+                "synth",
+                "--cases",
+                str(cases),
+                "--out",
+                str(path),
+            ],
+            check=True,
+        )
+    return path
+
+
+# -- 1. start-up in a real pseudo-terminal ---------------------------------------------------
+
+
+def first_paint(argv: list[str], marker: bytes, timeout: float = 30.0) -> float:
+    """Seconds from spawning argv in a pty to `marker` appearing in its output."""
+    start = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become the program
+        os.environ.update({"TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"})
+        os.execvp(argv[0], argv)
+    seen = b""
+    try:
+        while time.perf_counter() - start < timeout:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                try:
+                    seen += os.read(fd, 65536)
+                except OSError:
+                    break
+                if marker in seen:
+                    return time.perf_counter() - start
+        raise RuntimeError(f"{argv[:3]} did not paint {marker!r} within {timeout}s")
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def bench_startup(db: Path, runs: int) -> tuple[float, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
+        handle.write(BASELINE_APP)
+    baseline = [first_paint([sys.executable, handle.name], b"Timeline pane") for _ in range(runs)]
+    app = [
+        first_paint(
+            [sys.executable, "-m", "sclerotui", "--db", str(db), "--read-only"], b"Outcome timeline"
+        )
+        for _ in range(runs)
+    ]
+    os.unlink(handle.name)
+    return median(app), median(baseline)
+
+
+# -- 2 and 3. search as you type and browsing, driven through Pilot --------------------------
+
+
+def raw_fts(db: Path, query: str) -> float:
+    """The baseline: the FTS5 query alone on the same database, best of 5."""
+    from sclerotui.search import fts_expression, parse
+
+    expression = fts_expression(parse(query))
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        if expression:
+            conn.execute(
+                "SELECT rowid FROM search_index WHERE search_index MATCH ? "
+                "ORDER BY bm25(search_index) LIMIT 100",
+                [expression],
+            ).fetchall()
+        else:  # a filter-only query: the facet lookup it needs
+            conn.execute(
+                "SELECT record_id FROM facets WHERE facet = 'organ' AND value = 'lung' LIMIT 100"
+            ).fetchall()
+        times.append(time.perf_counter() - start)
+    conn.close()
+    return median(times)
+
+
+async def pilot_measurements(db: Path, runs: int) -> dict:
+    from sclerotui.app import SclerotuiApp
+    from sclerotui.store import Store
+    from sclerotui.widgets.evidence_list import EvidenceList
+
+    app = SclerotuiApp(Store(db, read_only=True))
+    results: dict = {"search": {}, "browse": {}}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.main_screen
+        box = screen.query_one("#search")
+        for label, query in QUERIES.items():
+            times = []
+            for _ in range(runs):
+                box.value = ""
+                await pilot.pause()
+                box.focus()
+                await pilot.press(*query[:-1])
+                start = time.perf_counter()
+                await pilot.press(query[-1])
+                while screen.search_shown != query:
+                    await asyncio.sleep(0.002)
+                times.append(time.perf_counter() - start)
+            # The debounce is a deliberate wait for typing to pause: report it apart.
+            results["search"][label] = times
+        box.value = ""
+        await pilot.press("escape")
+        await pilot.pause()
+        busiest = max(screen.store.therapies(), key=lambda row: row.cases).therapy.id
+        evidence = screen.query_one(EvidenceList)
+        for action, keys in (
+            ("select therapy", None),
+            ("page down", ["pagedown"] * 3),
+            ("jump to end", ["end"]),
+        ):
+            times = []
+            for _ in range(runs):
+                screen.jump_to("therapy", "nintedanib" if busiest != "nintedanib" else "hsct")
+                await pilot.pause()
+                if keys is None:
+                    start = time.perf_counter()
+                    screen.jump_to("therapy", busiest)
+                    await pilot.pause()
+                else:
+                    screen.jump_to("therapy", busiest)
+                    await pilot.pause()
+                    evidence.focus()
+                    start = time.perf_counter()
+                    await pilot.press(*keys)
+                    await pilot.pause()
+                times.append(time.perf_counter() - start)
+            results["browse"][action] = times
+        results["rows_held"] = evidence.option_count
+        results["busiest_cases"] = evidence.total
+    app.store.close()
+    return results
+
+
+def bench_pathways(db: Path, runs: int) -> tuple[float, float]:
+    """The pathway tree aggregation against the count of its starting cases."""
+    from sclerotui.pathways import pathway_tree, starting_cases
+    from sclerotui.store import Store
+
+    with Store(db, read_only=True) as store:
+        busiest = max(store.therapies(), key=lambda row: row.cases).therapy.id
+        tree, count = [], []
+        for _ in range(runs):
+            start = time.perf_counter()
+            pathway_tree(store, busiest)
+            tree.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            starting_cases(store, busiest)
+            count.append(time.perf_counter() - start)
+    return median(tree), median(count)
+
+
+# -- 4. memory --------------------------------------------------------------------------------
+
+
+def peak_rss_mb(db: Path) -> float:
+    """Peak RSS of a process that opens the explorer on db and searches it."""
+    code = f"""
+import asyncio, resource
+from sclerotui.app import SclerotuiApp
+from sclerotui.store import Store
+async def main():
+    app = SclerotuiApp(Store({str(db)!r}, read_only=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for q in {list(QUERIES.values())!r}:
+            app.main_screen.query_one('#search').value = q
+            await pilot.pause(0.3)
+            await app.workers.wait_for_complete()
+        await pilot.press('end')
+        await pilot.pause()
+asyncio.run(main())
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+# -- 5. import ---------------------------------------------------------------------------------
+
+
+def bench_import(cases: int) -> dict:
+    """Validated import of generated cases vs raw insert_all of the same rows."""
+    import random
+
+    import sqlite_utils
+
+    from sclerotui.importing import import_files
+    from sclerotui.store import Store
+    from sclerotui.synth import SOURCE, _batches
+
+    with tempfile.TemporaryDirectory() as tmp:
+        therapies = ["cyclophosphamide", "mycophenolate", "nintedanib", "rituximab", "hsct"]
+        generated = [
+            item for batch in _batches(random.Random(3), cases, therapies) for item in batch
+        ]
+        for item in generated:
+            item["case"].pop("origin"), item["case"].pop("synthetic")
+            for event in item["events"]:
+                event.pop("note", None) if event.get("note") is None else None
+        payload = {
+            "sources": [SOURCE.model_dump(mode="json")],
+            "cases": [i["case"] for i in generated],
+            "events": [e for i in generated for e in i["events"]],
+        }
+        events = len(payload["events"])
+        source = Path(tmp) / "import.json"
+        source.write_text(json.dumps(payload))
+        from sclerotui.bundle import build
+
+        db = Path(tmp) / "target.db"
+        build(db)[0].close()
+        store = Store(db)
+        start = time.perf_counter()
+        import_files(store, [source])
+        validated = time.perf_counter() - start
+        store.close()
+        raw_db = sqlite_utils.Database(Path(tmp) / "raw.db")
+        start = time.perf_counter()
+        raw_db["cases"].insert_all(
+            ({"id": c["id"], "data": json.dumps(c)} for c in payload["cases"]), pk="id"
+        )
+        raw_db["events"].insert_all(
+            (
+                {"id": e["id"], "case_id": e["case"], "data": json.dumps(e)}
+                for e in payload["events"]
+            ),
+            pk="id",
+        )
+        raw = time.perf_counter() - start
+    return {"cases": cases, "events": events, "validated": validated, "raw": raw}
+
+
+# -- the table --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--import-cases", type=int, default=20000)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(
+        f"machine: {platform.platform()}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores; runs={args.runs}"
+    )
+    rss = {}
+    for cases in sizes:
+        db = database(cases)
+        print(
+            f"\n== {cases:,} synthetic cases ({db.stat().st_size / 1e6:,.0f} MB, "
+            f"{db.stat().st_size / cases:,.0f} bytes per case incl. events and FTS)"
+        )
+        app, baseline = bench_startup(db, args.runs)
+        print(
+            f"start-up to first paint: {app * 1000:.0f} ms vs minimal app "
+            f"{baseline * 1000:.0f} ms (ratio {app / baseline:.2f}; target <= 1.3)"
+        )
+        measured = asyncio.run(pilot_measurements(db, args.runs))
+        for label, times in measured["search"].items():
+            raw = raw_fts(db, QUERIES[label])
+            ui = median(times)
+            print(
+                f"search {label:<13} median {ui * 1000:6.0f} ms  p95 {p95(times) * 1000:6.0f} "
+                f"ms  raw FTS {raw * 1000:6.1f} ms  (includes the 50 ms typing pause)"
+            )
+        for action, times in measured["browse"].items():
+            print(
+                f"browse {action:<14} median {median(times) * 1000:6.0f} ms "
+                f"({measured['busiest_cases']:,} rows; list holds {measured['rows_held']})"
+            )
+        tree, count = bench_pathways(db, args.runs)
+        print(
+            f"pathways of the busiest therapy: {tree * 1000:.0f} ms vs counting its failed "
+            f"cases {count * 1000:.1f} ms"
+        )
+        rss[cases] = peak_rss_mb(db)
+        print(f"peak RSS: {rss[cases]:.0f} MB")
+    if len(rss) > 1:
+        small, large = min(rss), max(rss)
+        print(
+            f"\nmemory: {large:,} vs {small:,} cases: +{rss[large] - rss[small]:.0f} MB "
+            "(target <= 40 MB)"
+        )
+    result = bench_import(args.import_cases)
+    rate = result["events"] / result["validated"]
+    print(
+        f"\nimport of {result['cases']:,} cases / {result['events']:,} events: validated "
+        f"{result['validated']:.1f} s ({rate:,.0f} events/s), raw insert_all "
+        f"{result['raw']:.1f} s, ratio {result['validated'] / result['raw']:.1f} "
+        "(targets >= 20,000 events/s and <= 3x)"
+    )
+    print(
+        f"max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
+        " MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
