@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sclerotui.models import FAILED_RESPONSES
 from sclerotui.search import NO_CRITERIA, Criteria
-from sclerotui.store import Store, _criteria_sql
+from sclerotui.store import Store, criteria_sql
 
 FAILED = tuple(r.value for r in FAILED_RESPONSES)
 RESPONSES = ("responded", "partial", "resistant", "intolerant", "unknown")
@@ -53,7 +53,7 @@ def _start_filter(criteria: Criteria) -> tuple[str, list]:
         antibody=criteria.antibody,
         type=criteria.type,
     )
-    return _criteria_sql("case", "rt.record_id", kept, None)
+    return criteria_sql("case", "rt.record_id", kept, None)
 
 
 def _walk_sql(criteria: Criteria) -> tuple[str, list]:

@@ -505,8 +505,8 @@ class Store:
         """
         if not criteria.with_values("class", frozenset()).with_values("kind", frozenset()):
             return self._therapies_unfiltered(criteria)
-        trial_where, trial_args = _criteria_sql("trial", "rt.record_id", criteria, "therapy")
-        case_where, case_args = _criteria_sql("case", "rt.record_id", criteria, "therapy")
+        trial_where, trial_args = criteria_sql("trial", "rt.record_id", criteria, "therapy")
+        case_where, case_args = criteria_sql("case", "rt.record_id", criteria, "therapy")
         class_filter = ""
         args: list = []
         if criteria.class_:
@@ -549,7 +549,7 @@ class Store:
         """One window of a therapy's evidence that passes the filters: trials (newest first),
         then cases in id order. Windows keep lists bounded however many cases there are."""
         criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
-        trial_where, trial_args = _criteria_sql("trial", "tr.id", criteria, None)
+        trial_where, trial_args = criteria_sql("trial", "tr.id", criteria, None)
         trials = self.conn.execute(
             f"""SELECT 'trial', tr.id, tr.name, tr.evidence_type, tr.n, NULL, NULL, tr.verified, 0
                 FROM trials tr JOIN record_therapies rt
@@ -563,7 +563,7 @@ class Store:
         case_limit = limit - len(items)
         if case_limit <= 0:
             return items
-        case_where, case_args = _criteria_sql("case", "rt.record_id", criteria, None)
+        case_where, case_args = criteria_sql("case", "rt.record_id", criteria, None)
         # The index on (therapy_id, kind, record_id) yields cases in id order without sorting.
         cases = self.conn.execute(
             f"""SELECT 'case', c.id, c.title, c.evidence_type, NULL, c.subtype, rt.response, 1,
@@ -586,7 +586,7 @@ class Store:
             return row[0] if row else 0
         total = 0
         for kind in ("trial", "case"):
-            where, args = _criteria_sql(kind, "rt.record_id", criteria, None)
+            where, args = criteria_sql(kind, "rt.record_id", criteria, None)
             total += self.conn.execute(
                 f"""SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
                     WHERE rt.kind = '{kind}' AND rt.therapy_id = ? {where}""",
@@ -597,7 +597,7 @@ class Store:
     def evidence_has(self, therapy_id: str, criteria: Criteria, kind: str, record_id: str) -> bool:
         """Whether one record is in a therapy's evidence under the filters (cheap)."""
         criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
-        where, args = _criteria_sql(kind, "rt.record_id", criteria, None)
+        where, args = criteria_sql(kind, "rt.record_id", criteria, None)
         return (
             self.conn.execute(
                 f"""SELECT 1 FROM record_therapies rt WHERE rt.kind = ? AND rt.therapy_id = ?
@@ -618,7 +618,7 @@ class Store:
         if kind == "trial":
             return trial_ids.index(record_id) if record_id in trial_ids else None
         criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
-        where, args = _criteria_sql("case", "rt.record_id", criteria, None)
+        where, args = criteria_sql("case", "rt.record_id", criteria, None)
         before = self.conn.execute(
             f"""SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
                 WHERE rt.kind = 'case' AND rt.therapy_id = ? AND rt.record_id < ? {where}""",
@@ -656,7 +656,7 @@ class Store:
         for kind in ("therapy", "trial", "case"):
             if criteria.kind and kind not in criteria.kind:
                 continue
-            clause, clause_args = _criteria_sql(kind, "search_index.record_id", criteria, None)
+            clause, clause_args = criteria_sql(kind, "search_index.record_id", criteria, None)
             kind_clauses.append(f"(search_index.kind = '{kind}' {clause})")
             args.extend(clause_args)
         if not kind_clauses:
@@ -808,9 +808,7 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 FACET_FIELDS = ("subtype", "organ", "antibody", "type", "response", "class")
 
 
-def _criteria_sql(
-    kind: str, id_expr: str, criteria: Criteria, skip: str | None
-) -> tuple[str, list]:
+def criteria_sql(kind: str, id_expr: str, criteria: Criteria, skip: str | None) -> tuple[str, list]:
     """SQL (`AND …`) restricting records of one kind, identified by id_expr, to the criteria.
 
     A facet a kind does not have (a therapy has no subtype) excludes that kind.

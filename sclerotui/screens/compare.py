@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -151,18 +149,12 @@ class ComparisonScreen(Screen):
         self.app.pop_screen()
 
     def action_export(self) -> None:
-        from sclerotui.screens.export import ExportScreen
-
-        text = to_markdown(self.columns, {})
-
-        def write(path: Path) -> None:
-            path.write_text(text, encoding="utf-8")
-
-        def done(path: Path | None) -> None:
-            if path is not None:
-                self.notify(f"Wrote {path}", title="Exported", timeout=6, markup=False)
+        from sclerotui.screens.export import export_markdown
 
         ids = "-".join(c.therapy.id for c in self.columns)
-        self.app.push_screen(
-            ExportScreen("this comparison", Path.cwd() / f"sclerotui-compare-{ids}.md", write), done
+        export_markdown(
+            self.app,
+            "this comparison",
+            f"sclerotui-compare-{ids}.md",
+            lambda: to_markdown(self.columns, {}),
         )

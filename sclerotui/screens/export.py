@@ -55,3 +55,16 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def export_markdown(app, what: str, file_name: str, text) -> None:
+    """Ask where to write `text()` (Markdown), write it there, and say where it went."""
+
+    def write(path: Path) -> None:
+        path.write_text(text(), encoding="utf-8")
+
+    def done(path: Path | None) -> None:
+        if path is not None:
+            app.notify(f"Wrote {path}", title="Exported", timeout=6, markup=False)
+
+    app.push_screen(ExportScreen(what, Path.cwd() / file_name, write), done)

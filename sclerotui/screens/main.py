@@ -387,26 +387,20 @@ class MainScreen(Screen):
         return ("therapy", self.therapy_id) if self.therapy_id else None
 
     def action_export(self) -> None:
-        from pathlib import Path
-
         from sclerotui.export import record_markdown
-        from sclerotui.screens.export import ExportScreen
+        from sclerotui.screens.export import export_markdown
 
         target = self._on_screen()
         if target is None:
             self.notify("Nothing selected to export", severity="warning")
             return
         kind, record_id = target
-
-        def write(path: Path) -> None:
-            path.write_text(record_markdown(self.store, kind, record_id), encoding="utf-8")
-
-        def done(path: Path | None) -> None:
-            if path is not None:
-                self.notify(f"Wrote {path}", title="Exported", timeout=6, markup=False)
-
-        default = Path.cwd() / f"sclerotui-{kind}-{record_id}.md"
-        self.app.push_screen(ExportScreen(f"{kind} {record_id}", default, write), done)
+        export_markdown(
+            self.app,
+            f"{kind} {record_id}",
+            f"sclerotui-{kind}-{record_id}.md",
+            lambda: record_markdown(self.store, kind, record_id),
+        )
 
     def action_copy_citation(self) -> None:
         from sclerotui.export import citation_line
