@@ -115,8 +115,27 @@ class MainScreen(Screen):
             self._run_search(self.search_text)
 
     def reload(self) -> None:
-        """Refresh the therapy list for the filters; the cursor stays where it can."""
-        rows = self.store.therapies(self.criteria)
+        """Refresh the therapy list for the filters; the cursor stays where it can.
+
+        Without filters the counts are one read of a summary table; with filters they are
+        counted over the evidence, which can take a while on a big database: a worker does it.
+        """
+        narrowing = self.criteria.with_values("class", frozenset()).with_values("kind", frozenset())
+        if narrowing:
+            self.count_worker(self.criteria)
+        else:
+            self._show_therapies(self.store.therapies(self.criteria), self.criteria)
+
+    @work(exclusive=True, thread=True, group="therapies")
+    def count_worker(self, criteria: Criteria) -> None:
+        with self.search_store.lock:
+            rows = self.search_store.therapies(criteria)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_therapies, rows, criteria)
+
+    def _show_therapies(self, rows: list, criteria: Criteria) -> None:
+        if criteria != self.criteria:
+            return  # the filters changed again while this was counted
         therapy_list = self.query_one(TherapyList)
         therapy_list.show(rows, keep=self.therapy_id)
         if not rows:

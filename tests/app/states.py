@@ -7,6 +7,7 @@ to open, so the same states run on the fixture database and on the bundled one.
 from __future__ import annotations
 
 from sclerotui.search import Criteria
+from tests.app.helpers import settle
 
 FIXTURE_IDS = {
     "trial": "alpha",
@@ -25,13 +26,6 @@ BUNDLED_IDS = {
     "search": "rituximab",
     "palette": "renal crisis",
 }
-
-
-async def settle(pilot) -> None:
-    await pilot.pause(0.3)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.wait_for_scheduled_animations()
 
 
 async def start(pilot, ids):
@@ -79,7 +73,7 @@ async def filters_active(pilot, ids):
     pilot.app.main_screen.criteria = Criteria(
         subtype=frozenset({"diffuse"}), organ=frozenset({"lung"})
     )
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def filter_screen(pilot, ids):

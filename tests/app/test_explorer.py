@@ -122,7 +122,7 @@ async def test_filters_narrow_list_show_chips_and_clear(mini_db):
         subtype = app.screen.query_one("#facet-subtype")
         subtype.select("diffuse")
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.criteria == Criteria(subtype=frozenset({"diffuse"}))
         ids = [o.id for o in screen.query_one(TherapyList).options if o.id]
         # Bosentan's only case is limited; every other therapy has diffuse evidence.
@@ -141,7 +141,7 @@ async def test_selection_survives_filter_change(mini_db):
         screen.jump_to("case", "case-two")
         await pilot.pause()
         screen.criteria = Criteria(subtype=frozenset({"limited"}))
-        await pilot.pause()
+        await settle(pilot)
         assert screen.therapy_id in ("bosentan", "rituximab")
         assert screen.item == ("case", "case-two")
 
