@@ -441,8 +441,9 @@ class MainScreen(Screen):
         if self.therapy_id is None:
             self.notify("Select a therapy first", severity="warning")
             return
+        # The search connection: pathways are aggregated in a worker thread.
         self.app.push_screen(
-            PathwaysScreen(self.store, self.therapy_id, self.criteria, self.therapy_names)
+            PathwaysScreen(self.search_store, self.therapy_id, self.criteria, self.therapy_names)
         )
 
     def action_mark(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -11,6 +12,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, OptionList, Static, Tree
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from sclerotui.pathways import (
     PathNode,
@@ -137,9 +139,25 @@ class PathwaysScreen(Screen):
         self.query_one(PathwayTree).focus()
 
     def load(self) -> None:
-        """Aggregate the tree for the starting therapy and the filters, and draw it."""
-        self.nodes = pathway_tree(self.store, self.start, self.criteria)
-        failed = starting_cases(self.store, self.start, self.criteria)
+        """Aggregate the tree for the starting therapy and the filters, off the UI thread."""
+        self.query_one("#pathway-title", Static).update(
+            Content.styled("Counting pathways…", "italic dim")
+        )
+        self.aggregate(self.start, self.criteria)
+
+    @work(exclusive=True, thread=True, group="pathways")
+    def aggregate(self, start: str, criteria: Criteria) -> None:
+        nodes = pathway_tree(self.store, start, criteria)
+        failed = starting_cases(self.store, start, criteria)
+        followed = list(dict.fromkeys(n.therapy for n in nodes))
+        trials = related_trials(self.store, start, followed)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._draw, start, nodes, failed, trials)
+
+    def _draw(self, start: str, nodes: list[PathNode], failed: int, trials: list) -> None:
+        if start != self.start:
+            return  # another starting therapy was chosen meanwhile
+        self.nodes, self.trial_rows = nodes, trials
         name = self.names.get(self.start, self.start)
         filters = self.criteria.with_values("therapy", frozenset()).describe()
         went_on = sum(n.cases for n in self.nodes if n.depth == 1)
@@ -169,8 +187,6 @@ class PathwaysScreen(Screen):
         self._show_cases(self.nodes[0] if self.nodes else None)
 
     def _show_trials(self) -> None:
-        followed = list(dict.fromkeys(n.therapy for n in self.nodes))
-        self.trial_rows = related_trials(self.store, self.start, followed)
         trials = self.query_one("#pathway-trials", OptionList)
         trials.clear_options()
         for trial_id, title, therapy, mentions in self.trial_rows:

@@ -115,7 +115,7 @@ async def pathways(pilot, ids):
     pilot.app.main_screen.jump_to("therapy", ids["pathway_start"])
     await pilot.pause()
     await pilot.press("p")
-    await pilot.pause()
+    await settle(pilot)
     await pilot.press("down")
     await pilot.pause()
 

@@ -9,7 +9,7 @@ from textual.widgets import Input
 from sclerotui.screens.compare import ComparisonScreen
 from sclerotui.screens.pathways import PathwaysScreen, PathwayTree
 from sclerotui.search import Criteria
-from tests.app.helpers import detail_text, make_app, option_texts, static_text
+from tests.app.helpers import detail_text, make_app, option_texts, settle, static_text
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ async def open_pathways(pilot, criteria=None):
         screen.criteria = criteria
     await pilot.pause()
     await pilot.press("p")
-    await pilot.pause()
+    await settle(pilot)
 
 
 def tree_labels(screen) -> list[str]:
@@ -99,7 +99,7 @@ async def test_trials_beside_the_tree_and_change_of_start(pathway_db):
         picker = app.screen.query_one("#start-picker")
         picker.highlighted = [o.id for o in picker.options].index("bosentan")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "After failing Bosentan: 1 case(s)" in static_text(
             app.screen.query_one("#pathway-title")
         )
