@@ -125,6 +125,7 @@ class PathwaysScreen(Screen):
         yield Header(show_clock=False, icon="≡")
         yield Static(id="pathway-title")
         with Horizontal(id="pathway-body"):
+            # enter lists a node's cases; space folds it (enter folding too would lose the place)
             yield PathwayTree("", id="pathway-tree")
             with Vertical(id="pathway-side"):
                 yield OptionList(id="pathway-cases")
@@ -132,6 +133,7 @@ class PathwaysScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one(PathwayTree).auto_expand = False
         self.query_one("#pathway-cases").border_title = "Cases at this node (enter opens)"
         self.query_one("#pathway-trials").border_title = "Trials of the therapies that followed"
         self.query_one("#pathway-tree").border_title = "Pathways"
@@ -207,6 +209,8 @@ class PathwaysScreen(Screen):
             trials.add_option(
                 Option(Content.styled("no trials of these therapies", "dim"), disabled=True)
             )
+        else:
+            trials.highlighted = 0
 
     def _show_cases(self, node: PathNode | None) -> None:
         cases = self.query_one("#pathway-cases", OptionList)
@@ -224,6 +228,8 @@ class PathwaysScreen(Screen):
                     id=f"case:{case_id}",
                 )
             )
+        if self.case_rows:
+            cases.highlighted = 0
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
         if event.node.data is not None:
