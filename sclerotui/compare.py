@@ -138,7 +138,12 @@ def to_markdown(columns: list[Column], names: dict[str, str]) -> str:
     row(
         "Cases",
         [
-            f"{c.cases}: " + ", ".join(f"{r} {n}" for r, n in sorted(c.responses.items()))
+            f"{c.cases}"
+            + (
+                ": " + ", ".join(f"{r} {n}" for r, n in sorted(c.responses.items()))
+                if c.responses
+                else ""
+            )
             for c in columns
         ],
     )
