@@ -264,28 +264,14 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 def bench_import(cases: int) -> dict:
     """Validated import of generated cases vs raw insert_all of the same rows."""
-    import random
-
     import sqlite_utils
 
     from sclerotui.importing import import_files
     from sclerotui.store import Store
-    from sclerotui.synth import SOURCE, _batches
+    from sclerotui.synth import import_payload
 
     with tempfile.TemporaryDirectory() as tmp:
-        therapies = ["cyclophosphamide", "mycophenolate", "nintedanib", "rituximab", "hsct"]
-        generated = [
-            item for batch in _batches(random.Random(3), cases, therapies) for item in batch
-        ]
-        for item in generated:
-            item["case"].pop("origin"), item["case"].pop("synthetic")
-            for event in item["events"]:
-                event.pop("note", None) if event.get("note") is None else None
-        payload = {
-            "sources": [SOURCE.model_dump(mode="json")],
-            "cases": [i["case"] for i in generated],
-            "events": [e for i in generated for e in i["events"]],
-        }
+        payload = import_payload(cases)
         events = len(payload["events"])
         source = Path(tmp) / "import.json"
         source.write_text(json.dumps(payload))

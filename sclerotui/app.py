@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
@@ -9,7 +11,7 @@ from sclerotui.commands import JumpProvider
 from sclerotui.dataset import bundled_dir, load_vocabularies
 from sclerotui.models import DataError
 from sclerotui.screens.main import MainScreen
-from sclerotui.store import Store
+from sclerotui.store import Store, StoreError, describe_database_error
 
 THEMES = ["textual-dark", "textual-light", "nord", "gruvbox", "solarized-light"]
 
@@ -47,6 +49,7 @@ class SclerotuiApp(App):
         # Search runs in a worker thread on a connection of its own.
         self.search_store = Store(store.path, read_only=True)
         self.note = note
+        self.database_error: str | None = None  # set when the database fails mid-session
         try:
             self.vocabularies = load_vocabularies(bundled_dir())
         except DataError:
@@ -57,6 +60,21 @@ class SclerotuiApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(self.main_screen)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's one hook for errors a handler or worker did not catch: a database that
+        # fails under us gets a message and a clean exit, not a traceback.
+        cause = getattr(error, "error", error)  # a WorkerFailed wraps the worker's error
+        if isinstance(cause, sqlite3.DatabaseError):
+            cause = describe_database_error(self.store.path, cause)
+        if not isinstance(cause, StoreError):
+            super()._handle_exception(error)
+            return
+        if self.database_error is None:
+            from sclerotui.screens.error import DatabaseErrorScreen
+
+            self.database_error = str(cause)
+            self.push_screen(DatabaseErrorScreen(self.database_error))
 
     def on_unmount(self) -> None:
         self.search_store.close()

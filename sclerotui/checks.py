@@ -31,6 +31,8 @@ def check_database(store: Store) -> list[str]:
         problems = store.integrity_problems()
     except sqlite3.DatabaseError as error:
         return [f"integrity_check: {error}"]
+    if problems and problems[0].startswith("integrity_check"):
+        return problems  # records read from a damaged file prove nothing more
     data = Dataset(
         sources=store.sources(r[0] for r in store.conn.execute("SELECT id FROM sources"))
     )

@@ -8,12 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 from sclerotui.models import DataError
 from sclerotui.search import SearchError
-from sclerotui.store import Store, StoreError
+from sclerotui.store import ReadOnlyError, Store, StoreError, describe_database_error
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # something went wrong that is not the input's fault
@@ -122,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         for problem in error.problems:
             say(problem)
         return EXIT_BAD_INPUT
+    except sqlite3.DatabaseError as error:
+        # Damage that opening did not catch (big files are not checked whole at open).
+        say(str(describe_database_error(database_named(args), error)))
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
 
@@ -143,6 +148,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "search":
         return cmd_search(args)
     return cmd_launch(args)
+
+
+def database_named(args: argparse.Namespace) -> Path:
+    """The file a command works on, for messages."""
+    path = getattr(args, "path", None) or getattr(args, "out", None) or args.db
+    if path is None:
+        from sclerotui.bundle import default_db_path
+
+        path = default_db_path()
+    return path
 
 
 def open_store(args: argparse.Namespace) -> tuple[Store, str | None]:
@@ -169,6 +184,9 @@ def cmd_launch(args: argparse.Namespace) -> int:
     app = SclerotuiApp(store, note=note)
     app.run()
     store.close()
+    if app.database_error:
+        say(app.database_error)
+        return EXIT_BAD_INPUT
     return app.return_code or EXIT_OK
 
 
@@ -190,7 +208,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         from sclerotui.bundle import default_db_path
 
         path = default_db_path()
-    with Store(path, read_only=True) as store:
+    with Store(path, read_only=True, check=False) as store:
         problems = check_database(store)
     for problem in problems:
         show(problem)
@@ -230,6 +248,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         args.read_only = True  # validating never writes
     store, note = open_store(args)
     with store:
+        if store.read_only and not args.check:
+            # Say so before validating: fixing the files would not help.
+            raise ReadOnlyError(
+                f"cannot import into {store.path}: it is read-only ({store.read_only_reason}); "
+                "'import --check' validates the files without writing"
+            )
         report = import_files(store, args.files, check=args.check, replace=args.replace)
 
     for line in report.lines():

@@ -53,10 +53,21 @@ REQUIRED_TABLES = {
     "search_index",
 }
 BUSY_TIMEOUT_MS = 3000
+# Files up to this size get PRAGMA quick_check when opened (a few ms per MB). Bigger ones are
+# checked by `sclerotui db check`; damage found later is reported as it surfaces.
+QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024
 
 
 class StoreError(Exception):
     """A database that cannot be used as asked; the message says what, where and what to do."""
+
+
+class DamagedError(StoreError):
+    """The file is a SQLite database but some of it cannot be read."""
+
+
+class BusyError(StoreError):
+    """Another process holds the write lock longer than we wait."""
 
 
 class ReadOnlyError(StoreError):
@@ -112,8 +123,12 @@ def _dump(model) -> str:
 class Store:
     """One database file, opened read-only or read-write; owns its connection."""
 
-    def __init__(self, path: Path, read_only: bool = False, create: bool = False):
+    def __init__(
+        self, path: Path, read_only: bool = False, create: bool = False, check: bool = True
+    ):
+        """check=False skips the damage check at open: for `db check`, which reports it."""
         self.path = Path(path)
+        self.check = check
         self.read_only_reason: str | None = None
         self.upgraded_from: int | None = None
         self.backup_path: Path | None = None
@@ -133,6 +148,12 @@ class Store:
     # -- opening -------------------------------------------------------------------------
 
     def _check_path(self, create: bool) -> None:
+        try:
+            self._check_path_kind(create)
+        except OSError as error:  # e.g. a directory on the way that we may not enter
+            raise StoreError(f"cannot open {self.path}: {error.strerror}") from None
+
+    def _check_path_kind(self, create: bool) -> None:
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a directory, not a database file")
         if not self.path.exists() and not create:
@@ -147,8 +168,7 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         if self.read_only:
-            uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            conn = self._connect_read_only()
         else:
             if not self.path.exists():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -157,13 +177,60 @@ class Store:
         conn.execute("PRAGMA foreign_keys = ON")
         return conn
 
+    def _connect_read_only(self) -> sqlite3.Connection:
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as error:
+            # A WAL database needs its -shm file; in a directory we cannot write, SQLite
+            # cannot create it. Immutable mode reads the file as it is, without one.
+            if "readonly" not in str(error) and "unable to open" not in str(error):
+                return conn  # reported with its file name by _check_schema
+            conn.close()
+            conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False)
+            self.read_only_reason = (self.read_only_reason or "read-only") + (
+                "; read as a snapshot: changes other programs make are not seen"
+            )
+        return conn
+
+    def _check_length(self) -> None:
+        """A file cut short (a copy that did not finish) is refused before any query."""
+        size = self.path.stat().st_size if self.path.exists() else 0
+        expected = _header_size(self.path) if size else 0
+        wal = self.path.with_name(self.path.name + "-wal")
+        if expected and size < expected and not wal.exists():
+            raise DamagedError(
+                f"{self.path} is truncated ({size:,} of {expected:,} bytes); "
+                "restore it from a backup"
+            )
+
+    def _check_health(self) -> None:
+        """Refuse a damaged file before anything reads (or writes) a wrong answer from it."""
+        if self.path.stat().st_size > QUICK_CHECK_MAX_BYTES:
+            return
+        rows = [row[0] for row in self.conn.execute("PRAGMA quick_check(3)")]
+        if rows != ["ok"]:
+            lines = [line for row in rows for line in row.splitlines() if "***" not in line]
+            raise DamagedError(
+                f"{self.path} is damaged (quick_check: {lines[0] if lines else rows[0]}); "
+                f"restore it from a backup; 'sclerotui db check {self.path}' lists the problems"
+            )
+
     def _check_schema(self, create: bool) -> None:
         try:
+            if self.check:
+                self._check_length()
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             tables = set(self.db.table_names())
+            if tables and self.check:
+                self._check_health()
         except sqlite3.DatabaseError as error:
             self.close()
-            raise StoreError(f"{self.path} cannot be read as a database: {error}") from None
+            raise describe_database_error(self.path, error) from None
+        except StoreError:
+            self.close()
+            raise
         if not tables and create:
             self.create_schema()
             return
@@ -240,7 +307,11 @@ class Store:
     def transaction(self) -> Iterator[None]:
         """All statements inside commit together or not at all."""
         self._require_writable("write")
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Waits up to BUSY_TIMEOUT_MS for another writer, then gives up whole.
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise describe_database_error(self.path, error) from None
         # Foreign keys are checked at commit, not per statement, so a refresh can delete and
         # re-insert a therapy or source that records of another origin point to.
         self.conn.execute("PRAGMA defer_foreign_keys = ON")
@@ -254,6 +325,9 @@ class Store:
             raise StoreError(
                 f"cannot write to {self.path}: {error}{details}; nothing was changed"
             ) from None
+        except sqlite3.DatabaseError as error:
+            self.conn.rollback()
+            raise describe_database_error(self.path, error) from None
         except BaseException:
             self.conn.rollback()
             raise
@@ -790,6 +864,41 @@ def _looks_like_sqlite(path: Path) -> bool:
             return handle.read(16) == b"SQLite format 3\x00"
     except OSError as error:
         raise StoreError(f"cannot read {path}: {error.strerror}") from None
+
+
+def _header_size(path: Path) -> int:
+    """The file size the SQLite header promises (0 when the header does not say)."""
+    with open(path, "rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100:
+        return 0
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    # The page count is only valid when the change counter matches "version-valid-for".
+    if header[24:28] != header[92:96]:
+        return 0
+    return page_size * pages
+
+
+def describe_database_error(path: Path, error: sqlite3.Error) -> StoreError:
+    """One message a user can act on, for an error SQLite raised on this file."""
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return BusyError(
+            f"{path} is busy: another program is writing to it (waited "
+            f"{BUSY_TIMEOUT_MS // 1000} s); nothing was changed; try again in a moment"
+        )
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return DamagedError(
+            f"{path} is damaged ({text}); restore it from a backup; "
+            f"'sclerotui db check {path}' lists the problems"
+        )
+    if "disk is full" in text or "disk I/O" in text:
+        return StoreError(f"cannot use {path}: {text}; nothing was changed")
+    if "readonly" in text:
+        return ReadOnlyError(f"cannot write to {path}: it is read-only ({text})")
+    return StoreError(f"{path} cannot be read as a database: {text}")
 
 
 def _unwritable_reason(path: Path) -> str | None:

@@ -66,6 +66,27 @@ def synthesize(path: Path, cases: int, seed: int = 1) -> dict[str, int]:
     return totals
 
 
+def import_payload(cases: int, seed: int = 3) -> dict:
+    """An import file's worth of generated cases (for the import benchmark and crash tests).
+
+    Written to a temporary file only: it is not flagged synthetic, as imports of real cases
+    are not, so it must never be imported into a database anyone reads."""
+    therapies = ["cyclophosphamide", "mycophenolate", "nintedanib", "rituximab", "hsct"]
+    generated = [
+        item for batch in _batches(random.Random(seed), cases, therapies) for item in batch
+    ]
+    for item in generated:
+        item["case"].pop("origin"), item["case"].pop("synthetic")
+        for event in item["events"]:
+            if event.get("note") is None:
+                event.pop("note", None)
+    return {
+        "sources": [SOURCE.model_dump(mode="json")],
+        "cases": [item["case"] for item in generated],
+        "events": [event for item in generated for event in item["events"]],
+    }
+
+
 def _batches(rng: random.Random, count: int, therapies: list[str]) -> Iterator[list[dict]]:
     batch = []
     for number in range(1, count + 1):
