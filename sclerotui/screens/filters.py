@@ -19,6 +19,10 @@ FACETS = [
     ("type", "Evidence type", "evidence_types"),
 ]
 
+# Below this many columns three facets side by side leave no room for the labels (at 40
+# only the check boxes showed): the facets stack, one per row, and the grid scrolls.
+NARROW_WIDTH = 60
+
 
 class FilterScreen(ModalScreen[Criteria | None]):
     """Space toggles a value; escape or enter applies; x clears everything."""
@@ -51,6 +55,15 @@ class FilterScreen(ModalScreen[Criteria | None]):
                     widget = SelectionList[str](*selections, id=f"facet-{name}")
                     widget.border_title = title
                     yield widget
+
+    def on_mount(self) -> None:
+        self._fit(self.app.size.width)
+
+    def on_resize(self, event) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        self.set_class(width < NARROW_WIDTH, "narrow")
 
     def _chosen(self) -> Criteria:
         criteria = self.criteria

@@ -1,0 +1,131 @@
+"""Run `python -m sclerotui` in a real pseudo-terminal, wait for its first paint, press keys.
+
+Used by the terminal and privacy tests. Every run has a deadline: a process that does not
+paint or does not quit is killed and reported, so a broken build can never hang the suite.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# Variables that change how Textual draws or logs; each run states the ones it wants.
+TERMINAL_VARIABLES = (
+    "TERM",
+    "COLORTERM",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "TEXTUAL",
+    "TEXTUAL_LOG",
+    "TEXTUAL_COLOR_SYSTEM",
+    "TEXTUAL_DRIVER",
+    "TEXTUAL_FPS",
+    "COLUMNS",
+    "LINES",
+    "TMUX",
+)
+
+SGR = re.compile(rb"\x1b\[([0-9;:]*)m")
+
+
+@dataclass
+class PtyRun:
+    returncode: int | None  # None: killed at the deadline
+    output: bytes  # everything the program wrote to the terminal
+    painted: bool  # the awaited text appeared before the deadline
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        return self.output.decode("utf-8", "replace")
+
+    def sgr_parameters(self) -> list[list[int]]:
+        """The parameters of every Select Graphic Rendition sequence written, as integers."""
+        found = []
+        for match in SGR.finditer(self.output):
+            body = match.group(1).replace(b":", b";")
+            found.append([int(part) if part else 0 for part in body.split(b";")])
+        return found
+
+
+def run_in_pty(
+    argv: list[str],
+    env: dict[str, str],
+    *,
+    wait_for: bytes,
+    keys: bytes = b"q",
+    size: tuple[int, int] = (80, 24),
+    cwd: Path | None = None,
+    timeout: float = 15.0,
+    python: list[str] | None = None,
+) -> PtyRun:
+    """Start `python -m sclerotui ARGV` on a fresh pty of `size`, wait until `wait_for` has
+    been written, send `keys`, and collect output until the program exits or time runs out."""
+    master, slave = pty.openpty()
+    columns, rows = size
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    full_env = {k: v for k, v in os.environ.items() if k not in TERMINAL_VARIABLES}
+    full_env.update(env)
+    command = [*(python or [sys.executable, "-m", "sclerotui"]), *argv]
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=full_env,
+        cwd=cwd,
+        start_new_session=True,
+        close_fds=True,
+    )
+    os.close(slave)
+    output = b""
+    painted = False
+    deadline = started + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the program closed the terminal
+                    break
+                if not chunk:
+                    break
+                output += chunk
+            if not painted and wait_for in output:
+                painted = True
+                time.sleep(0.1)  # let the rest of the first frame arrive before the keys
+                os.write(master, keys)
+            if not ready and process.poll() is not None:
+                break
+        try:
+            returncode = process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            returncode = None
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)
+    return PtyRun(returncode, output, painted, time.monotonic() - started)
+
+
+def run_many_in_pty(runs: dict[str, dict]) -> dict[str, PtyRun]:
+    """Several independent runs at once (keyword arguments of run_in_pty per name): each
+    spends most of its time starting Python and Textual, so they overlap well."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+        futures = {name: pool.submit(run_in_pty, **kwargs) for name, kwargs in runs.items()}
+        return {name: future.result() for name, future in futures.items()}
