@@ -158,6 +158,7 @@ def raw_fts(db: Path, query: str) -> float:
 async def pilot_measurements(db: Path, runs: int) -> dict:
     from sclerotui.app import SclerotuiApp
     from sclerotui.store import Store
+    from sclerotui.widgets.detail import DetailView
     from sclerotui.widgets.evidence_list import EvidenceList
 
     app = SclerotuiApp(Store(db, read_only=True))
@@ -185,12 +186,18 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
         await pilot.pause()
         busiest = max(screen.store.therapies(), key=lambda row: row.cases).therapy.id
         evidence = screen.query_one(EvidenceList)
+        detail = screen.query_one(DetailView)
+
+        def detail_shows_item() -> bool:
+            view = detail.current
+            return view is not None and (view.kind, view.record.id) == evidence.item
+
         for action, keys in (
             ("select therapy", None),
             ("page down", ["pagedown"] * 3),
             ("jump to end", ["end"]),
         ):
-            times = []
+            times, settled = [], []
             for _ in range(runs):
                 screen.jump_to("therapy", "nintedanib" if busiest != "nintedanib" else "hsct")
                 await pilot.pause()
@@ -206,7 +213,13 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
                     await pilot.press(*keys)
                     await pilot.pause()
                 times.append(time.perf_counter() - start)
+                # The detail and timeline follow once the cursor rests: time that apart.
+                while not detail_shows_item():
+                    await asyncio.sleep(0.002)
+                await pilot.pause()
+                settled.append(time.perf_counter() - start)
             results["browse"][action] = times
+            results["browse"][f"{action} + detail"] = settled
         results["rows_held"] = evidence.option_count
         results["busiest_cases"] = evidence.total
     app.store.close()
@@ -336,7 +349,7 @@ def main() -> None:
             )
         for action, times in measured["browse"].items():
             print(
-                f"browse {action:<14} median {median(times) * 1000:6.0f} ms "
+                f"browse {action:<23} median {median(times) * 1000:6.0f} ms "
                 f"({measured['busiest_cases']:,} rows; list holds {measured['rows_held']})"
             )
         tree, count = bench_pathways(db, args.runs)
