@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -57,11 +58,19 @@ class ExportScreen(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path`. A new file is readable by its owner only (0600), like the
+    database: an export holds case records. A file that exists keeps the mode it has."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
 def export_markdown(app, what: str, file_name: str, text) -> None:
     """Ask where to write `text()` (Markdown), write it there, and say where it went."""
 
     def write(path: Path) -> None:
-        path.write_text(text(), encoding="utf-8")
+        write_private(path, text())
 
     def done(path: Path | None) -> None:
         if path is not None:

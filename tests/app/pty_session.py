@@ -36,6 +36,25 @@ TERMINAL_VARIABLES = (
 )
 
 SGR = re.compile(rb"\x1b\[([0-9;:]*)m")
+KEY_GAP = 0.2  # seconds between chunks of keys
+
+
+def drain(fd: int, seconds: float) -> bytes:
+    """Whatever the program writes during `seconds` (it blocks once the pty buffer fills)."""
+    data = b""
+    until = time.monotonic() + seconds
+    while (left := until - time.monotonic()) > 0:
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            break
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 @dataclass
@@ -63,14 +82,17 @@ def run_in_pty(
     env: dict[str, str],
     *,
     wait_for: bytes,
-    keys: bytes = b"q",
+    keys: bytes | list[bytes] = b"q",
     size: tuple[int, int] = (80, 24),
     cwd: Path | None = None,
     timeout: float = 15.0,
     python: list[str] | None = None,
 ) -> PtyRun:
     """Start `python -m sclerotui ARGV` on a fresh pty of `size`, wait until `wait_for` has
-    been written, send `keys`, and collect output until the program exits or time runs out."""
+    been written, send `keys`, and collect output until the program exits or time runs out.
+
+    `keys` may be a list of chunks, sent KEY_GAP apart (escape followed at once by a letter
+    would read as alt+letter)."""
     master, slave = pty.openpty()
     columns, rows = size
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
@@ -106,7 +128,9 @@ def run_in_pty(
             if not painted and wait_for in output:
                 painted = True
                 time.sleep(0.1)  # let the rest of the first frame arrive before the keys
-                os.write(master, keys)
+                for chunk in [keys] if isinstance(keys, bytes) else keys:
+                    os.write(master, chunk)
+                    output += drain(master, KEY_GAP)
             if not ready and process.poll() is not None:
                 break
         try:

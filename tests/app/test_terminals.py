@@ -145,7 +145,8 @@ async def test_filter_dialog_is_readable_on_a_small_terminal(mini_db):
         assert app.main_screen.criteria == Criteria(subtype=frozenset({"limited"}))
 
 
-RESIZES = [(40, 12), (300, 100), (60, 20), (200, 60), (80, 24), (120, 40)]
+# Smallest, largest, and back across the narrow/wide boundary (fresh starts cover the rest).
+RESIZES = [(40, 12), (300, 100), (60, 20), (120, 40)]
 
 
 async def select_rituximab_second_item(pilot):
@@ -178,7 +179,7 @@ async def test_live_resize_keeps_focus_and_selection(mini_db):
         search.value = "ritux"
         await quick_settle(pilot)
         results = screen.query_one(SearchResults)
-        for width, height in [(40, 12), (300, 100)]:
+        for width, height in [(40, 12), (80, 24)]:
             await pilot.resize_terminal(width, height)
             assert app.focused is search and search.value == "ritux"
             assert_visible(search, min_width=10)
@@ -254,7 +255,6 @@ def is_grey(colour: tuple) -> bool:
 
 TERMINALS = {
     "xterm": {"TERM": "xterm"},
-    "xterm-no-color": {"TERM": "xterm", "NO_COLOR": "1"},
     "256color": {"TERM": "xterm-256color"},
     "256color-no-color": {"TERM": "xterm-256color", "NO_COLOR": "1"},
 }
