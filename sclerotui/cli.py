@@ -21,6 +21,14 @@ EXIT_ERROR = 1  # something went wrong that is not the input's fault
 EXIT_BAD_INPUT = 2  # bad arguments, bad files, bad database, bad query
 
 
+# Textual settings that copy what is on screen (record text) somewhere else.
+TEXTUAL_LEAKS = {
+    "TEXTUAL_LOG": "Textual writes a log of the session, record text included, to that file",
+    "TEXTUAL_SCREENSHOT": "Textual saves a picture of the screen",
+    "TEXTUAL": "Textual features are on (devtools would send the screen to a console)",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sclerotui",
@@ -179,6 +187,9 @@ def open_store(args: argparse.Namespace) -> tuple[Store, str | None]:
 
 def cmd_launch(args: argparse.Namespace) -> int:
     store, note = open_store(args)
+    for name, what in TEXTUAL_LEAKS.items():
+        if os.environ.get(name):
+            say(f"{name} is set: {what}; unset it to keep record text on screen only")
     from sclerotui.app import SclerotuiApp
 
     app = SclerotuiApp(store, note=note)
@@ -271,8 +282,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return EXIT_OK
+    from sclerotui.files import write_private
+
     try:
-        args.output.write_text(text, encoding="utf-8")
+        write_private(args.output, text)
     except OSError as error:
         raise StoreError(f"cannot write {args.output}: {error.strerror}") from None
     show(f"wrote {args.output}", file=sys.stderr)

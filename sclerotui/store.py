@@ -275,6 +275,8 @@ class Store:
     def _backup(self, label: str) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         target = self.path.with_name(f"{self.path.stem}.{label}-backup-{stamp}{self.path.suffix}")
+        # Created 0600 before a byte of it is written: it holds the same records.
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         copy = sqlite3.connect(target)
         try:
             self.conn.backup(copy)

@@ -299,11 +299,6 @@ async def test_markdown_export_from_the_app_is_private(permissive_umask, mini_db
     assert mode(existing) == 0o644
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`sclerotui export -o FILE` creates the file with the umask's mode (0644 here); "
-    "exports hold case records like the 0600 database (fix belongs in cli.py)",
-)
 def test_cli_export_file_is_private(permissive_umask, capsys, mini_db, tmp_path):
     target = tmp_path / "cases.json"
     code, _, _ = run_cli(capsys, "--db", mini_db, "export", "kind:case", "-o", target)
@@ -312,6 +307,17 @@ def test_cli_export_file_is_private(permissive_umask, capsys, mini_db, tmp_path)
 
 
 # -- no logs, caches or temporary files with record text ----------------------------------
+
+
+@pytest.mark.parametrize("name", ["TEXTUAL_LOG", "TEXTUAL_SCREENSHOT", "TEXTUAL"])
+def test_launch_warns_when_textual_would_copy_the_screen(monkeypatch, capsys, mini_db, name):
+    from sclerotui.app import SclerotuiApp
+
+    monkeypatch.setenv(name, "x")
+    monkeypatch.setattr(SclerotuiApp, "run", lambda self: None)  # the warning comes first
+    assert main(["--db", str(mini_db)]) == EXIT_OK
+    err = capsys.readouterr().err
+    assert err.startswith(f"sclerotui: {name} is set:") and "unset it" in err
 
 
 @pytest.fixture
