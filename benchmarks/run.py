@@ -69,6 +69,8 @@ def database(cases: int) -> Path:
     path = CACHE / f"synthetic-{cases}.db"
     if not path.exists():
         print(f"building {path} ({cases:,} cases) …", file=sys.stderr)
+        partial = path.with_suffix(".partial")  # an interrupted build is not cached
+        partial.unlink(missing_ok=True)
         subprocess.run(
             [
                 sys.executable,
@@ -79,10 +81,11 @@ def database(cases: int) -> Path:
                 "--cases",
                 str(cases),
                 "--out",
-                str(path),
+                str(partial),
             ],
             check=True,
         )
+        partial.rename(path)
     return path
 
 
