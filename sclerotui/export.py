@@ -217,7 +217,7 @@ def trial_markdown(trial: Trial, data: Dataset, sources: dict[str, Source]) -> l
         f"## Trial: {cell(trial.name)}",
         "",
         f"{kind}{f', n={trial.n:,}' if trial.n is not None else ''}"
-        f"{f', {trial.registry_id}' if trial.registry_id else ''}"
+        f"{f', {cell(trial.registry_id)}' if trial.registry_id else ''}"
         f"{f', {trial.year}' if trial.year else ''}"
         f"{'' if trial.verified else ' — **primary result unverified**'}",
         "",
@@ -267,7 +267,8 @@ def case_markdown(
     if case.illustrative:
         lines += ["> **Illustrative case** — a teaching example, not a real patient record.", ""]
     lines += [
-        f"- {SUBTYPE_SHORT[case.subtype.value]}, {case.sex}, age {case.age_band or 'not reported'}",
+        f"- {SUBTYPE_SHORT[case.subtype.value]}, {case.sex}, "
+        f"age {cell(case.age_band) or 'not reported'}",
         f"- Autoantibodies: {', '.join(a.value for a in case.autoantibodies) or 'none recorded'}",
         f"- Organs: {', '.join(o.value for o in case.organs) or 'none recorded'}",
         "",
@@ -308,7 +309,7 @@ def timeline_markdown(events: list[TimelineEvent], arm_names: dict[str, str]) ->
         plot = render(group.series, width=60, height=6)
         legend = ", ".join(f"{s.name}" for s in group.series)
         lines += [
-            f"{group.measure} ({group.statistic}, {group.unit}) — {cell(legend)}",
+            f"{group.measure} ({group.statistic}, {cell(group.unit)}) — {cell(legend)}",
             "",
             "```",
             *plot.lines,
@@ -324,7 +325,7 @@ def sources_markdown(ids: list[str], sources: dict[str, Source]) -> list[str]:
         source = sources.get(source_id)
         if source is None:
             continue
-        ref = f"{source.kind.value.upper()} {source.ref}: " if source.ref else ""
+        ref = f"{source.kind.value.upper()} {cell(source.ref)}: " if source.ref else ""
         status = "" if source.verified else " _(identifier/citation not verified)_"
         lines.append(f"- {ref}{cell(source.citation)}{status}")
     return lines + [""]

@@ -6,6 +6,7 @@ terminal, in snapshot tests and in Markdown exports. The widget only adds colour
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 MARKERS = "●▲■◆○△□◇"
@@ -26,13 +27,19 @@ class Plot:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    # Thousands are written out (1,500 mL); beyond a million the digits say nothing more.
+    return f"{value:,.0f}" if 1000 <= abs(value) < 1e6 else f"{value:.3g}"
 
 
 def _scale(value: float, low: float, high: float, size: int) -> int:
     if high == low:
         return size // 2
-    return round((value - low) / (high - low) * (size - 1))
+    span = high - low
+    if math.isinf(span):  # the range overflows a float (-1e308 to 1e308): scale halves
+        fraction = (value / 2 - low / 2) / (high / 2 - low / 2)
+    else:
+        fraction = (value - low) / span
+    return min(size - 1, max(0, round(fraction * (size - 1))))
 
 
 def render(

@@ -5,8 +5,19 @@ from __future__ import annotations
 import re
 
 # C0 controls (but newline and tab), DEL, and C1 controls: a terminal would act on these.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
-_CONTROL_ANY_RE = re.compile(r"[\x00-\x1f\x7f\x80-\x9f]")
+# Also shown, as \uXXXX: the bidirectional embeddings, overrides and isolates, which can make
+# a terminal draw text in another order than it is stored ("Trojan Source"), and invisible
+# characters that have no business in a record (zero-width space, word joiner and invisible
+# operators, byte-order mark, tag characters) and would hide text or differences between
+# names. Zero-width (non-)joiners stay: scripts and emoji sequences need them.
+_SHOWN = (
+    "\u202a-\u202e\u2066-\u2069"  # bidirectional controls
+    "\u200b\u2060-\u2064\ufeff"  # zero-width space, word joiner, invisible operators, BOM
+    "\U000e0000-\U000e007f"  # tag characters
+)
+_CONTROL_RE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f{_SHOWN}]")
+_CONTROL_ANY_RE = re.compile(f"[\x00-\x1f\x7f\x80-\x9f{_SHOWN}]")
+_LINE_SEPARATORS_RE = re.compile("[\u2028\u2029]")
 
 
 def _picture(match: re.Match[str]) -> str:
@@ -15,11 +26,16 @@ def _picture(match: re.Match[str]) -> str:
         return chr(0x2400 + code)  # Unicode "control pictures": ␛ for ESC, ␀ for NUL
     if code == 0x7F:
         return "\u2421"  # ␡
-    return f"\\x{code:02x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def visible(text: str, multiline: bool = True) -> str:
-    """Replace control characters with visible stand-ins, keeping newlines when asked."""
+    """Replace control characters with visible stand-ins, keeping newlines when asked.
+
+    Unicode line and paragraph separators are line breaks (spaces on one line)."""
+    text = _LINE_SEPARATORS_RE.sub("\n" if multiline else " ", text)
     if not multiline:
         text = text.replace("\n", " ").replace("\t", " ")
     pattern = _CONTROL_RE if multiline else _CONTROL_ANY_RE
@@ -29,3 +45,15 @@ def visible(text: str, multiline: bool = True) -> str:
 def one_line(text: str) -> str:
     """A record string for a single-line cell: whitespace collapsed, controls visible."""
     return visible(" ".join(text.split()), multiline=False)
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, an ellipsis marking a cut (for lists; details show all)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def without_controls(text: str) -> str:
+    """Text for a one-line input box: controls dropped, tabs and newlines made spaces.
+
+    For what the user types or pastes, not record text (records show their controls)."""
+    return _CONTROL_ANY_RE.sub("", re.sub(r"[\t\n\r\u2028\u2029]", " ", text))

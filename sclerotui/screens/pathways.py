@@ -23,7 +23,8 @@ from sclerotui.pathways import (
 )
 from sclerotui.search import NO_CRITERIA, Criteria
 from sclerotui.store import SUBTYPE_SHORT, Store
-from sclerotui.text import one_line
+from sclerotui.text import one_line, shorten
+from sclerotui.widgets.evidence_list import TITLE_CHARS
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
 NAME_WIDTH = 26
@@ -41,12 +42,11 @@ def node_label(node: PathNode, names: dict[str, str]) -> Text:
     mix = " ".join(f"{RESPONSE_SHORT[r]} {n}" for r, n in sorted(node.responses.items()))
     subtypes = " ".join(f"{SUBTYPE_SHORT.get(s, s)} {n}" for s, n in sorted(node.subtypes.items()))
     organs = " ".join(f"{o} {n}" for o, n in sorted(node.organs.items(), key=lambda x: -x[1]))
-    name = one_line(names.get(node.therapy, node.therapy))
-    if len(name) > NAME_WIDTH:
-        name = name[: NAME_WIDTH - 1] + "…"
+    name = Text(one_line(names.get(node.therapy, node.therapy)), style="bold")
+    name.truncate(NAME_WIDTH, overflow="ellipsis")  # by cells: wide characters count double
     return Text.assemble(
         ("→ ", "dim"),
-        (name, "bold"),
+        name,
         f"  n={node.cases}",
         (f"  {node.responded_share:.0%} responded", "bold"),
         (f" ({mix})", "dim"),
@@ -191,21 +191,29 @@ class PathwaysScreen(Screen):
     def _show_trials(self) -> None:
         trials = self.query_one("#pathway-trials", OptionList)
         trials.clear_options()
+        # A trial of two therapies that both followed comes once per therapy: one row each
+        # trial (an option id may appear only once), naming all its therapies.
+        rows: dict[str, tuple[str, list[str], bool]] = {}
         for trial_id, title, therapy, mentions in self.trial_rows:
+            _, therapies, mentioned = rows.setdefault(trial_id, (title, [], False))
+            therapies.append(therapy)
+            rows[trial_id] = (title, therapies, mentioned or mentions)
+        for trial_id, (title, therapies, mentions) in rows.items():
+            names = ", ".join(one_line(self.names.get(t, t)) for t in therapies)
             hint = (
                 ("  population mentions the starting therapy", "$text-warning") if mentions else ""
             )
             trials.add_option(
                 Option(
                     Content.assemble(
-                        (f"{one_line(self.names.get(therapy, therapy))}: ", "$text-primary"),
-                        one_line(title),
+                        (f"{names}: ", "$text-primary"),
+                        shorten(one_line(title), TITLE_CHARS),
                         hint,
                     ),
                     id=f"trial:{trial_id}",
                 )
             )
-        if not self.trial_rows:
+        if not rows:
             trials.add_option(
                 Option(Content.styled("no trials of these therapies", "dim"), disabled=True)
             )
@@ -224,7 +232,9 @@ class PathwaysScreen(Screen):
         for case_id, title, response in self.case_rows:
             cases.add_option(
                 Option(
-                    Content.assemble((f"{response:<11}", "bold"), one_line(title)),
+                    Content.assemble(
+                        (f"{response:<11}", "bold"), shorten(one_line(title), TITLE_CHARS)
+                    ),
                     id=f"case:{case_id}",
                 )
             )

@@ -8,16 +8,18 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from sclerotui.store import EvidenceItem
-from sclerotui.text import one_line
+from sclerotui.text import one_line, shorten
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
 LABEL_WIDTH = 17
+TITLE_CHARS = 150  # a few lines at most; the detail below shows the whole title
 WINDOW = 200  # rows held at once; moving past either end asks the screen for another window
 
 
 def evidence_prompt(item: EvidenceItem) -> Content:
     style = "$text-primary" if item.kind == "trial" else "$text-secondary"
-    parts: list = [(f"{item.label:<{LABEL_WIDTH}} ", style), one_line(item.title)]
+    title = shorten(one_line(item.title), TITLE_CHARS)
+    parts: list = [(f"{item.label:<{LABEL_WIDTH}} ", style), title]
     if item.kind == "trial" and not item.verified:
         parts.append((" (unverified)", "$text-warning"))
     return Content.assemble(*parts)

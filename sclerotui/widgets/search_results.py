@@ -9,7 +9,8 @@ from textual.widgets.option_list import Option
 
 from sclerotui.search import split_snippet
 from sclerotui.store import Hit
-from sclerotui.text import one_line, visible
+from sclerotui.text import one_line, shorten, visible
+from sclerotui.widgets.evidence_list import TITLE_CHARS
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
 KIND_STYLE = {"therapy": "$text-accent", "trial": "$text-primary", "case": "$text-secondary"}
@@ -22,7 +23,7 @@ def hit_prompt(hit: Hit) -> Content:
     ]
     return Content.assemble(
         (f"{hit.kind:<8}", KIND_STYLE.get(hit.kind, "")),
-        (one_line(hit.title), "bold"),
+        (shorten(one_line(hit.title), TITLE_CHARS), "bold"),
         "\n        ",
         *snippet,
     )

@@ -82,13 +82,13 @@ class TherapyList(OptionList):
                 current_class = therapy_class
                 label = CLASS_LABELS.get(therapy_class, therapy_class)
                 options.append(Option(Content.styled(label, "bold $text-accent"), disabled=True))
-            name = one_line(row.therapy.name)
-            if len(name) > name_width:
-                name = name[: name_width - 1] + "…"
+            # Cut and padded by cells, not characters: wide (CJK, emoji) and zero-width
+            # characters must not push the counts out of their columns.
+            name = Content(one_line(row.therapy.name)).truncate(name_width, ellipsis=True, pad=True)
             mark = ("●", "bold $text-warning") if row.therapy.id in self.marked else " "
             prompt = Content.assemble(
                 mark,
-                f"{name:<{name_width}}",
+                name,
                 (f"{row.trials:>3}", "$text-primary" if row.trials else "dim"),
                 (f"{row.cases:>4}", "$text-secondary" if row.cases else "dim"),
             )

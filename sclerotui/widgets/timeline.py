@@ -118,6 +118,8 @@ class TimelineEvents(OptionList):
 class TimelinePane(Vertical):
     """Plots above, the event list below; both scroll on their own."""
 
+    ALLOW_MAXIMIZE = True  # `z` on the event list zooms the whole pane, plots included
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._shown: tuple | None = None
