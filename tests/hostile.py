@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from unittest.mock import patch
 
 from sclerotui.dataset import parse_dataset, read_json
 from sclerotui.models import DataError, Dataset, validate_dataset
@@ -60,6 +61,7 @@ BIG_INT = 2**63 - 1  # the largest n the store can hold (the models allow more)
 NARRATIVE_CHARS = 100_000
 MANY_EVENTS = 1000
 END_MARK = " END-OF-NARRATIVE"
+IMPORTED_AT = "2024-01-02T03:04:05+00:00"
 
 SOURCE = "h-src-markup"
 
@@ -399,7 +401,7 @@ def hostile_data() -> dict:
         ),
         _case(
             "h-case-edges",
-            "Case at the edges " + NUL,
+            "Case at the edges " + NUL + " " + MARKUP["close"],
             "Weeks from -max to +max.",
             [("h-nul", "intolerant", NUL), ("h-long", "unknown", None)],
             sex="male",
@@ -496,6 +498,10 @@ def build_hostile_db(path: Path) -> Path:
     The origin is hostile too: it is shown as "imported from …".
     """
     data = load_hostile(path.parent)
-    with Store(path, create=True) as store:
+    # A fixed import time: it is shown ("imported from … at …") and snapshots must not vary.
+    with (
+        patch("sclerotui.store._now", return_value=IMPORTED_AT),
+        Store(path, create=True) as store,
+    ):
         store.write_dataset(data, "hostile " + MARKUP["bold"] + ESCAPES["clear"] + ".json")
     return path

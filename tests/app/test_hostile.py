@@ -57,9 +57,6 @@ CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # How each kind of hostile string must look on screen.
 SHOWN = {
-    "bold": MARKUP["bold"],
-    "click": MARKUP["click"],
-    "link": MARKUP["link"],
     "clear": "␛[2J",
     "osc52": "␛]52;c;SGVsbG8=␇",
     "osc8": "␛]8;;http://evil␛\\link␛]8;;␛\\",
@@ -118,7 +115,7 @@ RECORDS = {
     ("case", "h-case-many"): ["Case with a thousand events"],
     ("case", "h-case-one-point"): ["Case with one measured point"],
     ("case", "h-case-no-values"): ["Case with events but no values"],
-    ("case", "h-case-edges"): ["Case at the edges nul␀byte"],
+    ("case", "h-case-edges"): ["Case at the edges nul␀byte [/]"],
 }
 
 
@@ -268,13 +265,15 @@ async def test_every_hostile_record_is_shown_literally_and_nothing_reaches_the_t
         app = pilot.app
         screen = app.main_screen
         for (kind, record_id), fragments in RECORDS.items():
-            await open_record(pilot, kind, record_id)
             if kind == "therapy":
-                # A jump to a therapy lands on its first evidence item; show the therapy itself.
+                # A jump to a therapy lands on its first evidence item: show the therapy itself
+                # (its name is in the therapy list already; its evidence is visited below).
                 therapy = screen.store.therapy(record_id)
                 view = RecordView("therapy", therapy, screen.store.sources(therapy.sources))
                 screen.query_one(DetailView).show(view)
                 await pilot.pause()
+            else:
+                await open_record(pilot, kind, record_id)
             where = f"{kind} {record_id}"
             assert app.is_running, where
             assert app.screen is screen, where
@@ -283,6 +282,11 @@ async def test_every_hostile_record_is_shown_literally_and_nothing_reaches_the_t
                 assert fragment in text, f"{where}: {fragment!r} not shown literally"
             assert_no_controls(pane_texts(app), where)
             assert_clean_output(pilot.app, output, where)
+            # Below the fold too: every line of every section, rendered as it would be drawn.
+            for section in screen.query_one(DetailView).sections.values():
+                strips = section.render_lines(section.size.region)
+                found = text_controls(segment for strip in strips for segment in strip)
+                assert not found, f"{where}: control characters in the detail, e.g. {found[:3]}"
         # On screen as stored, markup and all; clicking the would-be action and link runs
         # nothing and opens nothing.
         opened: list[str] = []
@@ -358,7 +362,7 @@ async def test_timelines_many_events_one_point_no_values_and_extreme_values(host
         await open_record(pilot, "case", "h-case-no-values")
         assert not screen.query_one("#plots").display
         whens = [text.split()[0] for text in option_texts(events)]
-        assert whens == ["w-1", "w0", "0000"] or sorted(whens) == sorted(["w-1", "w0", "0000"])
+        assert sorted(whens) == ["0000", "w-1", "w0"]  # a date-only event is listed too
         assert_clean_output(pilot.app, output, "one point and no values")
 
         # Weeks and rates from -1.8e308 to 1.8e308: a plot, not a crash or a 300-digit axis.
@@ -379,12 +383,9 @@ async def test_timelines_many_events_one_point_no_values_and_extreme_values(host
 
 PRINTABLE_QUERIES = [
     MARKUP["bold"],
-    MARKUP["click"],
-    "[/]",
-    MARKUP["escaped"],
-    "系统性硬化症",
+    MARKUP["click"] + " " + MARKUP["escaped"],
+    "系统性硬化症 e\u0301",
     "🧪",
-    "e\u0301",
     "x" * 10_000,
 ]
 CONTROL_QUERIES = [
@@ -506,7 +507,8 @@ async def test_pathways_from_each_hostile_therapy(hostile_db):
         trials = option_texts(screen.query_one("#pathway-trials", OptionList))
         unicode_trial = [t for t in trials if ": Trial 系统性硬化症" in t]
         assert len(unicode_trial) == 1 and "\\u202eBIDI name" in unicode_trial[0]
-        for therapy in ("h-escape", "h-unicode", "h-bidi", "h-nul", "h-long", "h-markup"):
+        # The others (h-unicode, h-long) are in these trees as nodes.
+        for therapy in ("h-escape", "h-bidi", "h-nul"):
             await pilot.press("s")  # another starting therapy, from the picker
             await pilot.pause()
             assert isinstance(app.screen, StartPicker)
@@ -577,6 +579,43 @@ async def test_marking_toast_shows_names_inertly(hostile_db):
         assert_clean_output(pilot.app, output, "the 'Marked: …' toast")
 
 
+# -- command palette -----------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="commands.py: Matcher.highlight parses the hit text as markup, so a title's "
+    "[@click=app.quit] runs when clicked (the app quits), [bold red] restyles it, and a title "
+    "that is not valid markup (a lone [/], or ␛[2J␛]…) raises and loses the provider's hits",
+)
+async def test_command_palette_shows_titles_literally(hostile_db):
+    async with run_hostile(hostile_db) as (pilot, output):
+        app = pilot.app
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"trial")
+        await pilot.pause(0.5)
+        lines = screen_lines(app)
+        shown = "trial: Trial [bold red]x[/] [@click=app.quit]quit[/]"
+        y = next((y for y, line in enumerate(lines) if shown in line), None)
+        if y is None:  # drawn as markup: "trial: Trial x quit", "quit" carrying the action
+            y = next(y for y, line in enumerate(lines) if "trial: Trial x quit" in line)
+        await pilot.click(offset=(lines[y].index("quit") + 1, y))
+        await pilot.pause()
+        assert app.is_running, "clicking a record title in the palette ran its [@click]"
+        assert any(shown in line for line in lines)
+        for query in ("escape", "edges"):  # titles that are not valid markup
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*query)
+            await pilot.pause(0.5)
+            assert any(
+                "case: Case " in line and query in line.lower() for line in screen_lines(app)
+            ), query
+            await pilot.press("escape")
+        assert_clean_output(app, output, "command palette")
+
+
 # -- export ------------------------------------------------------------------------------
 
 
@@ -612,3 +651,27 @@ async def test_e_exports_the_hostile_case_on_screen(hostile_db, tmp_path):
         assert sent.count(osc52) == 1
         assert_clean_output(app, [sent.replace(osc52, "")], "citation")
     assert_no_controls([target.read_text(encoding="utf-8")], "exported case")
+
+
+# -- snapshots ---------------------------------------------------------------------------
+
+SNAPSHOTS = {
+    "case_markup_timeline-120x40": (("case", "h-case-markup"), (120, 40)),
+    "case_escape_timeline-80x24": (("case", "h-case-escape"), (80, 24)),
+    "trial_extremes_plot-120x40": (("trial", "h-trial-escape"), (120, 40)),
+}
+
+
+@pytest.mark.parametrize("name", list(SNAPSHOTS))
+def test_hostile_snapshot(snap_compare, hostile_db, name):
+    """The hostile record's detail beside its timeline (the event list focused)."""
+    record, size = SNAPSHOTS[name]
+
+    async def run_before(pilot):
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await open_record(pilot, *record)
+        await pilot.press("tab")  # to the timeline's event list
+        await pilot.pause()
+
+    assert snap_compare(make_app(hostile_db), terminal_size=size, run_before=run_before)
