@@ -11,16 +11,12 @@ from textual.widgets import Footer, Header, Static
 
 from sclerotui.compare import Column, measures, shared_scales, to_markdown, trial_line
 from sclerotui.plot import render
-from sclerotui.text import one_line, visible
+from sclerotui.text import one_line, shorten, visible
 from sclerotui.widgets.detail import RESPONSE_STYLE
 from sclerotui.widgets.therapy_list import CLASS_LABELS
 from sclerotui.widgets.timeline import SERIES_STYLES, STATISTIC_LABEL
 
 RESULT_CHARS = 160  # the full result is one keystroke away in the explorer
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def header_cell(column: Column) -> Content:
