@@ -53,6 +53,7 @@ REQUIRED_TABLES = {
     "search_index",
 }
 BUSY_TIMEOUT_MS = 3000
+SEARCH_RANKED = 2000  # a search ranks at most this many matches (see Store._search)
 # Files up to this size get PRAGMA quick_check when opened (a few ms per MB). Bigger ones are
 # checked by `sclerotui db check`; damage found later is reported as it surfaces.
 QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024
@@ -738,6 +739,18 @@ class Store:
         if not kind_clauses:
             return []
         where.append("(" + " OR ".join(kind_clauses) + ")")
+        where_sql = " AND ".join(where)
+        # Ranking scores every match: on a million records a broad word would take seconds.
+        # Matches come in rowid order (therapies, trials, then cases as added), so only the
+        # first SEARCH_RANKED of them are ranked; the scan for the cut stops there.
+        cut = self.conn.execute(
+            f"SELECT search_index.rowid FROM search_index WHERE {where_sql} "
+            f"ORDER BY search_index.rowid LIMIT 1 OFFSET {SEARCH_RANKED - 1}",
+            args,
+        ).fetchone()
+        if cut is not None:
+            where_sql += " AND search_index.rowid <= ?"
+            args.append(cut[0])
         rank = "bm25(search_index, 8.0, 1.0)" if match else "0"
         snippet = (
             "snippet(search_index, -1, char(57344), char(57345), '…', 12)"
@@ -746,7 +759,7 @@ class Store:
         )
         sql = f"""SELECT search_index.kind, search_index.record_id, search_index.title,
                          {snippet}, {rank} AS score
-                  FROM search_index WHERE {" AND ".join(where)}
+                  FROM search_index WHERE {where_sql}
                   ORDER BY score, search_index.title COLLATE NOCASE LIMIT ?"""
         rows = self.conn.execute(sql, [*args, limit]).fetchall()
         wanted = set(criteria.therapy)

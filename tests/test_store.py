@@ -512,3 +512,24 @@ def test_copy_of_database_opens(mini_db, tmp_path):
     shutil.copy(mini_db, copy)
     with Store(copy, read_only=True) as store:
         assert store.counts()["therapies"] == 6
+
+
+def test_search_ranks_only_the_first_matches(store, monkeypatch):
+    """A broad query on a big database ranks the first SEARCH_RANKED matches (in rowid
+    order), not all of them; below the cap nothing changes."""
+    from sclerotui import store as store_module
+
+    everything = store.search(parse("lung"))
+    assert len(everything) == 9
+    monkeypatch.setattr(store_module, "SEARCH_RANKED", 3)
+    capped = store.search(parse("lung"))
+    first = store.conn.execute(
+        "SELECT kind, record_id FROM search_index WHERE search_index MATCH '\"lung\"*' "
+        "ORDER BY rowid LIMIT 3"
+    ).fetchall()
+    assert sorted((hit.kind, hit.id) for hit in capped) == sorted(first)
+    # ranked among themselves as before
+    order = [(hit.kind, hit.id) for hit in everything if (hit.kind, hit.id) in set(first)]
+    assert [(hit.kind, hit.id) for hit in capped] == order
+    monkeypatch.setattr(store_module, "SEARCH_RANKED", 9)
+    assert store.search(parse("lung")) == everything
