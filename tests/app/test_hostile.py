@@ -446,23 +446,13 @@ async def test_searching_for_hostile_strings_shows_results_or_a_message(hostile_
         assert_clean_output(pilot.app, output, "search hit opened")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screens/main.py composes a plain Input for the search box, which draws a pasted "
-    "escape sequence as it is; composing widgets.search_input.SearchInput instead fixes it",
-)
 async def test_pasting_control_characters_into_the_search_box(hostile_db):
+    """The search box (SearchInput) drops controls: drawn as they are, they would reach the
+    terminal every time the box is drawn."""
     async with run_hostile(hostile_db) as (pilot, output):
-        await search_for(pilot, output, CONTROL_QUERIES)
-
-
-async def test_search_input_keeps_pasted_controls_out(hostile_db, monkeypatch):
-    """The fix for the test above: the main screen with SearchInput as its search box."""
-    monkeypatch.setattr("sclerotui.screens.main.Input", SearchInput)
-    async with run_hostile(hostile_db) as (pilot, output):
-        assert isinstance(pilot.app.main_screen.query_one("#search"), SearchInput)
-        await search_for(pilot, output, CONTROL_QUERIES)
         search = pilot.app.main_screen.query_one("#search", Input)
+        assert isinstance(search, SearchInput)
+        await search_for(pilot, output, CONTROL_QUERIES)
         search.value = ""
         search.post_message(events.Paste("nul\x00byte \x1b[2Jrituximab\u202e\tx"))
         await pilot.pause()
@@ -565,12 +555,8 @@ async def test_comparison_of_hostile_therapies_and_its_export(hostile_db, tmp_pa
     assert_no_controls([exported], "comparison export")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screens/main.py action_mark notifies the marked therapies' names as stored: "
-    "ESC and other controls in a name reach the terminal through the toast",
-)
 async def test_marking_toast_shows_names_inertly(hostile_db):
+    """The "Marked: …" toast quotes therapy names with their controls made visible."""
     async with run_hostile(hostile_db) as (pilot, output):
         await open_record(pilot, "therapy", "h-escape")
         output.clear()
@@ -582,36 +568,38 @@ async def test_marking_toast_shows_names_inertly(hostile_db):
 # -- command palette -----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="commands.py: Matcher.highlight parses the hit text as markup, so a title's "
-    "[@click=app.quit] runs when clicked (the app quits), [bold red] restyles it, and a title "
-    "that is not valid markup (a lone [/], or ␛[2J␛]…) raises and loses the provider's hits",
-)
+async def palette_lines(pilot, query: str, wanted: str) -> list[str]:
+    """Open the command palette, type `query`, and return the screen once `wanted` is on it
+    (or after two seconds)."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*query)
+    for _ in range(40):
+        await pilot.pause(0.05)
+        lines = screen_lines(pilot.app)
+        if any(wanted in line for line in lines):
+            break
+    return lines
+
+
 async def test_command_palette_shows_titles_literally(hostile_db):
+    """Hits are plain text: a title's [@click=app.quit] is not an action, [bold red] no style,
+    and titles that are not valid markup (a lone [/], ␛[2J␛]…) are still found."""
     async with run_hostile(hostile_db) as (pilot, output):
         app = pilot.app
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"trial")
-        await pilot.pause(0.5)
-        lines = screen_lines(app)
         shown = "trial: Trial [bold red]x[/] [@click=app.quit]quit[/]"
-        y = next((y for y, line in enumerate(lines) if shown in line), None)
-        if y is None:  # drawn as markup: "trial: Trial x quit", "quit" carrying the action
-            y = next(y for y, line in enumerate(lines) if "trial: Trial x quit" in line)
+        lines = await palette_lines(pilot, "trial", shown)
+        assert any(shown in line for line in lines)
+        y = next(y for y, line in enumerate(lines) if "trial: Trial " in line)
         await pilot.click(offset=(lines[y].index("quit") + 1, y))
         await pilot.pause()
         assert app.is_running, "clicking a record title in the palette ran its [@click]"
-        assert any(shown in line for line in lines)
-        for query in ("escape", "edges"):  # titles that are not valid markup
-            await pilot.press("ctrl+p")
-            await pilot.pause()
-            await pilot.press(*query)
-            await pilot.pause(0.5)
-            assert any(
-                "case: Case " in line and query in line.lower() for line in screen_lines(app)
-            ), query
+        for query, title in [
+            ("escape", "case: Case ␛[2J␛]52;c;SGVsbG8=␇escape"),
+            ("edges", "case: Case at the edges nul␀byte [/]"),
+        ]:  # titles that are not valid markup
+            lines = await palette_lines(pilot, query, title)
+            assert any(title in line for line in lines), query
             await pilot.press("escape")
         assert_clean_output(app, output, "command palette")
 
