@@ -626,8 +626,40 @@ class Store:
         """One window of a therapy's evidence that passes the filters: trials (newest first),
         then cases in id order. Windows keep lists bounded however many cases there are."""
         criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
+        trials = self._evidence_trials(therapy_id, criteria)
+        items = [_evidence_item(row) for row in trials[offset : offset + limit]]
+        case_offset = max(0, offset - len(trials))
+        case_limit = limit - len(items)
+        if case_limit <= 0:
+            return items
+        case_where, case_args = criteria_sql("case", "rt.record_id", criteria, None)
+        # The window's ids come from the index on (therapy_id, kind, record_id) alone, in id
+        # order without sorting; only those few cases are read (skipping 100k case rows to
+        # reach the end of a list took seconds).
+        ids = [
+            row[0]
+            for row in self.conn.execute(
+                f"""SELECT rt.record_id FROM record_therapies rt
+                    WHERE rt.kind = 'case' AND rt.therapy_id = ? {case_where}
+                    GROUP BY rt.record_id ORDER BY rt.record_id LIMIT ? OFFSET ?""",
+                [therapy_id, *case_args, case_limit, case_offset],
+            )
+        ]
+        cases = self.conn.execute(
+            f"""SELECT 'case', c.id, c.title, c.evidence_type, NULL, c.subtype, rt.response, 1,
+                       c.illustrative, min(rt.step)
+                FROM cases c JOIN record_therapies rt
+                  ON rt.kind = 'case' AND rt.therapy_id = ? AND rt.record_id = c.id
+                WHERE c.id IN ({",".join("?" * len(ids))})
+                GROUP BY c.id ORDER BY c.id""",
+            [therapy_id, *ids],
+        ).fetchall()
+        return items + [_evidence_item(row) for row in cases]
+
+    def _evidence_trials(self, therapy_id: str, criteria: Criteria) -> list[tuple]:
+        """A therapy's trials that pass the filters, newest first (a handful per therapy)."""
         trial_where, trial_args = criteria_sql("trial", "tr.id", criteria, None)
-        trials = self.conn.execute(
+        return self.conn.execute(
             f"""SELECT 'trial', tr.id, tr.name, tr.evidence_type, tr.n, NULL, NULL, tr.verified, 0
                 FROM trials tr JOIN record_therapies rt
                   ON rt.kind = 'trial' AND rt.record_id = tr.id AND rt.therapy_id = ?
@@ -635,23 +667,6 @@ class Store:
                 ORDER BY -coalesce(tr.year, 0), tr.name COLLATE NOCASE""",
             [therapy_id, *trial_args],
         ).fetchall()
-        items = [_evidence_item(row) for row in trials[offset : offset + limit]]
-        case_offset = max(0, offset - len(trials))
-        case_limit = limit - len(items)
-        if case_limit <= 0:
-            return items
-        case_where, case_args = criteria_sql("case", "rt.record_id", criteria, None)
-        # The index on (therapy_id, kind, record_id) yields cases in id order without sorting.
-        cases = self.conn.execute(
-            f"""SELECT 'case', c.id, c.title, c.evidence_type, NULL, c.subtype, rt.response, 1,
-                       c.illustrative, min(rt.step)
-                FROM record_therapies rt JOIN cases c ON c.id = rt.record_id
-                WHERE rt.kind = 'case' AND rt.therapy_id = ? {case_where}
-                GROUP BY rt.record_id
-                ORDER BY rt.record_id LIMIT ? OFFSET ?""",
-            [therapy_id, *case_args, case_limit, case_offset],
-        ).fetchall()
-        return items + [_evidence_item(row) for row in cases]
 
     def evidence_count(self, therapy_id: str, criteria: Criteria = NO_CRITERIA) -> int:
         """How many trials and cases of a therapy pass the filters."""
@@ -690,11 +705,10 @@ class Store:
         """Where a record stands in a therapy's evidence (to open the window holding it)."""
         if not self.evidence_has(therapy_id, criteria, kind, record_id):
             return None
-        trials = self.evidence(therapy_id, criteria, limit=10_000)
-        trial_ids = [i.id for i in trials if i.kind == "trial"]
+        criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
+        trial_ids = [row[1] for row in self._evidence_trials(therapy_id, criteria)]
         if kind == "trial":
             return trial_ids.index(record_id) if record_id in trial_ids else None
-        criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
         where, args = criteria_sql("case", "rt.record_id", criteria, None)
         before = self.conn.execute(
             f"""SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
