@@ -10,6 +10,17 @@ from textual.content import Content
 from sclerotui.text import one_line
 
 
+def highlight(matcher, text: str) -> Content:
+    """The matched letters in bold. Matcher.highlight would parse a record's title as
+    markup: a title holding [@click=…] would run an action, a lone [/] would raise."""
+    content = Content(text)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    for offset in offsets:
+        if not text[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
 class JumpProvider(Provider):
     async def startup(self) -> None:
         screen = self.app.main_screen
@@ -27,7 +38,7 @@ class JumpProvider(Provider):
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(text),
+                    highlight(matcher, text),
                     partial(self._open, kind, record_id),
                     text=text,
                     help=f"open this {kind} in the explorer",

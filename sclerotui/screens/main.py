@@ -24,6 +24,7 @@ from sclerotui.store import Hit, Store
 from sclerotui.text import one_line
 from sclerotui.widgets.detail import DetailView, RecordView
 from sclerotui.widgets.evidence_list import WINDOW, EvidenceList
+from sclerotui.widgets.search_input import SearchInput
 from sclerotui.widgets.search_results import SearchResults
 from sclerotui.widgets.therapy_list import TherapyList
 from sclerotui.widgets.timeline import SECTION_FOR_KIND, TimelineEvents, TimelinePane
@@ -74,7 +75,7 @@ class MainScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="≡")
-        yield Input(
+        yield SearchInput(
             placeholder='/ search: words, "phrases", -exclude, organ:lung response:resistant',
             id="search",
             compact=True,
@@ -463,7 +464,7 @@ class MainScreen(Screen):
         else:
             self.marked.append(therapy_id)
         self.query_one(TherapyList).show_marks(list(self.marked))
-        names = ", ".join(self.therapy_names.get(t, t) for t in self.marked) or "none"
+        names = ", ".join(one_line(self.therapy_names.get(t, t)) for t in self.marked) or "none"
         self.notify(
             f"Marked: {names}" + ("  (c compares)" if len(self.marked) >= 2 else ""),
             timeout=3,
