@@ -55,8 +55,9 @@ async def drive(db, texts: list[str]) -> None:
         search = app.main_screen.query_one("#search", Input)
         for text in texts:
             search.value = text  # as a paste would put it there
-            await shown(pilot, text)
-            if text.strip():
+            typed = search.value  # the box drops control characters
+            await shown(pilot, typed)
+            if typed.strip():
                 results = app.main_screen.query_one(SearchResults)
                 # Either hits, or one disabled line saying why there are none.
                 assert results.hits or (
