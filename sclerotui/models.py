@@ -121,9 +121,11 @@ MEASURE_RANGES: dict[str, tuple[float, float]] = {
 }
 MEASURES = tuple(MEASURE_RANGES)
 
-NCT_RE = re.compile(r"^NCT\d{8}$")
-PMID_RE = re.compile(r"^\d{1,9}$")
-DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
+# ASCII digits only: \d would take any script's digits (NCT١٢٣…) as an identifier.
+NCT_RE = re.compile(r"^NCT[0-9]{8}$")
+PMID_RE = re.compile(r"^[0-9]{1,9}$")
+DOI_RE = re.compile(r"^10\.[0-9]{4,9}/[!-~]+$")  # printable ASCII: no spaces or controls
+MAX_PARTICIPANTS = 10_000_000  # far above any trial; SQLite integers stop at 2**63
 
 
 class Model(BaseModel):
@@ -169,7 +171,7 @@ class Arm(Model):
     therapy: Slug | None = None  # None for placebo / conventional care
     intervention: NonEmpty
     dose: str | None = None
-    n: Annotated[int, Field(ge=0)] | None = None
+    n: Annotated[int, Field(ge=0, le=MAX_PARTICIPANTS)] | None = None
 
 
 class Finding(Model):
@@ -200,7 +202,7 @@ class Trial(Model):
     design: NonEmpty
     evidence_type: EvidenceType
     phase: str | None = None
-    n: Annotated[int, Field(ge=0)] | None = None
+    n: Annotated[int, Field(ge=0, le=MAX_PARTICIPANTS)] | None = None
     population: NonEmpty
     subtypes: list[Subtype] = []
     organs: list[Organ] = []
@@ -256,7 +258,7 @@ class TimelineEvent(Model):
     trial: Slug | None = None
     arm: Slug | None = None
     week: float | None = None
-    date: Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | None = None
+    date: Annotated[str, Field(pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")] | None = None
     kind: EventKind
     therapy: Slug | None = None
     measure: str | None = None
@@ -266,6 +268,20 @@ class TimelineEvent(Model):
     note: str | None = None
     source: Slug | None = None
     verified: bool | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _real_date(cls, value: str | None) -> str | None:
+        """A year, a month or a day that exists on the calendar (2020-13-45 does not)."""
+        if value is not None and len(value) > 4:
+            import datetime
+
+            parts = [int(part) for part in value.split("-")]
+            try:
+                datetime.date(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
+            except ValueError:
+                raise ValueError(f"{value} is not a date on the calendar") from None
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> TimelineEvent:

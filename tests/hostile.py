@@ -57,7 +57,9 @@ TAB_CR = "tab\there\rcarriage\x08back"
 
 MAX_FLOAT = sys.float_info.max
 MIN_POSITIVE = 5e-324  # the smallest positive float
-BIG_INT = 2**63 - 1  # the largest n the store can hold (the models allow more)
+from sclerotui.models import MAX_PARTICIPANTS  # noqa: E402
+
+BIG_INT = MAX_PARTICIPANTS  # the largest n the models allow
 NARRATIVE_CHARS = 100_000
 MANY_EVENTS = 1000
 END_MARK = " END-OF-NARRATIVE"
@@ -139,11 +141,11 @@ def hostile_data() -> dict:
             "citation": "Seed " + escapes_all + CONTROLS,
             "verified": False,
         },
-        # A DOI may hold any non-space character, escapes and markup included.
+        # A DOI may hold any printable ASCII character, markup brackets included.
         {
             "id": "h-src-doi",
             "kind": "doi",
-            "ref": "10.1234/" + ESCAPES["clear"] + "[b]x[/b]",
+            "ref": "10.1234/[b]x[/b][@click=app.quit]",
             "citation": "DOI source " + WIDE,
             "verified": True,
         },

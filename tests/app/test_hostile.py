@@ -87,7 +87,7 @@ RECORDS = {
     ],
     ("trial", "h-trial-escape"): [
         "Trial ␛[2J␛[31;1mescape",
-        "n=9,223,372,036,854,775,807",
+        "n=10,000,000",
         "phase \\x9b2J",
         SHOWN["osc52"],
         SHOWN["osc8"],
