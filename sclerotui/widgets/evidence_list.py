@@ -49,6 +49,10 @@ class EvidenceList(OptionList):
             self.position = position
             super().__init__()
 
+    def on_resize(self) -> None:
+        # OptionList keeps its scroll offset when it shrinks: bring the cursor row back.
+        self.call_after_refresh(self.scroll_to_highlight)
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.window_offset = 0  # position of the first loaded row in the whole list

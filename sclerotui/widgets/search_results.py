@@ -37,6 +37,10 @@ class SearchResults(OptionList):
             self.hit = hit
             super().__init__()
 
+    def on_resize(self) -> None:
+        # OptionList keeps its scroll offset when it shrinks: bring the cursor row back.
+        self.call_after_refresh(self.scroll_to_highlight)
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.hits: list[Hit] = []

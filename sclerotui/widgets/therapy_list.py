@@ -31,6 +31,16 @@ VIM_KEYS = [
 ]
 
 
+def count_text(count: int) -> str:
+    """A count in at most four cells, so columns never run together (174,572 → 175k);
+    the evidence pane's title gives the exact number."""
+    if count < 10_000:
+        return str(count)
+    if count < 999_500:
+        return f"{round(count / 1000)}k"
+    return f"{count / 1_000_000:.1f}M" if count < 9_950_000 else f"{round(count / 1e6)}M"
+
+
 class TherapyList(OptionList):
     """Posts TherapyHighlighted as the cursor moves; counts follow the active filters."""
 
@@ -60,6 +70,8 @@ class TherapyList(OptionList):
             if current is not None:
                 with self.prevent(OptionList.OptionHighlighted):
                     self.highlighted = self.get_option_index(current)
+        # OptionList keeps its scroll offset when it shrinks: bring the cursor row back.
+        self.call_after_refresh(self.scroll_to_highlight)
 
     def show(self, rows: list[TherapyRow], keep: str | None = None) -> None:
         """Replace the rows, keeping the cursor on `keep` when it is still listed."""
@@ -75,7 +87,7 @@ class TherapyList(OptionList):
         options: list[Option] = []
         current_class = None
         self._width = self.content_size.width
-        name_width = max(8, (self._width or 28) - 10)
+        name_width = max(8, (self._width or 28) - 12)
         for row in rows:
             therapy_class = row.therapy.therapy_class.value
             if therapy_class != current_class:
@@ -89,8 +101,8 @@ class TherapyList(OptionList):
             prompt = Content.assemble(
                 mark,
                 name,
-                (f"{row.trials:>3}", "$text-primary" if row.trials else "dim"),
-                (f"{row.cases:>4}", "$text-secondary" if row.cases else "dim"),
+                (f" {count_text(row.trials):>3}", "$text-primary" if row.trials else "dim"),
+                (f" {count_text(row.cases):>4}", "$text-secondary" if row.cases else "dim"),
             )
             options.append(Option(prompt, id=row.therapy.id))
         with self.prevent(OptionList.OptionHighlighted):

@@ -105,6 +105,10 @@ class TimelineEvents(OptionList):
             self.event = event
             super().__init__()
 
+    def on_resize(self) -> None:
+        # OptionList keeps its scroll offset when it shrinks: bring the cursor row back.
+        self.call_after_refresh(self.scroll_to_highlight)
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.events: list[TimelineEvent] = []

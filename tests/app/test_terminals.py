@@ -194,11 +194,6 @@ async def test_live_resize_keeps_focus_and_selection(mini_db):
         assert search.value == "ritux" and results.hits
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OptionList keeps its scroll offset when the terminal shrinks, so the cursor row "
-    "can end up outside the pane; needs scroll_to_highlight on resize in the list widgets",
-)
 async def test_shrinking_keeps_the_cursor_row_on_screen(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(120, 40)) as pilot:
