@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -12,6 +11,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from sclerotui.files import write_private
 from sclerotui.text import one_line
 
 
@@ -56,14 +56,6 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write `text` to `path`. A new file is readable by its owner only (0600), like the
-    database: an export holds case records. A file that exists keeps the mode it has."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(fd, "w", encoding="utf-8") as file:
-        file.write(text)
 
 
 def export_markdown(app, what: str, file_name: str, text) -> None:
