@@ -253,7 +253,7 @@ def bench_pathways(db: Path, runs: int) -> tuple[float, float]:
 def peak_rss_mb(db: Path) -> float:
     """Peak RSS of a process that opens the explorer on db and searches it."""
     code = f"""
-import asyncio, resource
+import asyncio
 from sclerotui.app import SclerotuiApp
 from sclerotui.store import Store
 async def main():
@@ -267,7 +267,9 @@ async def main():
         await pilot.press('end')
         await pilot.pause()
 asyncio.run(main())
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child started by a big
+# benchmark process would report the parent's peak.
+print(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM')))
 """
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
