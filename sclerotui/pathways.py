@@ -69,7 +69,9 @@ def _walk_sql(criteria: Criteria) -> tuple[str, list]:
         ),
         walk(case_id, step, path, response) AS (
             SELECT s.case_id, rt.step, rt.therapy_id, rt.response
-            FROM start s JOIN record_therapies rt
+            -- CROSS JOIN keeps start as the outer loop: left to itself the planner scanned
+            -- every case link and probed start, 4 s at 1M cases
+            FROM start s CROSS JOIN record_therapies rt
               ON rt.kind = 'case' AND rt.record_id = s.case_id AND rt.step = s.first_step + 1
             UNION ALL
             SELECT w.case_id, rt.step, w.path || '>' || rt.therapy_id, rt.response
@@ -86,23 +88,26 @@ def pathway_tree(store: Store, start: str, criteria: Criteria = NO_CRITERIA) -> 
     base, args = _walk_sql(criteria)
     nodes: dict[str, PathNode] = {}
     with store.lock:
-        rows = store.conn.execute(
+        # One statement, so the walk (most of the cost) is computed once for both counts.
+        tagged = store.conn.execute(
             base
-            + """
-            SELECT w.path, w.response, c.subtype, count(*)
-            FROM walk w JOIN cases c ON c.id = w.case_id
-            GROUP BY w.path, w.response, c.subtype""",
-            [start, *args],
-        ).fetchall()
-        organ_rows = store.conn.execute(
-            base
-            + """
-            SELECT w.path, f.value, count(*)
-            FROM walk w JOIN facets f
+            + """,
+            walked AS (SELECT case_id, path, response FROM walk)  -- used twice: computed once
+            -- subtypes and organs from the facets index, not the cases table: reading whole
+            -- case rows (their JSON) was most of the time at 1M cases
+            SELECT 'subtype', w.path, w.response, f.value, count(*)
+            FROM walked w LEFT JOIN facets f
+              ON f.kind = 'case' AND f.record_id = w.case_id AND f.facet = 'subtype'
+            GROUP BY w.path, w.response, f.value
+            UNION ALL
+            SELECT 'organ', w.path, NULL, f.value, count(*)
+            FROM walked w JOIN facets f
               ON f.kind = 'case' AND f.record_id = w.case_id AND f.facet = 'organ'
             GROUP BY w.path, f.value""",
             [start, *args],
         ).fetchall()
+    rows = [row[1:] for row in tagged if row[0] == "subtype"]
+    organ_rows = [(path, organ, count) for tag, path, _, organ, count in tagged if tag == "organ"]
     for path, response, subtype, count in rows:
         node = nodes.setdefault(path, PathNode(tuple(path.split(">"))))
         node.cases += count
