@@ -275,9 +275,20 @@ class Store:
 
     def _backup(self, label: str) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        target = self.path.with_name(f"{self.path.stem}.{label}-backup-{stamp}{self.path.suffix}")
-        # Created 0600 before a byte of it is written: it holds the same records.
-        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        for attempt in range(100):
+            extra = f"-{attempt}" if attempt else ""
+            name = f"{self.path.stem}.{label}-backup-{stamp}{extra}{self.path.suffix}"
+            target = self.path.with_name(name)
+            try:
+                # Created 0600 before a byte of it is written: it holds the same records.
+                os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                break
+            except FileExistsError:
+                continue  # a backup from the same second: never overwrite one
+            except OSError as error:
+                raise StoreError(
+                    f"cannot write a backup beside {self.path}: {error.strerror}; it is unchanged"
+                ) from None
         copy = sqlite3.connect(target)
         try:
             self.conn.backup(copy)

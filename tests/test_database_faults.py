@@ -264,3 +264,11 @@ def test_wal_database_in_read_only_directory_opens_read_only(mini_db, public_dir
     assert "read-only" in imported.stderr and "Traceback" not in imported.stderr
     assert digest(target) == before
     assert sorted(p.name for p in folder.iterdir()) == ["evidence.db"]
+
+
+def test_backups_in_the_same_second_never_overwrite_each_other(mini_db):
+    with Store(mini_db) as store:
+        first = store._backup("schema-2")
+        second = store._backup("schema-2")  # the same second, most likely: a new name
+    assert first != second and first.exists() and second.exists()
+    assert first.stat().st_mode & 0o777 == 0o600 and second.stat().st_mode & 0o777 == 0o600
