@@ -133,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except sqlite3.DatabaseError as error:
         # Damage that opening did not catch (big files are not checked whole at open).
-        say(str(describe_database_error(database_named(args), error)))
+        checking = args.command == "db" and args.db_command == "check"
+        say(str(describe_database_error(database_named(args), error, checking=checking)))
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

@@ -228,7 +228,7 @@ class Store:
                 self._check_health()
         except sqlite3.DatabaseError as error:
             self.close()
-            raise describe_database_error(self.path, error) from None
+            raise describe_database_error(self.path, error, checking=not self.check) from None
         except StoreError:
             self.close()
             raise
@@ -921,8 +921,9 @@ def _header_size(path: Path) -> int:
     return page_size * pages
 
 
-def describe_database_error(path: Path, error: sqlite3.Error) -> StoreError:
-    """One message a user can act on, for an error SQLite raised on this file."""
+def describe_database_error(path: Path, error: sqlite3.Error, checking: bool = False) -> StoreError:
+    """One message a user can act on, for an error SQLite raised on this file (`checking`:
+    raised under `db check`, which must not suggest running itself)."""
     text = str(error)
     if "locked" in text or "busy" in text:
         return BusyError(
@@ -930,10 +931,8 @@ def describe_database_error(path: Path, error: sqlite3.Error) -> StoreError:
             f"{BUSY_TIMEOUT_MS // 1000} s); nothing was changed; try again in a moment"
         )
     if "malformed" in text or "not a database" in text or "corrupt" in text:
-        return DamagedError(
-            f"{path} is damaged ({text}); restore it from a backup; "
-            f"'sclerotui db check {path}' lists the problems"
-        )
+        hint = "" if checking else f"; 'sclerotui db check {path}' lists the problems"
+        return DamagedError(f"{path} is damaged ({text}); restore it from a backup{hint}")
     if "disk is full" in text or "disk I/O" in text:
         return StoreError(f"cannot use {path}: {text}; nothing was changed")
     if "readonly" in text:

@@ -272,3 +272,12 @@ def test_backups_in_the_same_second_never_overwrite_each_other(mini_db):
         second = store._backup("schema-2")  # the same second, most likely: a new name
     assert first != second and first.exists() and second.exists()
     assert first.stat().st_mode & 0o777 == 0o600 and second.stat().st_mode & 0o777 == 0o600
+
+
+def test_db_check_of_a_truncated_file_does_not_send_the_user_in_a_circle(capsys, mini_db):
+    data = mini_db.read_bytes()
+    mini_db.write_bytes(data[: (len(data) // PAGE // 2) * PAGE])
+    code, out, err = run_cli(capsys, "db", "check", str(mini_db))
+    assert code == 2
+    assert "is damaged" in err and "restore it from a backup" in err
+    assert "db check" not in err
