@@ -46,8 +46,9 @@ class SclerotuiApp(App):
     def __init__(self, store: Store, note: str | None = None) -> None:
         super().__init__()
         self.store = store
-        # Search runs in a worker thread on a connection of its own.
-        self.search_store = Store(store.path, read_only=True)
+        # Search runs in a worker thread on a connection of its own. The file was checked for
+        # damage when `store` opened it: once at start-up is enough.
+        self.search_store = Store(store.path, read_only=True, check=False)
         self.note = note
         self.database_error: str | None = None  # set when the database fails mid-session
         try:

@@ -7,6 +7,7 @@ record and the field. Cross-record rules (does this therapy id exist?) live in `
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -274,8 +275,6 @@ class TimelineEvent(Model):
     def _real_date(cls, value: str | None) -> str | None:
         """A year, a month or a day that exists on the calendar (2020-13-45 does not)."""
         if value is not None and len(value) > 4:
-            import datetime
-
             parts = [int(part) for part in value.split("-")]
             try:
                 datetime.date(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)

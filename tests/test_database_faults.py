@@ -241,25 +241,22 @@ def test_wal_database_in_read_only_directory_opens_read_only(mini_db, public_dir
     if probe.returncode != 0:
         pytest.skip(f"'nobody' cannot import this checkout: {probe.stderr[-200:]!r}")
     before = digest(target)
-    result = subprocess.run(
-        [*python, "-m", "sclerotui", "--db", str(target), "db", "stats"],
-        user="nobody",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+
+    def as_nobody(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*python, "-m", "sclerotui", "--db", str(target), *argv],
+            user="nobody",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    result = as_nobody("db", "stats")
     assert result.returncode == 0, result.stderr
     assert "(read-only)" in result.stdout
     assert "Traceback" not in result.stderr
-    imported = subprocess.run(
-        [*python, "-m", "sclerotui", "--db", str(target), "import", "/dev/null"],
-        user="nobody",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    imported = as_nobody("import", "/dev/null")
     assert imported.returncode == 2
     assert "read-only" in imported.stderr and "Traceback" not in imported.stderr
     assert digest(target) == before

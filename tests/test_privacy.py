@@ -11,7 +11,6 @@ import csv
 import io
 import os
 import socket
-import sqlite3
 import stat
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from sclerotui.store import Store
 from tests.app.helpers import make_app, settle
 from tests.app.pty_session import run_many_in_pty
 from tests.conftest import build_mini_db
+from tests.test_import_export import make_schema_1
 
 REPO = Path(__file__).resolve().parents[1]
 CLINIC_CSV = REPO / "db" / "examples" / "clinic-cases.csv"
@@ -250,17 +250,6 @@ def test_user_database_and_its_directory_are_private(permissive_umask, monkeypat
         assert mode(data_dir) == 0o700
     finally:
         store.close()
-
-
-def make_schema_1(path: Path) -> None:
-    """A database as the first release wrote it (as in test_import_export)."""
-    build_mini_db(path)
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE imports")
-    conn.execute("DROP TABLE therapy_stats")
-    conn.execute("PRAGMA user_version = 1")
-    conn.commit()
-    conn.close()
 
 
 def test_backup_made_on_schema_upgrade_is_private(permissive_umask, tmp_path):

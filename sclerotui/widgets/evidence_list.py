@@ -9,6 +9,7 @@ from textual.widgets.option_list import Option
 
 from sclerotui.store import EvidenceItem
 from sclerotui.text import one_line, shorten
+from sclerotui.widgets.cursor_list import CursorList
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
 LABEL_WIDTH = 17
@@ -29,7 +30,7 @@ def key_of(kind: str, record_id: str) -> str:
     return f"{kind}:{record_id}"
 
 
-class EvidenceList(OptionList):
+class EvidenceList(CursorList):
     BINDINGS = VIM_KEYS
 
     class ItemHighlighted(Message):
@@ -48,10 +49,6 @@ class EvidenceList(OptionList):
         def __init__(self, position: int) -> None:
             self.position = position
             super().__init__()
-
-    def on_resize(self) -> None:
-        # OptionList keeps its scroll offset when it shrinks: bring the cursor row back.
-        self.call_after_refresh(self.scroll_to_highlight)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

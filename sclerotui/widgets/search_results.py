@@ -10,6 +10,7 @@ from textual.widgets.option_list import Option
 from sclerotui.search import split_snippet
 from sclerotui.store import Hit
 from sclerotui.text import one_line, shorten, visible
+from sclerotui.widgets.cursor_list import CursorList
 from sclerotui.widgets.evidence_list import TITLE_CHARS
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
@@ -29,17 +30,13 @@ def hit_prompt(hit: Hit) -> Content:
     )
 
 
-class SearchResults(OptionList):
+class SearchResults(CursorList):
     BINDINGS = VIM_KEYS
 
     class HitChosen(Message):
         def __init__(self, hit: Hit) -> None:
             self.hit = hit
             super().__init__()
-
-    def on_resize(self) -> None:
-        # OptionList keeps its scroll offset when it shrinks: bring the cursor row back.
-        self.call_after_refresh(self.scroll_to_highlight)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

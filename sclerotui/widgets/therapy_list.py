@@ -10,6 +10,7 @@ from textual.widgets.option_list import Option
 
 from sclerotui.store import TherapyRow
 from sclerotui.text import one_line
+from sclerotui.widgets.cursor_list import CursorList
 
 CLASS_LABELS = {
     "immunosuppressant": "Immunosuppressants",
@@ -41,7 +42,7 @@ def count_text(count: int) -> str:
     return f"{count / 1_000_000:.1f}M" if count < 9_950_000 else f"{round(count / 1e6)}M"
 
 
-class TherapyList(OptionList):
+class TherapyList(CursorList):
     """Posts TherapyHighlighted as the cursor moves; counts follow the active filters."""
 
     BINDINGS = VIM_KEYS
@@ -70,8 +71,6 @@ class TherapyList(OptionList):
             if current is not None:
                 with self.prevent(OptionList.OptionHighlighted):
                     self.highlighted = self.get_option_index(current)
-        # OptionList keeps its scroll offset when it shrinks: bring the cursor row back.
-        self.call_after_refresh(self.scroll_to_highlight)
 
     def show(self, rows: list[TherapyRow], keep: str | None = None) -> None:
         """Replace the rows, keeping the cursor on `keep` when it is still listed."""

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from sclerotui.models import TimelineEvent
 from sclerotui.plot import MeasureGroup, measure_groups, render
 from sclerotui.text import one_line
+from sclerotui.widgets.cursor_list import CursorList
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
 SERIES_STYLES = [
@@ -97,17 +98,13 @@ def plot_content(group: MeasureGroup, width: int) -> Content:
     return Content("\n").join(rows)
 
 
-class TimelineEvents(OptionList):
+class TimelineEvents(CursorList):
     BINDINGS = VIM_KEYS
 
     class EventChosen(Message):
         def __init__(self, event: TimelineEvent) -> None:
             self.event = event
             super().__init__()
-
-    def on_resize(self) -> None:
-        # OptionList keeps its scroll offset when it shrinks: bring the cursor row back.
-        self.call_after_refresh(self.scroll_to_highlight)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
