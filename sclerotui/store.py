@@ -14,10 +14,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 from sclerotui.models import (
     Case,
@@ -143,8 +146,15 @@ class Store:
             self.read_only_reason = "opened with --read-only"
         self.conn = self._connect()
         self.lock = threading.Lock()  # for a store shared with a worker thread
-        self.db = sqlite_utils.Database(self.conn, execute_plugins=False)
         self._check_schema(create)
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils on the same connection, for writes; imported when first needed
+        (it pulls in click, dateutil and pluggy: a fifth of a second the explorer never uses)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn, execute_plugins=False)
 
     # -- opening -------------------------------------------------------------------------
 
@@ -223,7 +233,10 @@ class Store:
             if self.check:
                 self._check_length()
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = set(self.db.table_names())
+            tables = {
+                row[0]
+                for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
             if tables and self.check:
                 self._check_health()
         except sqlite3.DatabaseError as error:
@@ -755,15 +768,19 @@ class Store:
             )
             args.append(excluded_match(query))
         kind_clauses = []
+        restricted = False  # reading each match's kind costs a row lookup: skip it if we can
         for kind in ("therapy", "trial", "case"):
             if criteria.kind and kind not in criteria.kind:
+                restricted = True
                 continue
             clause, clause_args = criteria_sql(kind, "search_index.record_id", criteria, None)
+            restricted = restricted or bool(clause)
             kind_clauses.append(f"(search_index.kind = '{kind}' {clause})")
             args.extend(clause_args)
         if not kind_clauses:
             return []
-        where.append("(" + " OR ".join(kind_clauses) + ")")
+        if restricted or not where:
+            where.append("(" + " OR ".join(kind_clauses) + ")")
         where_sql = " AND ".join(where)
         # Ranking scores every match: on a million records a broad word would take seconds.
         # Matches come in rowid order (therapies, trials, then cases as added), so only the
@@ -777,6 +794,9 @@ class Store:
             where_sql += " AND search_index.rowid <= ?"
             args.append(cut[0])
         rank = "bm25(search_index, 8.0, 1.0)" if match else "0"
+        # Equal scores: by title for a filter alone (all score 0); by rowid after a ranking,
+        # where ties are rare and reading 2,000 titles to break them costs more than the rank.
+        tie = "search_index.rowid" if match else "search_index.title COLLATE NOCASE"
         snippet = (
             "snippet(search_index, -1, char(57344), char(57345), '…', 12)"
             if match
@@ -785,7 +805,7 @@ class Store:
         sql = f"""SELECT search_index.kind, search_index.record_id, search_index.title,
                          {snippet}, {rank} AS score
                   FROM search_index WHERE {where_sql}
-                  ORDER BY score, search_index.title COLLATE NOCASE LIMIT ?"""
+                  ORDER BY score, {tie} LIMIT ?"""
         rows = self.conn.execute(sql, [*args, limit]).fetchall()
         wanted = set(criteria.therapy)
         for word in query.words:

@@ -15,8 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Header, Input, Static
+from textual.widgets import ContentSwitcher, Footer, Header, Input, OptionList, Static
 from textual.worker import get_current_worker
 
 from sclerotui.search import NO_CRITERIA, Criteria, SearchError, parse
@@ -28,8 +27,6 @@ from sclerotui.widgets.search_input import SearchInput
 from sclerotui.widgets.search_results import SearchResults
 from sclerotui.widgets.therapy_list import TherapyList
 from sclerotui.widgets.timeline import SECTION_FOR_KIND, TimelineEvents, TimelinePane
-
-SEARCH_DEBOUNCE = 0.05  # a pause in typing; a newer keystroke also interrupts the query
 
 
 def window_start(position: int, total: int) -> int:
@@ -69,11 +66,12 @@ class MainScreen(Screen):
         self.therapy_id: str | None = None
         self.item: tuple[str, str] | None = None
         self.therapy_names: dict[str, str] = {}
-        self._search_timer: Timer | None = None
         self.search_text = ""
         self.search_shown: str | None = None  # the text whose results are on screen
 
     def compose(self) -> ComposeResult:
+        # Before the panes mount, so they are styled once for the width they start at.
+        self._apply_width(self.app.size.width)
         yield Header(show_clock=False, icon="≡")
         yield SearchInput(
             placeholder='/ search: words, "phrases", -exclude, organ:lung response:resistant',
@@ -98,7 +96,6 @@ class MainScreen(Screen):
         self.query_one("#timeline").border_title = "Outcome timeline"
         self.therapy_names = {row.therapy.id: row.therapy.name for row in self.store.therapies()}
         self.synthetic = self.store.meta("kind") == "synthetic"
-        self._apply_width(self.app.size.width)
         self.reload()
         self.query_one(TherapyList).focus()
 
@@ -208,6 +205,9 @@ class MainScreen(Screen):
     def on_evidence_list_item_highlighted(self, message: EvidenceList.ItemHighlighted) -> None:
         if (message.kind, message.record_id) != self.query_one(EvidenceList).item:
             return  # stale: the list was refilled since this was posted
+        shown = self.query_one(DetailView).current
+        if shown is not None and (shown.kind, shown.record.id) == (message.kind, message.record_id):
+            return  # already on show (a refill that kept the cursor on it)
         self.show_item(message.kind, message.record_id)
 
     def on_evidence_list_item_chosen(self, message: EvidenceList.ItemChosen) -> None:
@@ -264,12 +264,13 @@ class MainScreen(Screen):
         if event.input.id != "search":
             return
         self.search_text = event.value
-        if self._search_timer is not None:
-            self._search_timer.stop()
         if not event.value.strip():
+            self.workers.cancel_group(self, "search")
             self.query_one(ContentSwitcher).current = "evidence"
             return
-        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, lambda: self._run_search(event.value))
+        # No pause for typing to stop: the query runs in a thread, and the next keystroke
+        # interrupts it, so results follow the text as it is typed.
+        self._run_search(event.value)
 
     def on_key(self, event) -> None:
         # Down from the search box walks into the results.
@@ -343,13 +344,15 @@ class MainScreen(Screen):
         self.item = None if kind == "therapy" else (kind, record_id)
         self.therapy_id = therapy_id
         therapy_list = self.query_one(TherapyList)
-        hidden = not therapy_list.select_therapy(therapy_id) or (
-            self.item is not None
-            and not self.store.evidence_has(therapy_id, self.criteria, *self.item)
-        )
-        if hidden and self.criteria:
-            self.criteria = NO_CRITERIA  # reloads, keeping self.therapy_id and self.item
-            therapy_list.select_therapy(therapy_id)
+        # The list is loaded here, once: the cursor move must not load it again later.
+        with therapy_list.prevent(OptionList.OptionHighlighted):
+            hidden = not therapy_list.select_therapy(therapy_id) or (
+                self.item is not None
+                and not self.store.evidence_has(therapy_id, self.criteria, *self.item)
+            )
+            if hidden and self.criteria:
+                self.criteria = NO_CRITERIA  # reloads, keeping self.therapy_id and self.item
+                therapy_list.select_therapy(therapy_id)
         self.on_therapy_list_therapy_highlighted(TherapyList.TherapyHighlighted(therapy_id))
         if kind == "therapy":
             self._show_therapy(therapy_id)

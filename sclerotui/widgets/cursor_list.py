@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.widgets import OptionList
 
 
@@ -10,3 +13,28 @@ class CursorList(OptionList):
         # OptionList keeps its scroll offset when it shrinks: bring the cursor row back.
         # (Textual also runs a subclass's own on_resize: this one runs as well.)
         self.call_after_refresh(self.scroll_to_highlight)
+
+
+class Row(Content):
+    """A list row whose height is counted without wrapping it when that is known.
+
+    OptionList measures each option it is given by wrapping it (`get_height`); for a window
+    of 200 rows that was most of the time taken to show a list. A row in a list that does not
+    wrap (`text-wrap: nowrap`), or whose lines all fit the width, is as many lines high as it
+    has lines; anything else is measured as before.
+    """
+
+    @classmethod
+    def of(cls, content: Content) -> Row:
+        return cls(content.plain, content.spans, strip_control_codes=False)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        text = self.plain
+        if rules.get("line_pad", 0) or "\t" in text:
+            return super().get_height(rules, width)
+        lines = text.split("\n")
+        if rules.get("text_wrap", "wrap") == "nowrap":
+            return len(lines)
+        if all(cell_len(line) <= width for line in lines):
+            return len(lines)
+        return super().get_height(rules, width)

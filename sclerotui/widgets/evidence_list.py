@@ -9,18 +9,17 @@ from textual.widgets.option_list import Option
 
 from sclerotui.store import EvidenceItem
 from sclerotui.text import one_line, shorten
-from sclerotui.widgets.cursor_list import CursorList
+from sclerotui.widgets.cursor_list import CursorList, Row
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
-LABEL_WIDTH = 17
 TITLE_CHARS = 150  # a few lines at most; the detail below shows the whole title
 WINDOW = 200  # rows held at once; moving past either end asks the screen for another window
 
 
 def evidence_prompt(item: EvidenceItem) -> Content:
+    """Two lines, each cut to the pane's width (the list does not wrap): title, then kind."""
     style = "$text-primary" if item.kind == "trial" else "$text-secondary"
-    title = shorten(one_line(item.title), TITLE_CHARS)
-    parts: list = [(f"{item.label:<{LABEL_WIDTH}} ", style), title]
+    parts: list = [shorten(one_line(item.title), TITLE_CHARS), "\n  ", (item.label, style)]
     if item.kind == "trial" and not item.verified:
         parts.append((" (unverified)", "$text-warning"))
     return Content.assemble(*parts)
@@ -75,7 +74,8 @@ class EvidenceList(CursorList):
             self.clear_options()
             if items:
                 self.add_options(
-                    Option(evidence_prompt(item), id=key_of(item.kind, item.id)) for item in items
+                    Option(Row.of(evidence_prompt(item)), id=key_of(item.kind, item.id))
+                    for item in items
                 )
             else:
                 self.add_option(Option(Content.styled(empty, "italic dim"), disabled=True))

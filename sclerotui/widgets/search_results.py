@@ -10,10 +10,11 @@ from textual.widgets.option_list import Option
 from sclerotui.search import split_snippet
 from sclerotui.store import Hit
 from sclerotui.text import one_line, shorten, visible
-from sclerotui.widgets.cursor_list import CursorList
+from sclerotui.widgets.cursor_list import CursorList, Row
 from sclerotui.widgets.evidence_list import TITLE_CHARS
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
+FIRST_HITS = 25  # more than a tall pane shows; the rest are added after the first frame
 KIND_STYLE = {"therapy": "$text-accent", "trial": "$text-primary", "case": "$text-secondary"}
 
 
@@ -41,18 +42,34 @@ class SearchResults(CursorList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.hits: list[Hit] = []
+        self._filled = 0  # changes with every refill, so a late top-up knows it is stale
 
     def show_hits(self, hits: list[Hit], summary: str) -> None:
+        """The first screenful now, the rest once it is on screen (each row is measured)."""
         self.hits = hits
+        self._filled += 1
         self.clear_options()
         self.border_title = Content(one_line(summary))
-        self.add_options(Option(hit_prompt(hit), id=str(index)) for index, hit in enumerate(hits))
+        self.add_options(self._hit_options(0, FIRST_HITS))
         if hits:
             self.highlighted = 0
+        if len(hits) > FIRST_HITS:
+            self.call_after_refresh(self._add_rest, self._filled)
+
+    def _hit_options(self, start: int, stop: int) -> list[Option]:
+        return [
+            Option(Row.of(hit_prompt(hit)), id=str(index))
+            for index, hit in enumerate(self.hits[start:stop], start)
+        ]
+
+    def _add_rest(self, filled: int) -> None:
+        if filled == self._filled:
+            self.add_options(self._hit_options(FIRST_HITS, len(self.hits)))
 
     def show_message(self, message: str, title: str, error: bool = False) -> None:
         """The empty state or a query problem, in place of results."""
         self.hits = []
+        self._filled += 1
         self.clear_options()
         self.border_title = Content(one_line(title))
         style = "$text-error" if error else "italic"

@@ -10,7 +10,7 @@ from textual.widgets.option_list import Option
 
 from sclerotui.store import TherapyRow
 from sclerotui.text import one_line
-from sclerotui.widgets.cursor_list import CursorList
+from sclerotui.widgets.cursor_list import CursorList, Row
 
 CLASS_LABELS = {
     "immunosuppressant": "Immunosuppressants",
@@ -103,7 +103,7 @@ class TherapyList(CursorList):
                 (f" {count_text(row.trials):>3}", "$text-primary" if row.trials else "dim"),
                 (f" {count_text(row.cases):>4}", "$text-secondary" if row.cases else "dim"),
             )
-            options.append(Option(prompt, id=row.therapy.id))
+            options.append(Option(Row.of(prompt), id=row.therapy.id))
         with self.prevent(OptionList.OptionHighlighted):
             self.clear_options()
             self.add_options(options)

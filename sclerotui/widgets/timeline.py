@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
+from textual.content import Content, Span
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 from sclerotui.models import TimelineEvent
 from sclerotui.plot import MeasureGroup, measure_groups, render
 from sclerotui.text import one_line
-from sclerotui.widgets.cursor_list import CursorList
+from sclerotui.widgets.cursor_list import CursorList, Row
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
 SERIES_STYLES = [
@@ -71,6 +71,18 @@ def event_prompt(
     return Content.assemble(*parts)
 
 
+def series_spans(cells: list[tuple[int, int]]) -> list[Span]:
+    """One span per run of neighbouring cells of one series (a span per cell is slow to draw)."""
+    spans: list[Span] = []
+    for column, series_index in sorted(cells):
+        style = SERIES_STYLES[series_index % len(SERIES_STYLES)]
+        if spans and spans[-1].end == column and spans[-1].style == style:
+            spans[-1] = Span(spans[-1].start, column + 1, style)
+        else:
+            spans.append(Span(column, column + 1, style))
+    return spans
+
+
 def plot_content(group: MeasureGroup, width: int) -> Content:
     """One measure's plot, a legend and the values as text."""
     stat = STATISTIC_LABEL.get(group.statistic, group.statistic)
@@ -78,11 +90,7 @@ def plot_content(group: MeasureGroup, width: int) -> Content:
     rows: list[Content] = [Content.styled(title, "bold")]
     plot = render(group.series, width=max(20, width), height=5)
     for line, cells in zip(plot.lines, plot.cells, strict=True):
-        content = Content(line)
-        for column, series_index in cells:
-            style = SERIES_STYLES[series_index % len(SERIES_STYLES)]
-            content = content.stylize(style, column, column + 1)
-        rows.append(content)
+        rows.append(Content(line, spans=series_spans(cells)))
     for index, series in enumerate(group.series):
         shown = series.points[1:] if series.implicit_baseline else series.points
         values = " → ".join(f"w{w:g} {v:g}" for w, v in shown)
@@ -164,6 +172,6 @@ class TimelinePane(Vertical):
         event_list.events = events
         event_list.clear_options()
         event_list.add_options(
-            Option(event_prompt(e, arm_names, therapy_names), id=str(i))
+            Option(Row.of(event_prompt(e, arm_names, therapy_names)), id=str(i))
             for i, e in enumerate(events)
         )

@@ -28,7 +28,7 @@ def detail_text(app: SclerotuiApp) -> str:
 
 
 async def settle(pilot) -> None:
-    """Let debounced searches and their worker threads finish."""
+    """Let searches and their worker threads finish."""
     await pilot.pause(0.3)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()

@@ -23,9 +23,7 @@ async def test_start_shows_first_therapy_with_its_trial_detail_and_timeline(mini
         assert therapies[0] == "Antifibrotics"
         assert "Nintedanib" in therapies[1] and therapies[1].split()[-2:] == ["1", "0"]
         assert screen.therapy_id == "nintedanib"
-        assert option_texts(screen.query_one(EvidenceList)) == [
-            "RCT n=576         Alpha lung trial"
-        ]
+        assert option_texts(screen.query_one(EvidenceList)) == ["Alpha lung trial\n  RCT n=576"]
         assert "Annual rate of FVC decline" in detail_text(app)
         events = screen.query_one(TimelineEvents)
         assert len(events.options) == 5
@@ -42,7 +40,7 @@ async def test_moving_in_therapy_list_updates_evidence_and_detail(mini_db):
         screen = app.main_screen
         assert screen.therapy_id == "rituximab"
         items = option_texts(screen.query_one(EvidenceList))
-        assert items[0].startswith("observational n=63")
+        assert items[0] == "Beta cohort of rituximab\n  observational n=63"
         assert any("case · lcSSc · partial · illustrative" in item for item in items)
         assert "Beta cohort of rituximab" in detail_text(app)
         await pilot.press("tab", "j")  # into the evidence list, next item

@@ -13,7 +13,6 @@ from textual.widgets import Footer, Input, SelectionList
 
 from sclerotui.screens.filters import FACETS, FilterScreen
 from sclerotui.screens.help import HelpScreen
-from sclerotui.screens.main import SEARCH_DEBOUNCE
 from sclerotui.screens.pathways import PathwaysScreen, PathwayTree
 from sclerotui.search import Criteria
 from sclerotui.widgets.evidence_list import EvidenceList
@@ -51,8 +50,8 @@ def screen_text(app) -> list[str]:
 
 
 async def quick_settle(pilot) -> None:
-    """Let a debounced search or the pathways aggregation finish (faster than settle())."""
-    await pilot.pause(SEARCH_DEBOUNCE * 2)
+    """Let a search or the pathways aggregation finish (faster than settle())."""
+    await pilot.pause(0.1)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
