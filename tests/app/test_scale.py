@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from textual.widgets import Input
 
 from sclerotui.synth import synthesize
 from sclerotui.widgets.evidence_list import WINDOW, EvidenceList
-from tests.app.helpers import make_app, static_text
+from sclerotui.widgets.search_results import SearchResults
+from tests.app.helpers import make_app, settle, static_text
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +68,38 @@ async def test_selection_survives_refilter_in_a_far_window(synthetic_db):
         await pilot.pause()
         assert screen.item == chosen
         assert evidence.item == chosen and evidence.window_offset > 0
+
+
+async def test_a_keystroke_during_a_slow_search_is_handled_and_the_stale_result_dropped(
+    synthetic_db,
+):
+    """Search runs off the UI thread: typing goes on while a query runs, and a query for
+    older text never replaces the results of newer text."""
+    app = make_app(synthetic_db)
+    started, release = threading.Event(), threading.Event()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        search = screen.search_store.search
+
+        def slow_search(query, criteria, limit):
+            if query.text == "fatig":  # stands for a query that takes long on a big database
+                started.set()
+                release.wait(10)
+            return search(query, criteria, limit)
+
+        screen.search_store.search = slow_search
+        shown: list[str] = []
+        show_hits = screen._show_hits
+        screen._show_hits = lambda text, hits: (shown.append(text), show_hits(text, hits))
+        box = screen.query_one("#search", Input)
+        box.focus()
+        await pilot.press(*"fatig")
+        assert started.wait(5)
+        await pilot.press("u")  # handled while the query for "fatig" still runs
+        assert box.value == "fatigu" and screen.search_text == "fatigu"
+        assert not release.is_set()
+        release.set()
+        await settle(pilot)
+        assert "fatig" not in shown and shown[-1] == "fatigu"
+        assert screen.search_shown == "fatigu"
+        assert "fatigu" in str(screen.query_one(SearchResults).border_title)
