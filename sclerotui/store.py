@@ -645,10 +645,18 @@ class Store:
         ]
 
     def evidence(
-        self, therapy_id: str, criteria: Criteria = NO_CRITERIA, limit: int = 200, offset: int = 0
+        self,
+        therapy_id: str,
+        criteria: Criteria = NO_CRITERIA,
+        limit: int = 200,
+        offset: int = 0,
+        total: int | None = None,
     ) -> list[EvidenceItem]:
         """One window of a therapy's evidence that passes the filters: trials (newest first),
-        then cases in id order. Windows keep lists bounded however many cases there are."""
+        then cases in id order. Windows keep lists bounded however many cases there are.
+
+        `total` (from evidence_count) lets a window in the second half of a long list be read
+        from its end, which skips fewer index entries."""
         criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
         trials = self._evidence_trials(therapy_id, criteria)
         items = [_evidence_item(row) for row in trials[offset : offset + limit]]
@@ -656,19 +664,8 @@ class Store:
         case_limit = limit - len(items)
         if case_limit <= 0:
             return items
-        case_where, case_args = criteria_sql("case", "rt.record_id", criteria, None)
-        # The window's ids come from the index on (therapy_id, kind, record_id) alone, in id
-        # order without sorting; only those few cases are read (skipping 100k case rows to
-        # reach the end of a list took seconds).
-        ids = [
-            row[0]
-            for row in self.conn.execute(
-                f"""SELECT rt.record_id FROM record_therapies rt
-                    WHERE rt.kind = 'case' AND rt.therapy_id = ? {case_where}
-                    GROUP BY rt.record_id ORDER BY rt.record_id LIMIT ? OFFSET ?""",
-                [therapy_id, *case_args, case_limit, case_offset],
-            )
-        ]
+        case_total = None if total is None else total - len(trials)
+        ids = self._evidence_case_ids(therapy_id, criteria, case_limit, case_offset, case_total)
         cases = self.conn.execute(
             f"""SELECT 'case', c.id, c.title, c.evidence_type, NULL, c.subtype, rt.response, 1,
                        c.illustrative, min(rt.step)
@@ -679,6 +676,32 @@ class Store:
             [therapy_id, *ids],
         ).fetchall()
         return items + [_evidence_item(row) for row in cases]
+
+    def _evidence_case_ids(
+        self, therapy_id: str, criteria: Criteria, limit: int, offset: int, total: int | None
+    ) -> list[str]:
+        """The ids of one window of a therapy's cases, in id order.
+
+        They come from the index on (therapy_id, kind, record_id) alone, without sorting;
+        only those few cases are then read (skipping 100k case rows took seconds). OFFSET
+        still steps over every entry before the window, so a window nearer the end is read
+        backwards from the end (the last window of 175,000 cases: 50 ms forwards, 0.1 ms)."""
+        where, args = criteria_sql("case", "rt.record_id", criteria, None)
+        order = ""
+        if total is not None and offset > total // 2:
+            order = "DESC"
+            limit = max(0, min(limit, total - offset))
+            offset = max(0, total - offset - limit)
+        ids = [
+            row[0]
+            for row in self.conn.execute(
+                f"""SELECT rt.record_id FROM record_therapies rt
+                    WHERE rt.kind = 'case' AND rt.therapy_id = ? {where}
+                    GROUP BY rt.record_id ORDER BY rt.record_id {order} LIMIT ? OFFSET ?""",
+                [therapy_id, *args, limit, offset],
+            )
+        ]
+        return ids[::-1] if order else ids
 
     def _evidence_trials(self, therapy_id: str, criteria: Criteria) -> list[tuple]:
         """A therapy's trials that pass the filters, newest first (a handful per therapy)."""

@@ -11,7 +11,7 @@ import pytest
 
 from sclerotui.checks import check_database
 from sclerotui.models import Case, Dataset, TimelineEvent
-from sclerotui.search import MARK_END, MARK_START, SearchError, parse
+from sclerotui.search import MARK_END, MARK_START, NO_CRITERIA, SearchError, parse
 from sclerotui.store import SCHEMA_VERSION, DuplicateError, ReadOnlyError, Store, StoreError
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -533,3 +533,23 @@ def test_search_ranks_only_the_first_matches(store, monkeypatch):
     assert [(hit.kind, hit.id) for hit in capped] == order
     monkeypatch.setattr(store_module, "SEARCH_RANKED", 9)
     assert store.search(parse("lung")) == everything
+
+
+def test_evidence_windows_read_from_the_end_match_those_read_from_the_start(tmp_path):
+    """A window in the second half of a list is read backwards when the total is known; it
+    must hold exactly the rows, in the same order, as one read forwards."""
+    from sclerotui.synth import synthesize
+
+    path = tmp_path / "synthetic.db"
+    synthesize(path, 800, seed=3)
+    with Store(path, read_only=True) as synthetic:
+        therapy = max(synthetic.therapies(), key=lambda row: row.cases).therapy.id
+        for text in ("", "subtype:diffuse", "response:resistant"):
+            wanted = criteria(synthetic, text) if text else NO_CRITERIA
+            total = synthetic.evidence_count(therapy, wanted)
+            assert total > 60, text
+            for offset in (0, 1, total // 2 - 1, total // 2 + 1, total - 25, total - 7, total):
+                forwards = synthetic.evidence(therapy, wanted, 20, offset)
+                backwards = synthetic.evidence(therapy, wanted, 20, offset, total)
+                assert backwards == forwards, (text, offset)
+                assert len(forwards) == max(0, min(20, total - offset))

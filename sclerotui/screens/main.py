@@ -174,7 +174,7 @@ class MainScreen(Screen):
         if self.item is not None:
             position = self.store.evidence_position(therapy_id, self.criteria, *self.item)
         offset = window_start(position or 0, total)
-        items = self.store.evidence(therapy_id, self.criteria, limit=WINDOW, offset=offset)
+        items = self.store.evidence(therapy_id, self.criteria, WINDOW, offset, total)
         name = self.therapy_names.get(therapy_id, therapy_id)
         evidence = self.query_one(EvidenceList)
         evidence.border_title = Content(f"Evidence — {one_line(name)} ({total:,})")
@@ -195,7 +195,7 @@ class MainScreen(Screen):
             return
         position = min(max(0, message.position), evidence.total - 1)
         offset = window_start(position, evidence.total)
-        items = self.store.evidence(self.therapy_id, self.criteria, limit=WINDOW, offset=offset)
+        items = self.store.evidence(self.therapy_id, self.criteria, WINDOW, offset, evidence.total)
         if items:
             evidence.show_window(items, offset, position)
 
