@@ -202,6 +202,7 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
     from sclerotui.store import Store
     from sclerotui.widgets.detail import DetailView
     from sclerotui.widgets.evidence_list import EvidenceList
+    from sclerotui.widgets.therapy_list import TherapyList
 
     app = SclerotuiApp(Store(db, read_only=True))
     results: dict = {"search": {}, "browse": {}}
@@ -258,17 +259,25 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
             evidence.focus()
             await pilot.pause()
 
-        async def select() -> None:
-            screen.jump_to("therapy", busiest.therapy.id)
+        therapies = screen.query_one(TherapyList)
+
+        async def select() -> None:  # the therapy list's cursor lands on it, as a key would
+            therapies.highlighted = therapies.get_option_index(busiest.therapy.id)
+
+        def listed() -> bool:
+            return (
+                screen.therapy_id == busiest.therapy.id
+                and evidence.total == busiest.trials + busiest.cases
+                and position() == 0
+            )
 
         measured: dict[str, list[tuple[float, float]]] = {"select therapy": [], "page down": []}
         measured["jump to end"] = []
         for _ in range(runs):
-            screen.jump_to("therapy", other)
+            therapies.focus()
+            therapies.highlighted = therapies.get_option_index(other)
             await pilot.pause()
-            measured["select therapy"].append(
-                await timed(select, lambda: evidence.total == busiest.cases and position() == 0)
-            )
+            measured["select therapy"].append(await timed(select, listed))
             await fresh_list()
             for _ in range(3):  # each page-down on its own
                 before = position()

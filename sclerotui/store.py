@@ -717,21 +717,27 @@ class Store:
 
     def evidence_count(self, therapy_id: str, criteria: Criteria = NO_CRITERIA) -> int:
         """How many trials and cases of a therapy pass the filters."""
+        return sum(self.evidence_counts(therapy_id, criteria))
+
+    def evidence_counts(self, therapy_id: str, criteria: Criteria = NO_CRITERIA) -> tuple[int, int]:
+        """(trials, cases) of a therapy that pass the filters."""
         criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
         if not criteria:
             row = self.conn.execute(
-                "SELECT trials + cases FROM therapy_stats WHERE therapy_id = ?", [therapy_id]
+                "SELECT trials, cases FROM therapy_stats WHERE therapy_id = ?", [therapy_id]
             ).fetchone()
-            return row[0] if row else 0
-        total = 0
+            return (row[0], row[1]) if row else (0, 0)
+        counts = []
         for kind in ("trial", "case"):
             where, args = criteria_sql(kind, "rt.record_id", criteria, None)
-            total += self.conn.execute(
-                f"""SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
-                    WHERE rt.kind = '{kind}' AND rt.therapy_id = ? {where}""",
-                [therapy_id, *args],
-            ).fetchone()[0]
-        return total
+            counts.append(
+                self.conn.execute(
+                    f"""SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
+                        WHERE rt.kind = '{kind}' AND rt.therapy_id = ? {where}""",
+                    [therapy_id, *args],
+                ).fetchone()[0]
+            )
+        return counts[0], counts[1]
 
     def evidence_has(self, therapy_id: str, criteria: Criteria, kind: str, record_id: str) -> bool:
         """Whether one record is in a therapy's evidence under the filters (cheap)."""

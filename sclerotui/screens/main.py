@@ -238,7 +238,7 @@ class MainScreen(Screen):
             return
         self.item = None
         view = RecordView("therapy", therapy, self.store.sources(therapy.sources))
-        view.counts = (0, 0)
+        view.counts = self.store.evidence_counts(therapy_id, self.criteria)
         self.query_one(DetailView).show(view)
         self._show_timeline(None)
 
@@ -353,11 +353,14 @@ class MainScreen(Screen):
             if hidden and self.criteria:
                 self.criteria = NO_CRITERIA  # reloads, keeping self.therapy_id and self.item
                 therapy_list.select_therapy(therapy_id)
-        self.on_therapy_list_therapy_highlighted(TherapyList.TherapyHighlighted(therapy_id))
         if kind == "therapy":
+            # The therapy itself goes in the detail: the list's first item must not replace it.
+            with self.query_one(EvidenceList).prevent(EvidenceList.ItemHighlighted):
+                self.on_therapy_list_therapy_highlighted(TherapyList.TherapyHighlighted(therapy_id))
             self._show_therapy(therapy_id)
             therapy_list.focus()
         else:
+            self.on_therapy_list_therapy_highlighted(TherapyList.TherapyHighlighted(therapy_id))
             self.query_one(DetailView).focus()
 
     # -- actions -------------------------------------------------------------------------

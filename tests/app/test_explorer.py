@@ -81,6 +81,29 @@ async def test_search_as_you_type_then_enter_selects_hit_in_context(mini_db):
         assert "Limited SSc with digital ulcers failing bosentan" in detail_text(app)
 
 
+async def test_choosing_a_therapy_hit_shows_the_therapy_and_keeps_it(mini_db):
+    """The therapy's own detail (mechanism, counts) stays: the first item of its evidence
+    list, highlighted as the list loads, does not replace it a moment later."""
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"cyclophosphamide")
+        await settle(pilot)
+        screen = app.main_screen
+        kinds = [hit.kind for hit in screen.query_one(SearchResults).hits]
+        await pilot.press("down", *(["down"] * kinds.index("therapy")), "enter")
+        await settle(pilot)
+        assert screen.therapy_id == "cyclophosphamide"
+        detail = screen.query_one("#detail")
+        assert detail.current.kind == "therapy" and detail.current.record.id == "cyclophosphamide"
+        assert "Mechanism" in detail_text(app)
+        assert "1 trial(s) and 2 case(s) with the current filters" in detail_text(app)
+        evidence = screen.query_one(EvidenceList)
+        evidence.focus()
+        await pilot.press("down")  # moving in the list shows its items again
+        await pilot.pause()
+        assert detail.current.kind != "therapy" and screen.item == evidence.item
+
+
 async def test_search_no_hits_and_bad_query_show_messages(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(120, 40)) as pilot:
