@@ -65,11 +65,7 @@ class EvidenceList(CursorList):
         """Replace the items, keeping the cursor on `keep` (kind:id) when still listed."""
         self.window_offset = offset
         self.total = len(items) if total is None else total
-        if self.total > len(items):
-            last = offset + len(items)
-            self.border_subtitle = f"{offset + 1:,}–{last:,} of {self.total:,}"
-        else:
-            self.border_subtitle = ""
+        self.border_subtitle = ""
         with self.prevent(OptionList.OptionHighlighted):
             self.clear_options()
             if items:
@@ -156,6 +152,9 @@ class EvidenceList(CursorList):
 
     def _announce(self, option_id: str) -> None:
         kind, record_id = option_id.split(":", 1)
+        if self.highlighted is not None:
+            position = self.window_offset + self.highlighted + 1
+            self.border_subtitle = f"{position:,} of {self.total:,}"
         self.post_message(self.ItemHighlighted(kind, record_id))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
