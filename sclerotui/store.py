@@ -464,7 +464,7 @@ class Store:
             for s in data.sources
         ]
         # A source already held (say, a curated registry record) is kept unless replacing.
-        self.db["sources"].insert_all(sources, replace=replace, ignore=not replace)
+        self._insert_rows("sources", sources, "OR REPLACE" if replace else "OR IGNORE")
         therapy_class = dict(self.conn.execute("SELECT id, class FROM therapies"))
         therapy_class |= {t.id: t.therapy_class.value for t in data.therapies}
         rows = _Rows()
@@ -474,18 +474,30 @@ class Store:
             rows.add_trial(trial, origin, imported_at, therapy_class)
         for case in data.cases:
             rows.add_case(case, origin, imported_at, therapy_class)
-        self.db["therapies"].insert_all(rows.therapies)
-        self.db["trials"].insert_all(rows.trials)
-        self.db["cases"].insert_all(rows.cases)
-        self.db["facets"].insert_all(rows.facets)
-        self.db["record_therapies"].insert_all(rows.links)
-        self.db["record_sources"].insert_all(rows.record_sources)
+        self._insert_rows("therapies", rows.therapies)
+        self._insert_rows("trials", rows.trials)
+        self._insert_rows("cases", rows.cases)
+        self._insert_rows("facets", rows.facets)
+        self._insert_rows("record_therapies", rows.links)
+        self._insert_rows("record_sources", rows.record_sources)
         self.conn.executemany(
             "INSERT INTO search_index (title, body, kind, record_id) VALUES (?, ?, ?, ?)",
             rows.index,
         )
-        self.db["events"].insert_all(_event_row(event) for event in data.events)
+        self._insert_rows("events", [_event_row(event) for event in data.events])
         self._refresh_statistics()
+
+    def _insert_rows(self, table: str, rows: list[dict], conflict: str = "") -> None:
+        """One executemany for rows that all have the same keys (the row builders below).
+
+        sqlite-utils' insert_all inspects every value of every row in Python; on an import
+        of 100k cases that was three quarters of the time."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        names = ", ".join(f'"{column}"' for column in columns)
+        marks = ", ".join(f":{column}" for column in columns)
+        self.conn.executemany(f"INSERT {conflict} INTO {table} ({names}) VALUES ({marks})", rows)
 
     def refresh_statistics(self) -> None:
         """Recount every therapy's trials and cases (after bulk writes such as `db synth`)."""
