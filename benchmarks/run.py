@@ -277,11 +277,11 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
         async def select() -> None:  # the therapy list's cursor lands on it, as a key would
             therapies.highlighted = therapies.get_option_index(busiest.therapy.id)
 
-        def listed() -> bool:
+        def listed() -> bool:  # the cursor may stay on the item it was on, if listed here
             return (
                 screen.therapy_id == busiest.therapy.id
                 and evidence.total == busiest.trials + busiest.cases
-                and position() == 0
+                and evidence.option_count > 0
             )
 
         measured: dict[str, list[tuple[float, float]]] = {"select therapy": [], "page down": []}
