@@ -59,8 +59,11 @@ class SclerotuiApp(App):
         if store.read_only:
             self.sub_title = "read-only"
 
-    def on_mount(self) -> None:
-        self.push_screen(self.main_screen)
+    def get_default_screen(self) -> MainScreen:
+        # The explorer is the screen the app starts on. (Pushed from on_mount instead, its
+        # first frame was drawn inside Textual's mount batch, held back and counted as shown:
+        # the screen reached the terminal ~300 ms after it was drawn.)
+        return self.main_screen
 
     def _handle_exception(self, error: Exception) -> None:
         # Textual's one hook for errors a handler or worker did not catch: a database that

@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 from sclerotui.app import SclerotuiApp  # noqa: E402
 from sclerotui.bundle import build  # noqa: E402
 from sclerotui.store import Store  # noqa: E402
+from tests.app.helpers import explorer_ready  # noqa: E402
 from tests.app.states import BUNDLED_IDS, STATES, comparison, pathways  # noqa: E402
 
 OUT = ROOT / "screenshots"
@@ -28,6 +29,7 @@ async def shoot(db: Path, state: str, size: tuple[int, int]) -> Path:
     app = SclerotuiApp(Store(db))
     name = f"{state}-{size[0]}x{size[1]}.svg"
     async with app.run_test(size=size) as pilot:
+        await explorer_ready(pilot)
         await {**STATES, **EXTRA}[state](pilot, BUNDLED_IDS)
         await pilot.pause()
         app.save_screenshot(name, str(OUT))

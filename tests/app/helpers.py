@@ -33,3 +33,15 @@ async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
+
+
+async def explorer_ready(pilot) -> None:
+    """Wait until the explorer has composed its panes.
+
+    It is the app's first screen; a snapshot's run_before can start before its panes exist."""
+    screen = pilot.app.main_screen
+    for _ in range(200):
+        if screen.is_mounted and len(screen.query("#evidence")):
+            return
+        await pilot.pause()
+    raise AssertionError("the explorer never composed its panes")

@@ -32,7 +32,7 @@ from sclerotui.widgets.search_input import SearchInput
 from sclerotui.widgets.search_results import SearchResults
 from sclerotui.widgets.therapy_list import TherapyList
 from sclerotui.widgets.timeline import TimelineEvents
-from tests.app.helpers import detail_text, make_app, option_texts, static_text
+from tests.app.helpers import detail_text, explorer_ready, make_app, option_texts, static_text
 from tests.hostile import (
     CONTROLS,
     END_MARK,
@@ -665,6 +665,7 @@ def test_hostile_snapshot(snap_compare, hostile_db, name):
     record, size = SNAPSHOTS[name]
 
     async def run_before(pilot):
+        await explorer_ready(pilot)
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False
         await open_record(pilot, *record)

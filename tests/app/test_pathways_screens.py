@@ -9,7 +9,14 @@ from textual.widgets import Input
 from sclerotui.screens.compare import ComparisonScreen
 from sclerotui.screens.pathways import PathwaysScreen, PathwayTree
 from sclerotui.search import Criteria
-from tests.app.helpers import detail_text, make_app, option_texts, settle, static_text
+from tests.app.helpers import (
+    detail_text,
+    explorer_ready,
+    make_app,
+    option_texts,
+    settle,
+    static_text,
+)
 
 
 @pytest.fixture
@@ -142,6 +149,7 @@ async def test_compare_marked_therapies_side_by_side(pathway_db, tmp_path):
 
 
 async def _pathways_state(pilot):
+    await explorer_ready(pilot)
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
     await open_pathways(pilot)
@@ -150,6 +158,7 @@ async def _pathways_state(pilot):
 
 
 async def _compare_state(pilot):
+    await explorer_ready(pilot)
     await mark_and_compare(pilot)
     await pilot.wait_for_scheduled_animations()
     await pilot.pause(0.2)  # let the mark notifications time out of the picture
