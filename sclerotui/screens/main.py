@@ -208,16 +208,12 @@ class MainScreen(Screen):
         self.query_one(EvidenceList).focus()
 
     def on_evidence_list_item_highlighted(self, message: EvidenceList.ItemHighlighted) -> None:
-        # The list's own frame goes out first; the detail and timeline follow after it.
-        self.call_after_refresh(self._follow_item, message.kind, message.record_id)
-
-    def _follow_item(self, kind: str, record_id: str) -> None:
-        if (kind, record_id) != self.query_one(EvidenceList).item:
-            return  # stale: the cursor has moved on, or the list was refilled
+        if (message.kind, message.record_id) != self.query_one(EvidenceList).item:
+            return  # stale: the list was refilled since this was posted
         shown = self.query_one(DetailView).current
-        if shown is not None and (shown.kind, shown.record.id) == (kind, record_id):
+        if shown is not None and (shown.kind, shown.record.id) == (message.kind, message.record_id):
             return  # already on show (a refill that kept the cursor on it)
-        self.show_item(kind, record_id)
+        self.show_item(message.kind, message.record_id)
 
     def on_evidence_list_item_chosen(self, message: EvidenceList.ItemChosen) -> None:
         self.show_item(message.kind, message.record_id)
