@@ -277,7 +277,7 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
         async def select() -> None:  # the therapy list's cursor lands on it, as a key would
             therapies.highlighted = therapies.get_option_index(busiest.therapy.id)
 
-        def listed() -> bool:  # the cursor may stay on the item it was on, if listed here
+        def listed() -> bool:
             return (
                 screen.therapy_id == busiest.therapy.id
                 and evidence.total == busiest.trials + busiest.cases

@@ -6,6 +6,7 @@ hands plain models to the panes; the panes tell it what the user did through mes
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import replace
 
 from textual import work
@@ -358,14 +359,15 @@ class MainScreen(Screen):
             if hidden and self.criteria:
                 self.criteria = NO_CRITERIA  # reloads, keeping self.therapy_id and self.item
                 therapy_list.select_therapy(therapy_id)
+        # A therapy goes in the detail itself: the list's first item must not replace it.
+        evidence = self.query_one(EvidenceList)
+        quiet = evidence.prevent(EvidenceList.ItemHighlighted)
+        with quiet if kind == "therapy" else nullcontext():
+            self.on_therapy_list_therapy_highlighted(TherapyList.TherapyHighlighted(therapy_id))
         if kind == "therapy":
-            # The therapy itself goes in the detail: the list's first item must not replace it.
-            with self.query_one(EvidenceList).prevent(EvidenceList.ItemHighlighted):
-                self.on_therapy_list_therapy_highlighted(TherapyList.TherapyHighlighted(therapy_id))
             self._show_therapy(therapy_id)
             therapy_list.focus()
         else:
-            self.on_therapy_list_therapy_highlighted(TherapyList.TherapyHighlighted(therapy_id))
             self.query_one(DetailView).focus()
 
     # -- actions -------------------------------------------------------------------------
