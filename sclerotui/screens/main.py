@@ -66,6 +66,7 @@ class MainScreen(Screen):
         self.note = note
         self.therapy_id: str | None = None
         self.item: tuple[str, str] | None = None
+        self.follows_pending = 0  # detail updates waiting for the list's frame to go out
         self.therapy_names: dict[str, str] = {}
         self.search_text = ""
         self.search_shown: str | None = None  # the text whose results are on screen
@@ -209,12 +210,19 @@ class MainScreen(Screen):
         self.query_one(EvidenceList).focus()
 
     def on_evidence_list_item_highlighted(self, message: EvidenceList.ItemHighlighted) -> None:
-        if (message.kind, message.record_id) != self.query_one(EvidenceList).item:
-            return  # stale: the list was refilled since this was posted
+        # The list's own frame goes out first; the detail and timeline follow after it, so a
+        # held key is never slowed by the detail's layout.
+        self.follows_pending += 1
+        self.call_after_refresh(self._follow_item, message.kind, message.record_id)
+
+    def _follow_item(self, kind: str, record_id: str) -> None:
+        self.follows_pending -= 1
+        if (kind, record_id) != self.query_one(EvidenceList).item:
+            return  # stale: the cursor has moved on, or the list was refilled
         shown = self.query_one(DetailView).current
-        if shown is not None and (shown.kind, shown.record.id) == (message.kind, message.record_id):
+        if shown is not None and (shown.kind, shown.record.id) == (kind, record_id):
             return  # already on show (a refill that kept the cursor on it)
-        self.show_item(message.kind, message.record_id)
+        self.show_item(kind, record_id)
 
     def on_evidence_list_item_chosen(self, message: EvidenceList.ItemChosen) -> None:
         self.show_item(message.kind, message.record_id)

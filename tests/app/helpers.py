@@ -27,11 +27,31 @@ def detail_text(app: SclerotuiApp) -> str:
     return "\n".join(static_text(s) for s in detail.sections.values())
 
 
+async def detail_follows(pilot) -> None:
+    """Wait until the detail has caught up with the evidence cursor.
+
+    The list's frame goes out first and the detail follows it, so a test that reads the detail
+    after a key must wait for that, however loaded the machine is."""
+    screen = pilot.app.main_screen
+    for _ in range(500):
+        if not screen.follows_pending:
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the detail never followed the evidence cursor")
+
+
+async def caught_up(pilot) -> None:
+    """Let a key's effects reach every pane (the detail follows the list a frame later)."""
+    await pilot.pause()
+    await detail_follows(pilot)
+    await pilot.pause()
+
+
 async def settle(pilot) -> None:
     """Let searches and their worker threads finish."""
     await pilot.pause(0.3)
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await caught_up(pilot)
     await pilot.wait_for_scheduled_animations()
 
 

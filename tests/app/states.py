@@ -7,7 +7,7 @@ to open, so the same states run on the fixture database and on the bundled one.
 from __future__ import annotations
 
 from sclerotui.search import Criteria
-from tests.app.helpers import settle
+from tests.app.helpers import caught_up, settle
 
 FIXTURE_IDS = {
     "trial": "alpha",
@@ -29,34 +29,34 @@ BUNDLED_IDS = {
 
 
 async def start(pilot, ids):
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def therapy_selected(pilot, ids):
     await pilot.press("j", "j")
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def trial_plot(pilot, ids):
     pilot.app.main_screen.jump_to("trial", ids["trial"])
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def case_timeline(pilot, ids):
     pilot.app.main_screen.jump_to("case", ids["case"])
-    await pilot.pause()
+    await caught_up(pilot)
     await pilot.press("tab")  # to the timeline's event list
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def illustrative_case(pilot, ids):
     pilot.app.main_screen.jump_to("case", ids["illustrative"])
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def hostile_text(pilot, ids):
     pilot.app.main_screen.jump_to("case", ids["hostile"])
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def search_hits(pilot, ids):
@@ -78,17 +78,17 @@ async def filters_active(pilot, ids):
 
 async def filter_screen(pilot, ids):
     await pilot.press("f")
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def help_screen(pilot, ids):
     await pilot.press("question_mark")
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def command_palette(pilot, ids):
     await pilot.press("ctrl+p")
-    await pilot.pause()
+    await caught_up(pilot)
     from textual.widgets import Input
 
     for field in pilot.app.screen.query(Input):
@@ -100,37 +100,37 @@ async def command_palette(pilot, ids):
 
 async def export_dialog(pilot, ids):
     pilot.app.main_screen.jump_to("trial", ids["trial"])
-    await pilot.pause()
+    await caught_up(pilot)
     await pilot.press("e")
-    await pilot.pause()
+    await caught_up(pilot)
     from textual.widgets import Input
 
     field = pilot.app.screen.query_one(Input)
     field.cursor_blink = False
     field.value = "~/reports/dossier.md"  # not the working directory, which differs per run
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def pathways(pilot, ids):
     pilot.app.main_screen.jump_to("therapy", ids["pathway_start"])
-    await pilot.pause()
+    await caught_up(pilot)
     await pilot.press("p")
     await settle(pilot)
     await pilot.press("down")
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def comparison(pilot, ids):
     screen = pilot.app.main_screen
     for therapy in ids["compare"]:
         screen.jump_to("therapy", therapy)
-        await pilot.pause()
+        await caught_up(pilot)
         await pilot.press("m")
     await pilot.press("c")
-    await pilot.pause()
+    await caught_up(pilot)
     for toast in pilot.app.screen.query("Toast"):
         toast.remove()
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 STATES = {

@@ -11,13 +11,13 @@ from sclerotui.widgets.evidence_list import EvidenceList
 from sclerotui.widgets.search_results import SearchResults
 from sclerotui.widgets.therapy_list import TherapyList
 from sclerotui.widgets.timeline import TimelineEvents
-from tests.app.helpers import detail_text, make_app, option_texts, settle, static_text
+from tests.app.helpers import caught_up, detail_text, make_app, option_texts, settle, static_text
 
 
 async def test_start_shows_first_therapy_with_its_trial_detail_and_timeline(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await caught_up(pilot)
         screen = app.main_screen
         therapies = option_texts(screen.query_one(TherapyList))
         assert therapies[0] == "Antifibrotics"
@@ -36,7 +36,7 @@ async def test_moving_in_therapy_list_updates_evidence_and_detail(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("j")  # Nintedanib -> Rituximab (the header row is skipped)
-        await pilot.pause()
+        await caught_up(pilot)
         screen = app.main_screen
         assert screen.therapy_id == "rituximab"
         items = option_texts(screen.query_one(EvidenceList))
@@ -44,7 +44,7 @@ async def test_moving_in_therapy_list_updates_evidence_and_detail(mini_db):
         assert any("case · lcSSc · partial · illustrative" in item for item in items)
         assert "Beta cohort of rituximab" in detail_text(app)
         await pilot.press("tab", "j")  # into the evidence list, next item
-        await pilot.pause()
+        await caught_up(pilot)
         assert screen.item[0] == "case"
 
 
@@ -52,7 +52,7 @@ async def test_enter_on_case_shows_sequence_and_timeline(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(120, 40)) as pilot:
         app.main_screen.jump_to("case", "case-one")
-        await pilot.pause()
+        await caught_up(pilot)
         text = detail_text(app)
         assert "ILLUSTRATIVE CASE" in text
         assert "1. Cyclophosphamide → resistant" in text
@@ -74,7 +74,7 @@ async def test_search_as_you_type_then_enter_selects_hit_in_context(mini_db):
         assert "therapy" in kinds and "case" in kinds
         case_index = kinds.index("case")
         await pilot.press("down", *(["down"] * case_index), "enter")
-        await pilot.pause()
+        await caught_up(pilot)
         assert screen.query_one(ContentSwitcher).current == "evidence"
         assert screen.therapy_id == "bosentan"
         assert screen.item == ("case", "case-two")
@@ -100,7 +100,7 @@ async def test_choosing_a_therapy_hit_shows_the_therapy_and_keeps_it(mini_db):
         evidence = screen.query_one(EvidenceList)
         evidence.focus()
         await pilot.press("down")  # moving in the list shows its items again
-        await pilot.pause()
+        await caught_up(pilot)
         assert detail.current.kind != "therapy" and screen.item == evidence.item
 
 
@@ -138,7 +138,7 @@ async def test_filters_narrow_list_show_chips_and_clear(mini_db):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         await pilot.press("f")
-        await pilot.pause()
+        await caught_up(pilot)
         assert isinstance(app.screen, FilterScreen)
         subtype = app.screen.query_one("#facet-subtype")
         subtype.select("diffuse")
@@ -150,7 +150,7 @@ async def test_filters_narrow_list_show_chips_and_clear(mini_db):
         assert "bosentan" not in ids and "cyclophosphamide" in ids
         assert "subtype: diffuse" in static_text(screen.query_one("#status"))
         await pilot.press("x")
-        await pilot.pause()
+        await caught_up(pilot)
         assert not screen.criteria
         assert "bosentan" in [o.id for o in screen.query_one(TherapyList).options]
 
@@ -160,7 +160,7 @@ async def test_selection_survives_filter_change(mini_db):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         screen.jump_to("case", "case-two")
-        await pilot.pause()
+        await caught_up(pilot)
         screen.criteria = Criteria(subtype=frozenset({"limited"}))
         await settle(pilot)
         assert screen.therapy_id in ("bosentan", "rituximab")
@@ -170,7 +170,7 @@ async def test_selection_survives_filter_change(mini_db):
 async def test_timeline_event_scrolls_detail_to_matching_section(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await caught_up(pilot)
         screen = app.main_screen
         detail = screen.query_one("#detail")
         assert detail.scroll_y == 0
@@ -178,7 +178,7 @@ async def test_timeline_event_scrolls_detail_to_matching_section(mini_db):
         events.focus()
         events.highlighted = 0  # a measurement: points at the results section
         await pilot.press("enter")
-        await pilot.pause()
+        await caught_up(pilot)
         assert detail.scroll_y > 0
         assert detail.sections["results"].region.y - detail.region.y <= 1
 
@@ -187,13 +187,13 @@ async def test_hostile_record_renders_literally_and_runs_nothing(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(120, 40)) as pilot:
         app.main_screen.jump_to("case", "case-four")
-        await pilot.pause()
+        await caught_up(pilot)
         text = detail_text(app)
         assert "Hostile [bold]markup[/] and ␛[2J escape" in text
         assert "[@click=app.quit]click[/]" in text
         assert "␛]52;c;aGk=␇" in text
         await pilot.click("#detail")
-        await pilot.pause()
+        await caught_up(pilot)
         assert app.is_running
         events = option_texts(app.main_screen.query_one(TimelineEvents))
         assert "[red]not red[/red] ␛[31m" in events[0]
@@ -203,7 +203,7 @@ async def test_help_lists_every_binding(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("question_mark")
-        await pilot.pause()
+        await caught_up(pilot)
         assert isinstance(app.screen, HelpScreen)
         text = static_text(app.screen.query_one("Static"))
         for binding in [*app.BINDINGS, *app.main_screen.BINDINGS]:
@@ -216,11 +216,11 @@ async def test_command_palette_jumps_to_a_case(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await caught_up(pilot)
         await pilot.press(*"digital ulcers failing")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await pilot.pause()
+        await caught_up(pilot)
         assert app.main_screen.item == ("case", "case-two")
 
 
@@ -231,7 +231,7 @@ async def test_theme_key_and_quit(mini_db):
         await pilot.press("t")
         assert app.theme != before
         await pilot.press("q")
-        await pilot.pause()
+        await caught_up(pilot)
         assert not app.is_running
 
 
@@ -239,19 +239,19 @@ async def test_e_exports_the_record_on_screen_to_markdown(mini_db, tmp_path):
     app = make_app(mini_db)
     target = tmp_path / "out" / "alpha.md"
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await caught_up(pilot)
         await pilot.press("e")
-        await pilot.pause()
+        await caught_up(pilot)
         field = app.screen.query_one("#export-path")
         assert field.value.endswith("sclerotui-trial-alpha.md")
         field.value = str(target)
         await pilot.press("enter")
-        await pilot.pause()
+        await caught_up(pilot)
         # The directory does not exist: an inline message, the dialog stays.
         assert "Cannot write" in static_text(app.screen.query_one("#export-message"))
         target.parent.mkdir()
         await pilot.press("enter")
-        await pilot.pause()
+        await caught_up(pilot)
         assert app.screen is app.main_screen
     text = target.read_text()
     assert text.startswith("# sclerotui: Alpha lung trial")
@@ -261,9 +261,9 @@ async def test_e_exports_the_record_on_screen_to_markdown(mini_db, tmp_path):
 async def test_y_copies_the_citation_line(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await caught_up(pilot)
         await pilot.press("y")
-        await pilot.pause()
+        await caught_up(pilot)
         assert app.clipboard == (
             "Alpha lung trial — NCT NCT00000001; Gamma trial, Test Journal 2020 (test fixture)"
         )

@@ -32,7 +32,14 @@ from sclerotui.widgets.search_input import SearchInput
 from sclerotui.widgets.search_results import SearchResults
 from sclerotui.widgets.therapy_list import TherapyList
 from sclerotui.widgets.timeline import TimelineEvents
-from tests.app.helpers import detail_text, explorer_ready, make_app, option_texts, static_text
+from tests.app.helpers import (
+    caught_up,
+    detail_text,
+    explorer_ready,
+    make_app,
+    option_texts,
+    static_text,
+)
 from tests.hostile import (
     CONTROLS,
     END_MARK,
@@ -148,7 +155,7 @@ async def run_hostile(db, size=(120, 40), notifications=True):
     output: list[str] = []
     app.driver_class = recording_driver(output)
     async with app.run_test(headless=False, size=size, notifications=notifications) as pilot:
-        await pilot.pause()
+        await caught_up(pilot)
         yield pilot, output
 
 
@@ -218,17 +225,17 @@ async def open_record(pilot, kind: str, record_id: str) -> None:
     evidence = screen.query_one(EvidenceList)
     detail = screen.query_one(DetailView)
     for _ in range(50):
-        await pilot.pause()
-        shown = detail.current
+        await caught_up(pilot)
+        current = detail.current
         if kind == "therapy":
             landed = screen.therapy_id == record_id and (
-                shown is not None and (shown.kind, shown.record.id) == evidence.item
+                current is not None and (current.kind, current.record.id) == evidence.item
             )
         else:
-            landed = shown is not None and (shown.kind, shown.record.id) == (kind, record_id)
+            landed = current is not None and (current.kind, current.record.id) == (kind, record_id)
         if landed:
             break
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 def pane_texts(app) -> list[str]:
@@ -271,7 +278,7 @@ async def test_every_hostile_record_is_shown_literally_and_nothing_reaches_the_t
                 therapy = screen.store.therapy(record_id)
                 view = RecordView("therapy", therapy, screen.store.sources(therapy.sources))
                 screen.query_one(DetailView).show(view)
-                await pilot.pause()
+                await caught_up(pilot)
             else:
                 await open_record(pilot, kind, record_id)
             where = f"{kind} {record_id}"
@@ -303,7 +310,7 @@ async def test_every_hostile_record_is_shown_literally_and_nothing_reaches_the_t
                 if region.y <= y < region.bottom and target in line[region.x : region.right]
             )
             await pilot.click(offset=(x, y))
-            await pilot.pause()
+            await caught_up(pilot)
         assert app.is_running and app.screen is screen
         assert opened == []
 
@@ -339,7 +346,7 @@ async def test_lists_stay_in_columns_and_long_text_is_whole_in_the_detail(hostil
         assert len(narrative) > NARRATIVE_CHARS and narrative.endswith(END_MARK)
         detail.focus()
         await pilot.press("end")
-        await pilot.pause()
+        await caught_up(pilot)
         assert detail.scroll_y > 1000 and detail.scroll_y == detail.max_scroll_y
         assert any(END_MARK.strip() in line for line in screen_lines(pilot.app))
         assert_clean_output(pilot.app, output, "long narrative")
@@ -354,11 +361,11 @@ async def test_timelines_many_events_one_point_no_values_and_extreme_values(host
         assert events.option_count == MANY_EVENTS
         events.focus()
         await pilot.press("end", "enter")  # the last event points the detail at its section
-        await pilot.pause()
+        await caught_up(pilot)
         assert events.highlighted == MANY_EVENTS - 1
         assert "w999" in option_texts(events)[-1]
         await pilot.press("z")  # the timeline zoomed to the whole screen, and back
-        await pilot.pause()
+        await caught_up(pilot)
         assert screen.maximized is not None
         await pilot.press("z")
         assert_clean_output(pilot.app, output, "thousand events")
@@ -410,10 +417,10 @@ async def searched(pilot) -> None:
     screen = pilot.app.main_screen
     search = screen.query_one("#search", Input)
     for _ in range(100):
-        await pilot.pause()
+        await caught_up(pilot)
         if search.value and screen.search_shown == search.value:
             break
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def search_for(pilot, output, queries) -> None:
@@ -450,7 +457,7 @@ async def test_searching_for_hostile_strings_shows_results_or_a_message(hostile_
         await searched(pilot)
         assert ("case", "h-case-long") in [(h.kind, h.id) for h in results.hits]
         await pilot.press("down", "enter")
-        await pilot.pause()
+        await caught_up(pilot)
         assert screen.item is not None
         assert_clean_output(pilot.app, output, "search hit opened")
 
@@ -464,7 +471,7 @@ async def test_pasting_control_characters_into_the_search_box(hostile_db):
         await search_for(pilot, output, CONTROL_QUERIES)
         search.value = ""
         search.post_message(events.Paste("nul\x00byte \x1b[2Jrituximab\u202e\tx"))
-        await pilot.pause()
+        await caught_up(pilot)
         assert search.value == "nulbyte [2Jrituximab x"
 
 
@@ -486,7 +493,7 @@ def tree_labels(screen) -> list[str]:
 async def drawn(pilot) -> None:
     """Let workers finish and what they hand back be drawn."""
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def test_pathways_from_each_hostile_therapy(hostile_db):
@@ -509,7 +516,7 @@ async def test_pathways_from_each_hostile_therapy(hostile_db):
         # The others (h-unicode, h-long) are in these trees as nodes.
         for therapy in ("h-escape", "h-bidi", "h-nul"):
             await pilot.press("s")  # another starting therapy, from the picker
-            await pilot.pause()
+            await caught_up(pilot)
             assert isinstance(app.screen, StartPicker)
             picker = app.screen.query_one(OptionList)
             assert "Markup [bold red]x[/] [@click=app.quit]quit[/]" in option_texts(picker)
@@ -527,9 +534,9 @@ async def test_pathways_from_each_hostile_therapy(hostile_db):
             assert_no_controls(texts, f"pathways from {therapy}")
             assert_clean_output(app, output, f"pathways from {therapy}")
         await pilot.press("down", "enter")  # the first node: its cases
-        await pilot.pause()
+        await caught_up(pilot)
         await pilot.press("enter")  # the first case opens in the explorer
-        await pilot.pause()
+        await caught_up(pilot)
         assert app.screen is app.main_screen and app.main_screen.item[0] == "case"
         assert_clean_output(app, output, "pathways back to the explorer")
 
@@ -540,9 +547,9 @@ async def test_comparison_of_hostile_therapies_and_its_export(hostile_db, tmp_pa
         for therapy in ("h-markup", "h-escape", "h-unicode", "h-long"):
             await open_record(pilot, "therapy", therapy)
             await pilot.press("m")
-            await pilot.pause()
+            await caught_up(pilot)
         await pilot.press("c")
-        await pilot.pause()
+        await caught_up(pilot)
         assert isinstance(app.screen, ComparisonScreen)
         cells = [static_text(cell) for cell in app.screen.query(".compare-cell").results(Static)]
         text = "\n".join(cells)
@@ -552,11 +559,11 @@ async def test_comparison_of_hostile_therapies_and_its_export(hostile_db, tmp_pa
         assert_no_controls(cells, "comparison")
         assert_clean_output(pilot.app, output, "comparison")
         await pilot.press("e")
-        await pilot.pause()
+        await caught_up(pilot)
         target = tmp_path / "compare.md"
         app.screen.query_one("#export-path", Input).value = str(target)
         await pilot.press("enter")
-        await pilot.pause()
+        await caught_up(pilot)
         assert isinstance(app.screen, ComparisonScreen)
         assert_clean_output(pilot.app, output, "comparison export")
     exported = target.read_text(encoding="utf-8")
@@ -570,7 +577,7 @@ async def test_marking_toast_shows_names_inertly(hostile_db):
         await open_record(pilot, "therapy", "h-escape")
         output.clear()
         await pilot.press("m")
-        await pilot.pause()
+        await caught_up(pilot)
         assert_clean_output(pilot.app, output, "the 'Marked: …' toast")
 
 
@@ -581,7 +588,7 @@ async def palette_lines(pilot, query: str, wanted: str) -> list[str]:
     """Open the command palette, type `query`, and return the screen once `wanted` is on it
     (or after two seconds)."""
     await pilot.press("ctrl+p")
-    await pilot.pause()
+    await caught_up(pilot)
     await pilot.press(*query)
     for _ in range(40):
         await pilot.pause(0.05)
@@ -601,7 +608,7 @@ async def test_command_palette_shows_titles_literally(hostile_db):
         assert any(shown in line for line in lines)
         y = next(y for y, line in enumerate(lines) if "trial: Trial " in line)
         await pilot.click(offset=(lines[y].index("quit") + 1, y))
-        await pilot.pause()
+        await caught_up(pilot)
         assert app.is_running, "clicking a record title in the palette ran its [@click]"
         for query, title in [
             ("escape", "case: Case ␛[2J␛]52;c;SGVsbG8=␇escape"),
@@ -633,14 +640,14 @@ async def test_e_exports_the_hostile_case_on_screen(hostile_db, tmp_path):
         app = pilot.app
         await open_record(pilot, "case", "h-case-escape")
         await pilot.press("e")
-        await pilot.pause()
+        await caught_up(pilot)
         app.screen.query_one("#export-path", Input).value = str(target)
         await pilot.press("enter")
-        await pilot.pause()
+        await caught_up(pilot)
         assert app.screen is app.main_screen
         assert_clean_output(pilot.app, output, "export")
         await pilot.press("y")  # the citation line, to the clipboard
-        await pilot.pause()
+        await caught_up(pilot)
         assert_no_controls([app.clipboard], "citation")
         # Textual's OSC 52 carries the citation as base64; nothing else may be sent.
         osc52 = f"\x1b]52;c;{base64.b64encode(app.clipboard.encode()).decode()}\x07"
@@ -670,6 +677,6 @@ def test_hostile_snapshot(snap_compare, hostile_db, name):
             field.cursor_blink = False
         await open_record(pilot, *record)
         await pilot.press("tab")  # to the timeline's event list
-        await pilot.pause()
+        await caught_up(pilot)
 
     assert snap_compare(make_app(hostile_db), terminal_size=size, run_before=run_before)

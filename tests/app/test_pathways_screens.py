@@ -10,6 +10,7 @@ from sclerotui.screens.compare import ComparisonScreen
 from sclerotui.screens.pathways import PathwaysScreen, PathwayTree
 from sclerotui.search import Criteria
 from tests.app.helpers import (
+    caught_up,
     detail_text,
     explorer_ready,
     make_app,
@@ -29,7 +30,7 @@ async def open_pathways(pilot, criteria=None):
     screen.jump_to("therapy", "cyclophosphamide")
     if criteria is not None:
         screen.criteria = criteria
-    await pilot.pause()
+    await caught_up(pilot)
     await pilot.press("p")
     await settle(pilot)
 
@@ -78,7 +79,7 @@ async def test_enter_on_node_lists_cases_and_enter_on_case_opens_it(pathway_db):
     async with app.run_test(size=(120, 40)) as pilot:
         await open_pathways(pilot)
         await pilot.press("down", "enter")  # root -> first node (mycophenolate)
-        await pilot.pause()
+        await caught_up(pilot)
         cases = app.screen.query_one("#pathway-cases")
         assert app.focused is cases
         assert sorted(t.split()[0] for t in option_texts(cases)) == [
@@ -88,7 +89,7 @@ async def test_enter_on_node_lists_cases_and_enter_on_case_opens_it(pathway_db):
         ]
         cases.highlighted = [o.id for o in cases.options].index("case:path-a")
         await pilot.press("enter")
-        await pilot.pause()
+        await caught_up(pilot)
         assert app.screen is app.main_screen
         assert app.main_screen.item == ("case", "path-a")
         assert "1. Cyclophosphamide → resistant" in detail_text(app)
@@ -102,7 +103,7 @@ async def test_trials_beside_the_tree_and_change_of_start(pathway_db):
         assert any("Gamma comparison trial" in t for t in trials)  # a mycophenolate trial
         assert any("Beta cohort of rituximab" in t for t in trials)
         await pilot.press("s")
-        await pilot.pause()
+        await caught_up(pilot)
         picker = app.screen.query_one("#start-picker")
         picker.highlighted = [o.id for o in picker.options].index("bosentan")
         await pilot.press("enter")
@@ -117,16 +118,16 @@ async def mark_and_compare(pilot):
     screen = pilot.app.main_screen
     for therapy in ("cyclophosphamide", "mycophenolate", "nintedanib"):
         screen.jump_to("therapy", therapy)
-        await pilot.pause()
+        await caught_up(pilot)
         await pilot.press("m")
     await pilot.press("c")
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def test_compare_marked_therapies_side_by_side(pathway_db, tmp_path):
     app = make_app(pathway_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await caught_up(pilot)
         await pilot.press("c")  # nothing marked: a warning, no screen
         assert app.screen is app.main_screen
         await mark_and_compare(pilot)
@@ -140,10 +141,10 @@ async def test_compare_marked_therapies_side_by_side(pathway_db, tmp_path):
         assert plots[2].splitlines()[1].startswith("72.4 ┤")
         assert plots[0].splitlines()[1] == "no values"
         await pilot.press("e")
-        await pilot.pause()
+        await caught_up(pilot)
         app.screen.query_one(Input).value = str(tmp_path / "compare.md")
         await pilot.press("enter")
-        await pilot.pause()
+        await caught_up(pilot)
     text = (tmp_path / "compare.md").read_text()
     assert text.startswith("# Therapy comparison: Cyclophosphamide vs Mycophenolate mofetil")
 
@@ -154,7 +155,7 @@ async def _pathways_state(pilot):
         field.cursor_blink = False
     await open_pathways(pilot)
     await pilot.press("down")
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def _compare_state(pilot):
@@ -164,7 +165,7 @@ async def _compare_state(pilot):
     await pilot.pause(0.2)  # let the mark notifications time out of the picture
     for toast in pilot.app.screen.query("Toast"):
         toast.remove()
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")

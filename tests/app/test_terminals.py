@@ -18,7 +18,7 @@ from sclerotui.search import Criteria
 from sclerotui.widgets.evidence_list import EvidenceList
 from sclerotui.widgets.search_results import SearchResults
 from sclerotui.widgets.therapy_list import TherapyList
-from tests.app.helpers import make_app
+from tests.app.helpers import caught_up, make_app
 from tests.app.pty_session import run_many_in_pty
 
 SIZES = [(40, 12), (60, 20), (80, 24), (120, 40), (200, 60), (300, 100)]
@@ -53,7 +53,7 @@ async def quick_settle(pilot) -> None:
     """Let a search or the pathways aggregation finish (faster than settle())."""
     await pilot.pause(0.1)
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 def assert_highlight_on_screen(option_list) -> None:
@@ -72,7 +72,7 @@ def assert_highlight_on_screen(option_list) -> None:
 async def test_usable_at_every_size(mini_db, size):
     app = make_app(mini_db)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
+        await caught_up(pilot)
         screen = app.main_screen
         assert app.screen is screen
         therapies = screen.query_one(TherapyList)
@@ -84,7 +84,7 @@ async def test_usable_at_every_size(mini_db, size):
         assert_visible(screen.query_one(Footer))
 
         await pilot.press("j")  # the next therapy: evidence follows
-        await pilot.pause()
+        await caught_up(pilot)
         assert screen.therapy_id == "rituximab"
         assert_highlight_on_screen(therapies)
 
@@ -100,16 +100,16 @@ async def test_usable_at_every_size(mini_db, size):
         assert [hit.id for hit in results.hits][:1] == ["bosentan"]
         assert_visible(results, min_height=3)
         await pilot.press("escape")  # clears the search, back to the therapies
-        await pilot.pause()
+        await caught_up(pilot)
         assert app.focused is therapies
 
         await pilot.press("question_mark")
-        await pilot.pause()
+        await caught_up(pilot)
         assert isinstance(app.screen, HelpScreen)
         dialog = app.screen.query_one("#help-dialog")
         assert_visible(dialog, min_width=min(size[0] - 4, 30), min_height=3)
         await pilot.press("escape")
-        await pilot.pause()
+        await caught_up(pilot)
         assert app.screen is screen
 
         await pilot.press("p")
@@ -119,7 +119,7 @@ async def test_usable_at_every_size(mini_db, size):
         assert app.focused is tree
         assert_visible(tree, min_width=12, min_height=3)
         await pilot.press("escape")
-        await pilot.pause()
+        await caught_up(pilot)
         assert app.screen is screen
         assert app.focused is therapies
         assert screen.therapy_id == "rituximab"
@@ -129,7 +129,7 @@ async def test_filter_dialog_is_readable_on_a_small_terminal(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(40, 12)) as pilot:
         await pilot.press("f")
-        await pilot.pause()
+        await caught_up(pilot)
         assert isinstance(app.screen, FilterScreen)
         for name, _, _ in FACETS:
             facet = app.screen.query_one(f"#facet-{name}", SelectionList)
@@ -139,7 +139,7 @@ async def test_filter_dialog_is_readable_on_a_small_terminal(mini_db):
             assert_highlight_on_screen(facet)
             await pilot.press("tab")
         await pilot.press("space", "escape")  # back at subtype: toggles its first value
-        await pilot.pause()
+        await caught_up(pilot)
         assert app.screen is app.main_screen
         assert app.main_screen.criteria == Criteria(subtype=frozenset({"limited"}))
 
@@ -149,9 +149,9 @@ RESIZES = [(40, 12), (300, 100), (60, 20), (120, 40)]
 
 
 async def select_rituximab_second_item(pilot):
-    await pilot.pause()
+    await caught_up(pilot)
     await pilot.press("j", "tab", "j")  # rituximab, then into its evidence, second item
-    await pilot.pause()
+    await caught_up(pilot)
 
 
 async def test_live_resize_keeps_focus_and_selection(mini_db):
@@ -188,7 +188,7 @@ async def test_live_resize_keeps_focus_and_selection(mini_db):
         assert isinstance(app.screen, HelpScreen)
         assert_visible(app.screen.query_one("#help-dialog"), min_width=30, min_height=3)
         await pilot.press("escape")
-        await pilot.pause()
+        await caught_up(pilot)
         assert app.screen is screen and app.focused is results
         assert search.value == "ritux" and results.hits
 
@@ -198,7 +198,7 @@ async def test_shrinking_keeps_the_cursor_row_on_screen(mini_db):
     async with app.run_test(size=(120, 40)) as pilot:
         await select_rituximab_second_item(pilot)
         await pilot.resize_terminal(40, 12)
-        await pilot.pause()
+        await caught_up(pilot)
         assert_highlight_on_screen(app.main_screen.query_one(TherapyList))
         assert_highlight_on_screen(app.main_screen.query_one(EvidenceList))
 
