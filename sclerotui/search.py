@@ -8,6 +8,7 @@ input can be read by FTS5 as an operator. Pure functions, no database access.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from sclerotui.models import Autoantibody, EvidenceType, Organ, Response, Subtype, TherapyClass
@@ -248,11 +249,34 @@ def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def positive_match(query: Query) -> str | None:
+# Given a typed word, the index's terms that begin with it, or None when not known.
+Expand = Callable[[str], "tuple[str, ...] | None"]
+
+
+def word_matches(query: Query, expand: Expand | None = None) -> list[str]:
+    """One FTS5 expression per typed word: any of the terms it begins.
+
+    With the terms listed, the word is their OR (FTS5 reads those doclists in step and
+    stops at a LIMIT); without, FTS5's prefix query, which merges them all first."""
+    parts = []
+    for word in query.words:
+        terms = expand(word) if expand else None
+        if terms is None:
+            parts.append(_quote(word) + "*")
+        elif terms:
+            parts.append("(" + " OR ".join(_quote(term) for term in terms) + ")")
+        else:
+            parts.append(_quote(word))  # no term begins with it: matches nothing, quickly
+    return parts
+
+
+def phrase_matches(query: Query) -> list[str]:
+    return [_quote(phrase) for phrase in query.phrases]
+
+
+def positive_match(query: Query, expand: Expand | None = None) -> str | None:
     """The FTS5 MATCH expression for the words and phrases that must occur."""
-    parts = [_quote(word) + "*" for word in query.words]
-    parts += [_quote(phrase) for phrase in query.phrases]
-    return " AND ".join(parts) or None
+    return " AND ".join(word_matches(query, expand) + phrase_matches(query)) or None
 
 
 def excluded_match(query: Query) -> str | None:
@@ -260,8 +284,8 @@ def excluded_match(query: Query) -> str | None:
     return " OR ".join(_quote(term) for term in query.excluded) or None
 
 
-def fts_expression(query: Query) -> str | None:
-    positive = positive_match(query)
+def fts_expression(query: Query, expand: Expand | None = None) -> str | None:
+    positive = positive_match(query, expand)
     negative = excluded_match(query)
     if positive and negative:
         return f"({positive}) NOT ({negative})"

@@ -31,7 +31,10 @@ from sclerotui.models import (
     TimelineEvent,
     Trial,
 )
+from sclerotui.ranking import Term, scores, snippet, tokens
 from sclerotui.search import (
+    MARK_END,
+    MARK_START,
     NO_CRITERIA,
     Criteria,
     Query,
@@ -40,9 +43,12 @@ from sclerotui.search import (
     excluded_match,
     fts_expression,
     parse,
+    phrase_matches,
+    word_matches,
 )
 
-SCHEMA_VERSION = 3  # 1: first release; 2: adds the imports log; 3: therapy_stats
+SCHEMA_VERSION = 4  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms
+TOKENIZER = "unicode61 remove_diacritics 2"  # the search index's, and its term list's
 REQUIRED_TABLES = {
     "meta",
     "sources",
@@ -56,7 +62,9 @@ REQUIRED_TABLES = {
     "search_index",
 }
 BUSY_TIMEOUT_MS = 3000
-SEARCH_RANKED = 2000  # a search ranks at most this many matches (see Store._search)
+SEARCH_RANKED = 2000  # a search ranks at most this many matches (see Store._ranked)
+SHARE_SAMPLE = 1000  # matches read to estimate how common a term is (see Store._share)
+MAX_EXPANSION = 64  # a typed word that begins more terms is left to FTS5's prefix query
 # Files up to this size get PRAGMA quick_check when opened (a few ms per MB). Bigger ones are
 # checked by `sclerotui db check`; damage found later is reported as it surfaces.
 QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024
@@ -484,8 +492,30 @@ class Store:
             "INSERT INTO search_index (title, body, kind, record_id) VALUES (?, ?, ?, ?)",
             rows.index,
         )
+        self.add_search_terms([(title, body) for title, body, _, _ in rows.index])
         self._insert_rows("events", [_event_row(event) for event in data.events])
         self._refresh_statistics()
+
+    def add_search_terms(self, texts: list[tuple[str, str]]) -> None:
+        """Add the terms of newly indexed text to search_terms, split by FTS5 itself.
+
+        A scratch FTS5 table with the same tokenizer gives exactly the terms the index holds,
+        so a word typed in search expands to every term that starts with it."""
+        if not texts:
+            return
+        self.conn.execute(
+            f"CREATE VIRTUAL TABLE temp.new_text USING fts5(title, body, "
+            f"tokenize = '{TOKENIZER}', detail = none)"
+        )
+        try:
+            self.conn.executemany("INSERT INTO temp.new_text (title, body) VALUES (?, ?)", texts)
+            self.conn.execute(
+                "CREATE VIRTUAL TABLE temp.new_terms USING fts5vocab(temp, new_text, row)"
+            )
+            self.conn.execute("INSERT OR IGNORE INTO search_terms SELECT term FROM temp.new_terms")
+        finally:
+            self.conn.execute("DROP TABLE IF EXISTS temp.new_terms")
+            self.conn.execute("DROP TABLE temp.new_text")
 
     def _insert_rows(self, table: str, rows: list[dict], conflict: str = "") -> None:
         """One executemany for rows that all have the same keys (the row builders below).
@@ -796,9 +826,10 @@ class Store:
             raise SearchError(f"cannot search for {query.text!r}: {error}") from None
 
     def _search(self, query: Query, criteria: Criteria, limit: int) -> list[Hit]:
+        expansions = {word: self._expand_word(word) for word in query.words}
         where: list[str] = []
         args: list = []
-        match = fts_expression(query)
+        match = fts_expression(query, expansions.get)
         if match:
             where.append("search_index MATCH ?")
             args.append(match)
@@ -823,31 +854,10 @@ class Store:
         if restricted or not where:
             where.append("(" + " OR ".join(kind_clauses) + ")")
         where_sql = " AND ".join(where)
-        # Ranking scores every match: on a million records a broad word would take seconds.
-        # Matches come in rowid order (therapies, trials, then cases as added), so only the
-        # first SEARCH_RANKED of them are ranked; the scan for the cut stops there.
-        cut = self.conn.execute(
-            f"SELECT search_index.rowid FROM search_index WHERE {where_sql} "
-            f"ORDER BY search_index.rowid LIMIT 1 OFFSET {SEARCH_RANKED - 1}",
-            args,
-        ).fetchone()
-        if cut is not None:
-            where_sql += " AND search_index.rowid <= ?"
-            args.append(cut[0])
-        rank = "bm25(search_index, 8.0, 1.0)" if match else "0"
-        # Equal scores: by title for a filter alone (all score 0); by rowid after a ranking,
-        # where ties are rare and reading 2,000 titles to break them costs more than the rank.
-        tie = "search_index.rowid" if match else "search_index.title COLLATE NOCASE"
-        snippet = (
-            "snippet(search_index, -1, char(57344), char(57345), '…', 12)"
-            if match
-            else "substr(search_index.body, 1, 120)"
-        )
-        sql = f"""SELECT search_index.kind, search_index.record_id, search_index.title,
-                         {snippet}, {rank} AS score
-                  FROM search_index WHERE {where_sql}
-                  ORDER BY score, {tie} LIMIT ?"""
-        rows = self.conn.execute(sql, [*args, limit]).fetchall()
+        if match:
+            rows = self._ranked(query, expansions, match, where_sql, args, limit)
+        else:
+            rows = self._filtered(where_sql, args, limit)
         wanted = set(criteria.therapy)
         for word in query.words:
             if len(word) >= 3:
@@ -856,6 +866,124 @@ class Store:
             Hit(kind, rid, title, snip, score, self._context_therapy(kind, rid, wanted))
             for kind, rid, title, snip, score in rows
         ]
+
+    def _ranked(
+        self,
+        query: Query,
+        expansions: dict[str, tuple[str, ...] | None],
+        match: str,
+        where_sql: str,
+        args: list,
+        limit: int,
+    ) -> list[tuple]:
+        """The best matches among the first SEARCH_RANKED, ranked as bm25 ranks them.
+
+        Ranking every match of a broad word on a million records would take seconds. Matches
+        come in rowid order (therapies, trials, then cases as added), so only the first
+        SEARCH_RANKED are ranked, in Python (see sclerotui.ranking) with each term's share of
+        the index estimated from a sample: FTS5's bm25() would count every record holding
+        each term first."""
+        candidates = self.conn.execute(
+            f"""SELECT search_index.rowid, search_index.kind, search_index.record_id,
+                       search_index.title, search_index.body
+                FROM search_index WHERE {where_sql}
+                ORDER BY search_index.rowid LIMIT {SEARCH_RANKED}""",
+            args,
+        ).fetchall()
+        if not candidates:
+            return []
+        top = self._top_rowid()
+        words = zip(query.words, word_matches(query, expansions.get), strict=True)
+        wanted = [
+            Term(**self._word_term(word, expansions.get(word)), share=self._share(expression))
+            for word, expression in words
+        ]
+        wanted += [
+            Term(phrase=tuple(tokens(phrase)), share=self._share(expression))
+            for phrase, expression in zip(query.phrases, phrase_matches(query), strict=True)
+        ]
+        scored = scores([(row[3], row[4]) for row in candidates], wanted, top)
+        best = sorted(range(len(candidates)), key=lambda i: (scored[i], candidates[i][0]))[:limit]
+        patterns = [term.pattern() for term in wanted]
+        return [
+            (
+                *candidates[i][1:4],
+                snippet(*candidates[i][3:5], wanted, MARK_START, MARK_END, patterns),
+                scored[i],
+            )
+            for i in best
+        ]
+
+    @staticmethod
+    def _word_term(word: str, terms: tuple[str, ...] | None) -> dict:
+        if terms is not None:
+            return {"terms": frozenset(terms)}
+        parts = tokens(word)
+        if len(parts) == 1:
+            return {"prefix": parts[0]}
+        return {"phrase": tuple(parts)}  # "t-cell*": near enough for ranking
+
+    def _expand_word(self, word: str) -> tuple[str, ...] | None:
+        """The index's terms that begin with a typed word, or None to let FTS5 find them."""
+        if not (word.isascii() and word.isalnum()) or not self.has_search_terms:
+            return None
+        low = word.lower()
+        terms = tuple(
+            row[0]
+            for row in self.conn.execute(
+                "SELECT term FROM search_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
+                [low, low + "\U0010ffff", MAX_EXPANSION + 1],
+            )
+        )
+        return None if len(terms) > MAX_EXPANSION else terms
+
+    @cached_property
+    def has_search_terms(self) -> bool:
+        """Schema 4 lists the index's terms; an older database opened read-only does not."""
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_terms'"
+        ).fetchone()
+        return found is not None
+
+    def _share(self, expression: str) -> float:
+        """The fraction of the index's rowid range holding matches of an expression.
+
+        Counted when there are fewer than SHARE_SAMPLE; otherwise estimated from the rowid
+        of the SHARE_SAMPLE-th match, which reads a sample, not the whole doclist."""
+        rowids = [
+            row[0]
+            for row in self.conn.execute(
+                "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid LIMIT ?",
+                [expression, SHARE_SAMPLE],
+            )
+        ]
+        if len(rowids) < SHARE_SAMPLE:
+            return len(rowids) / self._top_rowid()
+        return SHARE_SAMPLE / rowids[-1]
+
+    def _top_rowid(self) -> int:
+        row = self.conn.execute(
+            "SELECT rowid FROM search_index ORDER BY rowid DESC LIMIT 1"
+        ).fetchone()
+        return row[0] if row else 1
+
+    def _filtered(self, where_sql: str, args: list, limit: int) -> list[tuple]:
+        """Records that pass a filter alone, by title (no words to rank them by)."""
+        cut = self.conn.execute(
+            f"SELECT search_index.rowid FROM search_index WHERE {where_sql} "
+            f"ORDER BY search_index.rowid LIMIT 1 OFFSET {SEARCH_RANKED - 1}",
+            args,
+        ).fetchone()
+        if cut is not None:
+            where_sql += " AND search_index.rowid <= ?"
+            args = [*args, cut[0]]
+        return self.conn.execute(
+            f"""SELECT search_index.kind, search_index.record_id, search_index.title,
+                       substr(search_index.body, 1, 120), 0
+                FROM search_index WHERE {where_sql}
+                ORDER BY search_index.title COLLATE NOCASE LIMIT ?""",
+            [*args, limit],
+        ).fetchall()
 
     def _context_therapy(self, kind: str, record_id: str, wanted: set[str]) -> str | None:
         """Which therapy to show a hit under: itself, a filtered-for one, or its first."""
@@ -1276,7 +1404,18 @@ def _migrate_to_3(db: sqlite_utils.Database) -> None:
     db.execute(COUNT_THERAPY_STATS)
 
 
-MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3}
+def _migrate_to_4(db: sqlite_utils.Database) -> None:
+    """Schema 4: every term in the search index, so a typed word is matched as the list of
+    terms it begins (FTS5 merges a prefix's whole doclist before its first match)."""
+    db.execute("CREATE TABLE search_terms (term TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute("CREATE VIRTUAL TABLE temp.all_terms USING fts5vocab(main, search_index, row)")
+    try:
+        db.execute("INSERT INTO search_terms SELECT term FROM temp.all_terms")
+    finally:
+        db.execute("DROP TABLE temp.all_terms")
+
+
+MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4}
 
 
 def _create_tables(db: sqlite_utils.Database) -> None:
@@ -1374,6 +1513,6 @@ def _create_tables(db: sqlite_utils.Database) -> None:
     db["therapies"].create_index(["class", "name"])
     db["trials"].create_index(["evidence_type"])
     db["cases"].create_index(["subtype"])
-    db.execute("""CREATE VIRTUAL TABLE search_index USING fts5(
+    db.execute(f"""CREATE VIRTUAL TABLE search_index USING fts5(
         title, body, kind UNINDEXED, record_id UNINDEXED,
-        tokenize = 'unicode61 remove_diacritics 2')""")
+        tokenize = '{TOKENIZER}')""")

@@ -258,6 +258,7 @@ def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str])
         conn.executemany(
             "INSERT INTO search_index (title, body, kind, record_id) VALUES (?, ?, ?, ?)", index
         )
+        store.add_search_terms([(title, body) for title, body, _, _ in index])
         conn.executemany(
             "INSERT INTO events (id, case_id, trial_id, arm_id, week, date, kind, therapy_id, "
             "measure, value, source_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

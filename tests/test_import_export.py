@@ -140,6 +140,7 @@ def make_schema_1(path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE imports")
     conn.execute("DROP TABLE therapy_stats")
+    conn.execute("DROP TABLE search_terms")
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()

@@ -1,0 +1,213 @@
+"""Ranking search matches in Python, the way FTS5's bm25() would, without its full scans.
+
+FTS5's bm25() counts every record holding each search term before it scores the first
+match; for a word in half of a million records that is tens of milliseconds per word. Here
+the store passes each term's share of the index (estimated from where its k-th match falls)
+and the text of the matches to rank, and this module scores them with the same formula and
+the same column weights. Which records match is still decided by FTS5; only their order is
+computed here. Pure functions, no database access.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+K1 = 1.2  # FTS5's bm25 constants
+B = 0.75
+TITLE_WEIGHT = 8.0
+BODY_WEIGHT = 1.0
+TOKEN_RE = re.compile(r"[^\W_]+")  # letters and digits, as FTS5's unicode61 splits text
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics (as 'unicode61 remove_diacritics 2' indexes text)."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN_RE.findall(fold(text))
+
+
+TOKEN_CHAR = r"[^\W_]"
+NOT_TOKEN = r"[\W_]+"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing the query asks for: a typed word (any of its index terms, or any token
+    with its prefix when the terms are not listed) or a phrase (tokens in order)."""
+
+    terms: frozenset[str] = frozenset()
+    prefix: str | None = None
+    phrase: tuple[str, ...] = ()
+    share: float = 0.0  # the fraction of indexed records that hold it
+
+    def positions(self, words: list[str]) -> list[tuple[int, int]]:
+        """Where a text's folded tokens hold this term: (first token, token after it)."""
+        if self.phrase:
+            size = len(self.phrase)
+            return [
+                (at, at + size)
+                for at in range(len(words) - size + 1)
+                if tuple(words[at : at + size]) == self.phrase
+            ]
+        if self.prefix is not None:
+            return [(at, at + 1) for at, word in enumerate(words) if word.startswith(self.prefix)]
+        return [(at, at + 1) for at, word in enumerate(words) if word in self.terms]
+
+    def pattern(self) -> re.Pattern:
+        """Finds the term in folded text as whole tokens (a prefix: at a token's start).
+
+        Each alternative begins with the term's letters and checks the character before them
+        only after they match, so the regex engine skips ahead to the letters: a look-behind
+        in front made counting ten times slower."""
+        if self.phrase:
+            first, *rest = self.phrase
+            body = NOT_TOKEN.join([_starting(first), *(re.escape(token) for token in rest)])
+        elif self.prefix is not None:
+            body = _starting(self.prefix) + TOKEN_CHAR + "*"
+        else:
+            body = "(?:" + "|".join(_starting(t) for t in sorted(self.terms) or ["\uffff"]) + ")"
+        return re.compile(f"{body}(?!{TOKEN_CHAR})", re.DOTALL)
+
+
+def _starting(letters: str) -> str:
+    """The letters, where no token character comes just before them."""
+    return f"{re.escape(letters)}(?<!{TOKEN_CHAR}.{{{len(letters)}}})"
+
+
+def idf(share: float, rows: int) -> float:
+    """bm25's inverse document frequency, floored as FTS5 floors it."""
+    held = share * rows
+    value = math.log((rows - held + 0.5) / (held + 0.5))
+    return value if value > 0 else 1e-6
+
+
+def scores(texts: list[tuple[str, str]], wanted: list[Term], rows: int) -> list[float]:
+    """bm25 scores (lower is better, as FTS5 gives them) of (title, body) texts.
+
+    A record's length is measured in characters, not tokens: bm25 uses only its ratio to
+    the average, and reading FTS5's token counts cost more than ranking itself."""
+    weighted = [(term.pattern(), idf(term.share, max(rows, 1))) for term in wanted]
+    lengths = [len(title) + len(body) for title, body in texts]
+    average = (sum(lengths) / len(lengths) if lengths else 1.0) or 1.0
+    results = []
+    for (title, body), length in zip(texts, lengths, strict=True):
+        title, body = fold(title), fold(body)
+        norm = K1 * (1 - B + B * length / average)
+        total = 0.0
+        for pattern, weight in weighted:
+            frequency = TITLE_WEIGHT * len(pattern.findall(title))
+            frequency += BODY_WEIGHT * len(pattern.findall(body))
+            total += weight * frequency * (K1 + 1) / (frequency + norm)
+        results.append(-total)
+    return results
+
+
+SNIPPET_TOKENS = 12
+
+
+def snippet(
+    title: str,
+    body: str,
+    wanted: list[Term],
+    start: str,
+    end: str,
+    patterns: list[re.Pattern] | None = None,
+) -> str:
+    """A window of SNIPPET_TOKENS tokens around the matches, each match between start and
+    end marks, '…' where the window cuts the text: as FTS5's snippet() gives it, from text
+    already read (a second query for the snippets cost as much as the ranking)."""
+    patterns = patterns if patterns is not None else [term.pattern() for term in wanted]
+    best: tuple[int, str] | None = None
+    for text in (title, body):
+        folded = fold(text)
+        if not any(pattern.search(folded) for pattern in patterns):
+            continue
+        found = _best_window(text, folded, wanted, start, end)
+        if found is not None and (best is None or found[0] > best[0]):
+            best = found
+    if best is not None:
+        return best[1]
+    return _window(body or title, {}, 0, start, end, _spans(body or title))
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in TOKEN_RE.finditer(text)]
+
+
+def _best_window(
+    text: str, folded: str, wanted: list[Term], start: str, end: str
+) -> tuple[int, str] | None:
+    if text.isascii():  # folding kept every character in place: split the folded text
+        found = list(TOKEN_RE.finditer(folded))
+        spans = [m.span() for m in found]
+        words = [m.group() for m in found]
+    else:
+        spans = _spans(text)
+        words = [fold(text[a:b]) for a, b in spans]
+    hits: list[tuple[int, int, int]] = []  # (first token, token after, which term)
+    for number, term in enumerate(wanted):
+        hits += [(first, after, number) for first, after in term.positions(words)]
+    if not hits:
+        return None
+    best_score, best_first = -1, 0
+    for first in _window_starts(text, spans, hits):
+        inside = [n for p, _, n in hits if first <= p < first + SNIPPET_TOKENS]
+        # Most different terms, then most matches, then (as FTS5) the start of a sentence.
+        score = 1000 * len(set(inside)) + 10 * len(inside) + _sentence_start(text, spans, first)
+        if score > best_score:
+            best_score, best_first = score, first
+    marked = {first: after for first, after, _ in sorted(hits)}  # the longest run wins
+    return best_score, _window(text, marked, best_first, start, end, spans)
+
+
+def _window_starts(text: str, spans: list, hits: list[tuple[int, int, int]]) -> list[int]:
+    """Where a window may start: a little before each match, or at a sentence start that
+    keeps it in the window."""
+    limit = max(0, len(spans) - SNIPPET_TOKENS)
+    starts = {0}
+    for at, _, _ in hits:
+        starts.add(max(0, min(at - SNIPPET_TOKENS // 4, limit)))
+        for first in range(max(0, at - SNIPPET_TOKENS + 1), min(at, limit) + 1):
+            if _sentence_start(text, spans, first):
+                starts.add(first)
+    return sorted(starts)
+
+
+def _sentence_start(text: str, spans: list, first: int) -> int:
+    if first == 0:
+        return 5
+    gap = text[spans[first - 1][1] : spans[first][0]]
+    return 3 if any(mark in gap for mark in ".!?;\n") else 0
+
+
+def _window(
+    text: str, marked: dict[int, int], first: int, start: str, end: str, spans: list
+) -> str:
+    """Tokens first.. of text, from the first token's start; marked maps a match's first
+    token to the token after it (a phrase is marked as one run)."""
+    if not spans:
+        return text[:120]
+    last = min(first + SNIPPET_TOKENS, len(spans))
+    pieces = ["…" if first > 0 else ""]
+    cursor = spans[first][0]
+    closing_at = -1
+    for at in range(first, last):
+        a, b = spans[at]
+        pieces.append(text[cursor:a])
+        if at in marked and closing_at < at:
+            pieces.append(start)
+            closing_at = min(marked[at], last) - 1
+        pieces.append(text[a:b])
+        if at == closing_at:
+            pieces.append(end)
+        cursor = b
+    pieces.append("…" if last < len(spans) else text[cursor:].rstrip())
+    return "".join(pieces)

@@ -1,0 +1,212 @@
+"""Ranking in Python, and words expanded to the index's terms: the same matches as FTS5's
+prefix query, ordered as FTS5's bm25() orders them."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from conftest import build_mini_db, load_mini
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sclerotui.dataset import Dataset
+from sclerotui.ranking import Term, fold, scores
+from sclerotui.store import MAX_EXPANSION, SCHEMA_VERSION, TOKENIZER, Store
+from sclerotui.synth import synthesize
+
+
+def counted(term: Term, text: str) -> int:
+    return len(term.pattern().findall(fold(text)))
+
+
+def test_a_word_counts_whole_tokens_only():
+    term = Term(terms=frozenset({"ace", "fatigue"}))
+    assert counted(term, "ACE surface replace ace") == 2  # not the ends of longer words
+    assert counted(term, "fatigue, fatigued nonfatigue\nace") == 2
+    assert counted(term, "ace_ace") == 2  # the underscore splits tokens, as in unicode61
+
+
+def test_a_prefix_counts_tokens_that_begin_with_it():
+    assert counted(Term(prefix="fat"), "fat fatigue nonfat fatty_x Fatal") == 4
+
+
+def test_a_phrase_counts_its_tokens_in_order():
+    term = Term(phrase=("skin", "thickening"))
+    assert counted(term, "Skin thickening; foreskin thickening, skin-thickening skin thicken") == 2
+
+
+def test_folding_drops_diacritics_as_the_index_does():
+    assert counted(Term(terms=frozenset({"sjogren"})), "Sjögren's and SJÖGREN") == 2
+
+
+def bm25_table(texts: list[tuple[str, str]]) -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize = '{TOKENIZER}')")
+    conn.executemany("INSERT INTO t (title, body) VALUES (?, ?)", texts)
+    return conn
+
+
+def padded(title: str, body: str) -> tuple[str, str]:
+    """Every text 12 tokens and 100 characters long, so both ways of measuring length agree."""
+    words = len((title + " " + body).split())
+    body += " fill" * (11 - words)
+    return title, body + " " + "z" * (99 - len(title) - len(body))
+
+
+def test_scores_equal_fts5_bm25_when_lengths_agree():
+    texts = [
+        padded("lung fibrosis", "cough"),
+        padded("skin", "lung lung lung"),
+        padded("skin", "lung"),
+        padded("renal", "crisis lung fibrosis fibrosis"),
+        padded("fibrosis", "skin skin"),
+        *[padded("other", "nothing here")] * 10,  # so that no term is in most records
+    ]
+    conn = bm25_table(texts)
+    rows = len(texts)
+    for query, wanted in [
+        ('"lung"', [Term(terms=frozenset({"lung"}))]),
+        ('"lung" AND "fibrosis"', [Term(terms=frozenset({"lung"})), Term(prefix="fibro")]),
+        ('"skin"', [Term(phrase=("skin",))]),
+    ]:
+        expected = dict(
+            conn.execute(
+                "SELECT rowid, bm25(t, 8.0, 1.0) FROM t WHERE t MATCH ? ORDER BY rowid", [query]
+            )
+        )
+        # Each term's share of the index, counted exactly here.
+        shares = [
+            conn.execute("SELECT count(*) FROM t WHERE t MATCH ?", [part]).fetchone()[0] / rows
+            for part in query.split(" AND ")
+        ]
+        wanted = [
+            Term(t.terms, t.prefix, t.phrase, share)
+            for t, share in zip(wanted, shares, strict=True)
+        ]
+        got = scores([texts[rowid - 1] for rowid in expected], wanted, rows)
+        assert got == pytest.approx(list(expected.values()), rel=1e-9), query
+
+
+def test_title_outweighs_body_and_more_beats_fewer():
+    texts = [("x", "lung"), ("lung", "x"), ("x", "lung lung")]
+    got = scores(texts, [Term(terms=frozenset({"lung"}), share=0.1)], 1000)
+    assert got[1] < got[2] < got[0]  # lower is better, as bm25()
+
+
+# -- the store: words expanded to the index's terms ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    path = build_mini_db(tmp_path_factory.mktemp("ranking") / "mini.db")
+    with Store(path) as store:
+        yield store
+
+
+def index_terms(conn: sqlite3.Connection) -> set[str]:
+    conn.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, search_index, row)")
+    try:
+        return {row[0] for row in conn.execute("SELECT term FROM temp.v")}
+    finally:
+        conn.execute("DROP TABLE temp.v")
+
+
+def prefix_matches(store: Store, prefix: str) -> set[tuple[str, str]]:
+    return set(
+        store.conn.execute(
+            "SELECT kind, record_id FROM search_index WHERE search_index MATCH ?",
+            ['"' + prefix + '"*'],
+        )
+    )
+
+
+def test_search_terms_are_exactly_the_index_terms(mini):
+    listed = {row[0] for row in mini.conn.execute("SELECT term FROM search_terms")}
+    assert listed == index_terms(mini.conn)
+
+
+def test_every_prefix_of_every_term_matches_what_fts5_prefix_query_matches(mini):
+    prefixes = {term[:n] for term in index_terms(mini.conn) for n in range(1, 5)}
+    prefixes = {p for p in prefixes if p.isascii() and p.isalnum()}
+    assert len(prefixes) > 200
+    for prefix in sorted(prefixes):
+        found = {(hit.kind, hit.id) for hit in mini.search(prefix, limit=10_000)}
+        assert found == prefix_matches(mini, prefix), prefix
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text("abcdefghilmnoprstuy", min_size=1, max_size=6))
+def test_typed_words_match_as_the_prefix_query_does(mini, word):
+    found = {(hit.kind, hit.id) for hit in mini.search(word, limit=10_000)}
+    assert found == prefix_matches(mini, word)
+
+
+def test_a_word_beginning_too_many_terms_is_left_to_fts5(mini):
+    short = [p for p in "abcdefghijklmnopqrstuvwxyz" if len(mini._expand_word(p) or ()) > 0]
+    assert short  # the fixture has words
+    many = ["w" + str(n) for n in range(MAX_EXPANSION + 1)]
+    mini.conn.executemany("INSERT INTO search_terms VALUES (?)", [(t,) for t in many])
+    try:
+        assert mini._expand_word("w") is None
+        assert mini.search("w", limit=10_000) is not None  # FTS5's prefix query answers
+    finally:
+        mini.conn.execute("DELETE FROM search_terms WHERE term GLOB 'w[0-9]*'")
+
+
+def test_imported_text_adds_its_terms(tmp_path):
+    path = build_mini_db(tmp_path / "mini.db")
+    data = load_mini()
+    case = data.cases[0].model_copy(
+        update={"id": "case-new", "narrative": "Zyxoplasty after Sjögren's flare, naïve to it."}
+    )
+    with Store(path) as store:
+        store.write_dataset(Dataset(cases=[case]), "user-import")
+        assert {"zyxoplasty", "sjogren", "naive"} <= {
+            row[0] for row in store.conn.execute("SELECT term FROM search_terms")
+        }
+        assert ("case", "case-new") in {(h.kind, h.id) for h in store.search("zyxo")}
+        assert ("case", "case-new") in {(h.kind, h.id) for h in store.search("sjog")}
+        listed = {row[0] for row in store.conn.execute("SELECT term FROM search_terms")}
+        assert listed == index_terms(store.conn)
+
+
+def as_schema_3(path):
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE search_terms")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+
+
+def test_schema_3_database_gains_its_term_list_on_upgrade(tmp_path):
+    path = build_mini_db(tmp_path / "old.db")
+    as_schema_3(path)
+    with Store(path) as store:
+        assert store.upgraded_from == 3
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        listed = {row[0] for row in store.conn.execute("SELECT term FROM search_terms")}
+        assert listed == index_terms(store.conn)
+
+
+def test_schema_3_database_opened_read_only_searches_with_fts5_prefixes(tmp_path):
+    path = build_mini_db(tmp_path / "old.db")
+    with Store(path) as store:
+        expected = {(h.kind, h.id) for h in store.search("mycophen")}
+    as_schema_3(path)
+    with Store(path, read_only=True) as store:
+        assert not store.has_search_terms
+        assert {(h.kind, h.id) for h in store.search("mycophen")} == expected
+        assert expected
+
+
+def test_a_synthetic_database_lists_its_terms(tmp_path):
+    """synth writes its rows without the store's import path: its terms must be listed too."""
+    path = tmp_path / "synthetic.db"
+    synthesize(path, 300, seed=5)
+    with Store(path, read_only=True) as store:
+        listed = {row[0] for row in store.conn.execute("SELECT term FROM search_terms")}
+        assert listed == index_terms(store.conn)
+        assert {(h.kind, h.id) for h in store.search("fatig", limit=10_000)} == prefix_matches(
+            store, "fatig"
+        )
