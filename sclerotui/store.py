@@ -31,7 +31,7 @@ from sclerotui.models import (
     TimelineEvent,
     Trial,
 )
-from sclerotui.ranking import Term, scores, snippet, tokens
+from sclerotui.ranking import BODY_WEIGHT, TITLE_WEIGHT, Term, scores, snippet, tokens
 from sclerotui.search import (
     MARK_END,
     MARK_START,
@@ -65,6 +65,8 @@ BUSY_TIMEOUT_MS = 3000
 SEARCH_RANKED = 2000  # a search ranks at most this many matches (see Store._ranked)
 SHARE_SAMPLE = 1000  # matches read to estimate how common a term is (see Store._share)
 MAX_EXPANSION = 64  # a typed word that begins more terms is left to FTS5's prefix query
+# Up to this many index entries for the terms, FTS5's bm25() ranks (see Store._ranked).
+FTS_RANKED_ROWS = 50_000
 # Files up to this size get PRAGMA quick_check when opened (a few ms per MB). Bigger ones are
 # checked by `sclerotui db check`; damage found later is reported as it surfaces.
 QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024
@@ -880,18 +882,10 @@ class Store:
 
         Ranking every match of a broad word on a million records would take seconds. Matches
         come in rowid order (therapies, trials, then cases as added), so only the first
-        SEARCH_RANKED are ranked, in Python (see sclerotui.ranking) with each term's share of
-        the index estimated from a sample: FTS5's bm25() would count every record holding
-        each term first."""
-        candidates = self.conn.execute(
-            f"""SELECT search_index.rowid, search_index.kind, search_index.record_id,
-                       search_index.title, search_index.body
-                FROM search_index WHERE {where_sql}
-                ORDER BY search_index.rowid LIMIT {SEARCH_RANKED}""",
-            args,
-        ).fetchall()
-        if not candidates:
-            return []
+        SEARCH_RANKED are ranked. FTS5's bm25() counts every record holding each term before
+        it scores one: when the terms are rare that is quick, and done in SQLite, off the
+        interpreter's lock. When they are common, the ranking is done in Python (see
+        sclerotui.ranking) with each term's share of the index estimated from a sample."""
         top = self._top_rowid()
         words = zip(query.words, word_matches(query, expansions.get), strict=True)
         wanted = [
@@ -902,6 +896,15 @@ class Store:
             Term(phrase=tuple(tokens(phrase)), share=self._share(expression))
             for phrase, expression in zip(query.phrases, phrase_matches(query), strict=True)
         ]
+        if sum(term.share for term in wanted) * top <= FTS_RANKED_ROWS:
+            return self._ranked_by_fts(match, where_sql, args, limit)
+        candidates = self.conn.execute(
+            f"""SELECT search_index.rowid, search_index.kind, search_index.record_id,
+                       search_index.title, search_index.body
+                FROM search_index WHERE {where_sql}
+                ORDER BY search_index.rowid LIMIT {SEARCH_RANKED}""",
+            args,
+        ).fetchall()
         scored = scores([(row[3], row[4]) for row in candidates], wanted, top)
         best = sorted(range(len(candidates)), key=lambda i: (scored[i], candidates[i][0]))[:limit]
         patterns = [term.pattern() for term in wanted]
@@ -913,6 +916,26 @@ class Store:
             )
             for i in best
         ]
+
+    def _ranked_by_fts(self, match: str, where_sql: str, args: list, limit: int) -> list[tuple]:
+        """bm25() and snippet() in SQLite, over the first SEARCH_RANKED matches."""
+        cut = self.conn.execute(
+            f"SELECT search_index.rowid FROM search_index WHERE {where_sql} "
+            f"ORDER BY search_index.rowid LIMIT 1 OFFSET {SEARCH_RANKED - 1}",
+            args,
+        ).fetchone()
+        if cut is not None:
+            where_sql += " AND search_index.rowid <= ?"
+            args = [*args, cut[0]]
+        # Ties (rare after a ranking) by rowid: reading 2,000 titles would cost more.
+        return self.conn.execute(
+            f"""SELECT search_index.kind, search_index.record_id, search_index.title,
+                       snippet(search_index, -1, char(57344), char(57345), '…', 12),
+                       bm25(search_index, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score
+                FROM search_index WHERE {where_sql}
+                ORDER BY score, search_index.rowid LIMIT ?""",
+            [*args, limit],
+        ).fetchall()
 
     @staticmethod
     def _word_term(word: str, terms: tuple[str, ...] | None) -> dict:
