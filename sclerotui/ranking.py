@@ -14,6 +14,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 K1 = 1.2  # FTS5's bm25 constants
 B = 0.75
@@ -61,6 +62,7 @@ class Term:
             return [(at, at + 1) for at, word in enumerate(words) if word.startswith(self.prefix)]
         return [(at, at + 1) for at, word in enumerate(words) if word in self.terms]
 
+    @cached_property
     def pattern(self) -> re.Pattern:
         """Finds the term in folded text as whole tokens (a prefix: at a token's start).
 
@@ -94,7 +96,7 @@ def scores(texts: list[tuple[str, str]], wanted: list[Term], rows: int) -> list[
 
     A record's length is measured in characters, not tokens: bm25 uses only its ratio to
     the average, and reading FTS5's token counts cost more than ranking itself."""
-    weighted = [(term.pattern(), idf(term.share, max(rows, 1))) for term in wanted]
+    weighted = [(term.pattern, idf(term.share, max(rows, 1))) for term in wanted]
     lengths = [len(title) + len(body) for title, body in texts]
     average = (sum(lengths) / len(lengths) if lengths else 1.0) or 1.0
     results = []
@@ -119,16 +121,14 @@ def snippet(
     wanted: list[Term],
     start: str,
     end: str,
-    patterns: list[re.Pattern] | None = None,
 ) -> str:
     """A window of SNIPPET_TOKENS tokens around the matches, each match between start and
     end marks, '…' where the window cuts the text: as FTS5's snippet() gives it, from text
     already read (a second query for the snippets cost as much as the ranking)."""
-    patterns = patterns if patterns is not None else [term.pattern() for term in wanted]
     best: tuple[int, str] | None = None
     for text in (title, body):
         folded = fold(text)
-        if not any(pattern.search(folded) for pattern in patterns):
+        if not any(term.pattern.search(folded) for term in wanted):
             continue
         found = _best_window(text, folded, wanted, start, end)
         if found is not None and (best is None or found[0] > best[0]):

@@ -31,7 +31,15 @@ from sclerotui.models import (
     TimelineEvent,
     Trial,
 )
-from sclerotui.ranking import BODY_WEIGHT, TITLE_WEIGHT, Term, scores, snippet, tokens
+from sclerotui.ranking import (
+    BODY_WEIGHT,
+    SNIPPET_TOKENS,
+    TITLE_WEIGHT,
+    Term,
+    scores,
+    snippet,
+    tokens,
+)
 from sclerotui.search import (
     MARK_END,
     MARK_START,
@@ -889,11 +897,11 @@ class Store:
         top = self._top_rowid()
         words = zip(query.words, word_matches(query, expansions.get), strict=True)
         wanted = [
-            Term(**self._word_term(word, expansions.get(word)), share=self._share(expression))
+            Term(**self._word_term(word, expansions.get(word)), share=self._share(expression, top))
             for word, expression in words
         ]
         wanted += [
-            Term(phrase=tuple(tokens(phrase)), share=self._share(expression))
+            Term(phrase=tuple(tokens(phrase)), share=self._share(expression, top))
             for phrase, expression in zip(query.phrases, phrase_matches(query), strict=True)
         ]
         if sum(term.share for term in wanted) * top <= FTS_RANKED_ROWS:
@@ -907,11 +915,10 @@ class Store:
         ).fetchall()
         scored = scores([(row[3], row[4]) for row in candidates], wanted, top)
         best = sorted(range(len(candidates)), key=lambda i: (scored[i], candidates[i][0]))[:limit]
-        patterns = [term.pattern() for term in wanted]
         return [
             (
                 *candidates[i][1:4],
-                snippet(*candidates[i][3:5], wanted, MARK_START, MARK_END, patterns),
+                snippet(*candidates[i][3:5], wanted, MARK_START, MARK_END),
                 scored[i],
             )
             for i in best
@@ -919,18 +926,11 @@ class Store:
 
     def _ranked_by_fts(self, match: str, where_sql: str, args: list, limit: int) -> list[tuple]:
         """bm25() and snippet() in SQLite, over the first SEARCH_RANKED matches."""
-        cut = self.conn.execute(
-            f"SELECT search_index.rowid FROM search_index WHERE {where_sql} "
-            f"ORDER BY search_index.rowid LIMIT 1 OFFSET {SEARCH_RANKED - 1}",
-            args,
-        ).fetchone()
-        if cut is not None:
-            where_sql += " AND search_index.rowid <= ?"
-            args = [*args, cut[0]]
+        where_sql, args = self._first_ranked(where_sql, args)
         # Ties (rare after a ranking) by rowid: reading 2,000 titles would cost more.
         return self.conn.execute(
             f"""SELECT search_index.kind, search_index.record_id, search_index.title,
-                       snippet(search_index, -1, char(57344), char(57345), '…', 12),
+                       snippet(search_index, -1, char(57344), char(57345), '…', {SNIPPET_TOKENS}),
                        bm25(search_index, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score
                 FROM search_index WHERE {where_sql}
                 ORDER BY score, search_index.rowid LIMIT ?""",
@@ -968,7 +968,7 @@ class Store:
         ).fetchone()
         return found is not None
 
-    def _share(self, expression: str) -> float:
+    def _share(self, expression: str, top: int) -> float:
         """The fraction of the index's rowid range holding matches of an expression.
 
         Counted when there are fewer than SHARE_SAMPLE; otherwise estimated from the rowid
@@ -981,7 +981,7 @@ class Store:
             )
         ]
         if len(rowids) < SHARE_SAMPLE:
-            return len(rowids) / self._top_rowid()
+            return len(rowids) / top
         return SHARE_SAMPLE / rowids[-1]
 
     def _top_rowid(self) -> int:
@@ -990,16 +990,21 @@ class Store:
         ).fetchone()
         return row[0] if row else 1
 
-    def _filtered(self, where_sql: str, args: list, limit: int) -> list[tuple]:
-        """Records that pass a filter alone, by title (no words to rank them by)."""
+    def _first_ranked(self, where_sql: str, args: list) -> tuple[str, list]:
+        """The condition narrowed to the first SEARCH_RANKED matches in rowid order (the
+        scan for the cut stops there, where ordering all matches would read every one)."""
         cut = self.conn.execute(
             f"SELECT search_index.rowid FROM search_index WHERE {where_sql} "
             f"ORDER BY search_index.rowid LIMIT 1 OFFSET {SEARCH_RANKED - 1}",
             args,
         ).fetchone()
-        if cut is not None:
-            where_sql += " AND search_index.rowid <= ?"
-            args = [*args, cut[0]]
+        if cut is None:
+            return where_sql, args
+        return f"{where_sql} AND search_index.rowid <= ?", [*args, cut[0]]
+
+    def _filtered(self, where_sql: str, args: list, limit: int) -> list[tuple]:
+        """Records that pass a filter alone, by title (no words to rank them by)."""
+        where_sql, args = self._first_ranked(where_sql, args)
         return self.conn.execute(
             f"""SELECT search_index.kind, search_index.record_id, search_index.title,
                        substr(search_index.body, 1, 120), 0

@@ -19,7 +19,7 @@ from sclerotui.synth import synthesize
 
 
 def counted(term: Term, text: str) -> int:
-    return len(term.pattern().findall(fold(text)))
+    return len(term.pattern.findall(fold(text)))
 
 
 def test_a_word_counts_whole_tokens_only():
