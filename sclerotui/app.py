@@ -9,16 +9,16 @@ from textual.binding import Binding
 
 from sclerotui.commands import JumpProvider
 from sclerotui.dataset import bundled_dir, load_vocabularies
-from sclerotui.models import DataError
 from sclerotui.screens.main import MainScreen
 from sclerotui.store import Store, StoreError, describe_database_error
+from sclerotui.vocabulary import DataError
 
 THEMES = ["textual-dark", "textual-light", "nord", "gruvbox", "solarized-light"]
 
 
 def fallback_vocabularies() -> dict:
     """Labels straight from the enums, if the vocabulary file is missing."""
-    from sclerotui.models import EvidenceType, Organ, Response, Subtype, TherapyClass
+    from sclerotui.vocabulary import EvidenceType, Organ, Response, Subtype, TherapyClass
 
     def entries(enum):
         return [{"id": member.value, "label": member.value} for member in enum]

@@ -12,9 +12,9 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from sclerotui.models import DataError
 from sclerotui.search import SearchError
 from sclerotui.store import ReadOnlyError, Store, StoreError, describe_database_error
+from sclerotui.vocabulary import DataError
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # something went wrong that is not the input's fault

@@ -6,10 +6,15 @@ import hashlib
 import json
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+from sclerotui.vocabulary import DataError
 
-from sclerotui.models import DataError, Dataset, describe_validation_error, validate_dataset
+if TYPE_CHECKING:
+    from sclerotui.models import Dataset
+
+# The models (and pydantic) are imported where a dataset is loaded, not with this module: the
+# explorer reads the vocabularies from here before its first screen, which needs no models.
 
 VOCABULARY_FILE = "vocabularies.json"
 
@@ -92,6 +97,10 @@ def decode_text(raw: bytes, path: Path) -> str:
 
 def parse_dataset(data: object, where: str) -> Dataset:
     """Validate a parsed JSON object as a Dataset, reporting every problem at once."""
+    from pydantic import ValidationError
+
+    from sclerotui.models import Dataset, describe_validation_error
+
     if not isinstance(data, dict):
         raise DataError(
             [
@@ -125,6 +134,8 @@ def _record_label(key: str, index: int, record: object) -> str:
 
 
 def merge(datasets: list[Dataset]) -> Dataset:
+    from sclerotui.models import Dataset
+
     merged = Dataset()
     for data in datasets:
         for key in Dataset.model_fields:
@@ -134,6 +145,8 @@ def merge(datasets: list[Dataset]) -> Dataset:
 
 def load_directory(directory: Path) -> Dataset:
     """Load and cross-check every dataset file of a directory; all problems reported at once."""
+    from sclerotui.models import validate_dataset
+
     if not directory.is_dir():
         raise DataError([f"{directory}: no such directory"])
     files = dataset_files(directory)

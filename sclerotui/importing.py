@@ -36,7 +36,7 @@ def import_files(
 
     Raises DataError with every problem of every file; the database is then untouched.
     """
-    therapies: list[Therapy] = [row.therapy for row in store.therapies()]
+    therapies: list[Therapy] = store.therapy_records()
     known = store.known_ids()
     report = ImportReport()
     problems: list[str] = []

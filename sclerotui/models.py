@@ -10,117 +10,30 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sclerotui.vocabulary import (  # noqa: F401 (re-exported: models is the domain's one import)
+    FAILED_RESPONSES,
+    MEASURE_RANGES,
+    MEASURES,
+    Autoantibody,
+    DataError,
+    EventKind,
+    EvidenceType,
+    Organ,
+    Response,
+    SourceKind,
+    Statistic,
+    Subtype,
+    TherapyClass,
+)
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 Slug = Annotated[str, Field(pattern=SLUG, min_length=1, max_length=80)]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
-
-class TherapyClass(StrEnum):
-    IMMUNOSUPPRESSANT = "immunosuppressant"
-    ANTIFIBROTIC = "antifibrotic"
-    BIOLOGIC = "biologic"  # B-cell depletion, IL-6 blockade, co-stimulation blockade
-    CELL_THERAPY = "cell-therapy"  # autologous HSCT
-    VASODILATOR = "vasodilator"
-    ERA = "endothelin-receptor-antagonist"
-    PDE5 = "pde5-inhibitor"
-    PROSTANOID = "prostanoid"
-    ACE_INHIBITOR = "ace-inhibitor"
-    APHERESIS = "apheresis"
-    OTHER = "other"
-
-
-class Subtype(StrEnum):
-    LIMITED = "limited"
-    DIFFUSE = "diffuse"
-    SINE = "sine"
-
-
-class Organ(StrEnum):
-    SKIN = "skin"
-    LUNG = "lung"  # interstitial lung disease
-    PAH = "pah"  # pulmonary arterial hypertension
-    RENAL = "renal"  # scleroderma renal crisis
-    VASCULAR = "vascular"  # Raynaud's phenomenon, digital ulcers
-    GI = "gi"
-    CARDIAC = "cardiac"
-    MUSCULOSKELETAL = "musculoskeletal"
-
-
-class Autoantibody(StrEnum):
-    SCL70 = "anti-scl-70"
-    ACA = "anticentromere"
-    RNAP3 = "anti-rnap-iii"
-    U1RNP = "anti-u1rnp"
-    OTHER = "other"
-    NEGATIVE = "negative"
-    UNKNOWN = "unknown"
-
-
-class Response(StrEnum):
-    RESPONDED = "responded"
-    PARTIAL = "partial"
-    RESISTANT = "resistant"
-    INTOLERANT = "intolerant"
-    UNKNOWN = "unknown"
-
-
-FAILED_RESPONSES = (Response.PARTIAL, Response.RESISTANT, Response.INTOLERANT)
-
-
-class EvidenceType(StrEnum):
-    RCT = "rct"
-    OBSERVATIONAL = "observational"
-    REVIEW = "review"
-    CASE_REPORT = "case-report"
-
-
-class SourceKind(StrEnum):
-    NCT = "nct"
-    PMID = "pmid"
-    DOI = "doi"
-    SEED = "seed"  # the project's seed documents (the three resistance essays)
-    CITATION = "citation"  # a journal citation without a verified PMID/DOI
-
-
-class EventKind(StrEnum):
-    DIAGNOSIS = "diagnosis"
-    THERAPY_START = "therapy-start"
-    THERAPY_STOP = "therapy-stop"
-    MEASUREMENT = "measurement"
-    RESPONSE = "response-assessment"
-    ADVERSE_EVENT = "adverse-event"
-    PROCEDURE = "procedure"
-
-
-class Statistic(StrEnum):
-    """What a measured number is; ranges are only checked for absolute values."""
-
-    VALUE = "value"  # an absolute reading (mean or median of an arm, or one patient)
-    CHANGE = "change"  # change from baseline
-    RATE = "rate"  # per-year rate, e.g. FVC mL/year
-    COUNT = "count"  # events per patient, e.g. new digital ulcers
-    PERCENT = "percent"  # share of patients
-
-
-# Valid ranges for absolute values of each measure (inclusive).
-MEASURE_RANGES: dict[str, tuple[float, float]] = {
-    "mRSS": (0, 51),
-    "FVC %pred": (10, 150),
-    "FVC mL": (200, 8000),
-    "DLCO %pred": (5, 200),
-    "HAQ-DI": (0, 3),
-    "creatinine": (0, 3000),
-    "6MWD": (0, 1000),
-    "RCS": (0, 100),
-    "new DUs": (0, 1000),
-    "CRISS": (0, 1),
-}
-MEASURES = tuple(MEASURE_RANGES)
 
 # ASCII digits only: \d would take any script's digits (NCT١٢٣…) as an identifier.
 NCT_RE = re.compile(r"^NCT[0-9]{8}$")
@@ -335,14 +248,6 @@ class Dataset(Model):
     trials: list[Trial] = []
     cases: list[Case] = []
     events: list[TimelineEvent] = []
-
-
-class DataError(Exception):
-    """A problem with input data, located by file, record and field."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 def describe_validation_error(error: ValidationError, where: str) -> list[str]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sclerotui.models import FAILED_RESPONSES
 from sclerotui.search import NO_CRITERIA, Criteria
 from sclerotui.store import Store, criteria_sql
+from sclerotui.vocabulary import FAILED_RESPONSES
 
 FAILED = tuple(r.value for r in FAILED_RESPONSES)
 RESPONSES = ("responded", "partial", "resistant", "intolerant", "unknown")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from sclerotui.models import Autoantibody, EvidenceType, Organ, Response, Subtype, TherapyClass
+from sclerotui.vocabulary import Autoantibody, EvidenceType, Organ, Response, Subtype, TherapyClass
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32

@@ -22,15 +22,10 @@ from urllib.parse import quote
 if TYPE_CHECKING:
     import sqlite_utils
 
-from sclerotui.models import (
-    Case,
-    Dataset,
-    KnownIds,
-    Source,
-    Therapy,
-    TimelineEvent,
-    Trial,
-)
+    from sclerotui.models import Case, Dataset, KnownIds, Source, Therapy, TimelineEvent, Trial
+
+# The pydantic models are imported by the methods that build them, not with this module: the
+# explorer's first screen needs none, and importing them costs about 150 ms of start-up.
 from sclerotui.ranking import (
     BODY_WEIGHT,
     SNIPPET_TOKENS,
@@ -97,8 +92,17 @@ class ReadOnlyError(StoreError):
 
 
 @dataclass(frozen=True)
+class TherapyName:
+    """What a list needs of a therapy, read from columns (no JSON, no model)."""
+
+    id: str
+    name: str
+    therapy_class: str
+
+
+@dataclass(frozen=True)
 class TherapyRow:
-    therapy: Therapy
+    therapy: TherapyName
     trials: int
     cases: int
 
@@ -606,14 +610,27 @@ class Store:
         return list(self.conn.execute(sql))
 
     def therapy(self, therapy_id: str) -> Therapy | None:
+        from sclerotui.models import Therapy
+
         row = self.conn.execute("SELECT data FROM therapies WHERE id = ?", [therapy_id]).fetchone()
         return Therapy.model_validate_json(row[0]) if row else None
 
+    def therapy_records(self) -> list[Therapy]:
+        """Every therapy as a model (importers match names and aliases against them)."""
+        from sclerotui.models import Therapy
+
+        rows = self.conn.execute("SELECT data FROM therapies ORDER BY class, name COLLATE NOCASE")
+        return [Therapy.model_validate_json(row[0]) for row in rows]
+
     def trial(self, trial_id: str) -> Trial | None:
+        from sclerotui.models import Trial
+
         row = self.conn.execute("SELECT data FROM trials WHERE id = ?", [trial_id]).fetchone()
         return Trial.model_validate_json(row[0]) if row else None
 
     def case(self, case_id: str) -> Case | None:
+        from sclerotui.models import Case
+
         row = self.conn.execute("SELECT data FROM cases WHERE id = ?", [case_id]).fetchone()
         return Case.model_validate_json(row[0]) if row else None
 
@@ -628,6 +645,8 @@ class Store:
         return (row[0], row[1]) if row else None
 
     def sources(self, ids: Iterable[str]) -> list[Source]:
+        from sclerotui.models import Source
+
         ids = list(dict.fromkeys(ids))
         if not ids:
             return []
@@ -644,6 +663,8 @@ class Store:
         return [found[i] for i in ids if i in found]
 
     def events(self, kind: str, record_id: str) -> list[TimelineEvent]:
+        from sclerotui.models import TimelineEvent
+
         column = {"case": "case_id", "trial": "trial_id"}[kind]
         rows = self.conn.execute(
             f"SELECT data FROM events WHERE {column} = ? ORDER BY coalesce(week, 0), date, seq",
@@ -666,7 +687,7 @@ class Store:
             class_filter = f"AND t.class IN ({','.join('?' * len(criteria.class_))})"
             args = sorted(criteria.class_)
         sql = f"""
-            SELECT t.data,
+            SELECT t.id, t.name, t.class,
               (SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
                  WHERE rt.therapy_id = t.id AND rt.kind = 'trial' {trial_where}),
               (SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
@@ -674,8 +695,8 @@ class Store:
             FROM therapies t WHERE 1 {class_filter}
             ORDER BY t.class, t.name COLLATE NOCASE"""
         rows = [
-            TherapyRow(Therapy.model_validate_json(data), trials, cases)
-            for data, trials, cases in self.conn.execute(sql, [*trial_args, *case_args, *args])
+            TherapyRow(TherapyName(*therapy), trials, cases)
+            for *therapy, trials, cases in self.conn.execute(sql, [*trial_args, *case_args, *args])
         ]
         narrowing = criteria.with_values("class", frozenset()).with_values("kind", frozenset())
         if narrowing:
@@ -688,12 +709,12 @@ class Store:
         if criteria.class_:
             class_filter = f"WHERE t.class IN ({','.join('?' * len(criteria.class_))})"
             args = sorted(criteria.class_)
-        sql = f"""SELECT t.data, coalesce(s.trials, 0), coalesce(s.cases, 0)
+        sql = f"""SELECT t.id, t.name, t.class, coalesce(s.trials, 0), coalesce(s.cases, 0)
                   FROM therapies t LEFT JOIN therapy_stats s ON s.therapy_id = t.id
                   {class_filter} ORDER BY t.class, t.name COLLATE NOCASE"""
         return [
-            TherapyRow(Therapy.model_validate_json(data), trials, cases)
-            for data, trials, cases in self.conn.execute(sql, args)
+            TherapyRow(TherapyName(*therapy), trials, cases)
+            for *therapy, trials, cases in self.conn.execute(sql, args)
         ]
 
     def evidence(
@@ -1054,6 +1075,7 @@ class Store:
 
     def all_records(self) -> Dataset:
         """Everything in the database as one Dataset (for export and checks)."""
+        from sclerotui.models import Case, Dataset, Therapy, TimelineEvent, Trial
 
         def load(table, model, order="id"):
             return [
@@ -1083,6 +1105,8 @@ class Store:
 
     def known_ids(self) -> KnownIds:
         """Ids that records being imported may refer to."""
+        from sclerotui.models import KnownIds
+
         column = lambda sql: {row[0] for row in self.conn.execute(sql)}  # noqa: E731
         arms = set()
         for trial_id, data in self.conn.execute("SELECT id, data FROM trials"):

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sclerotui import store as store_module
-from sclerotui.dataset import Dataset
+from sclerotui.models import Dataset
 from sclerotui.ranking import Term, fold, scores
 from sclerotui.search import MARK_END, MARK_START
 from sclerotui.store import MAX_EXPANSION, SCHEMA_VERSION, TOKENIZER, Store

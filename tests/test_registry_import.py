@@ -628,7 +628,7 @@ def test_import_into_a_database_round_trips(mini_db):
         report = import_files(store, [SINGLE])
         assert report.written is True
         stored = store.trial("nct02597933")
-        (parsed,) = load(SINGLE, [row.therapy for row in store.therapies()]).dataset.trials
+        (parsed,) = load(SINGLE, store.therapy_records()).dataset.trials
         assert stored.model_dump(exclude={"origin"}) == parsed.model_dump(exclude={"origin"})
         assert store.origin_of("trial", "nct02597933")[0] == "single_study_results.json"
         measured = [e for e in store.events("trial", "nct02597933") if e.kind == "measurement"]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from sclerotui.models import Case, Source, Therapy, Trial
 from sclerotui.store import SUBTYPE_SHORT, TYPE_SHORT
 from sclerotui.text import one_line, visible
 from sclerotui.widgets.therapy_list import CLASS_LABELS, VIM_KEYS
+
+if TYPE_CHECKING:
+    from sclerotui.models import Case, Source, Therapy, Trial
 
 RESPONSE_STYLE = {
     "responded": "$text-success",

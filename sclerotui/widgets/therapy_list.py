@@ -88,7 +88,7 @@ class TherapyList(CursorList):
         self._width = self.content_size.width
         name_width = max(8, (self._width or 28) - 12)
         for row in rows:
-            therapy_class = row.therapy.therapy_class.value
+            therapy_class = row.therapy.therapy_class
             if therapy_class != current_class:
                 current_class = therapy_class
                 label = CLASS_LABELS.get(therapy_class, therapy_class)

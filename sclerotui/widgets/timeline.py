@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content, Span
@@ -9,11 +11,13 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from sclerotui.models import TimelineEvent
 from sclerotui.plot import MeasureGroup, measure_groups, render
 from sclerotui.text import one_line
 from sclerotui.widgets.cursor_list import CursorList, Row
 from sclerotui.widgets.therapy_list import VIM_KEYS
+
+if TYPE_CHECKING:
+    from sclerotui.models import TimelineEvent
 
 SERIES_STYLES = [
     "$text-primary",

@@ -1,0 +1,63 @@
+"""Start-up: the panes and lists are drawn before pydantic is imported.
+
+Importing the models costs about 150 ms, as much as the rest of the explorer's start-up over a
+bare Textual app; the first frames (panes, therapy and evidence lists) need none of them, so
+they load when the detail pane is filled, after the lists' frame. Run in a fresh interpreter,
+where nothing has imported pydantic yet.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = """
+import asyncio, json, sys
+import sclerotui.cli  # the entry point: its imports count too
+import textual.screen
+
+from sclerotui.app import SclerotuiApp
+from sclerotui.store import Store
+
+frames = []
+draw = textual.screen.Screen._compositor_refresh
+
+def watched(screen):
+    draw(screen)
+    if type(screen).__name__ == "MainScreen":
+        evidence = screen.query_one("#evidence")
+        frames.append({"pydantic": "pydantic" in sys.modules, "rows": evidence.option_count})
+
+textual.screen.Screen._compositor_refresh = watched
+
+async def main():
+    app = SclerotuiApp(Store(sys.argv[1], read_only=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if app.main_screen.query_one("#detail").current is not None:
+                break
+        detail = app.main_screen.query_one("#detail").current
+        print(json.dumps({"frames": frames, "detail": detail and detail.record.id}))
+
+asyncio.run(main())
+"""
+
+
+def run_fresh(db: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(db)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_lists_are_drawn_before_pydantic_is_imported(mini_db):
+    seen = run_fresh(mini_db)
+    listed = next(frame for frame in seen["frames"] if frame["rows"])
+    assert listed["pydantic"] is False
+    # The detail still follows, with the models loaded for it.
+    assert seen["detail"] is not None
+    assert seen["frames"][-1]["pydantic"] is True
