@@ -7,12 +7,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from sclerotui.compare import Column, measures, shared_scales, to_markdown, trial_line
 from sclerotui.plot import render
 from sclerotui.text import one_line, shorten, visible
 from sclerotui.widgets.detail import RESPONSE_STYLE
+from sclerotui.widgets.key_footer import KeyFooter
 from sclerotui.widgets.therapy_list import CLASS_LABELS
 from sclerotui.widgets.timeline import SERIES_STYLES, STATISTIC_LABEL
 
@@ -132,7 +133,7 @@ class ComparisonScreen(Screen):
                 with Horizontal(classes=f"compare-row compare-{name}"):
                     for column in self.columns:
                         yield Static(build(column), classes="compare-cell")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         body = self.query_one("#compare-body")

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Header, Input, OptionList, Static
+from textual.widgets import ContentSwitcher, Header, Input, OptionList, Static
 from textual.worker import get_current_worker
 
 from sclerotui.search import NO_CRITERIA, Criteria, SearchError, parse
@@ -24,6 +24,7 @@ from sclerotui.store import Hit, Store
 from sclerotui.text import one_line
 from sclerotui.widgets.detail import DetailView, RecordView
 from sclerotui.widgets.evidence_list import WINDOW, EvidenceList
+from sclerotui.widgets.key_footer import KeyFooter
 from sclerotui.widgets.search_input import SearchInput
 from sclerotui.widgets.search_results import SearchResults
 from sclerotui.widgets.therapy_list import TherapyList
@@ -89,7 +90,7 @@ class MainScreen(Screen):
                     yield SearchResults(id="results")
                 yield DetailView(id="detail")
             yield TimelinePane(id="timeline")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#therapies").border_title = "Therapies"

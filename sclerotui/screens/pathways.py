@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, OptionList, Static, Tree
+from textual.widgets import Header, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -25,6 +25,7 @@ from sclerotui.search import NO_CRITERIA, Criteria
 from sclerotui.store import SUBTYPE_SHORT, Store
 from sclerotui.text import one_line, shorten
 from sclerotui.widgets.evidence_list import TITLE_CHARS
+from sclerotui.widgets.key_footer import KeyFooter
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
 NAME_WIDTH = 26
@@ -130,7 +131,7 @@ class PathwaysScreen(Screen):
             with Vertical(id="pathway-side"):
                 yield OptionList(id="pathway-cases")
                 yield OptionList(id="pathway-trials")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(PathwayTree).auto_expand = False

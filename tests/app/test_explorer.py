@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from textual.widgets import ContentSwitcher, Input
+from textual.widgets._footer import FooterKey
 
 from sclerotui.screens.filters import FilterScreen
 from sclerotui.screens.help import HelpScreen
 from sclerotui.search import Criteria
 from sclerotui.widgets.evidence_list import EvidenceList
+from sclerotui.widgets.key_footer import KeyFooter
 from sclerotui.widgets.search_results import SearchResults
 from sclerotui.widgets.therapy_list import TherapyList
 from sclerotui.widgets.timeline import TimelineEvents
@@ -267,3 +269,24 @@ async def test_y_copies_the_citation_line(mini_db):
         assert app.clipboard == (
             "Alpha lung trial — NCT NCT00000001; Gamma trial, Test Journal 2020 (test fixture)"
         )
+
+
+async def test_footer_is_rebuilt_only_when_its_keys_change(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await caught_up(pilot)
+        screen = app.main_screen
+        footer = screen.query_one(KeyFooter)
+        keys = list(footer.query(FooterKey))
+        shown = [b.key for b in screen.BINDINGS if b.show] + [b.key for b in app.BINDINGS]
+        assert [key.key for key in keys] == [*shown, "ctrl+p"]
+        await pilot.press("tab")  # focus moves: Textual would rebuild every key
+        await caught_up(pilot)
+        assert screen.focused is screen.query_one(EvidenceList)
+        assert list(footer.query(FooterKey)) == keys
+        # A key that becomes disabled (None from check_action) is a change: the footer shows it.
+        screen.check_action = lambda action, parameters: None if action == "export" else True
+        screen.refresh_bindings()
+        await caught_up(pilot)
+        disabled = [key.key for key in footer.query(FooterKey) if key.has_class("-disabled")]
+        assert disabled == ["e"]
