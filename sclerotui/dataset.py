@@ -71,7 +71,10 @@ class _BadJSON(ValueError):
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
-    result: dict = {}
+    result = dict(pairs)
+    if len(result) == len(pairs):  # the common case, checked at C speed
+        return result
+    result = {}
     for key, value in pairs:
         if key in result:
             raise _BadJSON(f"the key {key!r} appears twice in one object")
@@ -116,12 +119,13 @@ def parse_dataset(data: object, where: str) -> Dataset:
         if not isinstance(records, list):
             problems.append(f"{where}: {key}: expected a list, got {type(records).__name__}")
             continue
-        model = Dataset.model_fields[key].annotation.__args__[0]
+        validate = Dataset.model_fields[key].annotation.__args__[0].model_validate
+        valid = getattr(merged, key)
         for index, record in enumerate(records):
-            label = _record_label(key, index, record)
             try:
-                getattr(merged, key).append(model.model_validate(record))
+                valid.append(validate(record))
             except ValidationError as error:
+                label = _record_label(key, index, record)
                 problems.extend(describe_validation_error(error, f"{where}: {label}"))
     if problems:
         raise DataError(problems)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +39,25 @@ def import_files(
 
     Raises DataError with every problem of every file; the database is then untouched.
     """
+    with collector_paused():
+        return _import_files(store, paths, check, replace)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while files load: an import holds millions of new objects
+    (parsed JSON, models, rows), none in cycles, and the collector kept walking all of them;
+    15% of an import of 30k cases. Nothing is lost: what it would find, it finds afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -> ImportReport:
     therapies: list[Therapy] = store.therapy_records()
     known = store.known_ids()
     report = ImportReport()

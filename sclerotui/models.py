@@ -221,13 +221,15 @@ class TimelineEvent(Model):
             raise ValueError("source: every figure needs a source and a verified flag")
         statistic = self.statistic or Statistic.VALUE
         bounds = MEASURE_RANGES.get(self.measure)
-        if statistic is Statistic.VALUE and bounds:
+        if bounds is None:
+            return
+        if statistic is Statistic.VALUE:
             low, high = bounds
             if not low <= self.value <= high:
                 raise ValueError(
                     f"value: {self.measure} {self.value:g} is outside {low:g}–{high:g}"
                 )
-        if statistic is Statistic.CHANGE and bounds:
+        if statistic is Statistic.CHANGE:
             span = bounds[1] - bounds[0]
             if abs(self.value) > span:
                 raise ValueError(f"value: change of {self.value:g} in {self.measure} is impossible")

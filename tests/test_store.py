@@ -553,3 +553,49 @@ def test_evidence_windows_read_from_the_end_match_those_read_from_the_start(tmp_
                 backwards = synthetic.evidence(therapy, wanted, 20, offset, total)
                 assert backwards == forwards, (text, offset)
                 assert len(forwards) == max(0, min(20, total - offset))
+
+
+def query_plan(conn, sql: str, args: list) -> str:
+    return " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+
+
+def test_events_are_found_by_owner_through_their_own_index(store):
+    # Schema 5 indexes case events and trial events apart (partial indexes); the lookups
+    # the app and a replacing import make must still use them, not scan every event.
+    conn = store.conn
+    for owner in ("case", "trial"):
+        plan = query_plan(conn, f"SELECT data FROM events WHERE {owner}_id = ?", ["x"])
+        assert f"idx_events_{owner}_id_week" in plan, plan
+        plan = query_plan(conn, f"DELETE FROM events WHERE {owner}_id IN (?, ?)", ["x", "y"])
+        assert f"idx_events_{owner}_id_week" in plan, plan
+    indexed = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'idx_events_trial_id_week'"
+    ).fetchone()[0]
+    assert "WHERE trial_id IS NOT NULL" in indexed
+    assert {e.trial for e in store.events("trial", "alpha")} == {"alpha"}
+    assert {e.case for e in store.events("case", "case-one")} == {"case-one"}
+
+
+def test_schema_4_upgrades_to_partial_event_indexes(mini_db):
+    conn = sqlite3.connect(mini_db)
+    for owner in ("case", "trial"):  # as schema 4 had them: every event in both
+        conn.execute(f"DROP INDEX idx_events_{owner}_id_week")
+        conn.execute(f"CREATE INDEX idx_events_{owner}_id_week ON events ({owner}_id, week)")
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    with Store(mini_db) as store:
+        assert store.upgraded_from == 4
+        sqls = [
+            row[0]
+            for row in store.conn.execute(
+                "SELECT sql FROM sqlite_master WHERE name LIKE 'idx_events_%_id_week' ORDER BY name"
+            )
+        ]
+        assert sqls == [
+            "CREATE INDEX idx_events_case_id_week ON events (case_id, week) "
+            "WHERE case_id IS NOT NULL",
+            "CREATE INDEX idx_events_trial_id_week ON events (trial_id, week) "
+            "WHERE trial_id IS NOT NULL",
+        ]
+        assert store.integrity_problems() == []
