@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -21,6 +22,7 @@ B = 0.75
 TITLE_WEIGHT = 8.0
 BODY_WEIGHT = 1.0
 TOKEN_RE = re.compile(r"[^\W_]+")  # letters and digits, as FTS5's unicode61 splits text
+SENTENCE_END_RE = re.compile(r"[.!?;\n]")
 
 
 def fold(text: str) -> str:
@@ -157,35 +159,41 @@ def _best_window(
         hits += [(first, after, number) for first, after in term.positions(words)]
     if not hits:
         return None
+    sentences = _sentence_starts(text, spans)
+    positions = sorted(p for p, _, _ in hits)
     best_score, best_first = -1, 0
-    for first in _window_starts(text, spans, hits):
+    for first in _window_starts(len(spans), positions, sentences):
         inside = [n for p, _, n in hits if first <= p < first + SNIPPET_TOKENS]
         # Most different terms, then most matches, then (as FTS5) the start of a sentence.
-        score = 1000 * len(set(inside)) + 10 * len(inside) + _sentence_start(text, spans, first)
+        score = 1000 * len(set(inside)) + 10 * len(inside) + sentences.get(first, 0)
         if score > best_score:
             best_score, best_first = score, first
     marked = {first: after for first, after, _ in sorted(hits)}  # the longest run wins
     return best_score, _window(text, marked, best_first, start, end, spans)
 
 
-def _window_starts(text: str, spans: list, hits: list[tuple[int, int, int]]) -> list[int]:
+def _sentence_starts(text: str, spans: list) -> dict[int, int]:
+    """The tokens that start a sentence, with FTS5's bonus for starting a window there: the
+    text's first token, and each token after a stop (found once per text, not per window)."""
+    if not spans:
+        return {}
+    starts = [a for a, _ in spans]
+    found = {bisect_right(starts, mark.start()): 3 for mark in SENTENCE_END_RE.finditer(text)}
+    found.pop(len(spans), None)  # a stop after the last token starts nothing
+    found[0] = 5
+    return found
+
+
+def _window_starts(count: int, positions: list[int], sentences: dict[int, int]) -> list[int]:
     """Where a window may start: a little before each match, or at a sentence start that
     keeps it in the window."""
-    limit = max(0, len(spans) - SNIPPET_TOKENS)
+    limit = max(0, count - SNIPPET_TOKENS)
     starts = {0}
-    for at, _, _ in hits:
+    for at in positions:
         starts.add(max(0, min(at - SNIPPET_TOKENS // 4, limit)))
-        for first in range(max(0, at - SNIPPET_TOKENS + 1), min(at, limit) + 1):
-            if _sentence_start(text, spans, first):
-                starts.add(first)
+        low, high = max(0, at - SNIPPET_TOKENS + 1), min(at, limit)
+        starts.update(first for first in sentences if low <= first <= high)
     return sorted(starts)
-
-
-def _sentence_start(text: str, spans: list, first: int) -> int:
-    if first == 0:
-        return 5
-    gap = text[spans[first - 1][1] : spans[first][0]]
-    return 3 if any(mark in gap for mark in ".!?;\n") else 0
 
 
 def _window(

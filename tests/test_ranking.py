@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from sclerotui import store as store_module
 from sclerotui.models import Dataset
-from sclerotui.ranking import Term, fold, scores
+from sclerotui.ranking import SNIPPET_TOKENS, Term, fold, scores, snippet
 from sclerotui.search import MARK_END, MARK_START
 from sclerotui.store import MAX_EXPANSION, SCHEMA_VERSION, TOKENIZER, Store
 from sclerotui.synth import synthesize
@@ -36,6 +36,46 @@ def test_a_prefix_counts_tokens_that_begin_with_it():
 def test_a_phrase_counts_its_tokens_in_order():
     term = Term(phrase=("skin", "thickening"))
     assert counted(term, "Skin thickening; foreskin thickening, skin-thickening skin thicken") == 2
+
+
+def cut(title: str, body: str, *wanted: Term) -> str:
+    return snippet(title, body, list(wanted), "[", "]")
+
+
+def test_a_snippet_window_starts_at_the_sentence_that_holds_the_match():
+    words = " ".join(f"w{n}" for n in range(20))
+    body = f"{words}. Then fatigue came back, with more words after it in the sentence. And so on."
+    assert SNIPPET_TOKENS == 12  # the windows below are 12 tokens long
+    # Not three words before the match ("…w18 w19. Then [fatigue]"): where its sentence starts.
+    assert cut("Title", body, Term(terms=frozenset({"fatigue"}))) == (
+        "…Then [fatigue] came back, with more words after it in the sentence…"
+    )
+
+
+def test_a_snippet_window_at_the_start_has_no_leading_ellipsis():
+    body = "Fatigue first; then " + " ".join(f"w{n}" for n in range(30))
+    assert cut("Title", body, Term(terms=frozenset({"fatigue"}))).startswith(
+        "[Fatigue] first; then"
+    )
+
+
+def test_a_snippet_prefers_the_window_with_most_different_terms():
+    body = (
+        "skin only here and nothing else at all for a long stretch of words. "
+        + " ".join(f"w{n}" for n in range(20))
+        + ". Later skin thickening appears together, and the text goes on for some words."
+    )
+    skin, thick = Term(terms=frozenset({"skin"})), Term(prefix="thick")
+    assert cut("Title", body, skin, thick) == (
+        "…Later [skin] [thickening] appears together, and the text goes on for some…"
+    )
+
+
+def test_a_snippet_marks_a_phrase_as_one_run_and_prefers_title_when_only_it_matches():
+    phrase = Term(phrase=("lung", "fibrosis"))
+    assert cut("Lung fibrosis trial", "no match in the body", phrase) == "[Lung fibrosis] trial"
+    body = "Progressive lung fibrosis despite treatment."
+    assert cut("Title", body, phrase) == "Progressive [lung fibrosis] despite treatment."
 
 
 def test_folding_drops_diacritics_as_the_index_does():
