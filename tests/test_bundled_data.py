@@ -6,6 +6,8 @@ mistake fails here with the record named, before it reaches a user's database.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from sclerotui.bundle import build
@@ -20,6 +22,8 @@ from sclerotui.models import (
     TherapyClass,
     validate_dataset,
 )
+from sclerotui.search import parse
+from sclerotui.store import SEARCH_RANKED, Store
 
 REQUIRED_THERAPIES = {
     "methotrexate",
@@ -178,3 +182,36 @@ def test_vocabularies_cover_enums():
         assert all(entry.get("id") and entry.get("label") for entry in entries), section
         missing = {member.value for member in enum} - {entry["id"] for entry in entries}
         assert missing == set(), f"vocabularies.json: {section}: missing {sorted(missing)}"
+
+
+FILTER_QUERIES = [
+    "organ:lung",
+    "organ:lung response:resistant",
+    "organ:lung,skin subtype:diffuse",
+    "type:rct organ:pah",
+    "therapy:cyclophosphamide",
+    "therapy:cyclophosphamide response:resistant,partial",
+    "therapy:rituximab,tocilizumab organ:lung",
+    "kind:trial",
+    "kind:therapy class:antifibrotic",
+    "kind:case organ:renal",
+    "class:biologic",
+    "response:responded kind:trial",  # none: only cases have responses
+]
+
+
+@pytest.mark.parametrize("text", FILTER_QUERIES)
+def test_filter_only_search_finds_what_a_scan_of_the_index_finds(built, text, monkeypatch):
+    # Filters alone are answered from the facet index. Scanning the search index (as a query
+    # with excluded words is answered) must agree, hit for hit and in order, where it sees
+    # every match: excluding a word no record holds leaves the filters alone to decide.
+    query = parse(text)
+    criteria = built.resolve_criteria(query.criteria)
+    fast = built.search(query, criteria, 500)
+    assert fast or "kind:trial" in text, text
+    monkeypatch.setattr(Store, "_by_filters", lambda *args: pytest.fail("not the scan"))
+    scanned = built.search(replace(query, excluded=("zzqqxnotaword",)), criteria, 500)
+    assert len(scanned) < SEARCH_RANKED  # the scan saw every match
+    assert [(h.kind, h.id, h.title, h.snippet, h.therapy) for h in fast] == [
+        (h.kind, h.id, h.title, h.snippet, h.therapy) for h in scanned
+    ]
