@@ -14,7 +14,7 @@ from sclerotui.widgets.cursor_list import CursorList, Row
 from sclerotui.widgets.evidence_list import TITLE_CHARS
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
-FIRST_HITS = 25  # more than a tall pane shows; the rest are added after the first frame
+FIRST_HITS = 25  # before the pane has a size; the rest are added after the first frame
 KIND_STYLE = {"therapy": "$text-accent", "trial": "$text-primary", "case": "$text-secondary"}
 
 
@@ -50,11 +50,18 @@ class SearchResults(CursorList):
         self._filled += 1
         self.clear_options()
         self.border_title = Content(one_line(summary))
-        self.add_options(self._hit_options(0, FIRST_HITS))
+        first = self.screenful()
+        self.add_options(self._hit_options(0, first))
         if hits:
             self.highlighted = 0
-        if len(hits) > FIRST_HITS:
-            self.call_after_refresh(self._add_rest, self._filled)
+        if len(hits) > first:
+            self.call_after_refresh(self._add_rest, self._filled, first)
+
+    def screenful(self) -> int:
+        """How many hits fill the pane: each is at least two lines (measuring a row that
+        wraps is most of the cost of showing it)."""
+        height = self.scrollable_content_region.height
+        return height // 2 + 1 if height else FIRST_HITS
 
     def _hit_options(self, start: int, stop: int) -> list[Option]:
         return [
@@ -62,9 +69,9 @@ class SearchResults(CursorList):
             for index, hit in enumerate(self.hits[start:stop], start)
         ]
 
-    def _add_rest(self, filled: int) -> None:
+    def _add_rest(self, filled: int, start: int) -> None:
         if filled == self._filled:
-            self.add_options(self._hit_options(FIRST_HITS, len(self.hits)))
+            self.add_options(self._hit_options(start, len(self.hits)))
 
     def show_message(self, message: str, title: str, error: bool = False) -> None:
         """The empty state or a query problem, in place of results."""

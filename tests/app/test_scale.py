@@ -103,3 +103,23 @@ async def test_a_keystroke_during_a_slow_search_is_handled_and_the_stale_result_
         assert "fatig" not in shown and shown[-1] == "fatigu"
         assert screen.search_shown == "fatigu"
         assert "fatigu" in str(screen.query_one(SearchResults).border_title)
+
+
+async def test_search_results_show_a_screenful_first_and_the_rest_after_it(synthetic_db):
+    app = make_app(synthetic_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await caught_up(pilot)
+        screen = app.main_screen
+        hits = screen.store.search("fatigue", limit=100)
+        assert len(hits) == 100
+        results = screen.query_one(SearchResults)
+        screen.query_one("#top").current = "results"
+        await caught_up(pilot)
+        results.show_hits(hits, "Search: fatigue")
+        # Each hit is two lines or more: half the pane's height (plus one) fills it.
+        screenful = results.scrollable_content_region.height // 2 + 1
+        assert 1 < screenful < 25
+        assert results.option_count == screenful
+        await caught_up(pilot)
+        assert results.option_count == 100
+        assert results.highlighted == 0
