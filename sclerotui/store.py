@@ -10,11 +10,11 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -125,9 +125,17 @@ class Hit:
     kind: str
     id: str
     title: str
-    snippet: str  # with search.MARK_START/MARK_END around matched words
+    cut: str | Callable[[], str] = field(repr=False)  # the snippet, or how to cut it
     rank: float
     therapy: str | None  # the therapy to show it under in the explorer
+
+    @cached_property
+    def snippet(self) -> str:
+        """Text around the matches, with search.MARK_START/MARK_END around matched words.
+
+        Cut when first read: the hits are ranked in a worker thread, and only those on
+        screen need a snippet before the results' first frame."""
+        return self.cut if isinstance(self.cut, str) else self.cut()
 
 
 SUBTYPE_SHORT = {"limited": "lcSSc", "diffuse": "dcSSc", "sine": "ssSSc"}
@@ -961,7 +969,7 @@ class Store:
         return [
             (
                 *candidates[i][1:4],
-                snippet(*candidates[i][3:5], wanted, MARK_START, MARK_END),
+                partial(snippet, *candidates[i][3:5], wanted, MARK_START, MARK_END),
                 scored[i],
             )
             for i in best

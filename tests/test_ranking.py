@@ -279,3 +279,16 @@ def test_python_ranking_finds_and_orders_as_fts5_bm25_does(mini, monkeypatch, te
         assert in_python == by_fts
     for hit in hits:
         assert MARK_START in hit.snippet and MARK_END in hit.snippet, hit
+
+
+def test_python_ranked_snippets_are_cut_when_first_read(mini, monkeypatch):
+    # The worker ranks 100 hits; only the screenful shown first needs snippets at once.
+    monkeypatch.setattr(store_module, "FTS_RANKED_ROWS", -1)
+    cuts = []
+    cut = store_module.snippet
+    monkeypatch.setattr(store_module, "snippet", lambda *args: cuts.append(1) or cut(*args))
+    hits = mini.search("lung", limit=10_000)
+    assert len(hits) > 1 and cuts == []
+    first = hits[0].snippet
+    assert cuts == [1] and MARK_START in first
+    assert hits[0].snippet == first and cuts == [1]  # cut once
