@@ -125,7 +125,7 @@ class Hit:
     kind: str
     id: str
     title: str
-    cut: str | Callable[[], str] = field(repr=False)  # the snippet, or how to cut it
+    cut: str | Callable[[], str] = field(repr=False, compare=False)  # the snippet, or its cut
     rank: float
     therapy: str | None  # the therapy to show it under in the explorer
 
