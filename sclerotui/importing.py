@@ -1,4 +1,4 @@
-"""Importing files into a database: validate everything first, then write all or nothing."""
+"""Importing files into a database: every file validated, all of them written or none."""
 
 from __future__ import annotations
 
@@ -15,27 +15,45 @@ from sclerotui.store import Store
 
 
 @dataclass
+class FileSummary:
+    """What one file brought, kept for the report once its records are written and let go."""
+
+    path: Path
+    format: str
+    counts: dict[str, int]
+    notes: list[str]
+
+    @classmethod
+    def of(cls, loaded: LoadedFile) -> FileSummary:
+        data = loaded.dataset
+        counts = {
+            "therapies": len(data.therapies),
+            "trials": len(data.trials),
+            "cases": len(data.cases),
+            "events": len(data.events),
+            "sources": len(data.sources),
+        }
+        return cls(loaded.path, loaded.format, counts, loaded.notes)
+
+
+@dataclass
 class ImportReport:
-    files: list[LoadedFile] = field(default_factory=list)
+    files: list[FileSummary] = field(default_factory=list)
     written: bool = False
 
     def lines(self) -> list[str]:
         out = []
-        for loaded in self.files:
-            data = loaded.dataset
-            out.append(
-                f"{loaded.path}: {loaded.format}: {len(data.therapies)} therapies, "
-                f"{len(data.trials)} trials, {len(data.cases)} cases, "
-                f"{len(data.events)} events, {len(data.sources)} sources"
-            )
-            out += [f"{loaded.path}: note: {note}" for note in loaded.notes]
+        for summary in self.files:
+            counted = ", ".join(f"{number} {name}" for name, number in summary.counts.items())
+            out.append(f"{summary.path}: {summary.format}: {counted}")
+            out += [f"{summary.path}: note: {note}" for note in summary.notes]
         return out
 
 
 def import_files(
     store: Store, paths: list[Path], check: bool = False, replace: bool = False
 ) -> ImportReport:
-    """Load and validate every file, then (unless check) write them in one transaction.
+    """Load and validate every file and (unless check) write them, in one transaction.
 
     Raises DataError with every problem of every file; the database is then untouched.
     """
@@ -58,39 +76,53 @@ def collector_paused() -> Iterator[None]:
 
 
 def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -> ImportReport:
+    """Each file is checked, then written at once and let go, so an import holds one file's
+    records at a time. Every write is part of one transaction, rolled back if any file of the
+    batch has a problem: the database gets all the files or none of them."""
     therapies: list[Therapy] = store.therapy_records()
     known = store.known_ids()
     report = ImportReport()
     problems: list[str] = []
-    for path in paths:
-        try:
-            loaded = load(path, therapies)
-        except DataError as error:
-            problems += error.problems
-            continue
-        data = loaded.dataset
-        problems += [loaded.locate(problem) for problem in validate_dataset(data, known)]
-        problems += [loaded.locate(problem) for problem in store.registry_clashes(data)]
-        if not replace and (clashes := store.existing(data)):
-            shown = ", ".join(clashes[:10]) + (" …" if len(clashes) > 10 else "")
-            problems.append(
-                f"{path}: already in the database: {shown} (use --replace to update them)"
-            )
-        # Later files of the batch may refer to what earlier ones bring.
-        batch_ids = KnownIds.of(data)
-        known.sources |= batch_ids.sources
-        known.therapies |= batch_ids.therapies
-        known.cases |= batch_ids.cases
-        known.arms |= batch_ids.arms
-        therapies += data.therapies
-        report.files.append(loaded)
-    if problems:
-        raise DataError(problems)
-    if not check:
-        batch = [(f.dataset, f.path.name, _sha256(f.path)) for f in report.files]
-        store.import_batch(batch, replace=replace)
-        report.written = True
+    with _batch(store, check):
+        for path in paths:
+            try:
+                loaded = load(path, therapies)
+            except DataError as error:
+                problems += error.problems
+                continue
+            data = loaded.dataset
+            problems += [loaded.locate(problem) for problem in validate_dataset(data, known)]
+            # The batch's earlier files are in the database by now, so they are checked too.
+            problems += [loaded.locate(problem) for problem in store.registry_clashes(data)]
+            if not replace and (clashes := store.existing(data)):
+                shown = ", ".join(clashes[:10]) + (" …" if len(clashes) > 10 else "")
+                problems.append(
+                    f"{path}: already in the database: {shown} (use --replace to update them)"
+                )
+            # Later files of the batch may refer to what earlier ones bring.
+            batch_ids = KnownIds.of(data)
+            known.sources |= batch_ids.sources
+            known.therapies |= batch_ids.therapies
+            known.cases |= batch_ids.cases
+            known.arms |= batch_ids.arms
+            therapies += data.therapies
+            report.files.append(FileSummary.of(loaded))
+            if not problems and not check:
+                store.import_file(data, path.name, _sha256(path), replace, checked=True)
+        if problems:
+            raise DataError(problems)  # the batch's transaction is rolled back
+    report.written = not check
     return report
+
+
+@contextmanager
+def _batch(store: Store, check: bool) -> Iterator[None]:
+    """One transaction for the whole batch; none when only checking."""
+    if check:
+        yield
+        return
+    with store.transaction():
+        yield
 
 
 def _sha256(path: Path) -> str:

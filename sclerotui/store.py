@@ -406,25 +406,26 @@ class Store:
 
     # -- writing -------------------------------------------------------------------------
 
-    def import_batch(self, batch: list[tuple[Dataset, str, str]], replace: bool = False) -> None:
-        """Write several files' records, each (dataset, origin, sha256), in ONE transaction,
-        and log each file in the imports table."""
-        with self.transaction():
-            for data, origin, digest in batch:
-                self._insert(data, origin, replace)
-                self.conn.execute(
-                    "INSERT INTO imports (file, sha256, imported_at, trials, cases, events, "
-                    "replaced) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        origin,
-                        digest,
-                        _now(),
-                        len(data.trials),
-                        len(data.cases),
-                        len(data.events),
-                        int(replace),
-                    ],
-                )
+    def import_file(
+        self, data: Dataset, origin: str, digest: str, replace: bool = False, checked: bool = False
+    ) -> None:
+        """Write one file's records and log the file in the imports table. Called inside
+        `transaction()`, so that a batch of files commits together or not at all. `checked`
+        says the caller has just found none of its ids in the database (`existing`)."""
+        self._insert(data, origin, replace, checked)
+        self.conn.execute(
+            "INSERT INTO imports (file, sha256, imported_at, trials, cases, events, "
+            "replaced) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                origin,
+                digest,
+                _now(),
+                len(data.trials),
+                len(data.cases),
+                len(data.events),
+                int(replace),
+            ],
+        )
 
     def imports(self) -> list[tuple]:
         return list(
@@ -475,13 +476,13 @@ class Store:
             )
             self.conn.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
 
-    def _insert(self, data: Dataset, origin: str, replace: bool) -> None:
+    def _insert(self, data: Dataset, origin: str, replace: bool, checked: bool = False) -> None:
         imported_at = _now()
         if replace:
             self._delete_records("case", [c.id for c in data.cases])
             self._delete_records("trial", [t.id for t in data.trials])
             self._delete_records("therapy", [t.id for t in data.therapies])
-        else:
+        elif not checked:
             self._refuse_existing(data)
         sources = [
             {

@@ -103,6 +103,83 @@ def test_batch_with_one_bad_file_writes_nothing(capsys, mini_db, tmp_path):
     assert sha(mini_db) == before
 
 
+def write_case_file(path: Path, case_id: str, refers_to: str | None = None) -> Path:
+    """A one-case JSON file; refers_to names a case of another file its event points at."""
+    case = {
+        "id": case_id,
+        "title": f"Case {case_id}",
+        "subtype": "limited",
+        "therapies": [{"therapy": "mycophenolate", "response": "partial"}],
+        "narrative": "Test case for batch imports.",
+        "illustrative": True,
+        "sources": ["seed-fixture"],
+    }
+    event = {"id": f"{case_id}-dx", "case": refers_to or case_id, "week": 0, "kind": "diagnosis"}
+    path.write_text(json.dumps({"cases": [case], "events": [event]}))
+    return path
+
+
+def test_batch_files_are_written_one_at_a_time_in_one_transaction(
+    capsys, mini_db, tmp_path, monkeypatch
+):
+    """Each file is written before the next is read (an import holds one file's records),
+    yet a later file's problem takes the earlier files back out."""
+    import sclerotui.importing as importing
+
+    steps = []
+    load, write = importing.load, Store.import_file
+
+    def logged_load(path, therapies):
+        steps.append(f"load {path.name}")
+        return load(path, therapies)
+
+    def logged_write(self, data, origin, *args, **kwargs):
+        steps.append(f"write {origin}")
+        return write(self, data, origin, *args, **kwargs)
+
+    monkeypatch.setattr(importing, "load", logged_load)
+    monkeypatch.setattr(Store, "import_file", logged_write)
+    first = write_case_file(tmp_path / "first.json", "batch-one")
+    second = write_case_file(tmp_path / "second.json", "batch-two", refers_to="batch-one")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"cases": [{"id": "x"}]}))
+    before = sha(mini_db)
+
+    code, _, err = run(capsys, "--db", mini_db, "import", first, second, bad)
+    assert code == EXIT_BAD_INPUT
+    assert "bad.json: cases[0] (x): title: Field required" in err
+    assert steps == [
+        "load first.json",
+        "write first.json",
+        "load second.json",
+        "write second.json",
+        "load bad.json",
+    ]
+    assert sha(mini_db) == before
+    with Store(mini_db) as store:
+        assert store.case("batch-one") is None and store.imports() == []
+
+    steps.clear()
+    assert run(capsys, "--db", mini_db, "import", first, second)[0] == EXIT_OK
+    with Store(mini_db) as store:
+        assert [row[0] for row in store.imports()] == ["first.json", "second.json"]
+        assert [e.case for e in store.events("case", "batch-one")] == ["batch-one"] * 2
+
+
+def test_a_case_in_two_files_of_a_batch_is_refused(capsys, mini_db, tmp_path):
+    first = write_case_file(tmp_path / "first.json", "twice")
+    second = tmp_path / "second.json"
+    data = json.loads(first.read_text())
+    data["events"][0]["id"] = "twice-other-event"
+    second.write_text(json.dumps(data))
+    before = sha(mini_db)
+    code, _, err = run(capsys, "--db", mini_db, "import", first, second)
+    assert code == EXIT_BAD_INPUT
+    assert "second.json: already in the database: case twice" in err
+    assert "Traceback" not in err
+    assert sha(mini_db) == before
+
+
 def test_export_csv_reimports(capsys, mini_db, empty_db, tmp_path):
     out = tmp_path / "cases.csv"
     # An empty database first needs the therapies and sources the cases refer to.
