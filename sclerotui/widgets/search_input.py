@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Input
 
 from sclerotui.text import without_controls
@@ -11,6 +13,12 @@ class SearchInput(Input):
     """Typed, pasted or assigned text loses its control characters (tabs and newlines become
     spaces). They cannot be searched for, and Input draws its value as it is, so an escape
     sequence pasted into the box would reach the terminal every time the box is drawn."""
+
+    # Input sets its virtual size (the text's width) on every keystroke, and Widget's
+    # virtual_size asks for a layout of the whole screen when it changes. The box's own size
+    # is fixed by its CSS, so nothing else can move: the layout only repainted every list's
+    # scroll bars, on the UI thread, while the search ran. A repaint of the box is enough.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=True)
 
     def validate_value(self, value: str) -> str:
         return without_controls(value)

@@ -135,6 +135,36 @@ async def test_query_language_in_search_box(mini_db):
         ]
 
 
+async def test_typing_in_the_search_box_asks_for_no_layout_and_keeps_the_cursor_in_view(mini_db):
+    """A keystroke repaints the box only; a layout of the whole screen repainted every
+    list's scroll bars while the search ran. Long text still scrolls with the cursor."""
+    app = make_app(mini_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await caught_up(pilot)
+        box = app.main_screen.query_one("#search", Input)
+        layouts = []
+        refresh = box.refresh
+
+        def counted(*args, **kwargs):
+            layouts.append(kwargs.get("layout", False))
+            return refresh(*args, **kwargs)
+
+        box.refresh = counted
+        await pilot.press("slash", *"fibrosis")
+        assert layouts and True not in layouts
+        long = " progressive lung fibrosis despite cyclophosphamide in diffuse cutaneous"
+        await pilot.press(*long)
+        await settle(pilot)
+        left, right = box.content_region.x, box.content_region.right
+        # At the end of the text Input draws its cursor one cell past the text, as always.
+        assert box.scroll_x > 0 and left <= box.cursor_screen_offset.x <= right
+        await pilot.press("home")
+        assert box.scroll_x == 0 and box.cursor_screen_offset.x == left
+        await pilot.press("end", *["backspace"] * len(long))
+        await settle(pilot)
+        assert box.value == "fibrosis" and box.scroll_x == 0
+
+
 async def test_filters_narrow_list_show_chips_and_clear(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(120, 40)) as pilot:
