@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sclerotui.importers import LoadedFile, load
-from sclerotui.models import DataError, KnownIds, Therapy, validate_dataset
+from sclerotui.models import DataError, Dataset, KnownIds, Therapy, validate_dataset
 from sclerotui.store import Store
 
 
@@ -83,6 +83,7 @@ def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -
     known = store.known_ids()
     report = ImportReport()
     problems: list[str] = []
+    brought: dict[str, str] = {}  # "case x" -> the file of this batch that brings it
     with _batch(store, check):
         for path in paths:
             try:
@@ -92,13 +93,8 @@ def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -
                 continue
             data = loaded.dataset
             problems += [loaded.locate(problem) for problem in validate_dataset(data, known)]
-            # The batch's earlier files are in the database by now, so they are checked too.
             problems += [loaded.locate(problem) for problem in store.registry_clashes(data)]
-            if not replace and (clashes := store.existing(data)):
-                shown = ", ".join(clashes[:10]) + (" …" if len(clashes) > 10 else "")
-                problems.append(
-                    f"{path}: already in the database: {shown} (use --replace to update them)"
-                )
+            problems += _clashes(store, path, data, brought, replace)
             # Later files of the batch may refer to what earlier ones bring.
             batch_ids = KnownIds.of(data)
             known.sources |= batch_ids.sources
@@ -123,6 +119,44 @@ def _batch(store: Store, check: bool) -> Iterator[None]:
         return
     with store.transaction():
         yield
+
+
+def _clashes(
+    store: Store, path: Path, data: Dataset, brought: dict[str, str], replace: bool
+) -> list[str]:
+    """Records another file of the same import brings too (refused even with --replace: which
+    one would win?), then records the database holds (unless replacing). Records are
+    "case x", as `Store.existing` names them."""
+    problems = []
+    earlier = bool(brought)
+    labels = [f"{kind} {record.id}" for kind, records in _records(data) for record in records]
+    twice = [label for label in labels if label in brought]
+    if twice:
+        shown = ", ".join(f"{label} (in {brought[label]})" for label in twice[:10])
+        problems.append(f"{path}: also in another file of this import: {_more(shown, twice)}")
+    brought.update((label, path.name) for label in labels)
+    if not replace:
+        # The batch's earlier files may be in the database by now: named above, not here.
+        named = set(twice)
+        clashes = [label for label in store.existing(data) if label not in named]
+        if clashes:
+            where = "in the database"
+            if earlier:
+                where += " or an earlier file of this import"
+            problems.append(
+                f"{path}: already {where}: {_more(', '.join(clashes[:10]), clashes)} "
+                "(use --replace to update them)"
+            )
+    return problems
+
+
+def _records(data: Dataset) -> list[tuple[str, list]]:
+    """The records a file brings by id (events are many, and belong to one of these)."""
+    return [("therapy", data.therapies), ("trial", data.trials), ("case", data.cases)]
+
+
+def _more(shown: str, all_of: list) -> str:
+    return shown + (" …" if len(all_of) > 10 else "")
 
 
 def _sha256(path: Path) -> str:

@@ -166,17 +166,33 @@ def test_batch_files_are_written_one_at_a_time_in_one_transaction(
         assert [e.case for e in store.events("case", "batch-one")] == ["batch-one"] * 2
 
 
-def test_a_case_in_two_files_of_a_batch_is_refused(capsys, mini_db, tmp_path):
+@pytest.mark.parametrize("flag", ["--check", "--replace", None])
+def test_a_case_in_two_files_of_a_batch_is_refused_naming_both(capsys, mini_db, tmp_path, flag):
     first = write_case_file(tmp_path / "first.json", "twice")
     second = tmp_path / "second.json"
     data = json.loads(first.read_text())
     data["events"][0]["id"] = "twice-other-event"
     second.write_text(json.dumps(data))
     before = sha(mini_db)
+    code, _, err = run(capsys, "--db", mini_db, "import", first, second, *filter(None, [flag]))
+    assert code == EXIT_BAD_INPUT
+    assert "second.json: also in another file of this import: case twice (in first.json)" in err
+    assert "already in the database" not in err and "Traceback" not in err
+    assert sha(mini_db) == before
+
+
+def test_an_event_in_two_files_of_a_batch_is_refused(capsys, mini_db, tmp_path):
+    first = write_case_file(tmp_path / "first.json", "one")
+    second = write_case_file(tmp_path / "second.json", "two")
+    data = json.loads(second.read_text())
+    data["events"][0]["id"] = "one-dx"  # first.json's event id
+    second.write_text(json.dumps(data))
+    before = sha(mini_db)
     code, _, err = run(capsys, "--db", mini_db, "import", first, second)
     assert code == EXIT_BAD_INPUT
-    assert "second.json: already in the database: case twice" in err
-    assert "Traceback" not in err
+    assert (
+        "second.json: already in the database or an earlier file of this import: event one-dx"
+    ) in err
     assert sha(mini_db) == before
 
 
