@@ -136,8 +136,15 @@ def _clashes(
         problems.append(f"{path}: also in another file of this import: {_more(shown, twice)}")
     brought.update((label, path.name) for label in labels)
     if not replace:
-        # The batch's earlier files may be in the database by now: named above, not here.
+        # The batch's earlier files may be in the database by now: what is named above (and
+        # the events of those records) is not named again.
         named = set(twice)
+        if named:
+            named |= {
+                f"event {event.id}"
+                for event in data.events
+                if f"case {event.case}" in named or f"trial {event.trial}" in named
+            }
         clashes = [label for label in store.existing(data) if label not in named]
         if clashes:
             where = "in the database"
