@@ -94,7 +94,7 @@ def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -
             data = loaded.dataset
             problems += [loaded.locate(problem) for problem in validate_dataset(data, known)]
             problems += [loaded.locate(problem) for problem in store.registry_clashes(data)]
-            problems += _clashes(store, path, data, brought, replace)
+            problems += _clashes(store, path, data, brought, replace, bool(report.files))
             # Later files of the batch may refer to what earlier ones bring.
             batch_ids = KnownIds.of(data)
             known.sources |= batch_ids.sources
@@ -105,6 +105,7 @@ def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -
             report.files.append(FileSummary.of(loaded))
             if not problems and not check:
                 store.import_file(data, path.name, _sha256(path), replace, checked=True)
+            del loaded, data  # this file's records go before the next file is read
         if problems:
             raise DataError(problems)  # the batch's transaction is rolled back
     report.written = not check
@@ -122,13 +123,12 @@ def _batch(store: Store, check: bool) -> Iterator[None]:
 
 
 def _clashes(
-    store: Store, path: Path, data: Dataset, brought: dict[str, str], replace: bool
+    store: Store, path: Path, data: Dataset, brought: dict[str, str], replace: bool, earlier: bool
 ) -> list[str]:
     """Records another file of the same import brings too (refused even with --replace: which
     one would win?), then records the database holds (unless replacing). Records are
-    "case x", as `Store.existing` names them."""
+    "case x", as `Store.existing` names them; `earlier` says files came before this one."""
     problems = []
-    earlier = bool(brought)
     labels = [f"{kind} {record.id}" for kind, records in _records(data) for record in records]
     twice = [label for label in labels if label in brought]
     if twice:
