@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,7 +84,8 @@ def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -
     report = ImportReport()
     problems: list[str] = []
     brought: dict[str, str] = {}  # "case x" -> the file of this batch that brings it
-    with _batch(store, check):
+    # One transaction for the whole batch; none when only checking.
+    with nullcontext() if check else store.transaction():
         for path in paths:
             try:
                 loaded = load(path, therapies)
@@ -110,16 +111,6 @@ def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -
             raise DataError(problems)  # the batch's transaction is rolled back
     report.written = not check
     return report
-
-
-@contextmanager
-def _batch(store: Store, check: bool) -> Iterator[None]:
-    """One transaction for the whole batch; none when only checking."""
-    if check:
-        yield
-        return
-    with store.transaction():
-        yield
 
 
 def _clashes(
