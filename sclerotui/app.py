@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 
 from textual.app import App, SystemCommand
@@ -79,6 +80,13 @@ class SclerotuiApp(App):
 
             self.database_error = str(cause)
             self.push_screen(DatabaseErrorScreen(self.database_error))
+
+    def on_ready(self) -> None:
+        # The first frame is out. If the launcher held the cycle collector off for start-up,
+        # turn it back on, with what start-up built moved where later collections skip it.
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
     def on_unmount(self) -> None:
         self.search_store.close()

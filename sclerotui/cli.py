@@ -6,6 +6,7 @@ Textual is imported only when the explorer launches, so scripting commands start
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sqlite3
@@ -191,10 +192,17 @@ def cmd_launch(args: argparse.Namespace) -> int:
     for name, what in TEXTUAL_LEAKS.items():
         if os.environ.get(name):
             say(f"{name} is set: {what}; unset it to keep record text on screen only")
-    from sclerotui.app import SclerotuiApp
+    # Start-up builds long-lived objects (modules, widgets, styles) and little garbage, yet
+    # Python's cycle collector ran over a hundred times before the first frame (~40 ms). The
+    # app turns it back on once that frame is out (SclerotuiApp.on_ready).
+    gc.disable()
+    try:
+        from sclerotui.app import SclerotuiApp
 
-    app = SclerotuiApp(store, note=note)
-    app.run()
+        app = SclerotuiApp(store, note=note)
+        app.run()
+    finally:
+        gc.enable()
     store.close()
     if app.database_error:
         say(app.database_error)

@@ -61,3 +61,42 @@ def test_lists_are_drawn_before_pydantic_is_imported(mini_db):
     # The detail still follows, with the models loaded for it.
     assert seen["detail"] is not None
     assert seen["frames"][-1]["pydantic"] is True
+
+
+GC_SCRIPT = """
+import asyncio, gc, json, sys
+from sclerotui.app import SclerotuiApp
+from sclerotui.store import Store
+
+async def main():
+    gc.disable()  # as the launcher does, for start-up
+    app = SclerotuiApp(Store(sys.argv[1], read_only=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+
+asyncio.run(main())
+"""
+
+
+def test_the_cycle_collector_is_back_on_once_the_first_frame_is_out(mini_db):
+    done = subprocess.run(
+        [sys.executable, "-c", GC_SCRIPT, str(mini_db)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["enabled"] is True
+    assert seen["frozen"] > 10_000  # start-up's objects, skipped by later collections
+
+
+def test_the_launcher_holds_the_cycle_collector_off_only_while_the_app_runs(monkeypatch, mini_db):
+    import gc
+
+    from sclerotui.app import SclerotuiApp
+    from sclerotui.cli import main
+
+    during = []
+    monkeypatch.setattr(SclerotuiApp, "run", lambda self: during.append(gc.isenabled()))
+    assert main(["--db", str(mini_db), "--read-only"]) == 0
+    assert during == [False]
+    assert gc.isenabled()
