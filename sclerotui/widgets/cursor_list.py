@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.cells import cell_len
 from textual.content import Content
 from textual.css.styles import RulesMap
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import OptionList
+from textual.widgets.option_list import Option
 
 
 class CursorList(OptionList):
+    # Textual lays out the whole screen whenever a widget's virtual size changes, which for a
+    # list is every refill. The list's own size comes from CSS, not from its rows, and the
+    # scroll bar's showing or hiding still asks for a layout of its own: a repaint is enough.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=True)
+
+    def replace_options(self, options: Iterable[Option]) -> None:
+        """All rows at once. (Clearing first measures the rows twice and, as the list empties
+        and fills, hides and shows the scroll bar: two layouts of the screen for nothing.)"""
+        options = list(options)
+        if options:
+            self.set_options(options)
+        else:
+            self.clear_options()
+
     def on_resize(self) -> None:
         # OptionList keeps its scroll offset when it shrinks: bring the cursor row back.
         # (Textual also runs a subclass's own on_resize: this one runs as well.)

@@ -67,14 +67,13 @@ class EvidenceList(CursorList):
         self.total = len(items) if total is None else total
         self.border_subtitle = ""
         with self.prevent(OptionList.OptionHighlighted):
-            self.clear_options()
             if items:
-                self.add_options(
+                self.replace_options(
                     Option(Row.of(evidence_prompt(item)), id=key_of(item.kind, item.id))
                     for item in items
                 )
             else:
-                self.add_option(Option(Content.styled(empty, "italic dim"), disabled=True))
+                self.replace_options([Option(Content.styled(empty, "italic dim"), disabled=True)])
         if not items:
             return
         ids = {key_of(i.kind, i.id) for i in items}

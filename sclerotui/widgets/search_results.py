@@ -48,10 +48,9 @@ class SearchResults(CursorList):
         """The first screenful now, the rest once it is on screen (each row is measured)."""
         self.hits = hits
         self._filled += 1
-        self.clear_options()
         self.border_title = Content(one_line(summary))
         first = self.screenful()
-        self.add_options(self._hit_options(0, first))
+        self.replace_options(self._hit_options(0, first))
         if hits:
             self.highlighted = 0
         if len(hits) > first:
@@ -77,10 +76,9 @@ class SearchResults(CursorList):
         """The empty state or a query problem, in place of results."""
         self.hits = []
         self._filled += 1
-        self.clear_options()
         self.border_title = Content(one_line(title))
         style = "$text-error" if error else "italic"
-        self.add_option(Option(Content.styled(one_line(message), style), disabled=True))
+        self.replace_options([Option(Content.styled(one_line(message), style), disabled=True)])
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

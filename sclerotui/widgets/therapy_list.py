@@ -105,8 +105,7 @@ class TherapyList(CursorList):
             )
             options.append(Option(Row.of(prompt), id=row.therapy.id))
         with self.prevent(OptionList.OptionHighlighted):
-            self.clear_options()
-            self.add_options(options)
+            self.replace_options(options)
 
     def show_marks(self, marked: list[str]) -> None:
         """Redraw with these therapies marked, the cursor staying put."""

@@ -174,8 +174,7 @@ class TimelinePane(Vertical):
         self.query_one("#plots").display = bool(plots) or not events
         event_list = self.query_one(TimelineEvents)
         event_list.events = events
-        event_list.clear_options()
-        event_list.add_options(
+        event_list.replace_options(
             Option(Row.of(event_prompt(e, arm_names, therapy_names)), id=str(i))
             for i, e in enumerate(events)
         )

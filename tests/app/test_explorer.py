@@ -165,6 +165,40 @@ async def test_typing_in_the_search_box_asks_for_no_layout_and_keeps_the_cursor_
         assert box.value == "fibrosis" and box.scroll_x == 0
 
 
+async def test_new_search_results_ask_for_no_layout_and_are_measured_as_drawn(mini_db):
+    """Results replace results in one step. Emptying the list first hid its scroll bar (a
+    layout of the screen) and measured the new rows at the width without it: a hit that
+    wraps once more with the bar back had its last line cut."""
+    app = make_app(mini_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await caught_up(pilot)
+        await pilot.press("slash", *"cyclophosphami")
+        await settle(pilot)
+        results = app.main_screen.query_one(SearchResults)
+        assert results.show_vertical_scrollbar
+        layouts = []
+        for widget in (results, results.vertical_scrollbar):
+            refresh = widget.refresh
+
+            def counted(*args, refresh=refresh, **kwargs):
+                layouts.append(kwargs.get("layout", False))
+                return refresh(*args, **kwargs)
+
+            widget.refresh = counted
+        await pilot.press("d")
+        await settle(pilot)
+        assert app.main_screen.search_shown == "cyclophosphamid"
+        assert layouts and True not in layouts
+        width = results.scrollable_content_region.width - results._get_left_gutter_width()
+        padding = results.get_component_styles("option-list--option").padding
+        drawn = [
+            results._get_visual(option).get_height(results.styles, width - padding.width)
+            for option in results.options
+        ]
+        assert len(drawn) > 1 and max(drawn) > 2  # some hits wrap
+        assert [results._line_cache.heights[i] for i in range(len(drawn))] == drawn
+
+
 async def test_filters_narrow_list_show_chips_and_clear(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(120, 40)) as pilot:
