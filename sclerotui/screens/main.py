@@ -287,12 +287,14 @@ class MainScreen(Screen):
         # interrupts it, so results follow the text as it is typed.
         self._run_search(event.value)
 
-    def on_key(self, event) -> None:
-        # Down from the search box walks into the results.
-        search = self.query_one("#search", Input)
-        if event.key == "down" and search.has_focus and self.search_text.strip():
-            event.stop()
-            self.query_one(SearchResults).focus()
+    def on_search_input_down(self) -> None:
+        # Down from the search box walks into the results; a second Down typed before the
+        # focus moved goes on down them. (Focus moves at once: keys after it go to the list.)
+        results = self.query_one(SearchResults)
+        if self.focused is results:  # (has_focus changes only when the list hears of it)
+            results.action_cursor_down()
+        else:
+            self.set_focus(results)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search" and self.search_text.strip():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import Reactive
 from textual.widgets import Input
 
@@ -22,3 +24,13 @@ class SearchInput(Input):
 
     def validate_value(self, value: str) -> str:
         return without_controls(value)
+
+    class Down(Message):
+        """Down in the box, with text in it: the screen walks into the results."""
+
+    def key_down(self, event: events.Key) -> None:
+        if self.value.strip():
+            event.stop()
+            # Straight to the screen, ahead of keys still queued here: a Down or Enter typed
+            # before the first Down moved the focus must still walk the results.
+            self.screen.post_message(self.Down())

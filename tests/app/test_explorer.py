@@ -83,6 +83,31 @@ async def test_search_as_you_type_then_enter_selects_hit_in_context(mini_db):
         assert "Limited SSc with digital ulcers failing bosentan" in detail_text(app)
 
 
+async def test_keys_typed_ahead_from_the_search_box_walk_the_results(mini_db):
+    """Down, Down, Enter sent in one burst (typed ahead, or pasted) open the second hit,
+    as they do typed one at a time: keys queued behind the first Down went to the box."""
+    from textual import events
+
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"cyclophosphamide")
+        await settle(pilot)
+        screen = app.main_screen
+        hits = screen.query_one(SearchResults).hits
+        assert len(hits) > 2
+        for key, char in [("down", None), ("down", None), ("enter", "\r")]:
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await settle(pilot)
+        assert screen.query_one(ContentSwitcher).current == "evidence"
+        chosen = hits[1]
+        if chosen.kind == "therapy":
+            assert screen.therapy_id == chosen.id
+        else:
+            assert screen.item == (chosen.kind, chosen.id)
+
+
 async def test_choosing_a_therapy_hit_shows_the_therapy_and_keeps_it(mini_db):
     """The therapy's own detail (mechanism, counts) stays: the first item of its evidence
     list, highlighted as the list loads, does not replace it a moment later."""
