@@ -155,15 +155,39 @@ def cases_at(
     criteria: Criteria = NO_CRITERIA,
     limit: int = 500,
 ) -> list[tuple[str, str, str]]:
-    """(case id, title, response to the node's therapy) of the cases behind one node."""
-    base, args = _walk_sql(criteria)
+    """(case id, title, response to the node's therapy) of the cases behind one node.
+
+    The same cases as the tree's walk reaches at that node, found by joining one step per
+    therapy of the path: the recursive walk, filtered afterwards, took 1-4 s per node at 1M
+    cases (SQLite cannot push the path into the recursion)."""
+    if not path:
+        return []
+    where, args = _start_filter(criteria)
+    failed = ",".join(f"'{r}'" for r in FAILED)
+    steps, step_args = [], []
+    for depth, therapy in enumerate(path, 1):
+        # Each step follows the one before only if that one failed too, as in the walk.
+        went_on = f"AND r{depth - 1}.response IN ({failed})" if depth > 1 else ""
+        steps.append(
+            f"""CROSS JOIN record_therapies r{depth}
+              ON r{depth}.kind = 'case' AND r{depth}.record_id = s.case_id
+              AND r{depth}.step = s.first_step + {depth} AND r{depth}.therapy_id = ? {went_on}"""
+        )
+        step_args.append(therapy)
     with store.lock:
         return store.conn.execute(
-            base
-            + """
-            SELECT c.id, c.title, w.response FROM walk w JOIN cases c ON c.id = w.case_id
-            WHERE w.path = ? ORDER BY c.title LIMIT ?""",
-            [start, *args, ">".join(path), limit],
+            f"""WITH start AS (
+                    SELECT rt.record_id AS case_id, min(rt.step) AS first_step
+                    FROM record_therapies rt
+                    WHERE rt.kind = 'case' AND rt.therapy_id = ?
+                      AND rt.response IN ({failed}) {where}
+                    GROUP BY rt.record_id
+                )
+                SELECT c.id, c.title, r{len(path)}.response
+                FROM start s {" ".join(steps)}
+                JOIN cases c ON c.id = s.case_id
+                ORDER BY c.title, c.id LIMIT ?""",
+            [start, *args, *step_args, limit],
         ).fetchall()
 
 

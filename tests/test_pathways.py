@@ -59,6 +59,48 @@ def test_cases_behind_a_node(store):
     ]
 
 
+@pytest.mark.parametrize(
+    "criteria",
+    [Criteria(), Criteria(subtype=frozenset({"diffuse"})), Criteria(organ=frozenset({"lung"}))],
+)
+def test_every_nodes_cases_are_the_ones_the_tree_counts(store, criteria):
+    """cases_at joins one step per therapy of the path instead of filtering the tree's
+    recursive walk: each node must still list exactly the cases and responses it counts."""
+    checked = 0
+    for start in ("cyclophosphamide", "mycophenolate", "bosentan", "rituximab"):
+        for node in pathway_tree(store, start, criteria):
+            rows = cases_at(store, start, node.path, criteria)
+            assert len(rows) == node.cases, (start, node.path)
+            responses: dict[str, int] = {}
+            for _, _, response in rows:
+                responses[response] = responses.get(response, 0) + 1
+            assert responses == node.responses, (start, node.path)
+            checked += 1
+    assert checked >= 3
+    assert cases_at(store, "cyclophosphamide", ("nintedanib", "bosentan"), criteria) == []
+
+
+def test_a_responders_later_therapies_list_no_cases(store):
+    """A pathway stops at a therapy that worked: what the case had after it is no node, and
+    asking for its cases anyway finds none."""
+    from pathway_fixture import _case
+
+    from sclerotui.models import Dataset
+
+    later = _case(
+        "path-d",
+        "diffuse",
+        ["lung"],
+        [("cyclophosphamide", "resistant"), ("hsct", "responded"), ("bosentan", "resistant")],
+    )
+    store.write_dataset(Dataset.model_validate({"cases": [later]}), "bundled")
+    paths = [node.path for node in pathway_tree(store, "cyclophosphamide")]
+    assert ("hsct",) in paths and ("hsct", "bosentan") not in paths
+    listed = cases_at(store, "cyclophosphamide", ("hsct",))
+    assert sorted(case_id for case_id, _, _ in listed) == ["case-one", "path-d"]
+    assert cases_at(store, "cyclophosphamide", ("hsct", "bosentan")) == []
+
+
 def test_a_responder_ends_its_pathway(store):
     # case-one responded to HSCT: nothing hangs below that node even if more followed.
     assert not [

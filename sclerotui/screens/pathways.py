@@ -120,6 +120,7 @@ class PathwaysScreen(Screen):
         self.names = names or {}
         self.nodes: list[PathNode] = []
         self.case_rows: list[tuple[str, str, str]] = []
+        self.cases_node: PathNode | None = None  # the node whose cases are (being) shown
         self.trial_rows: list[tuple[str, str, str, bool]] = []
 
     def compose(self) -> ComposeResult:
@@ -191,7 +192,6 @@ class PathwaysScreen(Screen):
 
     def _show_trials(self) -> None:
         trials = self.query_one("#pathway-trials", OptionList)
-        trials.clear_options()
         # A trial of two therapies that both followed comes once per therapy: one row each
         # trial (an option id may appear only once), naming all its therapies.
         rows: dict[str, tuple[str, list[str], bool]] = {}
@@ -199,47 +199,62 @@ class PathwaysScreen(Screen):
             _, therapies, mentioned = rows.setdefault(trial_id, (title, [], False))
             therapies.append(therapy)
             rows[trial_id] = (title, therapies, mentioned or mentions)
+        options = []
         for trial_id, (title, therapies, mentions) in rows.items():
             names = ", ".join(one_line(self.names.get(t, t)) for t in therapies)
             hint = (
                 ("  population mentions the starting therapy", "$text-warning") if mentions else ""
             )
-            trials.add_option(
-                Option(
-                    Content.assemble(
-                        (f"{names}: ", "$text-primary"),
-                        shorten(one_line(title), TITLE_CHARS),
-                        hint,
-                    ),
-                    id=f"trial:{trial_id}",
-                )
+            prompt = Content.assemble(
+                (f"{names}: ", "$text-primary"), shorten(one_line(title), TITLE_CHARS), hint
             )
-        if not rows:
-            trials.add_option(
+            options.append(Option(prompt, id=f"trial:{trial_id}"))
+        if not options:
+            options.append(
                 Option(Content.styled("no trials of these therapies", "dim"), disabled=True)
             )
-        else:
+        # All rows at once: added one by one, each row measured the list again.
+        trials.set_options(options)
+        if rows:
             trials.highlighted = 0
 
     def _show_cases(self, node: PathNode | None) -> None:
+        """The node's title now; its cases from a worker (finding them at 1M cases takes
+        about a second, too long for the tree's cursor to wait)."""
         cases = self.query_one("#pathway-cases", OptionList)
-        cases.clear_options()
+        self.cases_node = node
         if node is None:
-            cases.add_option(Option(Content.styled("no cases", "dim"), disabled=True))
+            self.case_rows = []
+            cases.set_options([Option(Content.styled("no cases", "dim"), disabled=True)])
             return
-        self.case_rows = cases_at(self.store, self.start, node.path, self.criteria)
         names = " → ".join(self.names.get(t, t) for t in (self.start, *node.path))
         cases.border_title = Content(f"Cases: {one_line(names)} ({node.cases})")
-        for case_id, title, response in self.case_rows:
-            cases.add_option(
-                Option(
-                    Content.assemble(
-                        (f"{response:<11}", "bold"), shorten(one_line(title), TITLE_CHARS)
-                    ),
-                    id=f"case:{case_id}",
-                )
+        finding = Content.styled("finding the cases…", "italic dim")
+        cases.set_options([Option(finding, disabled=True)])
+        self.find_cases(node)
+
+    @work(exclusive=True, thread=True, group="pathway-cases")
+    def find_cases(self, node: PathNode) -> None:
+        rows = cases_at(self.store, self.start, node.path, self.criteria)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._fill_cases, node, rows)
+
+    def _fill_cases(self, node: PathNode, rows: list[tuple[str, str, str]]) -> None:
+        if node is not self.cases_node:
+            return  # the cursor has moved on since these were asked for
+        self.case_rows = rows
+        cases = self.query_one("#pathway-cases", OptionList)
+        options = [
+            Option(
+                Content.assemble(
+                    (f"{response:<11}", "bold"), shorten(one_line(title), TITLE_CHARS)
+                ),
+                id=f"case:{case_id}",
             )
-        if self.case_rows:
+            for case_id, title, response in rows
+        ]
+        cases.set_options(options or [Option(Content.styled("no cases", "dim"), disabled=True)])
+        if rows:
             cases.highlighted = 0
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:

@@ -79,7 +79,7 @@ async def test_enter_on_node_lists_cases_and_enter_on_case_opens_it(pathway_db):
     async with app.run_test(size=(120, 40)) as pilot:
         await open_pathways(pilot)
         await pilot.press("down", "enter")  # root -> first node (mycophenolate)
-        await caught_up(pilot)
+        await settle(pilot)  # the cases are found by a worker
         cases = app.screen.query_one("#pathway-cases")
         assert app.focused is cases
         assert sorted(t.split()[0] for t in option_texts(cases)) == [
@@ -93,6 +93,41 @@ async def test_enter_on_node_lists_cases_and_enter_on_case_opens_it(pathway_db):
         assert app.screen is app.main_screen
         assert app.main_screen.item == ("case", "path-a")
         assert "1. Cyclophosphamide → resistant" in detail_text(app)
+
+
+async def test_the_tree_answers_keys_while_a_nodes_cases_are_found(pathway_db, monkeypatch):
+    """Finding a node's cases took 1-4 s at 1M cases, on the UI thread: every move of the
+    tree's cursor froze the screen. A worker finds them now; a late answer for a node the
+    cursor has left is dropped."""
+    import threading
+
+    import sclerotui.screens.pathways as pathways_screen
+
+    app = make_app(pathway_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_pathways(pilot)
+        gate = threading.Event()
+        asked = []
+        find = pathways_screen.cases_at
+
+        def slow_cases_at(store, start, path, *args, **kwargs):
+            asked.append(path)
+            gate.wait(10)
+            return find(store, start, path, *args, **kwargs)
+
+        monkeypatch.setattr(pathways_screen, "cases_at", slow_cases_at)
+        tree = app.screen.query_one(PathwayTree)
+        await pilot.press("down")  # mycophenolate: its cases are being found
+        await pilot.press("down")  # the rituximab after it, before they are
+        await pilot.pause()
+        assert tree.cursor_node.data.path == ("mycophenolate", "rituximab")
+        cases = app.screen.query_one("#pathway-cases")
+        assert option_texts(cases) == ["finding the cases…"]
+        assert "Mycophenolate mofetil → Rituximab (1)" in str(cases.border_title)
+        gate.set()
+        await settle(pilot)
+        assert ("mycophenolate",) in asked
+        assert [o.id for o in cases.options] == ["case:path-a"]
 
 
 async def test_trials_beside_the_tree_and_change_of_start(pathway_db):
