@@ -14,6 +14,7 @@ from sclerotui.store import SUBTYPE_SHORT, TYPE_SHORT, Store
 from sclerotui.text import one_line, visible
 
 EXPORT_LIMIT = 100_000
+DOSSIER_ITEMS = 200  # a therapy's dossier from the app lists this many of its trials and cases
 
 
 def select(store: Store, query: str) -> tuple[list[str], Dataset]:
@@ -153,7 +154,7 @@ def cell(text: str | None) -> str:
     return one_line(text or "").replace("|", "\\|")
 
 
-def to_markdown(data: Dataset, order: list[str], title: str) -> str:
+def to_markdown(data: Dataset, order: list[str], title: str, notes: tuple[str, ...] = ()) -> str:
     therapies = {t.id: t for t in data.therapies}
     trials = {t.id: t for t in data.trials}
     cases = {c.id: c for c in data.cases}
@@ -167,6 +168,8 @@ def to_markdown(data: Dataset, order: list[str], title: str) -> str:
         "verified in a stored source; illustrative cases are teaching examples._",
         "",
     ]
+    for note in notes:
+        parts += [f"**Note:** {note}", ""]
     for key in order:
         kind, record_id = key.split(":", 1)
         if kind == "therapy" and record_id in therapies:
@@ -353,8 +356,18 @@ def record_markdown(store: Store, kind: str, record_id: str) -> str:
     record = store.record(kind, record_id)
     if record is None:
         return ""
+    name = getattr(record, "name", None) or getattr(record, "title", record_id)
+    notes: tuple[str, ...] = ()
     if kind == "therapy":
-        evidence = store.evidence(record_id)
+        evidence = store.evidence(record_id, limit=DOSSIER_ITEMS)
+        total = store.evidence_count(record_id)
+        if total > len(evidence):
+            # A therapy can have 100,000 cases; the dossier must not pass for all of them.
+            notes = (
+                f"this dossier lists the first {len(evidence):,} of the {total:,} trials and "
+                f"cases of {cell(name)} in this database (trials first, then cases in id "
+                f"order). All of them: `sclerotui export therapy:{record_id} --format csv`.",
+            )
         trials = [store.trial(i.id) for i in evidence if i.kind == "trial"]
         cases = [store.case(i.id) for i in evidence if i.kind == "case"]
         data = complete(store, [record], [t for t in trials if t], [c for c in cases if c])
@@ -362,5 +375,4 @@ def record_markdown(store: Store, kind: str, record_id: str) -> str:
         data = complete(
             store, [], [record] if kind == "trial" else [], [record] if kind == "case" else []
         )
-    name = getattr(record, "name", None) or getattr(record, "title", record_id)
-    return to_markdown(data, [f"{kind}:{record_id}"], f"sclerotui: {name}")
+    return to_markdown(data, [f"{kind}:{record_id}"], f"sclerotui: {name}", notes)

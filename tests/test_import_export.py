@@ -219,6 +219,28 @@ def test_markdown_dossier_marks_unverified_and_illustrative(capsys, mini_db):
     assert "| 1 | Cyclophosphamide | resistant |" in out
 
 
+def test_a_therapys_dossier_says_when_it_lists_only_part_of_its_evidence(mini_db, monkeypatch):
+    """The app's `e` on a therapy lists a window of its evidence (a therapy can have 100,000
+    cases): the dossier says how many it lists of how many, and how to get them all."""
+    import sclerotui.export as export
+
+    with Store(mini_db, read_only=True) as store:
+        whole = export.record_markdown(store, "therapy", "cyclophosphamide")
+        assert "**Note:**" not in whole and "| Gamma comparison trial |" in whole
+        monkeypatch.setattr(export, "DOSSIER_ITEMS", 2)
+        part = export.record_markdown(store, "therapy", "cyclophosphamide")
+    assert (
+        "**Note:** this dossier lists the first 2 of the 3 trials and cases of Cyclophosphamide"
+        in part
+    )
+    assert "`sclerotui export therapy:cyclophosphamide --format csv`" in part
+    listed = [line for line in part.splitlines() if line.startswith("| ") and "---" not in line]
+    whole_listed = [
+        line for line in whole.splitlines() if line.startswith("| ") and "---" not in line
+    ]
+    assert len(listed) == len(whole_listed) - 1
+
+
 def test_export_bad_query_is_one_clear_line(capsys, mini_db):
     code, out, err = run(capsys, "--db", mini_db, "export", "subtype:purple")
     assert code == EXIT_BAD_INPUT
