@@ -37,10 +37,12 @@ def gather(store: Store, therapy_ids: list[str]) -> list[Column]:
         therapy = store.therapy(therapy_id)
         if therapy is None:
             continue
-        evidence = store.evidence(therapy_id)
+        # Counted, not taken from a window of the evidence list: that held 200 rows, so a
+        # therapy with thousands of cases was shown with 200 beside its full response mix.
+        trial_count, cases = store.evidence_counts(therapy_id)
+        evidence = store.evidence(therapy_id, limit=trial_count) if trial_count else []
         trials = [store.trial(i.id) for i in evidence if i.kind == "trial"]
         trials = [t for t in trials if t is not None]
-        cases = sum(1 for i in evidence if i.kind == "case")
         columns.append(
             Column(
                 therapy,

@@ -176,7 +176,9 @@ class Store:
         elif read_only:
             self.read_only_reason = "opened with --read-only"
         self.conn = self._connect()
-        self.lock = threading.Lock()  # for a store shared with a worker thread
+        # For a store shared with a worker thread. Re-entrant: a worker holds it across a
+        # whole comparison, whose parts also take it.
+        self.lock = threading.RLock()
         self._check_schema(create)
 
     @cached_property

@@ -496,10 +496,25 @@ class MainScreen(Screen):
         )
 
     def action_compare(self) -> None:
-        from sclerotui.compare import gather
-        from sclerotui.screens.compare import ComparisonScreen
-
         if len(self.marked) < 2:
             self.notify("Mark two to four therapies with m, then press c", severity="warning")
             return
-        self.app.push_screen(ComparisonScreen(gather(self.store, self.marked)))
+        self.notify("Comparing the marked therapies…", timeout=2)
+        self.compare_worker(list(self.marked))
+
+    @work(exclusive=True, thread=True, group="compare")
+    def compare_worker(self, marked: list[str]) -> None:
+        """Off the UI thread: with a million cases, gathering a comparison takes seconds."""
+        from sclerotui.compare import gather
+
+        with self.search_store.lock:
+            columns = gather(self.search_store, marked)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_comparison, columns)
+
+    def _show_comparison(self, columns: list) -> None:
+        from sclerotui.screens.compare import ComparisonScreen
+
+        if self.app.screen is self:  # not if the user went elsewhere meanwhile
+            self.app.clear_notifications()  # "Comparing…" and the marks are done with
+            self.app.push_screen(ComparisonScreen(columns))

@@ -127,7 +127,7 @@ async def comparison(pilot, ids):
         await caught_up(pilot)
         await pilot.press("m")
     await pilot.press("c")
-    await caught_up(pilot)
+    await settle(pilot)  # a worker gathers the comparison
     for toast in pilot.app.screen.query("Toast"):
         toast.remove()
     await caught_up(pilot)

@@ -38,6 +38,7 @@ from tests.app.helpers import (
     explorer_ready,
     make_app,
     option_texts,
+    settle,
     static_text,
 )
 from tests.hostile import (
@@ -549,7 +550,7 @@ async def test_comparison_of_hostile_therapies_and_its_export(hostile_db, tmp_pa
             await pilot.press("m")
             await caught_up(pilot)
         await pilot.press("c")
-        await caught_up(pilot)
+        await settle(pilot)  # a worker gathers the comparison
         assert isinstance(app.screen, ComparisonScreen)
         cells = [static_text(cell) for cell in app.screen.query(".compare-cell").results(Static)]
         text = "\n".join(cells)

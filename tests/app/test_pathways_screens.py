@@ -156,7 +156,7 @@ async def mark_and_compare(pilot):
         await caught_up(pilot)
         await pilot.press("m")
     await pilot.press("c")
-    await caught_up(pilot)
+    await settle(pilot)  # a worker gathers the comparison
 
 
 async def test_compare_marked_therapies_side_by_side(pathway_db, tmp_path):

@@ -123,3 +123,52 @@ async def test_search_results_show_a_screenful_first_and_the_rest_after_it(synth
         await caught_up(pilot)
         assert results.option_count == 100
         assert results.highlighted == 0
+
+
+def test_a_comparison_counts_every_case_not_a_window_of_them(synthetic_db):
+    """The comparison took its case count from one window of the evidence list (200 rows):
+    a therapy with 1,000 cases was shown with 200 beside a response mix of all of them."""
+    from sclerotui.compare import gather
+    from sclerotui.store import Store
+
+    with Store(synthetic_db, read_only=True) as store:
+        columns = gather(store, ["cyclophosphamide", "hsct"])
+        for column in columns:
+            trials, cases = store.evidence_counts(column.therapy.id)
+            assert cases > WINDOW and column.cases == cases
+            assert len(column.trials) == trials
+
+
+async def test_the_explorer_answers_keys_while_a_comparison_is_gathered(synthetic_db, monkeypatch):
+    """Gathering a comparison takes seconds with a million cases: a worker does it."""
+    import sclerotui.compare as compare
+    from sclerotui.screens.compare import ComparisonScreen
+    from sclerotui.widgets.therapy_list import TherapyList
+
+    gate = threading.Event()
+    gather = compare.gather
+
+    def slow_gather(store, therapy_ids):
+        gate.wait(10)
+        return gather(store, therapy_ids)
+
+    monkeypatch.setattr(compare, "gather", slow_gather)
+    app = make_app(synthetic_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        await caught_up(pilot)
+        therapies = screen.query_one(TherapyList)
+        for therapy in ("cyclophosphamide", "hsct"):
+            screen.jump_to("therapy", therapy)
+            await caught_up(pilot)
+            await pilot.press("m")
+        therapies.focus()
+        await pilot.press("c")
+        before = therapies.highlighted
+        await pilot.press("down")
+        await pilot.pause()
+        assert app.screen is screen and therapies.highlighted != before
+        gate.set()
+        await settle(pilot)
+        assert isinstance(app.screen, ComparisonScreen)
+        assert [c.therapy.id for c in app.screen.columns] == ["cyclophosphamide", "hsct"]
