@@ -463,18 +463,24 @@ class MainScreen(Screen):
     def action_pathways(self) -> None:
         from sclerotui.screens.pathways import PathwaysScreen
 
-        if self.therapy_id is None:
+        therapy_id = self._cursor_therapy()
+        if therapy_id is None:
             self.notify("Select a therapy first", severity="warning")
             return
         # The search connection: pathways are aggregated in a worker thread.
         self.app.push_screen(
-            PathwaysScreen(self.search_store, self.therapy_id, self.criteria, self.therapy_names)
+            PathwaysScreen(self.search_store, therapy_id, self.criteria, self.therapy_names)
         )
+
+    def _cursor_therapy(self) -> str | None:
+        """The therapy under the list's cursor. (self.therapy_id follows the cursor a message
+        later: "Down m" or "Down p" typed ahead acted on the therapy the cursor had left.)"""
+        return self.query_one(TherapyList).therapy_id or self.therapy_id
 
     def action_mark(self) -> None:
         from sclerotui.compare import MAX_COMPARED
 
-        therapy_id = self.therapy_id
+        therapy_id = self._cursor_therapy()
         if therapy_id is None:
             return
         if therapy_id in self.marked:

@@ -326,6 +326,28 @@ async def test_theme_key_and_quit(mini_db):
         assert not app.is_running
 
 
+async def test_marks_typed_ahead_in_the_therapy_list_mark_what_the_cursor_is_on(mini_db):
+    """m, Down, m in one burst marks two therapies: the second m went to the therapy the
+    screen had not yet heard the cursor leave, and unmarked it."""
+    from textual import events
+
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await caught_up(pilot)
+        therapies = app.main_screen.query_one(TherapyList)
+        therapies.focus()
+        await caught_up(pilot)
+        first = therapies.therapy_id
+        for key in ("m", "down", "m"):
+            event = events.Key(key, key if len(key) == 1 else None)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await settle(pilot)
+        second = therapies.therapy_id
+        assert first != second
+        assert app.main_screen.marked == [first, second]
+
+
 async def test_e_exports_the_record_on_screen_to_markdown(mini_db, tmp_path):
     app = make_app(mini_db)
     target = tmp_path / "out" / "alpha.md"
