@@ -97,11 +97,7 @@ def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -
             problems += [loaded.locate(problem) for problem in store.registry_clashes(data)]
             problems += _clashes(store, path, data, brought, replace, bool(report.files))
             # Later files of the batch may refer to what earlier ones bring.
-            batch_ids = KnownIds.of(data)
-            known.sources |= batch_ids.sources
-            known.therapies |= batch_ids.therapies
-            known.cases |= batch_ids.cases
-            known.arms |= batch_ids.arms
+            known.add(KnownIds.of(data))
             therapies += data.therapies
             report.files.append(FileSummary.of(loaded))
             if not problems and not check:

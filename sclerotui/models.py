@@ -286,6 +286,12 @@ class KnownIds:
             arms={(t.id, a.id) for t in data.trials for a in t.arms},
         )
 
+    def add(self, other: KnownIds) -> None:
+        self.sources |= other.sources
+        self.therapies |= other.therapies
+        self.cases |= other.cases
+        self.arms |= other.arms
+
 
 def validate_dataset(data: Dataset, known: KnownIds | None = None) -> list[str]:
     """Cross-record checks: unique ids, references resolve, figures carry sources."""

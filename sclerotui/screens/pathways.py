@@ -56,6 +56,11 @@ def node_label(node: PathNode, names: dict[str, str]) -> Text:
     )
 
 
+def placeholder(text: str, style: str = "dim") -> Option:
+    """A row that says why a list has nothing to choose (yet)."""
+    return Option(Content.styled(text, style), disabled=True)
+
+
 class PathwayTree(Tree[PathNode]):
     BINDINGS = VIM_KEYS
 
@@ -119,7 +124,6 @@ class PathwaysScreen(Screen):
         self.criteria = criteria
         self.names = names or {}
         self.nodes: list[PathNode] = []
-        self.case_rows: list[tuple[str, str, str]] = []
         self.cases_node: PathNode | None = None  # the node whose cases are (being) shown
         self.trial_rows: list[tuple[str, str, str, bool]] = []
 
@@ -210,9 +214,7 @@ class PathwaysScreen(Screen):
             )
             options.append(Option(prompt, id=f"trial:{trial_id}"))
         if not options:
-            options.append(
-                Option(Content.styled("no trials of these therapies", "dim"), disabled=True)
-            )
+            options.append(placeholder("no trials of these therapies"))
         # All rows at once: added one by one, each row measured the list again.
         trials.set_options(options)
         if rows:
@@ -224,13 +226,11 @@ class PathwaysScreen(Screen):
         cases = self.query_one("#pathway-cases", OptionList)
         self.cases_node = node
         if node is None:
-            self.case_rows = []
-            cases.set_options([Option(Content.styled("no cases", "dim"), disabled=True)])
+            cases.set_options([placeholder("no cases")])
             return
         names = " → ".join(self.names.get(t, t) for t in (self.start, *node.path))
         cases.border_title = Content(f"Cases: {one_line(names)} ({node.cases})")
-        finding = Content.styled("finding the cases…", "italic dim")
-        cases.set_options([Option(finding, disabled=True)])
+        cases.set_options([placeholder("finding the cases…", "italic dim")])
         self.find_cases(node)
 
     @work(exclusive=True, thread=True, group="pathway-cases")
@@ -242,7 +242,6 @@ class PathwaysScreen(Screen):
     def _fill_cases(self, node: PathNode, rows: list[tuple[str, str, str]]) -> None:
         if node is not self.cases_node:
             return  # the cursor has moved on since these were asked for
-        self.case_rows = rows
         cases = self.query_one("#pathway-cases", OptionList)
         options = [
             Option(
@@ -253,7 +252,7 @@ class PathwaysScreen(Screen):
             )
             for case_id, title, response in rows
         ]
-        cases.set_options(options or [Option(Content.styled("no cases", "dim"), disabled=True)])
+        cases.set_options(options or [placeholder("no cases")])
         if rows:
             cases.highlighted = 0
 
