@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sclerotui.importers import LoadedFile, load
 from sclerotui.models import DataError, Dataset, KnownIds, Therapy, validate_dataset
+from sclerotui.rows import event_rows
 from sclerotui.store import Store
 
 
@@ -79,18 +80,16 @@ def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -
     """Each file is checked, then written at once and let go, so an import holds one file's
     records at a time. Every write is part of one transaction, rolled back if any file of the
     batch has a problem: the database gets all the files or none of them."""
-    therapies: list[Therapy] = store.therapy_records()
     known = store.known_ids()
     report = ImportReport()
     problems: list[str] = []
     brought: dict[str, str] = {}  # "case x" -> the file of this batch that brings it
     # One transaction for the whole batch; none when only checking.
     with nullcontext() if check else store.transaction():
-        for path in paths:
-            try:
-                loaded = load(path, therapies)
-            except DataError as error:
-                problems += error.problems
+        files = _loaded_files(paths, store.therapy_records(), events=not check)
+        for path, loaded, events in files:
+            if isinstance(loaded, DataError):
+                problems += loaded.problems
                 continue
             data = loaded.dataset
             problems += [loaded.locate(problem) for problem in validate_dataset(data, known)]
@@ -98,15 +97,146 @@ def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -
             problems += _clashes(store, path, data, brought, replace, bool(report.files))
             # Later files of the batch may refer to what earlier ones bring.
             known.add(KnownIds.of(data))
-            therapies += data.therapies
             report.files.append(FileSummary.of(loaded))
             if not problems and not check:
-                store.import_file(data, path.name, _sha256(path), replace, checked=True)
-            del loaded, data  # this file's records go before the next file is read
+                store.import_file(data, path.name, _sha256(path), replace, True, events)
+            del loaded, data, events  # this file's records go before the next file is read
         if problems:
             raise DataError(problems)  # the batch's transaction is rolled back
     report.written = not check
     return report
+
+
+# A file at least this big is read and validated in a second process while the importing
+# process writes the file before it: Python's parsing and SQLite's writing then run on two
+# cores. A smaller file is not worth starting a process for.
+READ_AHEAD_BYTES = 8 * 1024 * 1024
+
+
+def _loaded_files(
+    paths: list[Path], therapies: list[Therapy], events: bool
+) -> Iterator[tuple[Path, LoadedFile | DataError, list[tuple] | None]]:
+    """Each file of the batch, loaded in order with the therapies of the database and of the
+    files before it (a registry record names its interventions by them).
+
+    While the caller checks and writes one file, `_ReadAhead` loads the next when it is big
+    enough, and (if `events`) builds its events' rows; those of a file loaded here are
+    None, and built when it is written. The importing process holds one file at a time."""
+    ahead = _ReadAhead()
+    try:
+        reading = False  # is the reader loading paths[index]?
+        for index, path in enumerate(paths):
+            result, built = (ahead.receive() if reading else None) or (None, None)
+            if result is None:  # not read ahead, or the reader failed: load it here
+                result = _load_here(path, therapies)
+            if isinstance(result, LoadedFile):
+                therapies = [*therapies, *result.dataset.therapies]
+            following = paths[index + 1 : index + 2]
+            reading = bool(following) and ahead.request(following[0], therapies, events)
+            yield path, result, built
+            result = built = None  # let this file go before the next one arrives
+    finally:
+        ahead.close()
+
+
+def _load_here(path: Path, therapies: list[Therapy]) -> LoadedFile | DataError:
+    try:
+        return load(path, therapies)
+    except DataError as error:
+        return error
+
+
+class _ReadAhead:
+    """A second process that loads one file while this one writes another.
+
+    Started on the first request worth making. If it cannot start or dies, `receive` says
+    so (None) and the file is loaded in the importing process instead, as before."""
+
+    def __init__(self):
+        self.process = None
+        self.connection = None
+        self.broken = False
+
+    def request(self, path: Path, therapies: list[Therapy], events: bool) -> bool:
+        """Start loading a file (and building its events' rows), if the file is big enough
+        to be worth it; True if the reader took it."""
+        if self.broken or not _big_enough(path):
+            return False
+        try:
+            if self.process is None:
+                self._start()
+            self.connection.send((path, therapies, events))
+        except (OSError, ValueError):  # no process, no pipe: the file is loaded here
+            self.broken = True
+            return False
+        return True
+
+    def receive(self) -> tuple[LoadedFile | DataError, list[tuple] | None] | None:
+        try:
+            result = self.connection.recv()
+        except (EOFError, OSError):  # the reader died (say, killed for memory)
+            result = None
+        if result is None:
+            self.broken = True
+        return result
+
+    def _start(self) -> None:
+        import multiprocessing
+
+        # Spawned, not forked: a fork would copy this process's open database connection.
+        context = multiprocessing.get_context("spawn")
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=_read_ahead, args=(theirs,), daemon=True)
+        self.process.start()
+        theirs.close()
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.terminate()  # it may be reading a file nobody will ask for now
+            self.process.join()
+            self.connection.close()
+
+
+def _big_enough(path: Path) -> bool:
+    try:
+        return path.stat().st_size >= READ_AHEAD_BYTES
+    except OSError:
+        return False  # reported by `load`, in the importing process
+
+
+def _read_ahead(connection) -> None:
+    """The reader process."""
+    gc.disable()  # as collector_paused does in the importing process
+    _serve(connection)
+
+
+def _serve(connection) -> None:
+    """Load each file asked for and send back its records or problems, with its events'
+    rows.
+    Anything other than a problem with the file is sent as None: the importing process
+    then loads the file itself and reports what happens there."""
+    while True:
+        try:
+            request = connection.recv()
+        except EOFError:  # the importing process has gone
+            return
+        try:
+            result = _read(*request)
+        except Exception:  # noqa: BLE001 (see above: reported by the importing process)
+            result = None
+        try:
+            connection.send(result)
+        except (OSError, ValueError):
+            return
+
+
+def _read(
+    path: Path, therapies: list[Therapy], events: bool
+) -> tuple[LoadedFile | DataError, list[tuple] | None]:
+    loaded = _load_here(path, therapies)
+    if not events or not isinstance(loaded, LoadedFile):
+        return loaded, None
+    return loaded, event_rows(loaded.dataset)
 
 
 def _clashes(

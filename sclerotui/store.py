@@ -35,6 +35,7 @@ from sclerotui.ranking import (
     snippet,
     tokens,
 )
+from sclerotui.rows import COLUMNS, dataset_rows, index_text
 from sclerotui.search import (
     MARK_END,
     MARK_START,
@@ -147,12 +148,9 @@ TYPE_SHORT = {
 }
 
 
-def _now() -> str:
+def timestamp() -> str:
+    """Now, as the database records when a record was imported."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def _dump(model) -> str:
-    return model.model_dump_json(by_alias=True, exclude_defaults=False)
 
 
 class Store:
@@ -409,19 +407,26 @@ class Store:
     # -- writing -------------------------------------------------------------------------
 
     def import_file(
-        self, data: Dataset, origin: str, digest: str, replace: bool = False, checked: bool = False
+        self,
+        data: Dataset,
+        origin: str,
+        digest: str,
+        replace: bool = False,
+        checked: bool = False,
+        events: list[tuple] | None = None,
     ) -> None:
         """Write one file's records and log the file in the imports table. Called inside
         `transaction()`, so that a batch of files commits together or not at all. `checked`
-        says the caller has just found none of its ids in the database (`existing`)."""
-        self._insert(data, origin, replace, checked)
+        says the caller has just found none of its ids in the database (`existing`);
+        `events` are its events' rows if built already (`rows.event_rows`)."""
+        self._insert(data, origin, replace, checked, events)
         self.conn.execute(
             "INSERT INTO imports (file, sha256, imported_at, trials, cases, events, "
             "replaced) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 origin,
                 digest,
-                _now(),
+                timestamp(),
                 len(data.trials),
                 len(data.cases),
                 len(data.events),
@@ -478,8 +483,15 @@ class Store:
             )
             self.conn.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
 
-    def _insert(self, data: Dataset, origin: str, replace: bool, checked: bool = False) -> None:
-        imported_at = _now()
+    def _insert(
+        self,
+        data: Dataset,
+        origin: str,
+        replace: bool,
+        checked: bool = False,
+        events: list[tuple] | None = None,
+    ) -> None:
+        """`events`: the events' rows if built already (by an import's second process)."""
         if replace:
             self._delete_records("case", [c.id for c in data.cases])
             self._delete_records("trial", [t.id for t in data.trials])
@@ -487,39 +499,26 @@ class Store:
         elif not checked:
             self._refuse_existing(data)
         sources = [
-            {
-                "id": s.id,
-                "kind": s.kind.value,
-                "ref": s.ref,
-                "citation": s.citation,
-                "verified": s.verified,
-                "origin": origin,
-            }
-            for s in data.sources
+            (s.id, s.kind.value, s.ref, s.citation, s.verified, origin) for s in data.sources
         ]
         # A source already held (say, a curated registry record) is kept unless replacing.
         self._insert_rows("sources", sources, "OR REPLACE" if replace else "OR IGNORE")
-        therapy_class = dict(self.conn.execute("SELECT id, class FROM therapies"))
-        therapy_class |= {t.id: t.therapy_class.value for t in data.therapies}
-        rows = _Rows()
-        for therapy in data.therapies:
-            rows.add_therapy(therapy, origin, imported_at)
-        for trial in data.trials:
-            rows.add_trial(trial, origin, imported_at, therapy_class)
-        for case in data.cases:
-            rows.add_case(case, origin, imported_at, therapy_class)
-        self._insert_rows("therapies", rows.therapies)
-        self._insert_rows("trials", rows.trials)
-        self._insert_rows("cases", rows.cases)
-        self._insert_rows("facets", rows.facets)
-        self._insert_rows("record_therapies", rows.links)
-        self._insert_rows("record_sources", rows.record_sources)
-        self.conn.executemany(
-            "INSERT INTO search_index (title, body, kind, record_id) VALUES (?, ?, ?, ?)",
-            rows.index,
-        )
-        self.add_search_terms([(title, body) for title, body, _, _ in rows.index])
-        self._insert_rows("events", [_event_row(event) for event in data.events])
+        classes = dict(self.conn.execute("SELECT id, class FROM therapies"))
+        classes |= {t.id: t.therapy_class.value for t in data.therapies}
+        rows = dataset_rows(data, origin, timestamp(), classes, events)
+        # Records before what refers to them.
+        for table in (
+            "therapies",
+            "trials",
+            "cases",
+            "facets",
+            "record_therapies",
+            "record_sources",
+            "search_index",
+        ):
+            self._insert_rows(table, getattr(rows, table))
+        self.add_search_terms([(title, body) for title, body, _, _ in rows.search_index])
+        self._insert_rows("events", rows.events)
         self._refresh_statistics()
 
     def add_search_terms(self, texts: list[tuple[str, str]]) -> None:
@@ -543,16 +542,17 @@ class Store:
             self.conn.execute("DROP TABLE IF EXISTS temp.new_terms")
             self.conn.execute("DROP TABLE temp.new_text")
 
-    def _insert_rows(self, table: str, rows: list[dict], conflict: str = "") -> None:
-        """One executemany for rows that all have the same keys (the row builders below).
+    def _insert_rows(self, table: str, rows: list[tuple], conflict: str = "") -> None:
+        """One executemany for a table's rows, in the order of `rows.COLUMNS`.
 
         sqlite-utils' insert_all inspects every value of every row in Python; on an import
-        of 100k cases that was three quarters of the time."""
+        of 100k cases that was three quarters of the time. Values are bound by position:
+        binding by name looks each one up by its name, a quarter of the events' insert."""
         if not rows:
             return
-        columns = list(rows[0])
+        columns = COLUMNS[table]
         names = ", ".join(f'"{column}"' for column in columns)
-        marks = ", ".join(f":{column}" for column in columns)
+        marks = ", ".join("?" * len(columns))
         self.conn.executemany(f"INSERT {conflict} INTO {table} ({names}) VALUES ({marks})", rows)
 
     def refresh_statistics(self) -> None:
@@ -1348,187 +1348,6 @@ def _evidence_item(row) -> EvidenceItem:
             parts.append("illustrative")
         label = " · ".join(parts)
     return EvidenceItem(kind, rid, title, label, bool(verified), bool(illustrative))
-
-
-def _event_row(event: TimelineEvent) -> dict:
-    return {
-        "id": event.id,
-        "case_id": event.case,
-        "trial_id": event.trial,
-        "arm_id": event.arm,
-        "week": event.week,
-        "date": event.date,
-        "kind": event.kind,  # a StrEnum is a str: SQLite stores its text (.value is slow)
-        "therapy_id": event.therapy,
-        "measure": event.measure,
-        "value": event.value,
-        "source_id": event.source,
-        "data": _dump(event),
-    }
-
-
-def index_text(kind: str, record: Therapy | Trial | Case) -> tuple[str, str]:
-    """The (title, body) a record is searched by, as written to the search index."""
-    if kind == "therapy":
-        return clean_for_index(record.name), clean_for_index(_therapy_body(record))
-    if kind == "trial":
-        return clean_for_index(record.name), clean_for_index(_trial_body(record))
-    return clean_for_index(record.title), clean_for_index(_case_body(record))
-
-
-def _therapy_body(therapy: Therapy) -> str:
-    return " ".join(
-        [
-            therapy.mechanism,
-            *therapy.aliases,
-            therapy.therapy_class.value,
-            *(o.value for o in therapy.organs),
-        ]
-    )
-
-
-def _trial_body(trial: Trial) -> str:
-    return " ".join(
-        filter(
-            None,
-            [
-                trial.acronym,
-                trial.registry_id,
-                trial.design,
-                trial.population,
-                trial.primary_endpoint,
-                trial.results,
-                trial.safety,
-                *(s.value for s in trial.subtypes),
-                *(o.value for o in trial.organs),
-                *(f"{a.name} {a.intervention} {a.dose or ''}" for a in trial.arms),
-                *(f.text or "" for f in trial.findings),
-            ],
-        )
-    )
-
-
-def _case_body(case: Case) -> str:
-    steps = " ".join(f"{s.therapy} {s.response.value} {s.note or ''}" for s in case.therapies)
-    return " ".join(
-        [
-            case.narrative,
-            steps,
-            case.subtype.value,
-            *(o.value for o in case.organs),
-            *(a.value for a in case.autoantibodies),
-            "illustrative" if case.illustrative else "",
-        ]
-    )
-
-
-class _Rows:
-    """Rows for the record tables, facets, links and search index, built from models."""
-
-    def __init__(self):
-        self.therapies: list[dict] = []
-        self.trials: list[dict] = []
-        self.cases: list[dict] = []
-        self.facets: list[dict] = []
-        self.links: list[dict] = []
-        self.record_sources: list[dict] = []
-        self.index: list[tuple] = []
-
-    def _facet(self, kind, record_id, facet, values):
-        self.facets.extend(
-            {"kind": kind, "record_id": record_id, "facet": facet, "value": v}
-            for v in dict.fromkeys(values)
-        )
-
-    def _sources(self, kind, record_id, ids):
-        self.record_sources.extend(
-            {"kind": kind, "record_id": record_id, "source_id": s} for s in dict.fromkeys(ids)
-        )
-
-    def add_therapy(self, therapy: Therapy, origin: str, imported_at: str) -> None:
-        self.therapies.append(
-            {
-                "id": therapy.id,
-                "name": therapy.name,
-                "class": therapy.therapy_class.value,
-                "aliases": json.dumps(therapy.aliases),
-                "origin": origin,
-                "imported_at": imported_at,
-                "data": _dump(therapy),
-            }
-        )
-        self._facet("therapy", therapy.id, "organ", [o.value for o in therapy.organs])
-        self._facet("therapy", therapy.id, "class", [therapy.therapy_class.value])
-        self._sources("therapy", therapy.id, therapy.sources)
-        self.index.append((*index_text("therapy", therapy), "therapy", therapy.id))
-
-    def add_trial(self, trial: Trial, origin: str, imported_at: str, classes: dict) -> None:
-        self.trials.append(
-            {
-                "id": trial.id,
-                "name": trial.name,
-                "acronym": trial.acronym,
-                "registry_id": trial.registry_id,
-                "year": trial.year,
-                "evidence_type": trial.evidence_type.value,
-                "n": trial.n,
-                "verified": trial.verified,
-                "synthetic": trial.synthetic,
-                "origin": origin,
-                "imported_at": imported_at,
-                # The stored record says where it came from, as the origin column does.
-                "data": _dump(trial.model_copy(update={"origin": origin})),
-            }
-        )
-        self._facet("trial", trial.id, "subtype", [s.value for s in trial.subtypes])
-        self._facet("trial", trial.id, "organ", [o.value for o in trial.organs])
-        self._facet("trial", trial.id, "type", [trial.evidence_type.value])
-        self._facet("trial", trial.id, "class", [classes[t] for t in trial.therapies])
-        self.links.extend(
-            {
-                "kind": "trial",
-                "record_id": trial.id,
-                "therapy_id": t,
-                "step": None,
-                "response": None,
-            }
-            for t in dict.fromkeys(trial.therapies)
-        )
-        self._sources("trial", trial.id, [*trial.sources, *(f.source for f in trial.findings)])
-        self.index.append((*index_text("trial", trial), "trial", trial.id))
-
-    def add_case(self, case: Case, origin: str, imported_at: str, classes: dict) -> None:
-        self.cases.append(
-            {
-                "id": case.id,
-                "title": case.title,
-                "subtype": case.subtype.value,
-                "evidence_type": case.evidence_type.value,
-                "illustrative": case.illustrative,
-                "synthetic": case.synthetic,
-                "origin": origin,
-                "imported_at": imported_at,
-                "data": _dump(case.model_copy(update={"origin": origin})),
-            }
-        )
-        self._facet("case", case.id, "subtype", [case.subtype.value])
-        self._facet("case", case.id, "organ", [o.value for o in case.organs])
-        self._facet("case", case.id, "antibody", [a.value for a in case.autoantibodies])
-        self._facet("case", case.id, "type", [case.evidence_type.value])
-        self._facet("case", case.id, "response", [s.response.value for s in case.therapies])
-        self._facet("case", case.id, "class", [classes[s.therapy] for s in case.therapies])
-        self.links.extend(
-            {
-                "kind": "case",
-                "record_id": case.id,
-                "therapy_id": step.therapy,
-                "step": index,
-                "response": step.response.value,
-            }
-            for index, step in enumerate(case.therapies)
-        )
-        self._sources("case", case.id, case.sources)
-        self.index.append((*index_text("case", case), "case", case.id))
 
 
 def _migrate_to_2(db: sqlite_utils.Database) -> None:

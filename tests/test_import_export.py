@@ -122,8 +122,9 @@ def write_case_file(path: Path, case_id: str, refers_to: str | None = None) -> P
 def test_batch_files_are_written_one_at_a_time_in_one_transaction(
     capsys, mini_db, tmp_path, monkeypatch
 ):
-    """Each file is written before the next is read (an import holds one file's records),
-    yet a later file's problem takes the earlier files back out."""
+    """A small file is written before the next is read (a big one is read by a second
+    process meanwhile: test_import_read_ahead), yet a later file's problem takes the
+    earlier files back out."""
     import sclerotui.importing as importing
 
     steps = []
