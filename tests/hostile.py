@@ -502,7 +502,7 @@ def build_hostile_db(path: Path) -> Path:
     data = load_hostile(path.parent)
     # A fixed import time: it is shown ("imported from … at …") and snapshots must not vary.
     with (
-        patch("sclerotui.store._now", return_value=IMPORTED_AT),
+        patch("sclerotui.store.timestamp", return_value=IMPORTED_AT),
         Store(path, create=True) as store,
     ):
         store.write_dataset(data, "hostile " + MARKUP["bold"] + ESCAPES["clear"] + ".json")
