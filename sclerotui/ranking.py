@@ -11,6 +11,7 @@ computed here. Pure functions, no database access.
 from __future__ import annotations
 
 import math
+import os
 import re
 import unicodedata
 from bisect import bisect_right
@@ -65,6 +66,15 @@ class Term:
         return [(at, at + 1) for at, word in enumerate(words) if word in self.terms]
 
     @cached_property
+    def letters(self) -> str:
+        """Letters every occurrence of the term holds (folded), for a quick substring test."""
+        if self.phrase:
+            return self.phrase[0]
+        if self.prefix is not None:
+            return self.prefix
+        return os.path.commonprefix(sorted(self.terms))
+
+    @cached_property
     def pattern(self) -> re.Pattern:
         """Finds the term in folded text as whole tokens (a prefix: at a token's start).
 
@@ -98,7 +108,7 @@ def scores(texts: list[tuple[str, str]], wanted: list[Term], rows: int) -> list[
 
     A record's length is measured in characters, not tokens: bm25 uses only its ratio to
     the average, and reading FTS5's token counts cost more than ranking itself."""
-    weighted = [(term.pattern, idf(term.share, max(rows, 1))) for term in wanted]
+    weighted = [(term.pattern, term.letters, idf(term.share, max(rows, 1))) for term in wanted]
     lengths = [len(title) + len(body) for title, body in texts]
     average = (sum(lengths) / len(lengths) if lengths else 1.0) or 1.0
     results = []
@@ -106,9 +116,12 @@ def scores(texts: list[tuple[str, str]], wanted: list[Term], rows: int) -> list[
         title, body = fold(title), fold(body)
         norm = K1 * (1 - B + B * length / average)
         total = 0.0
-        for pattern, weight in weighted:
-            frequency = TITLE_WEIGHT * len(pattern.findall(title))
-            frequency += BODY_WEIGHT * len(pattern.findall(body))
+        for pattern, letters, weight in weighted:
+            # A substring test first: most titles hold none of the words, and it is ten
+            # times quicker than the regex that finds none.
+            frequency = TITLE_WEIGHT * len(pattern.findall(title)) if letters in title else 0
+            if letters in body:
+                frequency += BODY_WEIGHT * len(pattern.findall(body))
             total += weight * frequency * (K1 + 1) / (frequency + norm)
         results.append(-total)
     return results
