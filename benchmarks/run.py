@@ -553,10 +553,10 @@ def main() -> None:
                 f"{p95(times) * 1000:6.0f} ms "
                 f"({measured['busiest_cases']:,} rows; list holds {measured['rows_held']})"
             )
-        tree, cases, count = bench_pathways(db, args.runs)
+        tree, node, count = bench_pathways(db, args.runs)
         print(
             f"pathways of the busiest therapy: {tree * 1000:.0f} ms, the cases of its first "
-            f"node {cases * 1000:.0f} ms, vs counting its failed cases {count * 1000:.1f} ms"
+            f"node {node * 1000:.0f} ms, vs counting its failed cases {count * 1000:.1f} ms"
         )
         rss[cases] = peak_rss_mb(db)
         print(f"peak RSS: {rss[cases]:.0f} MB")
