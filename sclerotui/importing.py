@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from sclerotui.importers import LoadedFile, load
 from sclerotui.models import DataError, Dataset, KnownIds, Therapy, validate_dataset
@@ -109,7 +110,8 @@ def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -
 
 # A file at least this big is read and validated in a second process while the importing
 # process writes the file before it: Python's parsing and SQLite's writing then run on two
-# cores. A smaller file is not worth starting a process for.
+# cores. A smaller file is not worth starting a process for; and none is started when the
+# machine lacks the memory for it (`_worth_reading_ahead`).
 READ_AHEAD_BYTES = 8 * 1024 * 1024
 
 
@@ -160,7 +162,7 @@ class _ReadAhead:
     def request(self, path: Path, therapies: list[Therapy], events: bool) -> bool:
         """Start loading a file (and building its events' rows), if the file is big enough
         to be worth it; True if the reader took it."""
-        if self.broken or not _big_enough(path):
+        if self.broken or not _worth_reading_ahead(path):
             return False
         try:
             if self.process is None:
@@ -197,11 +199,34 @@ class _ReadAhead:
             self.connection.close()
 
 
-def _big_enough(path: Path) -> bool:
+def _worth_reading_ahead(path: Path) -> bool:
+    """Big enough to be worth a process, and room for it: the reader holds the file's
+    records (about 20 bytes of memory per byte of JSON at its peak) beside this process.
+    Short of memory, the files are read here, one at a time."""
     try:
-        return path.stat().st_size >= READ_AHEAD_BYTES
+        size = path.stat().st_size
     except OSError:
         return False  # reported by `load`, in the importing process
+    if size < READ_AHEAD_BYTES:
+        return False
+    available = memory_available()
+    return available is None or available >= READER_BYTES_PER_BYTE * size
+
+
+READER_BYTES_PER_BYTE = 20  # measured: 2.0 GB at the peak for a file of 115 MB
+
+
+def memory_available() -> int | None:
+    """Bytes of memory the system can give without swapping (Linux's MemAvailable), or None
+    where it does not say."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def _read_ahead(connection) -> None:
@@ -236,7 +261,28 @@ def _read(
     loaded = _load_here(path, therapies)
     if not events or not isinstance(loaded, LoadedFile):
         return loaded, None
-    return loaded, event_rows(loaded.dataset)
+    data = loaded.dataset
+    rows = event_rows(data)
+    # With its rows built, the importing process needs only an event's references: the
+    # models would cost it more to receive (half the records of a file) than to check.
+    data.events = [EventRefs.of(event) for event in data.events]
+    return loaded, rows
+
+
+class EventRefs(NamedTuple):
+    """An event read ahead, as the importing process checks it: its id and what it refers
+    to (`validate_dataset`, the clash checks). Its record goes with its row."""
+
+    id: str
+    case: str | None
+    trial: str | None
+    arm: str | None
+    therapy: str | None
+    source: str | None
+
+    @classmethod
+    def of(cls, event) -> EventRefs:
+        return cls(event.id, event.case, event.trial, event.arm, event.therapy, event.source)
 
 
 def _clashes(

@@ -149,7 +149,13 @@ def test_problems_found_by_the_reader_are_reported_as_ever(
     bad_json.write_text(json.dumps({"cases": [{"id": "x"}]}))
     not_json = tmp_path / "broken.json"
     not_json.write_text('{"cases": [')
-    paths = [batch[0], bad_json, REGISTRY / "bad_studies.json", not_json, batch[3]]
+    # Valid records, but an event of a case nobody brings: found by the importing process,
+    # from what the reader sends of the event.
+    orphan = case_file(tmp_path / "orphan.json", "orphan")
+    data = json.loads(orphan.read_text())
+    data["events"][1]["case"] = "nobody"
+    orphan.write_text(json.dumps(data))
+    paths = [batch[0], bad_json, REGISTRY / "bad_studies.json", not_json, orphan, batch[3]]
     before = sha(mini_db)
     problems = {}
     for on in (False, True):
@@ -158,8 +164,9 @@ def test_problems_found_by_the_reader_are_reported_as_ever(
             import_into(mini_db, paths)
         problems[on] = caught.value.problems
         assert sha(mini_db) == before
-    assert received == ["DataError", "DataError", "DataError", "LoadedFile"]
+    assert received == ["DataError", "DataError", "DataError", "LoadedFile", "LoadedFile"]
     assert problems[True] == problems[False]
+    assert any("event orphan-rx: case: unknown case 'nobody'" in p for p in problems[True])
     assert any("bad.json: cases[0] (x): title: Field required" in p for p in problems[True])
     assert any("broken.json: line 1" in p for p in problems[True])
     assert multiprocessing.active_children() == []
@@ -253,3 +260,15 @@ def test_the_reader_sends_back_what_load_gives(tmp_path):
     assert isinstance(again, LoadedFile) and none is None
     assert isinstance(missing, DataError) and "no such file" in missing.problems[0]
     assert broken is None
+
+
+def test_short_of_memory_every_file_is_read_here(batch, mini_db, monkeypatch, received):
+    """The reader would hold a second file's records: not when the machine lacks the room."""
+    read_ahead(monkeypatch, True)
+    smallest = min(path.stat().st_size for path in batch[1:])
+    room = importing.READER_BYTES_PER_BYTE * smallest
+    monkeypatch.setattr(importing, "memory_available", lambda: room - 1)
+    import_into(mini_db, batch)
+    assert received == []
+    with Store(mini_db) as store:
+        assert [row[0] for row in store.imports()] == [path.name for path in batch]
