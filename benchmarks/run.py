@@ -143,13 +143,20 @@ def compile_bytecode() -> None:
 STARTUP_MARKERS = [b"Outcome timeline", "Evidence —".encode(), b"Therapy sequence"]
 
 
+# Start-ups are cheap to repeat and the noisiest figure: on this machine the minimal app's
+# first frame ranged 334-545 ms within one run. A ratio of two 5-run medians moved from 1.16
+# to 1.56 between runs of the same code.
+STARTUP_RUNS = 15
+
+
 def bench_startup(db: Path, runs: int) -> tuple[list[float], float]:
     """Medians of the app's first paint, lists filled and detail filled, and of the baseline's
-    first paint, run in turns (so drift in the machine's speed falls on both alike)."""
+    first paint, run in turns (so drift in the machine's speed falls on both alike); at
+    least STARTUP_RUNS of each."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
         handle.write(BASELINE_APP)
     baseline, app = [], []
-    for _ in range(runs):
+    for _ in range(max(runs, STARTUP_RUNS)):
         baseline += first_paint([sys.executable, handle.name], [b"Timeline pane"])
         app.append(
             first_paint(
