@@ -143,8 +143,8 @@ def compile_bytecode() -> None:
 STARTUP_MARKERS = [b"Outcome timeline", "Evidence —".encode(), b"Therapy sequence"]
 
 
-# Start-ups are cheap to repeat and the noisiest figure: on this machine the minimal app's
-# first frame ranged 334-545 ms within one run. A ratio of two 5-run medians moved from 1.16
+# Start-ups are cheap to repeat and the noisiest figure: in one sample of 12 the minimal app
+# took 334 ms at best and 425 ms at the median. A ratio of 5-run medians moved from 1.16
 # to 1.56 between runs of the same code.
 STARTUP_RUNS = 15
 
