@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import signal
 from collections.abc import Iterator
 from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -192,7 +193,8 @@ class _ReadAhead:
         ours, theirs = context.Pipe()
         process = context.Process(target=_read_ahead, args=(theirs,), daemon=True)
         try:
-            process.start()
+            with _ctrl_c_ignored():  # inherited: the reader starts deaf to it
+                process.start()
         except BaseException:
             ours.close()
             raise
@@ -237,8 +239,24 @@ def memory_available() -> int | None:
     return None
 
 
+@contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """Ctrl-C reaches every process of the terminal's group. The importing process handles
+    it (and stops the reader); the reader must not print a traceback of its own."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: the reader ignores it once it runs
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _read_ahead(connection) -> None:
     """The reader process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # see _ctrl_c_ignored
     gc.disable()  # as collector_paused does in the importing process
     _serve(connection)
 

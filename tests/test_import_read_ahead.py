@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
+import signal
 import threading
 from pathlib import Path
 
@@ -272,3 +274,19 @@ def test_short_of_memory_every_file_is_read_here(batch, mini_db, monkeypatch, re
     assert received == []
     with Store(mini_db) as store:
         assert [row[0] for row in store.imports()] == [path.name for path in batch]
+
+
+def test_the_reader_ignores_ctrl_c(tmp_path, monkeypatch):
+    """Ctrl-C reaches every process of the terminal's group: the importing process stops the
+    reader itself, and the reader must not die with a traceback of its own."""
+    read_ahead(monkeypatch, True)
+    ahead = importing._ReadAhead()
+    try:
+        assert ahead.request(case_file(tmp_path / "one.json", "one"), [], True)
+        assert isinstance(ahead.receive()[0], LoadedFile)
+        os.kill(ahead.process.pid, signal.SIGINT)
+        assert ahead.request(case_file(tmp_path / "two.json", "two"), [], True)
+        assert ahead.receive()[0].dataset.cases[0].id == "two"  # still there, still working
+    finally:
+        ahead.close()
+    assert multiprocessing.active_children() == []
