@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,22 @@ def build_mini_db(path: Path) -> Path:
     """Write the mini dataset into a new database at path, closed afterwards."""
     with Store(path, create=True) as store:
         store.write_dataset(load_mini(), "bundled")
+    return path
+
+
+def write_case_file(path: Path, case_id: str, refers_to: str | None = None) -> Path:
+    """A one-case JSON file; refers_to names a case of another file its event points at."""
+    case = {
+        "id": case_id,
+        "title": f"Case {case_id}",
+        "subtype": "limited",
+        "therapies": [{"therapy": "mycophenolate", "response": "partial"}],
+        "narrative": "Test case for batch imports.",
+        "illustrative": True,
+        "sources": ["seed-fixture"],
+    }
+    event = {"id": f"{case_id}-dx", "case": refers_to or case_id, "week": 0, "kind": "diagnosis"}
+    path.write_text(json.dumps({"cases": [case], "events": [event]}))
     return path
 
 

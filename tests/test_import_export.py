@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import MINI_JSON
+from conftest import MINI_JSON, write_case_file
 
 from sclerotui.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from sclerotui.store import SCHEMA_VERSION, Store, StoreError
@@ -101,22 +101,6 @@ def test_batch_with_one_bad_file_writes_nothing(capsys, mini_db, tmp_path):
     assert code == EXIT_BAD_INPUT
     assert "bad.json: cases[0] (x): title: Field required" in err
     assert sha(mini_db) == before
-
-
-def write_case_file(path: Path, case_id: str, refers_to: str | None = None) -> Path:
-    """A one-case JSON file; refers_to names a case of another file its event points at."""
-    case = {
-        "id": case_id,
-        "title": f"Case {case_id}",
-        "subtype": "limited",
-        "therapies": [{"therapy": "mycophenolate", "response": "partial"}],
-        "narrative": "Test case for batch imports.",
-        "illustrative": True,
-        "sources": ["seed-fixture"],
-    }
-    event = {"id": f"{case_id}-dx", "case": refers_to or case_id, "week": 0, "kind": "diagnosis"}
-    path.write_text(json.dumps({"cases": [case], "events": [event]}))
-    return path
 
 
 def test_batch_files_are_written_one_at_a_time_in_one_transaction(

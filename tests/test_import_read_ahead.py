@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, write_case_file
 
 import sclerotui.importing as importing
 from sclerotui.importers import LoadedFile
@@ -26,24 +26,6 @@ from sclerotui.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CSV = ROOT / "db" / "examples" / "clinic-cases.csv"
 REGISTRY = FIXTURES / "registry"
-
-
-def case_file(path: Path, case_id: str) -> Path:
-    case = {
-        "id": case_id,
-        "title": f"Case {case_id}",
-        "subtype": "diffuse",
-        "therapies": [{"therapy": "cyclophosphamide", "response": "resistant"}],
-        "narrative": "Read-ahead test case.",
-        "illustrative": True,
-        "sources": ["seed-fixture"],
-    }
-    events = [
-        {"id": f"{case_id}-dx", "case": case_id, "week": 0, "kind": "diagnosis"},
-        {"id": f"{case_id}-rx", "case": case_id, "week": 4, "kind": "therapy-start"},
-    ]
-    path.write_text(json.dumps({"cases": [case], "events": events}))
-    return path
 
 
 @pytest.fixture
@@ -110,10 +92,10 @@ def import_into(db: Path, paths: list[Path]) -> list[str]:
 @pytest.fixture
 def batch(tmp_path) -> list[Path]:
     return [
-        case_file(tmp_path / "first.json", "ahead-one"),
+        write_case_file(tmp_path / "first.json", "ahead-one"),
         EXAMPLE_CSV,
         REGISTRY / "single_study_results.json",
-        case_file(tmp_path / "last.json", "ahead-two"),
+        write_case_file(tmp_path / "last.json", "ahead-two"),
     ]
 
 
@@ -153,10 +135,7 @@ def test_problems_found_by_the_reader_are_reported_as_ever(
     not_json.write_text('{"cases": [')
     # Valid records, but an event of a case nobody brings: found by the importing process,
     # from what the reader sends of the event.
-    orphan = case_file(tmp_path / "orphan.json", "orphan")
-    data = json.loads(orphan.read_text())
-    data["events"][1]["case"] = "nobody"
-    orphan.write_text(json.dumps(data))
+    orphan = write_case_file(tmp_path / "orphan.json", "orphan", refers_to="nobody")
     paths = [batch[0], bad_json, REGISTRY / "bad_studies.json", not_json, orphan, batch[3]]
     before = sha(mini_db)
     problems = {}
@@ -168,7 +147,7 @@ def test_problems_found_by_the_reader_are_reported_as_ever(
         assert sha(mini_db) == before
     assert received == ["DataError", "DataError", "DataError", "LoadedFile", "LoadedFile"]
     assert problems[True] == problems[False]
-    assert any("event orphan-rx: case: unknown case 'nobody'" in p for p in problems[True])
+    assert any("event orphan-dx: case: unknown case 'nobody'" in p for p in problems[True])
     assert any("bad.json: cases[0] (x): title: Field required" in p for p in problems[True])
     assert any("broken.json: line 1" in p for p in problems[True])
     assert multiprocessing.active_children() == []
@@ -244,7 +223,7 @@ def test_the_reader_sends_back_what_load_gives(tmp_path):
     ours, theirs = multiprocessing.Pipe()
     loop = threading.Thread(target=importing._serve, args=(theirs,))
     loop.start()
-    good = case_file(tmp_path / "good.json", "looped")
+    good = write_case_file(tmp_path / "good.json", "looped")
     ours.send((good, [], True))
     ours.send((good, [], False))  # only checking: no rows
     ours.send((tmp_path / "missing.json", [], True))
@@ -257,8 +236,8 @@ def test_the_reader_sends_back_what_load_gives(tmp_path):
     assert not loop.is_alive()
     (first, rows), (again, none), (missing, _), broken = sent
     assert isinstance(first, LoadedFile) and first.dataset.cases[0].id == "looped"
-    assert [row[0] for row in rows] == ["looped-dx", "looped-rx"]
-    assert json.loads(rows[1][-1])["kind"] == "therapy-start"  # the event's record
+    assert [row[0] for row in rows] == ["looped-dx"]
+    assert json.loads(rows[0][-1])["kind"] == "diagnosis"  # the event's record
     assert isinstance(again, LoadedFile) and none is None
     assert isinstance(missing, DataError) and "no such file" in missing.problems[0]
     assert broken is None
@@ -282,10 +261,10 @@ def test_the_reader_ignores_ctrl_c(tmp_path, monkeypatch):
     read_ahead(monkeypatch, True)
     ahead = importing._ReadAhead()
     try:
-        assert ahead.request(case_file(tmp_path / "one.json", "one"), [], True)
+        assert ahead.request(write_case_file(tmp_path / "one.json", "one"), [], True)
         assert isinstance(ahead.receive()[0], LoadedFile)
         os.kill(ahead.process.pid, signal.SIGINT)
-        assert ahead.request(case_file(tmp_path / "two.json", "two"), [], True)
+        assert ahead.request(write_case_file(tmp_path / "two.json", "two"), [], True)
         assert ahead.receive()[0].dataset.cases[0].id == "two"  # still there, still working
     finally:
         ahead.close()
