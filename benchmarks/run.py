@@ -432,7 +432,7 @@ def in_fresh_process(argv: list[str]) -> tuple[float, float, str]:
     child.stdout.close()
     if child.returncode != 0:
         raise RuntimeError(f"{argv[:4]} failed ({child.returncode}):\n{output}")
-    return seconds, max(peak[0] / 1e6, usage.ru_maxrss / 1024), output
+    return seconds, max(peak[0], usage.ru_maxrss * 1024) / 2**20, output
 
 
 def tree_rss(root: int) -> int:
