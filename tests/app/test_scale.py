@@ -222,3 +222,32 @@ async def test_a_big_therapy_under_filters_is_counted_by_a_worker(synthetic_db, 
         assert expected > 100
         assert str(evidence.border_title).endswith(f"({expected:,})")
         assert evidence.total == expected and evidence.option_count == min(WINDOW, expected)
+
+
+async def test_the_status_line_shows_new_filters_before_the_therapies_are_counted(
+    synthetic_db,
+):
+    """Counting the therapies under filters takes seconds at 1M cases; the status line named
+    no filters until it was done."""
+    from sclerotui.search import Criteria
+
+    gate = threading.Event()
+    app = make_app(synthetic_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        await caught_up(pilot)
+        therapies = screen.search_store.therapies
+
+        def slow_therapies(criteria):
+            gate.wait(10)
+            return therapies(criteria)
+
+        screen.search_store.therapies = slow_therapies
+        screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
+        await pilot.pause()
+        status = static_text(screen.query_one("#status"))
+        assert "subtype: diffuse" in status and "no filters" not in status
+        assert "therapies" not in status  # their count is not known yet
+        gate.set()
+        await settle(pilot)
+        assert "therapies" in static_text(screen.query_one("#status"))
