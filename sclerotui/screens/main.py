@@ -204,14 +204,17 @@ class MainScreen(Screen):
         worker (0.5-0.7 s for 175,000 cases at 1M), unless the caller must `wait`."""
         criteria, item = self.criteria, self.item
         if not wait and criteria and self._therapy_size(therapy_id) > BIG_THERAPY:
-            name = one_line(self.therapy_names.get(therapy_id, therapy_id))
             evidence = self.query_one(EvidenceList)
-            evidence.border_title = Content(f"Evidence — {name} (counting…)")
+            evidence.border_title = self._evidence_title(therapy_id, "counting…")
             evidence.show([], "Counting the trials and cases that match the filters…")
             self.evidence_worker(therapy_id, criteria, item)
             return
         window = evidence_window(self.store, therapy_id, criteria, item)
         self._show_evidence(therapy_id, criteria, item, *window)
+
+    def _evidence_title(self, therapy_id: str, count: str) -> Content:
+        name = one_line(self.therapy_names.get(therapy_id, therapy_id))
+        return Content(f"Evidence — {name} ({count})")
 
     def _therapy_size(self, therapy_id: str) -> int:
         """The therapy's trials and cases without filters: what counting them under filters
@@ -239,9 +242,8 @@ class MainScreen(Screen):
     ) -> None:
         if (therapy_id, criteria, item) != (self.therapy_id, self.criteria, self.item):
             return  # stale: counted for a therapy, filters or item since left
-        name = self.therapy_names.get(therapy_id, therapy_id)
         evidence = self.query_one(EvidenceList)
-        evidence.border_title = Content(f"Evidence — {one_line(name)} ({total:,})")
+        evidence.border_title = self._evidence_title(therapy_id, f"{total:,}")
         keep = f"{item[0]}:{item[1]}" if item else None
         evidence.show(
             items,
