@@ -9,6 +9,7 @@ where nothing has imported pydantic yet.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -100,3 +101,32 @@ def test_the_launcher_holds_the_cycle_collector_off_only_while_the_app_runs(monk
     assert main(["--db", str(mini_db), "--read-only"]) == 0
     assert during == [False]
     assert gc.isenabled()
+
+
+FRAME_RATE = """
+import sclerotui.cli  # the entry point, then the app, as `sclerotui` launches it
+import sclerotui.app
+import textual.constants
+import textual.screen
+
+print(textual.constants.MAX_FPS, round(1 / textual.screen.UPDATE_PERIOD))
+"""
+
+
+def frame_rate(environment: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", FRAME_RATE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_app_paints_up_to_120_frames_a_second_unless_the_user_says():
+    # At Textual's 60, a frame due while a handler ran waited up to two periods after it.
+    environment = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    assert frame_rate(environment) == "120 120"
+    assert frame_rate({**environment, "TEXTUAL_FPS": "30"}) == "30 30"
