@@ -292,3 +292,66 @@ def test_python_ranked_snippets_are_cut_when_first_read(mini, monkeypatch):
     first = hits[0].snippet
     assert cuts == [1] and MARK_START in first
     assert hits[0].snippet == first and cuts == [1]  # cut once
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ranking") / "synthetic.db"
+    synthesize(path, 1500, seed=11)
+    with Store(path, read_only=True) as store:
+        yield store
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "skin thickening",
+        "fatigue",
+        "reticul",
+        '"lung function"',
+        "skin organ:lung",
+        "kind:case fatig",
+    ],
+)
+def test_matches_read_from_fts5s_content_table_are_those_fts5_gives(synthetic, monkeypatch, text):
+    """Ranked in Python, the first matches' texts are read from the table FTS5 keeps them in,
+    in one query per 500; read through FTS5 (as for a table laid out otherwise) they are the
+    same rows, and so the same hits."""
+    monkeypatch.setattr(store_module, "FTS_RANKED_ROWS", -1)
+    monkeypatch.setattr(store_module, "SEARCH_RANKED", 1200)  # more than one query's 500
+    assert synthetic.has_content_table
+    reads = []
+    execute = synthetic.conn.execute
+
+    def watched(sql, *args):
+        reads.append("search_index_content" in sql)
+        return execute(sql, *args)
+
+    with monkeypatch.context() as watching:
+        watching.setattr(synthetic, "conn", Wrapped(synthetic.conn, watched))
+        direct = synthetic.search(text, limit=10_000)
+    assert direct and reads.count(True) >= 1
+    monkeypatch.setitem(synthetic.__dict__, "has_content_table", False)
+    through_fts = synthetic.search(text, limit=10_000)
+    assert direct == through_fts  # kind, id, title, rank and therapy, in order
+    assert [h.snippet for h in direct[:20]] == [h.snippet for h in through_fts[:20]]
+
+
+class Wrapped:
+    """A connection whose execute is watched (sqlite3's own attributes are read-only)."""
+
+    def __init__(self, conn: sqlite3.Connection, execute) -> None:
+        self._conn, self.execute = conn, execute
+
+    def __getattr__(self, name: str):
+        return getattr(self._conn, name)
+
+
+def test_an_index_laid_out_otherwise_is_read_through_fts5(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE VIRTUAL TABLE search_index USING fts5(body, title, kind, record_id)")
+    conn.close()
+    store = Store.__new__(Store)
+    store.conn = sqlite3.connect(path)
+    assert not store.has_content_table
