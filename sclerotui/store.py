@@ -1101,7 +1101,9 @@ class Store:
             clause, clause_args = criteria_sql(kind, "d.record_id", criteria, None)
             if (criteria.kind and kind not in criteria.kind) or "AND 0" in clause:
                 continue
-            source, source_args = _filter_source(kind, criteria)
+            source, source_args, facet = _filter_source(kind, criteria)
+            if facet is not None:  # the source holds only records with it: no check per record
+                clause, clause_args = criteria_sql(kind, "d.record_id", criteria, facet)
             # Ordered as the search index's titles (markers removed) in SQLite, each kind's
             # first `limit`; the kinds are merged below.
             chosen += self.conn.execute(
@@ -1289,9 +1291,10 @@ RECORD_TITLES = {
 ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # NOCASE
 
 
-def _filter_source(kind: str, criteria: Criteria) -> tuple[str, list]:
+def _filter_source(kind: str, criteria: Criteria) -> tuple[str, list, str | None]:
     """A query for the ids of one kind's records that may pass the filters, as few as the
-    indexes allow: those with the first facet filtered on, or the therapy, or all of them."""
+    indexes allow: those with the first facet filtered on, or the therapy, or all of them;
+    and the facet, when the source is one (every id it gives passes that filter)."""
     joined = bool(criteria.therapy)
     for name, values in criteria.items():
         if name in ("kind", "therapy") or (name == "response" and joined):
@@ -1300,19 +1303,20 @@ def _filter_source(kind: str, criteria: Criteria) -> tuple[str, list]:
         return (
             f"SELECT record_id FROM facets WHERE facet = ? AND kind = ? AND value IN ({marks})",
             [name, kind, *sorted(values)],
+            name,
         )
     table = RECORD_TITLES[kind][0]
     if joined:
         marks = ",".join("?" * len(criteria.therapy))
         if kind == "therapy":
-            return f"SELECT id AS record_id FROM therapies WHERE id IN ({marks})", sorted(
-                criteria.therapy
-            )
+            therapies = sorted(criteria.therapy)
+            return f"SELECT id AS record_id FROM therapies WHERE id IN ({marks})", therapies, None
         return (
             f"SELECT record_id FROM record_therapies WHERE kind = ? AND therapy_id IN ({marks})",
             [kind, *sorted(criteria.therapy)],
+            None,
         )
-    return f"SELECT id AS record_id FROM {table}", []
+    return f"SELECT id AS record_id FROM {table}", [], None
 
 
 def _preferred(

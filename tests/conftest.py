@@ -1,4 +1,5 @@
-"""Shared fixtures: the mini dataset, a database built from it, and an isolated data dir."""
+"""Shared fixtures: the mini dataset, a database built from it, a small synthetic database,
+and an isolated data dir."""
 
 from __future__ import annotations
 
@@ -25,6 +26,17 @@ def build_mini_db(path: Path) -> Path:
     with Store(path, create=True) as store:
         store.write_dataset(load_mini(), "bundled")
     return path
+
+
+@pytest.fixture(scope="session")
+def synthetic_store(tmp_path_factory):
+    """A read-only synthetic database of 1,500 cases: every facet varies from case to case."""
+    from sclerotui.synth import synthesize
+
+    path = tmp_path_factory.mktemp("synthetic") / "synthetic.db"
+    synthesize(path, 1500, seed=11)
+    with Store(path, read_only=True) as store:
+        yield store
 
 
 def write_case_file(path: Path, case_id: str, refers_to: str | None = None) -> Path:

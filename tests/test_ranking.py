@@ -294,14 +294,6 @@ def test_python_ranked_snippets_are_cut_when_first_read(mini, monkeypatch):
     assert hits[0].snippet == first and cuts == [1]  # cut once
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ranking") / "synthetic.db"
-    synthesize(path, 1500, seed=11)
-    with Store(path, read_only=True) as store:
-        yield store
-
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -313,12 +305,15 @@ def synthetic(tmp_path_factory):
         "kind:case fatig",
     ],
 )
-def test_matches_read_from_fts5s_content_table_are_those_fts5_gives(synthetic, monkeypatch, text):
+def test_matches_read_from_fts5s_content_table_are_those_fts5_gives(
+    synthetic_store, monkeypatch, text
+):
     """Ranked in Python, the first matches' texts are read from the table FTS5 keeps them in,
     in one query per 500; read through FTS5 (as for a table laid out otherwise) they are the
     same rows, and so the same hits."""
     monkeypatch.setattr(store_module, "FTS_RANKED_ROWS", -1)
     monkeypatch.setattr(store_module, "SEARCH_RANKED", 1200)  # more than one query's 500
+    synthetic = synthetic_store
     assert synthetic.has_content_table
     reads = []
     execute = synthetic.conn.execute
