@@ -111,20 +111,26 @@ def scores(texts: list[tuple[str, str]], wanted: list[Term], rows: int) -> list[
     weighted = [(term.pattern, term.letters, idf(term.share, max(rows, 1))) for term in wanted]
     lengths = [len(title) + len(body) for title, body in texts]
     average = (sum(lengths) / len(lengths) if lengths else 1.0) or 1.0
-    results = []
-    for (title, body), length in zip(texts, lengths, strict=True):
-        title, body = fold(title), fold(body)
-        norm = K1 * (1 - B + B * length / average)
-        total = 0.0
-        for pattern, letters, weight in weighted:
-            # A substring test first: most titles hold none of the words, and it is ten
-            # times quicker than the regex that finds none.
-            frequency = TITLE_WEIGHT * len(pattern.findall(title)) if letters in title else 0
-            if letters in body:
-                frequency += BODY_WEIGHT * len(pattern.findall(body))
-            total += weight * frequency * (K1 + 1) / (frequency + norm)
-        results.append(-total)
-    return results
+    norms = [K1 * (1 - B + B * length / average) for length in lengths]
+    titles = [fold(title) for title, _ in texts]
+    bodies = [fold(body) for _, body in texts]
+    totals = [0.0] * len(texts)
+    # Term by term over all texts, in comprehensions: for one word over 2,000 texts a loop
+    # per text took 4.9 ms against 3.7 (for two words the same time).
+    for pattern, letters, weight in weighted:
+        findall = pattern.findall
+        # A substring test first: most titles hold none of the words, and it is ten times
+        # quicker than the regex that finds none.
+        frequencies = [
+            (TITLE_WEIGHT * len(findall(title)) if letters in title else 0)
+            + (BODY_WEIGHT * len(findall(body)) if letters in body else 0)
+            for title, body in zip(titles, bodies, strict=True)
+        ]
+        totals = [
+            total + weight * frequency * (K1 + 1) / (frequency + norm)
+            for total, frequency, norm in zip(totals, frequencies, norms, strict=True)
+        ]
+    return [-total for total in totals]
 
 
 SNIPPET_TOKENS = 12
