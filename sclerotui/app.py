@@ -100,7 +100,7 @@ class SclerotuiApp(App):
             gc.enable()
 
     def on_unmount(self) -> None:
-        self.search_store.close()
+        self.search_store.stop_and_close()  # a search may still be running
 
     def action_help(self) -> None:
         from sclerotui.screens.compare import ComparisonScreen

@@ -346,6 +346,14 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def stop_and_close(self) -> None:
+        """Close a connection a worker thread may be using: stop its query, then close once
+        the worker lets go of the lock (closing a connection mid-query from another thread
+        can crash the interpreter)."""
+        self.conn.interrupt()
+        with self.lock:
+            self.close()
+
     def __enter__(self) -> Store:
         return self
 

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Header, Input, OptionList, Static
 from textual.worker import get_current_worker
 
+from sclerotui.screens.workers import unless_cancelled
 from sclerotui.search import NO_CRITERIA, Criteria, SearchError, parse
 from sclerotui.store import Hit, Store
 from sclerotui.text import one_line
@@ -90,6 +91,8 @@ class MainScreen(Screen):
         self.search_text = ""
         self.search_shown: str | None = None  # the text whose results are on screen
         self._sizes: dict[str, int] | None = None  # each therapy's unfiltered evidence
+        self._readers: dict[str, Store] = {}  # see reader()
+        self._evidence_shown: tuple | None = None  # (therapy, filters) the list holds
 
     def compose(self) -> ComposeResult:
         # Before the panes mount, so they are styled once for the width they start at.
@@ -121,6 +124,27 @@ class MainScreen(Screen):
         self.reload()
         self.query_one(TherapyList).focus()
 
+    def reader(self, work: str) -> Store:
+        """A read-only connection for one kind of background work, opened when first asked
+        for (on the UI thread). A search interrupts its own connection when a key comes; on a
+        shared one that stopped a count, and at 1M cases the app then said the database could
+        not be used. Kept apart, a filter's slow therapy count (about 20 s at 1M) also no
+        longer holds back a search or a therapy's evidence."""
+        if work not in self._readers:
+            self._readers[work] = Store(self.search_store.path, read_only=True, check=False)
+        return self._readers[work]
+
+    def _interrupt(self, work: str) -> None:
+        """Stop what a cancelled worker may still run on the connection for this work (a
+        count for filters since changed): its query ends as interrupted and is dropped."""
+        if work in self._readers:
+            self._readers[work].conn.interrupt()
+
+    def on_unmount(self) -> None:
+        # The screen's workers are cancelled by now; one may still be in a query.
+        for store in self._readers.values():
+            store.stop_and_close()
+
     def on_resize(self, event) -> None:
         self._apply_width(event.size.width)
 
@@ -145,15 +169,20 @@ class MainScreen(Screen):
             # The filters show at once; the therapy count follows with the list (seconds at
             # 1M cases, when the status said "no filters" meanwhile).
             self._update_status()
-            self.count_worker(self.criteria)
+            self._interrupt("therapies")
+            self.count_worker(self.reader("therapies"), self.criteria)
+            if self.therapy_id is not None:
+                # The evidence on show must match the filters now, not once the therapies are
+                # counted: at 1M cases it listed records the filters exclude for 20 s.
+                self._load_evidence(self.therapy_id, wait=False)
         else:
             self._show_therapies(self.store.therapies(self.criteria), self.criteria)
 
     @work(exclusive=True, thread=True, group="therapies")
-    def count_worker(self, criteria: Criteria) -> None:
-        with self.search_store.lock:
-            rows = self.search_store.therapies(criteria)
-        if not get_current_worker().is_cancelled:
+    def count_worker(self, store: Store, criteria: Criteria) -> None:
+        with store.lock:
+            rows = unless_cancelled(store.therapies, criteria)
+        if rows is not None:
             self.app.call_from_thread(self._show_therapies, rows, criteria)
 
     def _show_therapies(self, rows: list, criteria: Criteria) -> None:
@@ -191,6 +220,9 @@ class MainScreen(Screen):
     def on_therapy_list_therapy_highlighted(self, message: TherapyList.TherapyHighlighted) -> None:
         if message.therapy_id != self.query_one(TherapyList).therapy_id:
             return  # stale: the cursor has moved on since this was posted
+        shown = (message.therapy_id, self.criteria) == self._evidence_shown
+        if shown and message.therapy_id == self.therapy_id:
+            return  # a refill of the therapy list that kept the cursor: already listed
         if message.therapy_id != self.therapy_id:
             # Another therapy: its list starts at the top. (Filters and jumps keep the item:
             # they set therapy_id first.) Finding the old item in a 175,000-case list also
@@ -207,7 +239,8 @@ class MainScreen(Screen):
             evidence = self.query_one(EvidenceList)
             evidence.border_title = self._evidence_title(therapy_id, "counting…")
             evidence.show([], "Counting the trials and cases that match the filters…")
-            self.evidence_worker(therapy_id, criteria, item)
+            self._interrupt("evidence")
+            self.evidence_worker(self.reader("evidence"), therapy_id, criteria, item)
             return
         window = evidence_window(self.store, therapy_id, criteria, item)
         self._show_evidence(therapy_id, criteria, item, *window)
@@ -225,10 +258,12 @@ class MainScreen(Screen):
         return self._sizes.get(therapy_id, 0)
 
     @work(exclusive=True, thread=True, group="evidence")
-    def evidence_worker(self, therapy_id: str, criteria: Criteria, item: tuple | None) -> None:
-        with self.search_store.lock:
-            window = evidence_window(self.search_store, therapy_id, criteria, item)
-        if not get_current_worker().is_cancelled:
+    def evidence_worker(
+        self, store: Store, therapy_id: str, criteria: Criteria, item: tuple | None
+    ) -> None:
+        with store.lock:
+            window = unless_cancelled(evidence_window, store, therapy_id, criteria, item)
+        if window is not None:
             self.app.call_from_thread(self._show_evidence, therapy_id, criteria, item, *window)
 
     def _show_evidence(
@@ -242,6 +277,7 @@ class MainScreen(Screen):
     ) -> None:
         if (therapy_id, criteria, item) != (self.therapy_id, self.criteria, self.item):
             return  # stale: counted for a therapy, filters or item since left
+        self._evidence_shown = (therapy_id, criteria)
         evidence = self.query_one(EvidenceList)
         evidence.border_title = self._evidence_title(therapy_id, f"{total:,}")
         keep = f"{item[0]}:{item[1]}" if item else None
@@ -525,9 +561,9 @@ class MainScreen(Screen):
         if therapy_id is None:
             self.notify("Select a therapy first", severity="warning")
             return
-        # The search connection: pathways are aggregated in a worker thread.
+        # Pathways are aggregated in a worker thread, on a connection of their own.
         self.app.push_screen(
-            PathwaysScreen(self.search_store, therapy_id, self.criteria, self.therapy_names)
+            PathwaysScreen(self.reader("pathways"), therapy_id, self.criteria, self.therapy_names)
         )
 
     def _cursor_therapy(self) -> str | None:
@@ -564,16 +600,16 @@ class MainScreen(Screen):
             self.notify("Mark two to four therapies with m, then press c", severity="warning")
             return
         self.notify("Comparing the marked therapies…", timeout=2)
-        self.compare_worker(list(self.marked))
+        self.compare_worker(self.reader("compare"), list(self.marked))
 
     @work(exclusive=True, thread=True, group="compare")
-    def compare_worker(self, marked: list[str]) -> None:
+    def compare_worker(self, store: Store, marked: list[str]) -> None:
         """Off the UI thread: with a million cases, gathering a comparison takes seconds."""
         from sclerotui.compare import gather
 
-        with self.search_store.lock:
-            columns = gather(self.search_store, marked)
-        if not get_current_worker().is_cancelled:
+        with store.lock:
+            columns = unless_cancelled(gather, store, marked)
+        if columns is not None:
             self.app.call_from_thread(self._show_comparison, columns)
 
     def _show_comparison(self, columns: list) -> None:

@@ -12,7 +12,6 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Header, OptionList, Static, Tree
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
 
 from sclerotui.pathways import (
     PathNode,
@@ -21,6 +20,7 @@ from sclerotui.pathways import (
     related_trials,
     starting_cases,
 )
+from sclerotui.screens.workers import unless_cancelled
 from sclerotui.search import NO_CRITERIA, Criteria
 from sclerotui.store import SUBTYPE_SHORT, Store
 from sclerotui.text import one_line, shorten
@@ -155,12 +155,16 @@ class PathwaysScreen(Screen):
 
     @work(exclusive=True, thread=True, group="pathways")
     def aggregate(self, start: str, criteria: Criteria) -> None:
+        with self.store.lock:  # the connection is shared with the cases' worker
+            found = unless_cancelled(self._aggregated, start, criteria)
+        if found is not None:
+            self.app.call_from_thread(self._draw, start, *found)
+
+    def _aggregated(self, start: str, criteria: Criteria) -> tuple[list, int, list]:
         nodes = pathway_tree(self.store, start, criteria)
         failed = starting_cases(self.store, start, criteria)
         followed = list(dict.fromkeys(n.therapy for n in nodes))
-        trials = related_trials(self.store, start, followed)
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._draw, start, nodes, failed, trials)
+        return nodes, failed, related_trials(self.store, start, followed)
 
     def _draw(self, start: str, nodes: list[PathNode], failed: int, trials: list) -> None:
         if start != self.start:
@@ -235,8 +239,9 @@ class PathwaysScreen(Screen):
 
     @work(exclusive=True, thread=True, group="pathway-cases")
     def find_cases(self, node: PathNode) -> None:
-        rows = cases_at(self.store, self.start, node.path, self.criteria)
-        if not get_current_worker().is_cancelled:
+        with self.store.lock:
+            rows = unless_cancelled(cases_at, self.store, self.start, node.path, self.criteria)
+        if rows is not None:
             self.app.call_from_thread(self._fill_cases, node, rows)
 
     def _fill_cases(self, node: PathNode, rows: list[tuple[str, str, str]]) -> None:

@@ -189,13 +189,14 @@ async def test_a_big_therapy_under_filters_is_counted_by_a_worker(synthetic_db, 
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         await caught_up(pilot)
-        count = screen.search_store.evidence_count
+        counter = screen.reader("evidence")
+        count = counter.evidence_count
 
         def slow_count(therapy_id, criteria):
             gate.wait(10)
             return count(therapy_id, criteria)
 
-        screen.search_store.evidence_count = slow_count
+        counter.evidence_count = slow_count
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await settle(pilot)
         therapies = screen.query_one(TherapyList)
@@ -236,13 +237,14 @@ async def test_the_status_line_shows_new_filters_before_the_therapies_are_counte
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         await caught_up(pilot)
-        therapies = screen.search_store.therapies
+        counter = screen.reader("therapies")
+        therapies = counter.therapies
 
         def slow_therapies(criteria):
             gate.wait(10)
             return therapies(criteria)
 
-        screen.search_store.therapies = slow_therapies
+        counter.therapies = slow_therapies
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await pilot.pause()
         status = static_text(screen.query_one("#status"))
@@ -251,3 +253,161 @@ async def test_the_status_line_shows_new_filters_before_the_therapies_are_counte
         gate.set()
         await settle(pilot)
         assert "therapies" in static_text(screen.query_one("#status"))
+
+
+async def test_a_search_typed_while_the_therapies_are_counted_neither_waits_nor_stops_it(
+    synthetic_db,
+):
+    """Found by hand at 1M cases: a filter set, then a search typed while the therapies were
+    counted under it (about 20 s). The search's interrupt for older text hit the count, on
+    the one connection both used, and the app said the database could not be used. The
+    count here is held inside SQLite (a function waiting on a gate), as a slow query is."""
+    from sclerotui.search import Criteria
+
+    gate = threading.Event()
+    app = make_app(synthetic_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        await caught_up(pilot)
+        counter = screen.reader("therapies")
+        counter.conn.create_function("held", 0, lambda: gate.wait(10) and 0)
+        therapies = counter.therapies
+
+        def slow_therapies(criteria):
+            counter.conn.execute("SELECT held()").fetchone()
+            return therapies(criteria)
+
+        counter.therapies = slow_therapies
+        screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
+        await pilot.pause()
+        screen.query_one("#search", Input).focus()
+        await pilot.press(*"fatigue")
+        for _ in range(100):  # the results come while the count is still held
+            await pilot.pause(0.02)
+            if screen.search_shown == "fatigue":
+                break
+        assert screen.search_shown == "fatigue"
+        assert screen.query_one(SearchResults).hits
+        assert "therapies" not in static_text(screen.query_one("#status"))
+        gate.set()
+        await settle(pilot)
+        assert app.database_error is None
+        assert "therapies" in static_text(screen.query_one("#status"))
+
+
+LONG_QUERY = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 15000000) "
+    "SELECT count(*) FROM c"
+)
+
+
+async def test_new_filters_stop_the_count_for_the_old_ones(synthetic_db):
+    """A count for filters since changed is interrupted, not waited for: at 1M cases each
+    count takes about 20 s, and the new one queued behind the old on their connection."""
+    import time
+
+    from sclerotui.search import Criteria
+
+    app = make_app(synthetic_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        await caught_up(pilot)
+        counter = screen.reader("therapies")
+        therapies = counter.therapies
+        calls = []
+
+        def first_slow(criteria):
+            calls.append(criteria)
+            if len(calls) == 1:
+                counter.conn.execute(LONG_QUERY).fetchone()  # seconds, unless interrupted
+            return therapies(criteria)
+
+        counter.therapies = first_slow
+        screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
+        await pilot.pause(0.2)  # the first count is under way
+        screen.criteria = Criteria(subtype=frozenset({"limited"}))
+        start = time.perf_counter()
+        while "therapies" not in static_text(screen.query_one("#status")):
+            assert time.perf_counter() - start < 3, "the new count waited for the old one"
+            await pilot.pause(0.05)
+        assert len(calls) == 2 and app.database_error is None
+        assert "subtype: limited" in static_text(screen.query_one("#status"))
+
+
+async def test_quitting_while_the_therapies_are_counted_stops_the_count_cleanly(synthetic_db):
+    """q during a long count: the count's query is interrupted and its connection closed
+    once the worker lets go of it; the app reports no database problem."""
+    import sqlite3
+    import time
+
+    from sclerotui.search import Criteria
+
+    app = make_app(synthetic_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        await caught_up(pilot)
+        counter = screen.reader("therapies")
+        therapies = counter.therapies
+
+        def slow(criteria):
+            counter.conn.execute(LONG_QUERY).fetchone()
+            return therapies(criteria)
+
+        counter.therapies = slow
+        screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
+        await pilot.pause(0.2)  # the count is under way
+        start = time.perf_counter()
+        await pilot.press("q")
+    assert time.perf_counter() - start < 3  # the count was stopped, not waited for
+    assert app.database_error is None and app.return_code in (0, None)
+    with pytest.raises(sqlite3.ProgrammingError):
+        counter.conn.execute("SELECT 1")  # closed
+
+
+async def test_new_filters_refilter_the_evidence_before_the_therapies_are_counted(
+    synthetic_db, monkeypatch
+):
+    """Found by hand at 1M cases: after a filter was set, the evidence list went on listing
+    records the filter excludes until the therapies were counted (about 20 s). It is listed
+    for the filters at once, and not again when the therapy list is refilled."""
+    import sclerotui.screens.main as main_screen
+    from sclerotui.search import Criteria
+
+    gate = threading.Event()
+    app = make_app(synthetic_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        await caught_up(pilot)
+        screen.jump_to("therapy", "cyclophosphamide")
+        await caught_up(pilot)
+        evidence = screen.query_one(EvidenceList)
+        unfiltered = evidence.total
+        counter = screen.reader("therapies")
+        therapies = counter.therapies
+
+        def slow_therapies(criteria):
+            gate.wait(10)
+            return therapies(criteria)
+
+        counter.therapies = slow_therapies
+        listed = []
+        window = main_screen.evidence_window
+
+        def watched(store, therapy_id, criteria, item):
+            listed.append((therapy_id, criteria))
+            return window(store, therapy_id, criteria, item)
+
+        monkeypatch.setattr(main_screen, "evidence_window", watched)
+        diffuse = Criteria(subtype=frozenset({"diffuse"}))
+        screen.criteria = diffuse
+        await pilot.pause()
+        expected = screen.store.evidence_count("cyclophosphamide", diffuse)
+        assert 0 < expected < unfiltered
+        assert evidence.total == expected
+        assert str(evidence.border_title).endswith(f"({expected:,})")
+        assert "therapies" not in static_text(screen.query_one("#status"))  # still counting
+        gate.set()
+        await settle(pilot)
+        assert "therapies" in static_text(screen.query_one("#status"))
+        assert evidence.total == expected
+        assert listed == [("cyclophosphamide", diffuse)]
