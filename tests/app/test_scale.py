@@ -20,6 +20,22 @@ def synthetic_db(tmp_path_factory):
     return path
 
 
+def hold_therapy_count(screen, first) -> list:
+    """Make each count of the therapies under filters call first(connection) before it
+    counts (a gate to wait on, or a long query); returns the filters of each count."""
+    counter = screen.reader("therapies")
+    count = counter.therapies
+    counted = []
+
+    def held(criteria):
+        counted.append(criteria)
+        first(counter.conn)
+        return count(criteria)
+
+    counter.therapies = held
+    return counted
+
+
 async def test_evidence_list_is_a_bounded_window_that_reaches_both_ends(synthetic_db):
     app = make_app(synthetic_db)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -237,14 +253,7 @@ async def test_the_status_line_shows_new_filters_before_the_therapies_are_counte
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         await caught_up(pilot)
-        counter = screen.reader("therapies")
-        therapies = counter.therapies
-
-        def slow_therapies(criteria):
-            gate.wait(10)
-            return therapies(criteria)
-
-        counter.therapies = slow_therapies
+        hold_therapy_count(screen, lambda _: gate.wait(10))
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await pilot.pause()
         status = static_text(screen.query_one("#status"))
@@ -269,15 +278,8 @@ async def test_a_search_typed_while_the_therapies_are_counted_neither_waits_nor_
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         await caught_up(pilot)
-        counter = screen.reader("therapies")
-        counter.conn.create_function("held", 0, lambda: gate.wait(10) and 0)
-        therapies = counter.therapies
-
-        def slow_therapies(criteria):
-            counter.conn.execute("SELECT held()").fetchone()
-            return therapies(criteria)
-
-        counter.therapies = slow_therapies
+        screen.reader("therapies").conn.create_function("held", 0, lambda: gate.wait(10) and 0)
+        hold_therapy_count(screen, lambda conn: conn.execute("SELECT held()").fetchone())
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await pilot.pause()
         screen.query_one("#search", Input).focus()
@@ -312,17 +314,12 @@ async def test_new_filters_stop_the_count_for_the_old_ones(synthetic_db):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         await caught_up(pilot)
-        counter = screen.reader("therapies")
-        therapies = counter.therapies
-        calls = []
 
-        def first_slow(criteria):
-            calls.append(criteria)
-            if len(calls) == 1:
-                counter.conn.execute(LONG_QUERY).fetchone()  # seconds, unless interrupted
-            return therapies(criteria)
+        def long_the_first_time(conn):
+            if len(counted) == 1:
+                conn.execute(LONG_QUERY).fetchone()  # seconds, unless interrupted
 
-        counter.therapies = first_slow
+        counted = hold_therapy_count(screen, long_the_first_time)
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await pilot.pause(0.2)  # the first count is under way
         screen.criteria = Criteria(subtype=frozenset({"limited"}))
@@ -330,7 +327,7 @@ async def test_new_filters_stop_the_count_for_the_old_ones(synthetic_db):
         while "therapies" not in static_text(screen.query_one("#status")):
             assert time.perf_counter() - start < 3, "the new count waited for the old one"
             await pilot.pause(0.05)
-        assert len(calls) == 2 and app.database_error is None
+        assert len(counted) == 2 and app.database_error is None
         assert "subtype: limited" in static_text(screen.query_one("#status"))
 
 
@@ -346,14 +343,7 @@ async def test_quitting_while_the_therapies_are_counted_stops_the_count_cleanly(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         await caught_up(pilot)
-        counter = screen.reader("therapies")
-        therapies = counter.therapies
-
-        def slow(criteria):
-            counter.conn.execute(LONG_QUERY).fetchone()
-            return therapies(criteria)
-
-        counter.therapies = slow
+        hold_therapy_count(screen, lambda conn: conn.execute(LONG_QUERY).fetchone())
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await pilot.pause(0.2)  # the count is under way
         start = time.perf_counter()
@@ -361,7 +351,7 @@ async def test_quitting_while_the_therapies_are_counted_stops_the_count_cleanly(
     assert time.perf_counter() - start < 3  # the count was stopped, not waited for
     assert app.database_error is None and app.return_code in (0, None)
     with pytest.raises(sqlite3.ProgrammingError):
-        counter.conn.execute("SELECT 1")  # closed
+        screen.reader("therapies").conn.execute("SELECT 1")  # closed
 
 
 async def test_new_filters_refilter_the_evidence_before_the_therapies_are_counted(
@@ -382,14 +372,7 @@ async def test_new_filters_refilter_the_evidence_before_the_therapies_are_counte
         await caught_up(pilot)
         evidence = screen.query_one(EvidenceList)
         unfiltered = evidence.total
-        counter = screen.reader("therapies")
-        therapies = counter.therapies
-
-        def slow_therapies(criteria):
-            gate.wait(10)
-            return therapies(criteria)
-
-        counter.therapies = slow_therapies
+        hold_therapy_count(screen, lambda _: gate.wait(10))
         listed = []
         window = main_screen.evidence_window
 
