@@ -20,7 +20,7 @@ from textual.widgets import ContentSwitcher, Header, Input, OptionList, Static
 from textual.worker import get_current_worker
 
 from sclerotui.screens.workers import unless_cancelled
-from sclerotui.search import NO_CRITERIA, Criteria, SearchError, parse
+from sclerotui.search import NO_CRITERIA, Criteria, Query, SearchError, parse
 from sclerotui.store import Hit, Store
 from sclerotui.text import one_line
 from sclerotui.widgets.detail import DetailView, RecordView
@@ -134,9 +134,11 @@ class MainScreen(Screen):
             self._readers[work] = Store(self.search_store.path, read_only=True, check=False)
         return self._readers[work]
 
-    def _interrupt(self, work: str) -> None:
-        """Stop what a cancelled worker may still run on the connection for this work (a
-        count for filters since changed): its query ends as interrupted and is dropped."""
+    def _stop(self, work: str) -> None:
+        """Cancel the workers doing this work (their group has its name), then stop the
+        query one may still run on its connection (a count for filters since changed): the
+        query ends as interrupted, and the worker, cancelled first, drops it."""
+        self.workers.cancel_group(self, work)
         if work in self._readers:
             self._readers[work].conn.interrupt()
 
@@ -169,7 +171,7 @@ class MainScreen(Screen):
             # The filters show at once; the therapy count follows with the list (seconds at
             # 1M cases, when the status said "no filters" meanwhile).
             self._update_status()
-            self._interrupt("therapies")
+            self._stop("therapies")
             self.count_worker(self.reader("therapies"), self.criteria)
             if self.therapy_id is not None:
                 # The evidence on show must match the filters now, not once the therapies are
@@ -239,7 +241,7 @@ class MainScreen(Screen):
             evidence = self.query_one(EvidenceList)
             evidence.border_title = self._evidence_title(therapy_id, "counting…")
             evidence.show([], "Counting the trials and cases that match the filters…")
-            self._interrupt("evidence")
+            self._stop("evidence")
             self.evidence_worker(self.reader("evidence"), therapy_id, criteria, item)
             return
         window = evidence_window(self.store, therapy_id, criteria, item)
@@ -409,15 +411,17 @@ class MainScreen(Screen):
         try:
             query = parse(text)
             with self.search_store.lock:
-                resolved = self.search_store.resolve_criteria(query.criteria)
-                query = replace(query, criteria=resolved)
-                hits = self.search_store.search(query, criteria, SEARCH_LIMIT)
+                hits = unless_cancelled(self._searched, query, criteria)
         except SearchError as error:
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._show_search_error, text, str(error))
             return
-        if not worker.is_cancelled:
+        if hits is not None:
             self.app.call_from_thread(self._show_hits, text, hits)
+
+    def _searched(self, query: Query, criteria: Criteria) -> list[Hit]:
+        resolved = self.search_store.resolve_criteria(query.criteria)
+        return self.search_store.search(replace(query, criteria=resolved), criteria, SEARCH_LIMIT)
 
     def _show_hits(self, text: str, hits: list[Hit]) -> None:
         self.search_shown = text
