@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +22,8 @@ def bundled_dir() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "db"
     if (checkout / "therapies.json").is_file():
         return checkout
+    from importlib import resources  # a wheel only; the explorer starts without it
+
     return Path(str(resources.files("sclerotui") / "bundled"))
 
 
@@ -38,6 +38,8 @@ def dataset_files(directory: Path) -> list[Path]:
 
 def fingerprint(directory: Path) -> str:
     """A hash of the curated files, so a new release's data can be told from the old."""
+    import hashlib  # only when the bundled data is built or checked, not at start-up
+
     digest = hashlib.sha256()
     for path in dataset_files(directory):
         digest.update(path.relative_to(directory).as_posix().encode())

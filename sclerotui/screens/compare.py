@@ -11,6 +11,7 @@ from textual.widgets import Header, Static
 
 from sclerotui.compare import Column, measures, shared_scales, to_markdown, trial_line
 from sclerotui.plot import render
+from sclerotui.screens import screen_css
 from sclerotui.text import one_line, shorten, visible
 from sclerotui.widgets.detail import RESPONSE_STYLE
 from sclerotui.widgets.key_footer import KeyFooter
@@ -104,6 +105,8 @@ def cases_cell(column: Column) -> Content:
 
 
 class ComparisonScreen(Screen):
+    DEFAULT_CSS = screen_css("compare.tcss")
+
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("e", "export", "Export"),

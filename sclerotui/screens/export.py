@@ -12,11 +12,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from sclerotui.files import write_private
+from sclerotui.screens import screen_css
 from sclerotui.text import one_line
 
 
 class ExportScreen(ModalScreen[Path | None]):
     """enter writes the file (the caller's `write` does it); escape cancels."""
+
+    DEFAULT_CSS = screen_css("export.tcss")
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, SelectionList
 from textual.widgets.selection_list import Selection
 
+from sclerotui.screens import screen_css
 from sclerotui.search import Criteria
 
 FACETS = [
@@ -26,6 +27,8 @@ NARROW_WIDTH = 60
 
 class FilterScreen(ModalScreen[Criteria | None]):
     """Space toggles a value; escape or enter applies; x clears everything."""
+
+    DEFAULT_CSS = screen_css("filters.tcss")
 
     BINDINGS = [
         Binding("escape", "apply", "Apply"),

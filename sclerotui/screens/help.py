@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from sclerotui.screens import screen_css
+
 EXTRA_KEYS = [
     ("tab / shift+tab", "Next / previous pane"),
     ("↑ ↓  j k", "Move in a list; scroll the detail"),
@@ -35,6 +37,8 @@ def binding_rows(groups: list[tuple[str, list[Binding]]]) -> list[tuple[str, str
 
 
 class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = screen_css("help.tcss")
+
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help")]
 
     def __init__(self, groups: list[tuple[str, list[Binding]]]) -> None:

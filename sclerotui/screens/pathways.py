@@ -20,6 +20,7 @@ from sclerotui.pathways import (
     related_trials,
     starting_cases,
 )
+from sclerotui.screens import screen_css
 from sclerotui.screens.workers import unless_cancelled
 from sclerotui.search import NO_CRITERIA, Criteria
 from sclerotui.store import SUBTYPE_SHORT, Store
@@ -78,6 +79,8 @@ class PathwayTree(Tree[PathNode]):
 class StartPicker(ModalScreen[str | None]):
     """Choose the starting therapy."""
 
+    DEFAULT_CSS = screen_css("start_picker.tcss")
+
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, therapies: list[tuple[str, str]], current: str) -> None:
@@ -105,6 +108,8 @@ class StartPicker(ModalScreen[str | None]):
 
 class PathwaysScreen(Screen):
     """`enter` on a node lists its cases; `enter` on a case or trial opens it in the explorer."""
+
+    DEFAULT_CSS = screen_css("pathways.tcss")
 
     BINDINGS = [
         Binding("escape", "back", "Back"),

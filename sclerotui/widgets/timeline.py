@@ -11,13 +11,15 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from sclerotui.plot import MeasureGroup, measure_groups, render
 from sclerotui.text import one_line
 from sclerotui.widgets.cursor_list import CursorList, Row
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
 if TYPE_CHECKING:
     from sclerotui.models import TimelineEvent
+    from sclerotui.plot import MeasureGroup
+
+# The plotting module is imported when a timeline is first drawn: the first frame has none.
 
 SERIES_STYLES = [
     "$text-primary",
@@ -92,6 +94,8 @@ def plot_content(group: MeasureGroup, width: int) -> Content:
     stat = STATISTIC_LABEL.get(group.statistic, group.statistic)
     title = f"{group.measure}{' ' + stat if stat else ''} ({one_line(group.unit) or 'no unit'})"
     rows: list[Content] = [Content.styled(title, "bold")]
+    from sclerotui.plot import render
+
     plot = render(group.series, width=max(20, width), height=5)
     for line, cells in zip(plot.lines, plot.cells, strict=True):
         rows.append(Content(line, spans=series_spans(cells)))
@@ -159,6 +163,8 @@ class TimelinePane(Vertical):
         width = max(20, (self.query_one("#plots").content_size.width or 38) - 2)
         self._shown = (events, arm_names, therapy_names, empty)
         self._width = self.query_one("#plots").content_size.width
+        from sclerotui.plot import measure_groups
+
         groups = measure_groups(events, arm_names)
         plots = [plot_content(group, width) for group in groups]
         if not events:
