@@ -249,7 +249,9 @@ SECTION_BUILDERS = {"trial": trial_sections, "case": case_sections, "therapy": t
 class DetailView(VerticalScroll, can_focus=True):
     """Shows one record; `scroll_to_section` lets the timeline point at the matching part.
 
-    A fixed set of Static sections is updated in place, so showing a record never mounts.
+    A fixed set of Static sections is updated in place, so showing a record never mounts
+    but the first time: the sections are mounted then, not with the explorer's first frame
+    (in which the pane is empty), since every widget takes time to style, lay out and draw.
     """
 
     BINDINGS = [*VIM_KEYS]
@@ -259,10 +261,6 @@ class DetailView(VerticalScroll, can_focus=True):
         super().__init__(**kwargs)
         self.current: RecordView | None = None
         self.sections: dict[str, Static] = {}
-
-    def compose(self):
-        for _ in range(self.SECTION_SLOTS):
-            yield Static(classes="section")
 
     def action_cursor_down(self) -> None:
         self.scroll_down()
@@ -277,6 +275,9 @@ class DetailView(VerticalScroll, can_focus=True):
         else:
             parts = SECTION_BUILDERS[view.kind](view)
         slots = list(self.query(".section").results(Static))
+        if not slots:
+            slots = [Static(classes="section") for _ in range(self.SECTION_SLOTS)]
+            self.mount_all(slots)
         self.sections = {}
         for index, slot in enumerate(slots):
             if index < len(parts):
