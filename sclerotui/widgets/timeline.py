@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content, Span
 from textual.message import Message
@@ -133,7 +132,11 @@ class TimelineEvents(CursorList):
 
 
 class TimelinePane(Vertical):
-    """Plots above, the event list below; both scroll on their own."""
+    """Plots above, the event list below; both scroll on their own.
+
+    Both are mounted when the first timeline is shown, not with the explorer's first frame
+    (in which the pane is empty): every widget takes time to style, lay out and draw.
+    """
 
     ALLOW_MAXIMIZE = True  # `z` on the event list zooms the whole pane, plots included
 
@@ -141,17 +144,22 @@ class TimelinePane(Vertical):
         super().__init__(**kwargs)
         self._shown: tuple | None = None
         self._width = 0
+        # Built by the first show(); the plot text is kept, as the scroll holding it mounts
+        # its children only once it is mounted itself.
+        self._plots: VerticalScroll | None = None
+        self._plot_text = Static(id="plot-text")
 
     def on_resize(self) -> None:
         # Plots are drawn to the pane's width: re-draw when it changes.
-        plots_width = self.query_one("#plots").content_size.width
-        if self._shown is not None and plots_width != self._width:
+        if self._plots is not None and self._plots.content_size.width != self._width:
             self.show(*self._shown)
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="plots", can_focus=False):
-            yield Static(id="plot-text")
-        yield TimelineEvents(id="events")
+    def _mount_parts(self) -> VerticalScroll:
+        self._plots = VerticalScroll(self._plot_text, id="plots", can_focus=False)
+        self.mount(self._plots, TimelineEvents(id="events"))
+        # Not laid out yet: the plots are drawn at a guessed width, then again at theirs.
+        self.call_after_refresh(self.on_resize)
+        return self._plots
 
     def show(
         self,
@@ -160,9 +168,10 @@ class TimelinePane(Vertical):
         therapy_names: dict[str, str],
         empty: str = "No timeline",
     ) -> None:
-        width = max(20, (self.query_one("#plots").content_size.width or 38) - 2)
+        plots_pane = self._plots or self._mount_parts()
+        width = max(20, (plots_pane.content_size.width or 38) - 2)
         self._shown = (events, arm_names, therapy_names, empty)
-        self._width = self.query_one("#plots").content_size.width
+        self._width = plots_pane.content_size.width
         from sclerotui.plot import measure_groups
 
         groups = measure_groups(events, arm_names)
@@ -175,9 +184,9 @@ class TimelinePane(Vertical):
             text = Content.styled(
                 "No measured values in this timeline (events only).", "italic dim"
             )
-        self.query_one("#plot-text", Static).update(text)
+        self._plot_text.update(text)
         # With events but nothing to plot, the event list gets the whole pane.
-        self.query_one("#plots").display = bool(plots) or not events
+        plots_pane.display = bool(plots) or not events
         event_list = self.query_one(TimelineEvents)
         event_list.events = events
         event_list.replace_options(
