@@ -93,6 +93,7 @@ class MainScreen(Screen):
         self._sizes: dict[str, int] | None = None  # each therapy's unfiltered evidence
         self._readers: dict[str, Store] = {}  # see reader()
         self._evidence_shown: tuple | None = None  # (therapy, filters) the list holds
+        self._results: SearchResults | None = None  # mounted by the first search
 
     def compose(self) -> ComposeResult:
         # Before the panes mount, so they are styled once for the width they start at.
@@ -108,8 +109,7 @@ class MainScreen(Screen):
             yield TherapyList(id="therapies")
             with Vertical(id="middle"):
                 with ContentSwitcher(initial="evidence", id="top"):
-                    yield EvidenceList(id="evidence")
-                    yield SearchResults(id="results")
+                    yield EvidenceList(id="evidence")  # and the search results (results_list)
                 yield DetailView(id="detail")
             yield TimelinePane(id="timeline")
         yield KeyFooter()
@@ -386,7 +386,7 @@ class MainScreen(Screen):
     def on_search_input_down(self) -> None:
         # Down from the search box walks into the results; a second Down typed before the
         # focus moved goes on down them. (Focus moves at once: keys after it go to the list.)
-        results = self.query_one(SearchResults)
+        results = self.results_list()
         if self.focused is results:  # (has_focus changes only when the list hears of it)
             results.action_cursor_down()
         else:
@@ -394,10 +394,19 @@ class MainScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search" and self.search_text.strip():
-            results = self.query_one(SearchResults)
-            results.focus()
+            self.results_list().focus()
+
+    def results_list(self) -> SearchResults:
+        """The search results, mounted beside the evidence list when first needed: the first
+        frame has none to show, and every widget takes time to style, lay out and draw."""
+        if self._results is None:
+            self._results = SearchResults(id="results")
+            self._results.display = False  # until the switcher shows it
+            self.query_one(ContentSwitcher).mount(self._results)
+        return self._results
 
     def _run_search(self, text: str) -> None:
+        self.results_list()
         self.query_one(ContentSwitcher).current = "results"
         # Stop a query still running for older text; its cancelled worker reports nothing.
         self.workers.cancel_group(self, "search")
@@ -425,7 +434,7 @@ class MainScreen(Screen):
 
     def _show_hits(self, text: str, hits: list[Hit]) -> None:
         self.search_shown = text
-        results = self.query_one(SearchResults)
+        results = self.results_list()
         filters = self.criteria.describe()
         if hits:
             more = "+" if len(hits) == SEARCH_LIMIT else ""
@@ -439,7 +448,7 @@ class MainScreen(Screen):
 
     def _show_search_error(self, text: str, message: str) -> None:
         self.search_shown = text
-        self.query_one(SearchResults).show_message(message, "Search: cannot search", error=True)
+        self.results_list().show_message(message, "Search: cannot search", error=True)
 
     def on_search_results_hit_chosen(self, message: SearchResults.HitChosen) -> None:
         self.jump_to(message.hit.kind, message.hit.id, message.hit.therapy)
@@ -485,6 +494,7 @@ class MainScreen(Screen):
         search = self.query_one("#search", Input)
         search.focus()
         if search.value.strip():
+            self.results_list()
             self.query_one(ContentSwitcher).current = "results"
 
     def action_back(self) -> None:

@@ -430,7 +430,7 @@ async def search_for(pilot, output, queries) -> None:
     screen = pilot.app.main_screen
     await pilot.press("slash")
     search = screen.query_one("#search", Input)
-    results = screen.query_one(SearchResults)
+    results = screen.results_list()
     for query in queries:
         search.value = ""
         search.post_message(events.Paste(query))

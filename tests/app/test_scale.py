@@ -129,7 +129,7 @@ async def test_search_results_show_a_screenful_first_and_the_rest_after_it(synth
         screen = app.main_screen
         hits = screen.store.search("fatigue", limit=100)
         assert len(hits) == 100
-        results = screen.query_one(SearchResults)
+        results = screen.results_list()
         screen.query_one("#top").current = "results"
         await caught_up(pilot)
         results.show_hits(hits, "Search: fatigue")
