@@ -26,16 +26,7 @@ if TYPE_CHECKING:
 
 # The pydantic models are imported by the methods that build them, not with this module: the
 # explorer's first screen needs none, and importing them costs about 150 ms of start-up.
-from sclerotui.ranking import (
-    BODY_WEIGHT,
-    SNIPPET_TOKENS,
-    TITLE_WEIGHT,
-    Term,
-    scores,
-    snippet,
-    tokens,
-)
-from sclerotui.rows import COLUMNS, dataset_rows, index_text
+# So are sclerotui.ranking (for a search) and sclerotui.rows (for a write): ~3 ms together.
 from sclerotui.search import (
     MARK_END,
     MARK_START,
@@ -514,6 +505,8 @@ class Store:
         self._insert_rows("sources", sources, "OR REPLACE" if replace else "OR IGNORE")
         classes = dict(self.conn.execute("SELECT id, class FROM therapies"))
         classes |= {t.id: t.therapy_class.value for t in data.therapies}
+        from sclerotui.rows import dataset_rows
+
         rows = dataset_rows(data, origin, timestamp(), classes, events)
         # Records before what refers to them.
         for table in (
@@ -559,6 +552,8 @@ class Store:
         binding by name looks each one up by its name, a quarter of the events' insert."""
         if not rows:
             return
+        from sclerotui.rows import COLUMNS
+
         columns = COLUMNS[table]
         names = ", ".join(f'"{column}"' for column in columns)
         marks = ", ".join("?" * len(columns))
@@ -957,6 +952,8 @@ class Store:
         it scores one: when the terms are rare that is quick, and done in SQLite, off the
         interpreter's lock. When they are common, the ranking is done in Python (see
         sclerotui.ranking) with each term's share of the index estimated from a sample."""
+        from sclerotui.ranking import Term, scores, snippet, tokens
+
         top = self._top_rowid()
         words = zip(query.words, word_matches(query, expansions.get), strict=True)
         wanted = [
@@ -1009,12 +1006,16 @@ class Store:
     def has_content_table(self) -> bool:
         """Whether FTS5 keeps the index's texts in the table laid out as _candidates reads
         it: columns c0-c3 holding the index's columns (title, body, kind, record_id)."""
+        from sclerotui.rows import COLUMNS
+
         fts = [row[1] for row in self.conn.execute("PRAGMA table_info(search_index)")]
         content = [row[1] for row in self.conn.execute("PRAGMA table_info(search_index_content)")]
         return fts == list(COLUMNS["search_index"]) and content == ["id", "c0", "c1", "c2", "c3"]
 
     def _ranked_by_fts(self, match: str, where_sql: str, args: list, limit: int) -> list[tuple]:
         """bm25() and snippet() in SQLite, over the first SEARCH_RANKED matches."""
+        from sclerotui.ranking import BODY_WEIGHT, SNIPPET_TOKENS, TITLE_WEIGHT
+
         where_sql, args = self._first_ranked(where_sql, args)
         # Ties (rare after a ranking) by rowid: reading 2,000 titles would cost more.
         return self.conn.execute(
@@ -1030,6 +1031,8 @@ class Store:
     def _word_term(word: str, terms: tuple[str, ...] | None) -> dict:
         if terms is not None:
             return {"terms": frozenset(terms)}
+        from sclerotui.ranking import tokens
+
         parts = tokens(word)
         if len(parts) == 1:
             return {"prefix": parts[0]}
@@ -1115,6 +1118,8 @@ class Store:
                 [*source_args, *clause_args, limit],
             ).fetchall()
         chosen.sort(key=lambda row: clean_for_index(row[2]).translate(ASCII_LOWER))
+        from sclerotui.rows import index_text
+
         rows = []
         for kind, record_id, _ in chosen[:limit]:
             record = self.record(kind, record_id)

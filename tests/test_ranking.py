@@ -10,6 +10,7 @@ from conftest import build_mini_db, load_mini
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sclerotui import ranking
 from sclerotui import store as store_module
 from sclerotui.models import Dataset
 from sclerotui.ranking import SNIPPET_TOKENS, Term, fold, scores, snippet
@@ -285,8 +286,7 @@ def test_python_ranked_snippets_are_cut_when_first_read(mini, monkeypatch):
     # The worker ranks 100 hits; only the screenful shown first needs snippets at once.
     monkeypatch.setattr(store_module, "FTS_RANKED_ROWS", -1)
     cuts = []
-    cut = store_module.snippet
-    monkeypatch.setattr(store_module, "snippet", lambda *args: cuts.append(1) or cut(*args))
+    monkeypatch.setattr(ranking, "snippet", lambda *args: cuts.append(1) or snippet(*args))
     hits = mini.search("lung", limit=10_000)
     assert len(hits) > 1 and cuts == []
     first = hits[0].snippet
