@@ -94,6 +94,7 @@ class MainScreen(Screen):
         self._readers: dict[str, Store] = {}  # see reader()
         self._evidence_shown: tuple | None = None  # (therapy, filters) the list holds
         self._results: SearchResults | None = None  # mounted by the first search
+        self._status_count: int | None = None  # the therapies the status line counts
 
     def compose(self) -> ComposeResult:
         # Before the panes mount, so they are styled once for the width they start at.
@@ -151,7 +152,11 @@ class MainScreen(Screen):
         self._apply_width(event.size.width)
 
     def _apply_width(self, width: int) -> None:
-        self.set_class(width < NARROW_WIDTH, "narrow")
+        narrow = width < NARROW_WIDTH
+        if narrow != self.has_class("narrow"):
+            self.set_class(narrow, "narrow")
+            if self.is_mounted:
+                self._update_status(self._status_count)  # the banner's length follows
 
     # -- state ---------------------------------------------------------------------------
 
@@ -200,6 +205,7 @@ class MainScreen(Screen):
         self._update_status(len(rows))
 
     def _update_status(self, therapy_count: int | None = None) -> None:
+        self._status_count = therapy_count
         parts: list = []
         for name, values in self.criteria.items():
             parts += [(f" {name}: {', '.join(sorted(values))} ", "reverse $text-accent"), " "]
@@ -210,7 +216,10 @@ class MainScreen(Screen):
         if therapy_count is not None:
             parts.append((f" · {therapy_count} therapies", "dim"))
         if self.synthetic:
+            # At 80 columns the long banner left no room for the filters and the count.
             banner = " SYNTHETIC DATA: generated records, not patients "
+            if self.has_class("narrow"):
+                banner = " SYNTHETIC DATA "
             parts.insert(0, (banner, "reverse $text-error"))
             parts.insert(1, " ")
         if self.store.read_only:

@@ -37,6 +37,25 @@ def hold_therapy_count(screen, first) -> list:
     return counted
 
 
+async def test_synthetic_banner_leaves_room_for_the_filters_and_count_at_80_columns(synthetic_db):
+    """At 80x24 the long banner pushed the therapy count off the status line."""
+    app = make_app(synthetic_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await caught_up(pilot)
+        screen = app.main_screen
+        screen.criteria = screen.criteria.with_values("subtype", frozenset({"diffuse"}))
+        await settle(pilot)
+        status = screen.query_one("#status")
+        text = static_text(status)
+        assert text.startswith(" SYNTHETIC DATA ") and "subtype: diffuse" in text
+        assert text.rstrip().endswith("therapies")
+        assert len(text) <= status.content_size.width
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert "SYNTHETIC DATA: generated records, not patients" in static_text(status)
+        assert static_text(status).rstrip().endswith("therapies")
+
+
 async def test_evidence_list_is_a_bounded_window_that_reaches_both_ends(synthetic_db):
     app = make_app(synthetic_db)
     async with app.run_test(size=(120, 40)) as pilot:
