@@ -4,18 +4,14 @@ import re
 
 import pytest
 
-from sclerotui.text import CONTROLS, CONTROLS_ONE_LINE, one_line, visible, without_controls
-
-
-def picture(match: re.Match[str]) -> str:
-    code = ord(match.group(0))
-    if code < 0x20:
-        return chr(0x2400 + code)
-    if code == 0x7F:
-        return "\u2421"
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+from sclerotui.text import (
+    CONTROLS,
+    CONTROLS_ONE_LINE,
+    _picture,
+    one_line,
+    visible,
+    without_controls,
+)
 
 
 def visible_by_patterns(text: str, multiline: bool) -> str:
@@ -23,7 +19,11 @@ def visible_by_patterns(text: str, multiline: bool) -> str:
     text = re.sub("[\u2028\u2029]", "\n" if multiline else " ", text)
     if not multiline:
         text = text.replace("\n", " ").replace("\t", " ")
-    return re.sub(f"[{CONTROLS if multiline else CONTROLS_ONE_LINE}]", picture, text)
+    return re.sub(f"[{CONTROLS if multiline else CONTROLS_ONE_LINE}]", _picture, text)
+
+
+def without_controls_by_patterns(text: str) -> str:
+    return re.sub(f"[{CONTROLS_ONE_LINE}]", "", re.sub(r"[\t\n\r\u2028\u2029]", " ", text))
 
 
 # The basic plane, and the plane of the tag characters (each one a text around it).
@@ -36,6 +36,15 @@ def test_every_character_shown_as_the_patterns_show_it(multiline):
         hex(code)
         for code in CODE_POINTS
         if visible(f"a{chr(code)}b", multiline) != visible_by_patterns(f"a{chr(code)}b", multiline)
+    ]
+    assert different == []
+
+
+def test_every_character_typed_kept_or_dropped_as_the_patterns_did():
+    different = [
+        hex(code)
+        for code in CODE_POINTS
+        if without_controls(f"a{chr(code)}b") != without_controls_by_patterns(f"a{chr(code)}b")
     ]
     assert different == []
 
