@@ -40,6 +40,7 @@ compose = textual.screen.Screen._compositor_refresh
 
 def composed_then_exit(self):
     compose(self)
+    open(os.environ["FIRST_FRAME"], "w").close()  # so an error is not counted as a start
     os._exit(0)
 
 textual.screen.Screen._compositor_refresh = composed_then_exit
@@ -56,19 +57,22 @@ def count(args: list[str], timeout: float = 600) -> int:
     """Instructions run by `python HOOK args` in a pseudo-terminal, as callgrind counts them."""
     with tempfile.TemporaryDirectory() as where:
         hook, log = Path(where) / "hook.py", Path(where) / "valgrind.log"
+        frame = Path(where) / "first-frame"
         hook.write_text(HOOK)
         command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
         command += [f"--log-file={log}", sys.executable, str(hook), *args]
         pid, fd = pty.fork()
         if pid == 0:  # the child: the program, in a terminal of the benchmark's size
             os.environ.update({"TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"})
+            os.environ["FIRST_FRAME"] = str(frame)
             os.execvp(command[0], command)
         start = time.monotonic()
+        output = b""
         try:
             while time.monotonic() - start < timeout:
                 if select.select([fd], [], [], 0.1)[0]:
                     try:
-                        os.read(fd, 65536)
+                        output = (output + os.read(fd, 65536))[-4000:]
                     except OSError:
                         break
                 if os.waitpid(pid, os.WNOHANG)[0]:
@@ -79,6 +83,9 @@ def count(args: list[str], timeout: float = 600) -> int:
                 os.kill(pid, 9)
                 os.waitpid(pid, 0)
             os.close(fd)
+        if not frame.exists():
+            shown = output.decode(errors="replace")
+            raise RuntimeError(f"{args[0]} ended before its first frame; its output:\n{shown}")
         found = re.search(r"Collected : ([\d,]+)", log.read_text())
         if found is None:
             raise RuntimeError(f"valgrind counted nothing; its log:\n{log.read_text()[-2000:]}")
