@@ -415,7 +415,7 @@ class MainScreen(Screen):
         return self._results
 
     def _run_search(self, text: str) -> None:
-        self.results_list()
+        self.results_list().stop_adding()
         self.query_one(ContentSwitcher).current = "results"
         # Stop a query still running for older text; its cancelled worker reports nothing.
         self.workers.cancel_group(self, "search")

@@ -15,6 +15,7 @@ from sclerotui.widgets.evidence_list import TITLE_CHARS
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
 FIRST_HITS = 25  # before the pane has a size; the rest are added after the first frame
+REST_CHUNK = 10  # hits added per frame after the first: a few milliseconds of work each
 KIND_STYLE = {"therapy": "$text-accent", "trial": "$text-primary", "case": "$text-secondary"}
 
 
@@ -45,22 +46,34 @@ class SearchResults(CursorList):
         self._filled = 0  # changes with every refill, so a late top-up knows it is stale
 
     def show_hits(self, hits: list[Hit], summary: str) -> None:
-        """The first screenful now, the rest once it is on screen (each row is measured)."""
+        """The hits that fill the pane now, the rest a few at a time once it is on screen."""
         self.hits = hits
         self._filled += 1
         self.border_title = Content(one_line(summary))
-        first = self.screenful()
-        self.replace_options(self._hit_options(0, first))
+        first = self._first_screen()
+        self.replace_options(first)
         if hits:
             self.highlighted = 0
-        if len(hits) > first:
-            self.call_after_refresh(self._add_rest, self._filled, first)
+        if len(hits) > len(first):
+            self.call_after_refresh(self._add_rest, self._filled, len(first))
 
-    def screenful(self) -> int:
-        """How many hits fill the pane: each is at least two lines (measuring a row that
-        wraps is most of the cost of showing it)."""
+    def _first_screen(self) -> list[Option]:
+        """Options for the hits that fill the pane and run just past it, measured as the list
+        will measure them. Building a hit's row (its snippet, its wrapping) is most of the
+        cost of showing it; and a list longer than the pane shows its scroll bar now, not
+        when the rest come (showing it then took a layout of the whole screen)."""
         height = self.scrollable_content_region.height
-        return height // 2 + 1 if height else FIRST_HITS
+        if not height:
+            return self._hit_options(0, FIRST_HITS)
+        padding = self.get_component_styles("option-list--option").padding
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        options: list[Option] = []
+        lines = 0
+        while lines <= height and len(options) < len(self.hits):
+            option = self._hit_options(len(options), len(options) + 1)[0]
+            lines += option.prompt.get_height(self.styles, width - padding.width)
+            options.append(option)
+        return options
 
     def _hit_options(self, start: int, stop: int) -> list[Option]:
         return [
@@ -69,8 +82,20 @@ class SearchResults(CursorList):
         ]
 
     def _add_rest(self, filled: int, start: int) -> None:
-        if filled == self._filled:
-            self.add_options(self._hit_options(start, len(self.hits)))
+        """A few more hits, then the next few after the next frame: the UI thread stays free
+        for keys (the other 75 or so at once held it for 15-30 ms, and for 50-100 ms
+        at 1M cases while the next search ran)."""
+        if filled != self._filled:
+            return  # a newer search (or message) has replaced these hits
+        stop = min(start + REST_CHUNK, len(self.hits))
+        self.add_options(self._hit_options(start, stop))
+        if stop < len(self.hits):
+            self.call_after_refresh(self._add_rest, filled, stop)
+
+    def stop_adding(self) -> None:
+        """Add no more of the hits on show: a newer search is running and will replace them
+        (adding them took the UI thread from the keys and the frames typing needs)."""
+        self._filled += 1
 
     def show_message(self, message: str, title: str, error: bool = False) -> None:
         """The empty state or a query problem, in place of results."""

@@ -10,7 +10,7 @@ from textual.widgets import Input
 
 from sclerotui.synth import synthesize
 from sclerotui.widgets.evidence_list import WINDOW, EvidenceList
-from sclerotui.widgets.search_results import SearchResults
+from sclerotui.widgets.search_results import REST_CHUNK, SearchResults
 from tests.app.helpers import caught_up, make_app, settle, static_text
 
 
@@ -151,14 +151,39 @@ async def test_search_results_show_a_screenful_first_and_the_rest_after_it(synth
         results = screen.results_list()
         screen.query_one("#top").current = "results"
         await caught_up(pilot)
+        added = []
+        add_options = results.add_options
+        results.add_options = lambda options: added.append(len(options)) or add_options(options)
         results.show_hits(hits, "Search: fatigue")
-        # Each hit is two lines or more: half the pane's height (plus one) fills it.
-        screenful = results.scrollable_content_region.height // 2 + 1
-        assert 1 < screenful < 25
-        assert results.option_count == screenful
-        await caught_up(pilot)
+        # The first rows are the hits that fill the pane and run past it, so the scroll bar
+        # shows now (showing it later, with the rest, took a layout of the whole screen).
+        pane = results.scrollable_content_region.height
+        heights = [results._line_cache.heights[i] for i in range(results.option_count)]
+        assert 1 < len(heights) < 25
+        assert sum(heights) > pane >= sum(heights[:-1])  # over: the scroll bar shows at once
+        for _ in range(50):  # the rest come a few per frame
+            await pilot.pause()
+            if results.option_count == 100:
+                break
         assert results.option_count == 100
         assert results.highlighted == 0
+        assert added[0] == len(heights) and max(added[1:]) <= REST_CHUNK < sum(added[1:])
+        # The next search's hits, shown over these, ask for no layout of the screen.
+        layouts = []
+        for widget in (results, results.vertical_scrollbar):
+            refresh = widget.refresh
+
+            def counted(*args, refresh=refresh, **kwargs):
+                layouts.append(kwargs.get("layout", False))
+                return refresh(*args, **kwargs)
+
+            widget.refresh = counted
+        results.show_hits(hits[::-1], "Search: fatigue again")
+        for _ in range(50):
+            await pilot.pause()
+            if results.option_count == 100:
+                break
+        assert results.option_count == 100 and layouts and True not in layouts
 
 
 def test_a_comparison_counts_every_case_not_a_window_of_them(synthetic_db):
