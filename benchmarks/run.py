@@ -238,6 +238,67 @@ class Frames:
         return [at - start for at in self.at]
 
 
+TYPED = "skin thickening"  # then one more key, "s", is timed from its arrival to its echo
+ECHO_DELAYS = {
+    # when the key arrives, in seconds after the search's last key / its results' first frame
+    "idle (baseline)": ("results", [0.4]),
+    "while a search runs": ("typed", [0.0, 0.005, 0.010, 0.015]),
+    "while results are drawn": ("results", [0.0, 0.010, 0.020, 0.030]),
+}
+
+
+async def key_echoes(pilot, frames: Frames, runs: int) -> dict[str, list[float]]:
+    """Key echo: from a key's arrival to the first frame whose search box shows it.
+
+    The key comes from another thread, as a terminal's input thread delivers it, at a set
+    moment: while the search for the text so far runs, or while its results are drawn (the
+    rest of the hits are added after the first frame), against the same key with nothing
+    running. Typing must never wait for a search or for its results."""
+    from textual.events import Key
+
+    app, screen = pilot.app, pilot.app.main_screen
+    box = screen.query_one("#search")
+    echoes: dict[str, list[float]] = {}
+    for label, (after, delays) in ECHO_DELAYS.items():
+        echoes[label] = []
+        for run in range(max(runs, 5)):
+            delay = delays[run % len(delays)]
+            box.value = ""
+            await pilot.pause()
+            box.focus()
+            await pilot.press(*TYPED[:-1])
+            await pilot.pause(0.1)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            screen.search_shown = None
+            typed, results, sent = threading.Event(), threading.Event(), []
+
+            def shown(results=results) -> bool:
+                if screen.search_shown == TYPED:
+                    results.set()
+                    return True
+                return False
+
+            def typist(begin=typed if after == "typed" else results, sent=sent, delay=delay):
+                begin.wait(10)
+                time.sleep(delay)
+                sent.append(time.perf_counter())
+                app.post_message(Key("s", "s"))
+
+            threading.Thread(target=typist, daemon=True).start()
+            echo = lambda: box.value == TYPED + "s"  # noqa: E731
+            # A key during the search cancels it: its results never show.
+            frames.expect(*([echo] if after == "typed" else [shown, echo]))
+            start = time.perf_counter()
+            await pilot.press(TYPED[-1])
+            typed.set()
+            echoed = (await frames.since(start))[-1]
+            echoes[label].append(start + echoed - sent[0])
+            await pilot.pause(0.2)
+            await app.workers.wait_for_complete()
+    return echoes
+
+
 async def pilot_measurements(db: Path, runs: int) -> dict:
     from sclerotui.app import SclerotuiApp
     from sclerotui.store import Store
@@ -270,6 +331,7 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
                 await pilot.press(query[-1])
                 times.append((await frames.since(start))[0])
             results["search"][label] = times
+        results["typing"] = await key_echoes(pilot, frames, runs)
         box.value = ""
         await pilot.press("escape")
         await pilot.pause()
@@ -564,6 +626,12 @@ def main() -> None:
             print(
                 f"search {label:<13} median {ui * 1000:6.0f} ms  p95 {p95(times) * 1000:6.0f} "
                 f"ms  raw FTS {raw * 1000:6.1f} ms"
+            )
+        idle = median(measured["typing"]["idle (baseline)"])
+        for label, times in measured["typing"].items():
+            print(
+                f"key echo {label:<23} median {median(times) * 1000:5.0f} ms  max "
+                f"{max(times) * 1000:5.0f} ms  (ratio {median(times) / idle:.1f} to idle)"
             )
         for action, times in measured["browse"].items():
             print(

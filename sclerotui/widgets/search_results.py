@@ -88,7 +88,7 @@ class SearchResults(CursorList):
         if filled != self._filled:
             return  # a newer search (or message) has replaced these hits
         stop = min(start + REST_CHUNK, len(self.hits))
-        self.add_options(self._hit_options(start, stop))
+        self.add_below(self._hit_options(start, stop))
         if stop < len(self.hits):
             self.call_after_refresh(self._add_rest, filled, stop)
 

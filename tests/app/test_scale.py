@@ -168,22 +168,26 @@ async def test_search_results_show_a_screenful_first_and_the_rest_after_it(synth
         assert results.option_count == 100
         assert results.highlighted == 0
         assert added[0] == len(heights) and max(added[1:]) <= REST_CHUNK < sum(added[1:])
-        # The next search's hits, shown over these, ask for no layout of the screen.
-        layouts = []
-        for widget in (results, results.vertical_scrollbar):
+        # The next search's hits, shown over these, ask for no layout of the screen; and the
+        # rest, added below the pane, draw the scroll bar again but not the rows on show.
+        refreshed: dict[str, list[bool]] = {"list": [], "scroll bar": []}
+        for name, widget in (("list", results), ("scroll bar", results.vertical_scrollbar)):
             refresh = widget.refresh
 
-            def counted(*args, refresh=refresh, **kwargs):
-                layouts.append(kwargs.get("layout", False))
+            def counted(*args, refresh=refresh, name=name, **kwargs):
+                refreshed[name].append(kwargs.get("layout", False))
                 return refresh(*args, **kwargs)
 
             widget.refresh = counted
         results.show_hits(hits[::-1], "Search: fatigue again")
+        shown = len(refreshed["list"])
         for _ in range(50):
             await pilot.pause()
             if results.option_count == 100:
                 break
-        assert results.option_count == 100 and layouts and True not in layouts
+        assert results.option_count == 100
+        assert True not in refreshed["list"] + refreshed["scroll bar"]
+        assert len(refreshed["list"]) == shown and len(refreshed["scroll bar"]) > 1
 
 
 def test_a_comparison_counts_every_case_not_a_window_of_them(synthetic_db):
