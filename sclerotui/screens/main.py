@@ -223,7 +223,9 @@ class MainScreen(Screen):
             parts.insert(0, (banner, "reverse $text-error"))
             parts.insert(1, " ")
         if self.store.read_only:
-            parts.append((f" · READ-ONLY: {self.store.read_only_reason}", "$text-warning"))
+            # At 80 columns the reason ran off the line; the header says read-only as well.
+            why = "" if self.has_class("narrow") else f": {self.store.read_only_reason}"
+            parts.append((f" · READ-ONLY{why}", "$text-warning"))
         if self.note:
             parts.append((f" · {one_line(self.note)}", "dim"))
         self.query_one("#status", Static).update(Content.assemble(*parts))

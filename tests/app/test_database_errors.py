@@ -84,3 +84,16 @@ async def test_read_only_database_says_so_in_status_line(mini_db):
         status = static_text(app.main_screen.query_one("#status"))
         assert "READ-ONLY: opened with --read-only" in status
         assert app.sub_title == "read-only"
+
+
+async def test_read_only_stays_on_the_status_line_at_80_columns_with_filters(mini_db):
+    app = SclerotuiApp(Store(mini_db, read_only=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        screen.criteria = screen.criteria.with_values("organ", frozenset({"lung"}))
+        await settle(pilot)
+        status = screen.query_one("#status")
+        text = static_text(status)
+        assert "organ: lung" in text and text.rstrip().endswith("· READ-ONLY")
+        assert len(text) <= status.content_size.width
