@@ -240,7 +240,8 @@ class Frames:
 
 TYPED = "skin thickening"  # then one more key, "s", is timed from its arrival to its echo
 ECHO_DELAYS = {
-    # when the key arrives, in seconds after the search's last key / its results' first frame
+    # when the key arrives: seconds after the search's last key was handled, or after its
+    # results' first frame
     "idle (baseline)": ("results", [0.4]),
     "while a search runs": ("typed", [0.0, 0.005, 0.010, 0.015]),
     "while results are drawn": ("results", [0.0, 0.010, 0.020, 0.030]),
