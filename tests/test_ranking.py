@@ -350,3 +350,30 @@ def test_an_index_laid_out_otherwise_is_read_through_fts5(tmp_path):
     store = Store.__new__(Store)
     store.conn = sqlite3.connect(path)
     assert not store.has_content_table
+
+
+@pytest.mark.parametrize("changed_by", ["another connection", "this connection"])
+def test_texts_kept_from_the_last_search_are_read_again_after_a_change(
+    tmp_path, monkeypatch, changed_by
+):
+    """Typing on within a word reuses the last search's candidate texts; once the database
+    has changed, they are read again (a kept text would rank and cut the old words)."""
+    path = build_mini_db(tmp_path / "mini.db")
+    with Store(path) as writer, Store(path, read_only=True) as reader:
+        searcher = reader if changed_by == "another connection" else writer
+        monkeypatch.setattr(store_module, "FTS_RANKED_ROWS", -1)  # ranked in Python
+        before = searcher.search("lung", limit=10_000)
+        assert len(before) > 2 and searcher._texts  # texts kept
+        again = searcher.search("lung", limit=10_000)
+        assert [(h.id, h.rank, h.snippet) for h in again] == [
+            (h.id, h.rank, h.snippet) for h in before
+        ]
+        last = before[-1]
+        writer.conn.execute(
+            "UPDATE search_index SET body = ? WHERE record_id = ? AND kind = ?",
+            ["lung " * 40 + "rewritten", last.id, last.kind],
+        )
+        writer.conn.commit()
+        after = searcher.search("lung", limit=10_000)
+        assert (after[0].kind, after[0].id) == (last.kind, last.id)
+        assert "rewritten" in after[0].snippet or after[0].snippet.count("lung") > 5
