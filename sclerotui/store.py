@@ -1010,9 +1010,8 @@ class Store:
                 chunk,
             ):
                 texts[row[0]] = row
-        rows = [texts[rowid] for rowid in rowids if rowid in texts]
-        self._texts, self._texts_state = {row[0]: row for row in rows}, state
-        return rows
+        self._texts, self._texts_state = texts, state  # this search's candidates only
+        return [texts[rowid] for rowid in rowids if rowid in texts]
 
     @cached_property
     def has_content_table(self) -> bool:

@@ -74,9 +74,10 @@ class Row(Content):
 
     def get_height(self, rules: RulesMap, width: int) -> int:
         text = self.plain
-        if "\t" in text or width <= rules.get("line_pad", 0) * 2:  # leave tabs to Content
+        padding = rules.get("line_pad", 0) * 2
+        if "\t" in text or width <= padding:  # leave tabs to Content
             return super().get_height(rules, width)
-        width -= rules.get("line_pad", 0) * 2
+        width -= padding
         fold = rules.get("text_overflow", "fold") == "fold"
         lines = text.split("\n")
         if rules.get("text_wrap", "wrap") == "nowrap":

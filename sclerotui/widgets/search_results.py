@@ -70,16 +70,16 @@ class SearchResults(CursorList):
         options: list[Option] = []
         lines = 0
         while lines <= height and len(options) < len(self.hits):
-            option = self._hit_options(len(options), len(options) + 1)[0]
+            option = self._hit_option(len(options))
             lines += option.prompt.get_height(self.styles, width - padding.width)
             options.append(option)
         return options
 
+    def _hit_option(self, index: int) -> Option:
+        return Option(Row.of(hit_prompt(self.hits[index])), id=str(index))
+
     def _hit_options(self, start: int, stop: int) -> list[Option]:
-        return [
-            Option(Row.of(hit_prompt(hit)), id=str(index))
-            for index, hit in enumerate(self.hits[start:stop], start)
-        ]
+        return [self._hit_option(index) for index in range(start, min(stop, len(self.hits)))]
 
     def _add_rest(self, filled: int, start: int) -> None:
         """A few more hits, then the next few after the next frame: the UI thread stays free
