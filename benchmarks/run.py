@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -307,6 +308,10 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
     from sclerotui.widgets.evidence_list import EvidenceList
     from sclerotui.widgets.therapy_list import TherapyList
 
+    # As `sclerotui` launches it (cli.cmd_launch): the cycle collector off until the first
+    # frame, then back on with start-up's objects frozen (SclerotuiApp.on_ready). Left on,
+    # a full collection over them (30-50 ms at 1M cases) lands in some timed searches.
+    gc.disable()
     app = SclerotuiApp(Store(db, read_only=True))
     # The frame rate the app set before it imported Textual (an import here would sort first).
     fps = sys.modules["textual.constants"].MAX_FPS
@@ -405,7 +410,10 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
             results["browse"][f"{action} + detail"] = [followed for _, followed in pairs]
         results["rows_held"] = evidence.option_count
         results["busiest_cases"] = evidence.total
+        results["frozen"] = gc.get_freeze_count()
     app.store.close()
+    gc.unfreeze()  # the next database's run starts as a new process would
+    gc.enable()
     return results
 
 
@@ -437,10 +445,11 @@ def bench_pathways(db: Path, runs: int) -> tuple[float, float, float]:
 def peak_rss_mb(db: Path) -> float:
     """Peak RSS of a process that opens the explorer on db and searches it."""
     code = f"""
-import asyncio
+import asyncio, gc
 from sclerotui.app import SclerotuiApp
 from sclerotui.store import Store
 async def main():
+    gc.disable()  # as the launcher does (see pilot_measurements)
     app = SclerotuiApp(Store({str(db)!r}, read_only=True))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -587,11 +596,17 @@ def bench_import(cases: int) -> dict:
 # -- the table --------------------------------------------------------------------------------
 
 
+PARTS = ("startup", "pilot", "pathways", "memory", "import")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--import-cases", type=int, default=20000)
+    parser.add_argument(
+        "--only", default=",".join(PARTS), help=f"the parts to run, of {','.join(PARTS)}"
+    )
     # The import benchmark's own steps, each run in a fresh process (see bench_import).
     parser.add_argument("--import-step", nargs=3, metavar=("STEP", "CASES", "DIR"))
     args = parser.parse_args()
@@ -602,6 +617,9 @@ def main() -> None:
         else:
             raw_insert(Path(where))
         return
+    parts = set(args.only.split(","))
+    if parts - set(PARTS):
+        parser.error(f"--only: unknown parts {sorted(parts - set(PARTS))}; known: {PARTS}")
     sizes = [int(s) for s in args.sizes.split(",")]
     print(
         f"machine: {platform.platform()}, Python {platform.python_version()}, "
@@ -616,50 +634,75 @@ def main() -> None:
             f"\n== {cases:,} synthetic cases ({db.stat().st_size / 1e6:,.0f} MB, "
             f"{db.stat().st_size / cases:,.0f} bytes per case incl. events and FTS)"
         )
-        (app, lists, detail), baseline = bench_startup(db, args.runs)
-        print(
-            f"start-up to first paint: {app * 1000:.0f} ms vs minimal app "
-            f"{baseline * 1000:.0f} ms (ratio {app / baseline:.2f}; target <= 1.3); "
-            f"evidence listed at {lists * 1000:.0f} ms, first record in the detail at "
-            f"{detail * 1000:.0f} ms"
-        )
-        measured = asyncio.run(pilot_measurements(db, args.runs))
-        print(f"(driven through Pilot; frames at up to {measured['fps']} a second)")
-        for label, times in measured["search"].items():
-            raw = raw_fts(db, QUERIES[label])
-            ui = median(times)
-            cold = measured["search, texts not kept"][label]
+        if "startup" in parts:
+            print_startup(db, args.runs)
+        if "pilot" in parts:
+            print_pilot(db, args.runs)
+        if "pathways" in parts:
+            tree, node, count = bench_pathways(db, args.runs)
             print(
-                f"search {label:<13} median {ui * 1000:6.0f} ms  p95 {p95(times) * 1000:6.0f} "
-                f"ms  raw FTS {raw * 1000:6.1f} ms  (the last search's texts not kept: median "
-                f"{median(cold) * 1000:.0f}, p95 {p95(cold) * 1000:.0f} ms)"
+                f"pathways of the busiest therapy: {tree * 1000:.0f} ms, the cases of its "
+                f"first node {node * 1000:.0f} ms, vs counting its failed cases "
+                f"{count * 1000:.1f} ms"
             )
-        idle = median(measured["typing"]["idle (baseline)"])
-        for label, times in measured["typing"].items():
-            print(
-                f"key echo {label:<23} median {median(times) * 1000:5.0f} ms  max "
-                f"{max(times) * 1000:5.0f} ms  (ratio {median(times) / idle:.1f} to idle)"
-            )
-        for action, times in measured["browse"].items():
-            print(
-                f"browse {action:<23} median {median(times) * 1000:6.0f} ms  p95 "
-                f"{p95(times) * 1000:6.0f} ms "
-                f"({measured['busiest_cases']:,} rows; list holds {measured['rows_held']})"
-            )
-        tree, node, count = bench_pathways(db, args.runs)
-        print(
-            f"pathways of the busiest therapy: {tree * 1000:.0f} ms, the cases of its first "
-            f"node {node * 1000:.0f} ms, vs counting its failed cases {count * 1000:.1f} ms"
-        )
-        rss[cases] = peak_rss_mb(db)
-        print(f"peak RSS: {rss[cases]:.0f} MB")
+        if "memory" in parts:
+            rss[cases] = peak_rss_mb(db)
+            print(f"peak RSS: {rss[cases]:.0f} MB")
     if len(rss) > 1:
         small, large = min(rss), max(rss)
         print(
             f"\nmemory: {large:,} vs {small:,} cases: +{rss[large] - rss[small]:.0f} MB "
             "(target <= 40 MB)"
         )
-    result = bench_import(args.import_cases)
+    if "import" in parts:
+        print_import(args.import_cases)
+    print(
+        f"max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
+        " MB"
+    )
+
+
+def print_startup(db: Path, runs: int) -> None:
+    (app, lists, detail), baseline = bench_startup(db, runs)
+    print(
+        f"start-up to first paint: {app * 1000:.0f} ms vs minimal app "
+        f"{baseline * 1000:.0f} ms (ratio {app / baseline:.2f}; target <= 1.3); "
+        f"evidence listed at {lists * 1000:.0f} ms, first record in the detail at "
+        f"{detail * 1000:.0f} ms"
+    )
+
+
+def print_pilot(db: Path, runs: int) -> None:
+    measured = asyncio.run(pilot_measurements(db, runs))
+    print(
+        f"(driven through Pilot; frames at up to {measured['fps']} a second; "
+        f"{measured['frozen']:,} start-up objects frozen, as at launch)"
+    )
+    for label, times in measured["search"].items():
+        raw = raw_fts(db, QUERIES[label])
+        ui = median(times)
+        cold = measured["search, texts not kept"][label]
+        print(
+            f"search {label:<13} median {ui * 1000:6.0f} ms  p95 {p95(times) * 1000:6.0f} "
+            f"ms  raw FTS {raw * 1000:6.1f} ms  (the last search's texts not kept: median "
+            f"{median(cold) * 1000:.0f}, p95 {p95(cold) * 1000:.0f} ms)"
+        )
+    idle = median(measured["typing"]["idle (baseline)"])
+    for label, times in measured["typing"].items():
+        print(
+            f"key echo {label:<23} median {median(times) * 1000:5.0f} ms  max "
+            f"{max(times) * 1000:5.0f} ms  (ratio {median(times) / idle:.1f} to idle)"
+        )
+    for action, times in measured["browse"].items():
+        print(
+            f"browse {action:<23} median {median(times) * 1000:6.0f} ms  p95 "
+            f"{p95(times) * 1000:6.0f} ms "
+            f"({measured['busiest_cases']:,} rows; list holds {measured['rows_held']})"
+        )
+
+
+def print_import(cases: int) -> None:
+    result = bench_import(cases)
     rate = result["events"] / result["validated"]
     print(
         f"\nimport of {result['cases']:,} cases / {result['events']:,} events: validated "
@@ -667,10 +710,6 @@ def main() -> None:
         f"{result['raw']:.1f} s, ratio {result['validated'] / result['raw']:.1f} "
         f"(targets >= 20,000 events/s and <= 3x); peak RSS of the import {result['peak']:,.0f} MB "
         "(its processes together)"
-    )
-    print(
-        f"max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
-        " MB"
     )
 
 
