@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from sclerotui.models import Case, Dataset, KnownIds, Source, Therapy, TimelineEvent, Trial
+    from sclerotui.ranking import Counted
 
 # The pydantic models are imported by the methods that build them, not with this module: the
 # explorer's first screen needs none, and importing them costs about 150 ms of start-up.
@@ -169,10 +170,12 @@ class Store:
         # For a store shared with a worker thread. Re-entrant: a worker holds it across a
         # whole comparison, whose parts also take it.
         self.lock = threading.RLock()
-        # The last ranked search's candidates by rowid, and the database's state they were
-        # read in (see _candidates).
-        self._texts: dict[int, tuple] = {}
-        self._texts_state: tuple[int, int] | None = None
+        # What the last ranked search read and counted, and the database's state it was
+        # read in (see _keep_while_unchanged).
+        self._texts: dict[int, tuple] = {}  # its candidates by rowid
+        self._counted: Counted | None = None  # their folded texts and its terms' counts
+        self._shares: dict[str, float] = {}  # its terms' shares of the index
+        self._kept_state: tuple[int, int] | None = None
         self._check_schema(create)
 
     @cached_property
@@ -958,6 +961,7 @@ class Store:
         sclerotui.ranking) with each term's share of the index estimated from a sample."""
         from sclerotui.ranking import Term, scores, snippet, tokens
 
+        self._keep_while_unchanged()
         top = self._top_rowid()
         words = zip(query.words, word_matches(query, expansions.get), strict=True)
         wanted = [
@@ -971,7 +975,8 @@ class Store:
         if sum(term.share for term in wanted) * top <= FTS_RANKED_ROWS:
             return self._ranked_by_fts(match, where_sql, args, limit)
         candidates = self._candidates(where_sql, args)
-        scored = scores([(row[3], row[4]) for row in candidates], wanted, top)
+        texts = [(row[3], row[4]) for row in candidates]
+        scored = scores(texts, wanted, top, [row[0] for row in candidates], self._counted)
         best = sorted(range(len(candidates)), key=lambda i: (scored[i], candidates[i][0]))[:limit]
         return [
             (
@@ -989,7 +994,7 @@ class Store:
         each row; the rowids from the index and then the texts from that table, 500 at a time,
         took 9.6 ms instead of 12.7 for 2,000 two-word matches at 1M cases (interleaved).
         Typing on within a word mostly matches the records the last key matched: their texts
-        are kept from the last search and read again only if the database has changed since."""
+        are kept from the last search (see _keep_while_unchanged)."""
         first = f"""FROM search_index WHERE {where_sql}
                     ORDER BY search_index.rowid LIMIT {SEARCH_RANKED}"""
         if not self.has_content_table:
@@ -999,9 +1004,7 @@ class Store:
                 args,
             ).fetchall()
         rowids = [row[0] for row in self.conn.execute(f"SELECT search_index.rowid {first}", args)]
-        # Another connection's commit changes data_version; this one's, total_changes.
-        state = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
-        kept = self._texts if state == self._texts_state else {}
+        kept = self._texts
         texts = {rowid: kept[rowid] for rowid in rowids if rowid in kept}
         for chunk in _chunks([rowid for rowid in rowids if rowid not in texts], 500):
             for row in self.conn.execute(
@@ -1010,8 +1013,24 @@ class Store:
                 chunk,
             ):
                 texts[row[0]] = row
-        self._texts, self._texts_state = texts, state  # this search's candidates only
+        self._texts = texts  # this search's candidates only
         return [texts[rowid] for rowid in rowids if rowid in texts]
+
+    def _keep_while_unchanged(self) -> None:
+        """Drops what the last ranked search kept (texts, counts, shares) if the database
+        has changed since: a kept text or count would rank and cut by the old words."""
+        # Another connection's commit changes data_version; this one's, total_changes.
+        state = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
+        if state != self._kept_state or self._counted is None:
+            self.drop_kept()
+            self._kept_state = state
+
+    def drop_kept(self) -> None:
+        """Forgets what the last ranked search read and counted (the benchmark times a search
+        without it, as after a search that matched other records)."""
+        from sclerotui.ranking import Counted
+
+        self._texts, self._counted, self._shares = {}, Counted(), {}
 
     @cached_property
     def has_content_table(self) -> bool:
@@ -1075,7 +1094,10 @@ class Store:
         """The fraction of the index's rowid range holding matches of an expression.
 
         Counted when there are fewer than SHARE_SAMPLE; otherwise estimated from the rowid
-        of the SHARE_SAMPLE-th match, which reads a sample, not the whole doclist."""
+        of the SHARE_SAMPLE-th match, which reads a sample, not the whole doclist. Kept
+        while the database is unchanged: a word typed on after keeps its share."""
+        if expression in self._shares:
+            return self._shares[expression]
         rowids = [
             row[0]
             for row in self.conn.execute(
@@ -1083,9 +1105,11 @@ class Store:
                 [expression, SHARE_SAMPLE],
             )
         ]
-        if len(rowids) < SHARE_SAMPLE:
-            return len(rowids) / top
-        return SHARE_SAMPLE / rowids[-1]
+        share = len(rowids) / top if len(rowids) < SHARE_SAMPLE else SHARE_SAMPLE / rowids[-1]
+        if len(self._shares) > 1000:  # a long session's words: start again
+            self._shares.clear()
+        self._shares[expression] = share
+        return share
 
     def _top_rowid(self) -> int:
         row = self.conn.execute(

@@ -137,6 +137,59 @@ def test_title_outweighs_body_and_more_beats_fewer():
     assert got[1] < got[2] < got[0]  # lower is better, as bm25()
 
 
+WORDS = ["lung", "lungs", "skin", "skinny", "thick", "thickening", "Éclat", "x", "a-b"]
+TEXTS = st.tuples(
+    st.lists(st.sampled_from(WORDS), max_size=4).map(" ".join),
+    st.lists(st.sampled_from(WORDS), max_size=30).map(" ".join),
+)
+TERMS = [
+    Term(terms=frozenset({"lung", "lungs"}), share=0.2),
+    Term(prefix="skin", share=0.3),
+    Term(phrase=("thick", "lung"), share=0.01),
+    Term(terms=frozenset({"eclat"}), share=0.05),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(TEXTS, min_size=1, max_size=12),
+    earlier_texts=st.lists(TEXTS, max_size=12),
+    shift=st.integers(-6, 6),
+    earlier_terms=st.lists(st.sampled_from(TERMS), max_size=3, unique=True),
+    terms=st.lists(st.sampled_from(TERMS), min_size=1, max_size=3, unique=True),
+)
+def test_what_the_last_search_counted_gives_the_same_scores(
+    texts, earlier_texts, shift, earlier_terms, terms
+):
+    """Typing on: the last search counted terms in records that overlap this one's (keyed by
+    rowid, the same text under the same key); what it kept changes no score."""
+    keys = list(range(100, 100 + len(texts)))
+    earlier_keys = [key + shift for key in range(100, 100 + len(earlier_texts))]
+    by_key = dict(zip(keys, texts, strict=True))
+    earlier_texts = [
+        by_key.get(key, text) for key, text in zip(earlier_keys, earlier_texts, strict=True)
+    ]
+    kept = ranking.Counted()
+    scores(earlier_texts, earlier_terms, 50, earlier_keys, kept)
+    got = scores(texts, terms, 50, keys, kept)
+    assert got == scores(texts, terms, 50)
+    # Only what this search ranked is kept: the next search's texts and terms start from it.
+    assert set(kept.folded) == set(keys)
+    assert set(kept.counts) == {term.pattern.pattern for term in terms}
+    assert all(set(counts) == set(keys) for counts in kept.counts.values())
+
+
+def test_a_count_kept_for_a_record_is_used_not_counted_again():
+    term = Term(terms=frozenset({"lung"}), share=0.1)
+    texts = [("x", "lung"), ("x", "lung")]
+    kept = ranking.Counted()
+    first = scores(texts, [term], 1000, [7, 8], kept)
+    assert first[0] == first[1] and kept.counts[term.pattern.pattern] == {7: 1.0, 8: 1.0}
+    kept.counts[term.pattern.pattern][8] = 3.0  # as if record 8 held the word three times
+    again = scores(texts, [term], 1000, [7, 8], kept)
+    assert again[0] == first[0] and again[1] < first[1]
+
+
 # -- the store: words expanded to the index's terms ----------------------------------------
 
 
@@ -353,17 +406,16 @@ def test_an_index_laid_out_otherwise_is_read_through_fts5(tmp_path):
 
 
 @pytest.mark.parametrize("changed_by", ["another connection", "this connection"])
-def test_texts_kept_from_the_last_search_are_read_again_after_a_change(
-    tmp_path, monkeypatch, changed_by
-):
-    """Typing on within a word reuses the last search's candidate texts; once the database
-    has changed, they are read again (a kept text would rank and cut the old words)."""
+def test_what_the_last_search_kept_is_dropped_after_a_change(tmp_path, monkeypatch, changed_by):
+    """Typing on within a word reuses the last search's candidate texts and counts; once the
+    database has changed, they are read again (a kept text would rank and cut the old words,
+    a kept count rank them)."""
     path = build_mini_db(tmp_path / "mini.db")
     with Store(path) as writer, Store(path, read_only=True) as reader:
         searcher = reader if changed_by == "another connection" else writer
         monkeypatch.setattr(store_module, "FTS_RANKED_ROWS", -1)  # ranked in Python
         before = searcher.search("lung", limit=10_000)
-        assert len(before) > 2 and searcher._texts  # texts kept
+        assert len(before) > 2 and searcher._texts and searcher._counted.counts  # kept
         again = searcher.search("lung", limit=10_000)
         assert [(h.id, h.rank, h.snippet) for h in again] == [
             (h.id, h.rank, h.snippet) for h in before
