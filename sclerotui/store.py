@@ -60,6 +60,7 @@ REQUIRED_TABLES = {
 }
 BUSY_TIMEOUT_MS = 3000
 SEARCH_RANKED = 2000  # a search ranks at most this many matches (see Store._ranked)
+OPENING = 120  # characters of a record's body shown for a hit found by filters alone
 SHARE_SAMPLE = 1000  # matches read to estimate how common a term is (see Store._share)
 MAX_EXPANSION = 64  # a typed word that begins more terms is left to FTS5's prefix query
 # Up to this many index entries for the terms, FTS5's bm25() ranks (see Store._ranked).
@@ -1153,14 +1154,36 @@ class Store:
                 [*source_args, *clause_args, limit],
             ).fetchall()
         chosen.sort(key=lambda row: clean_for_index(row[2]).translate(ASCII_LOWER))
+        return self._with_openings(chosen[:limit])
+
+    def _with_openings(self, chosen: list[tuple]) -> list[tuple]:
+        """(kind, id, title, the opening of the body it is searched by, 0) of each record.
+
+        A case's body opens with its narrative: read from its JSON by SQLite. Building 100
+        cases as models for it took 5-7 ms of a 20 ms search at 1M cases. A narrative
+        shorter than the opening is followed by the rest of the body: built from the model."""
         from sclerotui.rows import index_text
 
+        cases = [record_id for kind, record_id, _ in chosen if kind == "case"]
+        narratives: dict[str, str] = {}
+        for chunk in _chunks(cases, 500):
+            narratives.update(
+                self.conn.execute(
+                    f"""SELECT id, json_extract(data, '$.narrative') FROM cases
+                        WHERE id IN ({",".join("?" * len(chunk))})""",
+                    chunk,
+                )
+            )
         rows = []
-        for kind, record_id, _ in chosen[:limit]:
+        for kind, record_id, title in chosen:
+            opening = clean_for_index(narratives.get(record_id) or "")[:OPENING]
+            if kind == "case" and len(opening) == OPENING:
+                rows.append((kind, record_id, clean_for_index(title), opening, 0))
+                continue
             record = self.record(kind, record_id)
             if record is not None:
                 title, body = index_text(kind, record)
-                rows.append((kind, record_id, title, body[:120], 0))
+                rows.append((kind, record_id, title, body[:OPENING], 0))
         return rows
 
     def _filtered(self, where_sql: str, args: list, limit: int) -> list[tuple]:
@@ -1169,7 +1192,7 @@ class Store:
         where_sql, args = self._first_ranked(where_sql, args)
         return self.conn.execute(
             f"""SELECT search_index.kind, search_index.record_id, search_index.title,
-                       substr(search_index.body, 1, 120), 0
+                       substr(search_index.body, 1, {OPENING}), 0
                 FROM search_index WHERE {where_sql}
                 ORDER BY search_index.title COLLATE NOCASE LIMIT ?""",
             [*args, limit],

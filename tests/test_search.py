@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import replace
 
 import pytest
-from conftest import build_mini_db
+from conftest import build_mini_db, load_mini
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -316,3 +316,28 @@ def test_filters_alone_find_on_a_synthetic_database_what_a_scan_finds(
     assert [(h.kind, h.id, h.title, h.snippet) for h in fast] == [
         (h.kind, h.id, h.title, h.snippet) for h in scanned
     ]
+
+
+def test_a_filter_hits_opening_is_the_body_it_is_searched_by(tmp_path, monkeypatch):
+    """Filters alone: a case's opening is read from its narrative where that is long enough
+    (no model built), else from the body built from the model; both as the index has it."""
+    from sclerotui.rows import index_text
+
+    data = load_mini()
+    long_case = next(case for case in data.cases if case.id == "case-one")
+    long_case.narrative = f"Lung {MARK_START}fibrosis{MARK_END} progressed. " + "Cough. " * 30
+    with Store(tmp_path / "s.db", create=True) as store:
+        store.write_dataset(data, "bundled")
+        loaded = []
+        record = Store.record
+        monkeypatch.setattr(
+            Store, "record", lambda self, kind, rid: loaded.append(rid) or record(self, kind, rid)
+        )
+        hits = store.search("organ:lung kind:case")
+        monkeypatch.undo()
+        assert {hit.id for hit in hits} == {"case-one", "case-three"}
+        assert loaded == ["case-three"]  # its narrative is shorter than an opening
+        for hit in hits:
+            title, body = index_text("case", store.case(hit.id))
+            assert (hit.title, hit.snippet) == (title, body[:120])
+        assert MARK_START not in hits[0].snippet and "Lung fibrosis progressed" in hits[0].snippet
