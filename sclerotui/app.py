@@ -25,6 +25,7 @@ from sclerotui.screens.main import MainScreen
 from sclerotui.store import Store, StoreError, describe_database_error
 from sclerotui.vocabulary import DataError
 
+SEARCH_CACHE_MB = 16  # the search connection's page cache (see SclerotuiApp.__init__)
 THEMES = ["textual-dark", "textual-light", "nord", "gruvbox", "solarized-light"]
 
 
@@ -59,8 +60,9 @@ class SclerotuiApp(App):
         super().__init__()
         self.store = store
         # Search runs in a worker thread on a connection of its own. The file was checked for
-        # damage when `store` opened it: once at start-up is enough.
-        self.search_store = Store(store.path, read_only=True, check=False)
+        # damage when `store` opened it: once at start-up is enough. Its page cache holds
+        # what typing a query on reads again (a filter's cases at 1M: 2 MB is not enough).
+        self.search_store = Store(store.path, read_only=True, check=False, cache_mb=SEARCH_CACHE_MB)
         self.note = note
         self.database_error: str | None = None  # set when the database fails mid-session
         try:

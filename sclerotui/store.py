@@ -151,11 +151,18 @@ class Store:
     """One database file, opened read-only or read-write; owns its connection."""
 
     def __init__(
-        self, path: Path, read_only: bool = False, create: bool = False, check: bool = True
+        self,
+        path: Path,
+        read_only: bool = False,
+        create: bool = False,
+        check: bool = True,
+        cache_mb: int | None = None,
     ):
-        """check=False skips the damage check at open: for `db check`, which reports it."""
+        """check=False skips the damage check at open: for `db check`, which reports it.
+        cache_mb sets the connection's page cache (SQLite's default is 2 MB)."""
         self.path = Path(path)
         self.check = check
+        self.cache_mb = cache_mb
         self.read_only_reason: str | None = None
         self.upgraded_from: int | None = None
         self.backup_path: Path | None = None
@@ -216,6 +223,8 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if self.cache_mb is not None:
+            conn.execute(f"PRAGMA cache_size = {-1000 * int(self.cache_mb)}")  # negative: in KiB
         conn.execute("PRAGMA foreign_keys = ON")
         return conn
 

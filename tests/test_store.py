@@ -47,6 +47,20 @@ def new_case(case_id: str = "user-case", therapy: str = "rituximab", **extra) ->
 # -- reading ---------------------------------------------------------------------------
 
 
+def test_a_connection_gets_the_page_cache_asked_for(store):
+    from sclerotui.app import SEARCH_CACHE_MB, SclerotuiApp
+
+    def cache_kib(conn: sqlite3.Connection) -> int:
+        return -conn.execute("PRAGMA cache_size").fetchone()[0]
+
+    with Store(store.path, read_only=True, cache_mb=16) as searcher:
+        assert cache_kib(searcher.conn) == 16_000
+    default = cache_kib(store.conn)
+    app = SclerotuiApp(store)  # search runs on a connection with a bigger cache
+    assert cache_kib(app.search_store.conn) == 1000 * SEARCH_CACHE_MB > default
+    app.search_store.close()
+
+
 def test_counts(store):
     assert store.counts() == {
         "therapies": 6,
