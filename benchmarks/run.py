@@ -412,8 +412,9 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
         results["busiest_cases"] = evidence.total
         results["frozen"] = gc.get_freeze_count()
     app.store.close()
-    gc.unfreeze()  # the next database's run starts as a new process would
-    gc.enable()
+    gc.unfreeze()  # the next database's run starts as a new process would: this run's
+    gc.enable()  # garbage collected, not frozen with the next start-up's objects
+    gc.collect()
     return results
 
 
