@@ -449,7 +449,8 @@ class MainScreen(Screen):
         filters = self.criteria.describe()
         if hits:
             more = "+" if len(hits) == SEARCH_LIMIT else ""
-            results.show_hits(hits, f"Search: {len(hits)}{more} results for {text}")
+            noun = "result" if len(hits) == 1 else "results"
+            results.show_hits(hits, f"Search: {len(hits)}{more} {noun} for {text}")
         else:
             on = f" with filters {filters}" if filters else " (no filters on)"
             results.show_message(

@@ -131,6 +131,21 @@ async def test_choosing_a_therapy_hit_shows_the_therapy_and_keeps_it(mini_db):
         assert detail.current.kind != "therapy" and screen.item == evidence.item
 
 
+async def test_search_counts_its_results_in_words_that_agree(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        await pilot.press("slash", *"renal")
+        await settle(pilot)
+        results = screen.query_one(SearchResults)
+        assert len(results.hits) == 1
+        assert str(results.border_title) == "Search: 1 result for renal"
+        screen.query_one("#search", Input).value = "cyclophosphamide"
+        await settle(pilot)
+        assert len(results.hits) > 1
+        assert str(results.border_title).startswith(f"Search: {len(results.hits)} results for")
+
+
 async def test_search_no_hits_and_bad_query_show_messages(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(120, 40)) as pilot:
