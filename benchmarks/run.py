@@ -310,7 +310,7 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
 
     # As `sclerotui` launches it (cli.cmd_launch): the cycle collector off until the first
     # frame, then back on with start-up's objects frozen (SclerotuiApp.on_ready). Left on,
-    # a full collection over them (30-50 ms at 1M cases) lands in some timed searches.
+    # a full collection over them (31-53 ms at 1M cases) lands in some timed searches.
     gc.disable()
     app = SclerotuiApp(Store(db, read_only=True))
     # The frame rate the app set before it imported Textual (an import here would sort first).
