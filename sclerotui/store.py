@@ -1031,7 +1031,7 @@ class Store:
         has changed since: a kept text or count would rank and cut by the old words."""
         # Another connection's commit changes data_version; this one's, total_changes.
         state = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
-        if state != self._kept_state or self._counted is None:
+        if state != self._kept_state:  # (None before the first search: dropped then too)
             self.drop_kept()
             self._kept_state = state
 
