@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
         "bundled data on first run)",
     )
     parser.add_argument("--read-only", action="store_true", help="never write to the database")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start the explorer fresh, without restoring where you were last time",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     db = commands.add_parser("db", help="build, check or describe a database")
@@ -198,8 +203,9 @@ def cmd_launch(args: argparse.Namespace) -> int:
     gc.disable()
     try:
         from sclerotui.app import SclerotuiApp
+        from sclerotui.session import session_path
 
-        app = SclerotuiApp(store, note=note)
+        app = SclerotuiApp(store, note=note, session_path=session_path(), restore=not args.fresh)
         app.run()
     finally:
         gc.enable()
