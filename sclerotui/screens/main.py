@@ -688,10 +688,14 @@ class MainScreen(Screen):
     def _visit(self, entry: tuple[str, str], browsing: bool = False) -> None:
         """A record went on screen: into the history (a cursor passing over records keeps
         one entry, the last). Once the user moves on, the restored-session note goes."""
-        if self.session_note and entry != self.history.current:
+        if entry != self.history.current:
+            self._moved_on()
+        self.history.visit(entry, browsing)
+
+    def _moved_on(self) -> None:
+        if self.session_note:
             self.session_note = None
             self._update_status(self._status_count)
-        self.history.visit(entry, browsing)
 
     def action_history_back(self) -> None:
         self._go(self.history.back(), "No earlier record in this session's history")
@@ -706,6 +710,7 @@ class MainScreen(Screen):
         if not self._exists(entry):
             self.notify("That record is no longer in the database", severity="warning")
             return
+        self._moved_on()
         self.jump_to(*entry)
 
     def _exists(self, entry: tuple[str, str]) -> bool:
