@@ -75,18 +75,18 @@ class MainScreen(Screen):
         Binding(
             "left_square_bracket,alt+left",
             "history_back",
-            "Back to the previous record",
+            "Back: the record visited before",
             key_display="[  alt+←",
             show=False,
         ),
         Binding(
             "right_square_bracket,alt+right",
             "history_forward",
-            "Forward again",
+            "Forward: the record visited next",
             key_display="]  alt+→",
             show=False,
         ),
-        Binding("n", "start_fresh", "Start fresh (forget the restored session)", show=False),
+        Binding("n", "start_fresh", "Start fresh (forget where you were)", show=False),
     ]
 
     criteria: reactive[Criteria] = reactive(NO_CRITERIA, init=False)
