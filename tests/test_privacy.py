@@ -164,8 +164,9 @@ def is_database(path: Path, database: Path) -> bool:
 
 def test_real_terminal_run_makes_no_network_access_and_writes_no_files(tmp_path):
     """The app in a real terminal, under the guard from the first import: no network, and
-    nothing written beside the database but the session file (ids, no record text). With TEXTUAL_LOG set (a developer setting) Textual
-    does write a log holding record text, and the same check finds it."""
+    nothing written beside the database but the session file (ids, no record text). With
+    TEXTUAL_LOG set (a developer setting) Textual does write a log holding record text, and
+    the same check finds it."""
     runs, databases, before = {}, {}, {}
     for name in ("plain", "textual-log"):
         root = tmp_path / name

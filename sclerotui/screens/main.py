@@ -260,7 +260,9 @@ class MainScreen(Screen):
         if self.note:
             parts.append((f" · {one_line(self.note)}", "dim"))
         if self.session_note:
-            parts.append((f" · {self.session_note}", "$text-success"))
+            # At 80 columns the long form ran off the line.
+            note = "restored (n: fresh)" if self.has_class("narrow") else self.session_note
+            parts.append((f" · {note}", "$text-success"))
         self.query_one("#status", Static).update(Content.assemble(*parts))
 
     def on_therapy_list_therapy_highlighted(self, message: TherapyList.TherapyHighlighted) -> None:
@@ -489,10 +491,10 @@ class MainScreen(Screen):
             results.show_hits(hits, f"Search: {len(hits)}{more} {noun} for {text}")
         else:
             on = f" with filters {filters}" if filters else " (no filters on)"
-            results.show_message(
-                f"No results for “{text}”{on}. Try fewer words, a prefix, or x to clear filters.",
-                "Search: no results",
-            )
+            hint = "Try fewer words, a prefix, or x to clear filters."
+            if self._reading is not None and text == self.search_text:
+                hint = "Tab searches them as the filters read above."
+            results.show_message(f"No results for “{text}”{on}. {hint}", "Search: no results")
 
     def _show_search_error(self, text: str, message: str) -> None:
         self.search_shown = text
@@ -687,8 +689,9 @@ class MainScreen(Screen):
 
     def _visit(self, entry: tuple[str, str], browsing: bool = False) -> None:
         """A record went on screen: into the history (a cursor passing over records keeps
-        one entry, the last). Once the user moves on, the restored-session note goes."""
-        if entry != self.history.current:
+        one entry, the last). Once the user goes elsewhere, the restored-session note goes
+        (not when a list refilled by the restored filters moves its own cursor)."""
+        if not browsing and entry != self.history.current:
             self._moved_on()
         self.history.visit(entry, browsing)
 

@@ -242,6 +242,9 @@ async def test_typed_words_are_offered_as_filters_tab_applies_ctrl_z_undoes(mini
         )
         assert screen.search_shown == "cyclophosphamide failed lung"  # plain words searched
         assert screen.results_list().hits == []  # no record holds all three words
+        assert "Tab searches them as the filters read above" in str(
+            screen.results_list().get_option_at_index(0).prompt
+        )
         await pilot.press("tab")
         await settle(pilot)
         assert search.value == "therapy:cyclophosphamide response:resistant organ:lung"
@@ -301,3 +304,14 @@ async def test_e_suggests_the_documents_directory_not_the_working_one(
         field = app.screen.query_one("#export-path", Input)
         assert field.value == str(documents / "sclerotui-trial-alpha.md")
         assert not field.value.startswith(str(checkout))
+
+
+async def test_the_restored_note_fits_the_status_line_at_80_columns(mini_db, tmp_path):
+    path = tmp_path / "session.json"
+    path.write_text(json.dumps({"version": 1, "filters": {"subtype": ["diffuse"]}}))
+    app = session_app(mini_db, path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = status(app)
+        assert text.endswith("restored (n: fresh)")
+        assert len(text) <= 80 - 2  # the line's padding
