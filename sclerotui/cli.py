@@ -334,7 +334,9 @@ def cmd_launch(args: argparse.Namespace) -> int:
         from sclerotui.app import SclerotuiApp
         from sclerotui.session import session_path
 
-        app = SclerotuiApp(store, note=note, session_path=session_path(), restore=not args.fresh)
+        app = SclerotuiApp(
+            store, note=note, session_path=session_path(store.path), restore=not args.fresh
+        )
         app.run()
     finally:
         gc.enable()

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from sclerotui.search import ALIASES, MAX_QUERY_CHARS, Criteria
 
-SESSION_FILE = "session.json"
 VERSION = 1
 HISTORY_LIMIT = 100
 MAX_FILE_BYTES = 1_000_000  # a session is a few hundred bytes: anything this big is not one
@@ -28,12 +27,17 @@ FILTER_FIELDS = ("subtype", "organ", "antibody", "response", "type", "kind", "cl
 Entry = tuple[str, str]  # (kind, record id)
 
 
-def session_path() -> Path:
-    """The session file: in the user's data directory, beside their database (so
-    SCLEROTUI_DATA_DIR moves it too)."""
+def session_path(database: Path) -> Path:
+    """The session file for a database: in the user's data directory (SCLEROTUI_DATA_DIR
+    moves it too), one per database, so opening another file with --db (a synthetic one,
+    a colleague's) neither clobbers nor borrows the session of the user's own. The name
+    holds a digest of the database's path, not the path."""
+    import hashlib
+
     from sclerotui.bundle import default_db_path
 
-    return default_db_path().parent / SESSION_FILE
+    digest = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:16]
+    return default_db_path().parent / f"session-{digest}.json"
 
 
 class History:

@@ -84,7 +84,7 @@ def test_the_explorer_keeps_its_session_in_the_data_directory(mini_db, monkeypat
         app.search_store.close()
 
     monkeypatch.setattr(SclerotuiApp, "run", run_app)
-    path = session_path()
+    path = session_path(mini_db)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text('{"version": 1, "query": "rituximab"}')
     argv = ["--db", str(mini_db), *(["--fresh"] if fresh else [])]

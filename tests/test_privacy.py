@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from sclerotui.cli import EXIT_OK, main
+from sclerotui.session import session_path
 from sclerotui.store import Store
 from tests.app.helpers import make_app, settle
 from tests.app.pty_session import run_many_in_pty
@@ -204,7 +205,8 @@ def test_real_terminal_run_makes_no_network_access_and_writes_no_files(tmp_path)
         }
     # Beside the database, only the session: ids, the typed query, no record text.
     for name in runs:
-        session = tmp_path / name / "xdg-data" / "sclerotui" / "session.json"
+        file_name = session_path(databases[name]).name  # named after the database
+        session = tmp_path / name / "xdg-data" / "sclerotui" / file_name
         assert session in written[name], name
         assert oct(mode(session)) == "0o600"
         assert b"Alpha lung trial" not in written[name].pop(session)

@@ -33,9 +33,15 @@ def a_session() -> Session:
     )
 
 
-def test_session_file_lives_in_the_data_directory(isolated_data_dir):
-    """The autouse fixture isolates it as it does the database: tests never share one."""
-    assert session_path() == isolated_data_dir / "session.json"
+def test_session_file_lives_in_the_data_directory_one_per_database(isolated_data_dir, tmp_path):
+    """The autouse fixture isolates it as it does the database: tests never share one.
+    Another database (--db) has a session of its own; the name does not hold the path."""
+    own = session_path(isolated_data_dir / "sclerotui.db")
+    other = session_path(tmp_path / "synthetic.db")
+    assert own.parent == other.parent == isolated_data_dir
+    assert own != other and own.name.startswith("session-") and own.suffix == ".json"
+    assert "synthetic" not in other.name
+    assert session_path(tmp_path / "x" / ".." / "synthetic.db") == other  # the same file
 
 
 def test_a_saved_session_loads_back_the_same(tmp_path):

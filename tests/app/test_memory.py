@@ -155,7 +155,7 @@ async def test_ids_the_database_no_longer_has_are_dropped_quietly(mini_db, tmp_p
 async def test_apps_started_without_a_session_path_never_restore(mini_db):
     """Tests, snapshots and scripts build the app without a session file: they start fresh
     even when the user's data directory (the test's, here) holds one."""
-    path = session_path()
+    path = session_path(mini_db)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"version": 1, "query": "rituximab", "theme": "nord"}))
     app = make_app(mini_db)
