@@ -166,8 +166,8 @@ def parse_session(text: str) -> Session:
     vocabularies are checked here; ids are checked against the database by the app."""
     try:
         data = json.loads(text)
-    except ValueError as error:
-        raise DamagedSession(f"not JSON ({error})") from None
+    except ValueError:
+        raise DamagedSession("not JSON") from None
     if not isinstance(data, dict) or data.get("version") != VERSION:
         raise DamagedSession(f"not a version {VERSION} session")
     theme = data.get("theme")
