@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import stat
 from collections.abc import Iterator
@@ -218,7 +219,7 @@ class _ReadAhead:
         # Spawned, not forked: a fork would copy this process's open database connection.
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
-        process = context.Process(target=_read_ahead, args=(theirs,), daemon=True)
+        process = context.Process(target=_read_ahead, args=(theirs, os.getpid()), daemon=True)
         try:
             with _ctrl_c_ignored():  # inherited: the reader starts deaf to it
                 process.start()
@@ -282,11 +283,43 @@ def _ctrl_c_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _read_ahead(connection) -> None:
+def _read_ahead(connection, parent: int | None = None) -> None:
     """The reader process."""
+    _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # see _ctrl_c_ignored
     gc.disable()  # as collector_paused does in the importing process
     _serve(connection)
+
+
+def _die_with(parent: int | None) -> None:
+    """The reader ends when the importing process does, even killed (SIGKILL) while the
+    reader loads a file: it would otherwise go on for as long as that takes, holding the
+    file's records. On Linux the kernel kills it (PR_SET_PDEATHSIG; "parent" is the thread
+    that started it, which waits for the import); elsewhere a thread watches the parent."""
+    if parent is None:
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        set_death_signal = 1  # PR_SET_PDEATHSIG, from <linux/prctl.h>
+        if libc.prctl(set_death_signal, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # it went before the signal was asked for
+                os._exit(0)
+            return
+    except (OSError, AttributeError):  # not Linux: no prctl
+        pass
+    import threading
+
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
 
 
 def _serve(connection) -> None:
