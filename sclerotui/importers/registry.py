@@ -373,6 +373,7 @@ class _Study:
         self.trial_ids: dict[str, str] = {}  # the database's trials by registry id
         self.skip_unmatched = False
         self.unmatched: str | None = None  # why the study is left out (skip_unmatched)
+        self.source_id = ""  # the registry record's source id
 
     # -- reading helpers -------------------------------------------------------------
 
@@ -482,6 +483,7 @@ class _Study:
             results = None
 
         trial_id = self.trial_ids.get(nct, nct.lower())
+        self.source_id = nct.lower()  # the registry record, whatever the trial's id
         year = self.year(status)
         n = self.enrollment(design_module)
         criteria = self.text(eligibility, "eligibilityCriteria", f"{p}.eligibilityModule") or ""
@@ -551,12 +553,12 @@ class _Study:
             "results": result_summary,
             "findings": findings,
             "safety": safety,
-            "sources": [trial_id],
+            "sources": [self.source_id],
             "verified": primary_posted,
         }
         events = self.start_events(trial_id, arms) + events
         source_record = {
-            "id": trial_id,
+            "id": self.source_id,
             "kind": "nct",
             "ref": nct,
             "citation": f"{official or brief or nct} (ClinicalTrials.gov record)",
@@ -981,7 +983,7 @@ class _Study:
                 "ci": ci_text,
                 "text": "; ".join(words),
                 "primary": is_primary,
-                "source": trial_id,
+                "source": self.source_id,
                 "verified": True,
                 "note": "registry posted results",
             }
@@ -1005,7 +1007,7 @@ class _Study:
                         "value": value,
                         "unit": unit,
                         "note": _shorten(note, 300),
-                        "source": trial_id,
+                        "source": self.source_id,
                         "verified": True,
                     },
                     events,
@@ -1018,7 +1020,7 @@ class _Study:
                     "timepoint_weeks": parse_time_frame(time_frame),
                     "unit": unit,
                     "primary": is_primary,
-                    "source": trial_id,
+                    "source": self.source_id,
                 }
                 findings.append(finding)
         return rows
@@ -1107,7 +1109,7 @@ class _Study:
                                 "value": value,
                                 "unit": unit,
                                 "text": f"Baseline: {title}",
-                                "source": trial_id,
+                                "source": self.source_id,
                                 "verified": True,
                                 "note": "registry posted results (baseline characteristics)",
                             }
@@ -1126,7 +1128,7 @@ class _Study:
                                 "value": value,
                                 "unit": unit,
                                 "note": _shorten(f"Baseline: {title}", 300),
-                                "source": trial_id,
+                                "source": self.source_id,
                                 "verified": True,
                             },
                             events,
