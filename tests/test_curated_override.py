@@ -66,9 +66,7 @@ def as_schema_5(path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE curated")
     for table in ("therapies", "trials", "cases", "sources"):
-        conn.execute(
-            f"UPDATE {table} SET origin = substr(origin, 8) WHERE origin LIKE 'import:%'"
-        )
+        conn.execute(f"UPDATE {table} SET origin = substr(origin, 8) WHERE origin LIKE 'import:%'")
     for table in ("trials", "cases"):
         conn.execute(f"UPDATE {table} SET data = json_set(data, '$.origin', origin)")
     conn.execute("PRAGMA user_version = 5")
