@@ -812,18 +812,28 @@ class Store:
         if row is None:
             return None
         origin_kind, where = describe_origin(row[0])
-        overrides = origin_kind == "import" and (kind, record_id) in self.curated_overridden()
+        overrides = origin_kind == "import" and self._is_curated(kind, record_id)
         return Origin(where, row[1], origin_kind, overrides)
+
+    def _is_curated(self, kind: str, record_id: str) -> bool:
+        if not self.has_curated:
+            return False  # an older database opened read-only: it does not know
+        found = self.conn.execute(
+            "SELECT 1 FROM curated WHERE kind = ? AND id = ?", [kind, record_id]
+        ).fetchone()
+        return found is not None
 
     def curated_overridden(self) -> set[tuple[str, str]]:
         """(kind, id) of the user's records that stand in for curated ones (imported with
         --replace over them, or held before the curated data brought that id)."""
         if not self.has_curated:
-            return set()  # an older database opened read-only: it does not know
-        sql = """SELECT c.kind, c.id FROM curated c WHERE
-                   (c.kind = 'therapy' AND c.id IN (SELECT id FROM therapies WHERE origin != ?))
-                OR (c.kind = 'trial' AND c.id IN (SELECT id FROM trials WHERE origin != ?))
-                OR (c.kind = 'case' AND c.id IN (SELECT id FROM cases WHERE origin != ?))"""
+            return set()
+        # From the curated list (small) to each record by its key, never over all cases.
+        sql = " UNION ALL ".join(
+            f"SELECT c.kind, c.id FROM curated c CROSS JOIN {table} r ON r.id = c.id "
+            f"WHERE c.kind = '{kind}' AND r.origin != ?"
+            for kind, table in (("therapy", "therapies"), ("trial", "trials"), ("case", "cases"))
+        )
         return {(row[0], row[1]) for row in self.conn.execute(sql, [BUNDLED] * 3)}
 
     @cached_property
@@ -1703,19 +1713,20 @@ def _migrate_to_6(db: sqlite_utils.Database) -> None:
             f"(SELECT id FROM {owner}s WHERE origin = ?)",
             [BUNDLED],
         )
-    imported = "origin IS NOT NULL AND origin != 'bundled' AND origin NOT LIKE 'import:%'"
-    for table in ("therapies", "trials", "sources"):
-        db.execute(f"UPDATE {table} SET origin = 'import:' || origin WHERE {imported}")
-    # A synthetic database's cases are flagged so; a case from a file named "synthetic" is not.
-    db.execute(
-        f"UPDATE cases SET origin = 'import:' || origin WHERE {imported} "
-        "AND NOT (origin = 'synthetic' AND synthetic)"
-    )
-    for table in ("trials", "cases"):
-        db.execute(
-            f"UPDATE {table} SET data = json_set(data, '$.origin', origin) "
-            "WHERE origin LIKE 'import:%'"
-        )
+    # Origin by origin, through the origin index: a synthetic database holds a million cases.
+    # ("synthetic" stays: db synth's; a file of that name is left so, and no refresh deletes it.)
+    for table in ("therapies", "trials", "cases", "sources"):
+        named = [row[0] for row in db.execute(f"SELECT DISTINCT origin FROM {table}")]
+        for origin in named:
+            if origin in (None, BUNDLED, "synthetic") or origin.startswith("import:"):
+                continue
+            data = (
+                ", data = json_set(data, '$.origin', :new)" if table in ("trials", "cases") else ""
+            )
+            db.execute(
+                f"UPDATE {table} SET origin = :new{data} WHERE origin = :old",
+                {"new": f"import:{origin}", "old": origin},
+            )
 
 
 MIGRATIONS = {
