@@ -228,4 +228,5 @@ async def test_a_regimen_node_names_every_therapy_given_together(tmp_path):
         await pilot.press("down", "enter")
         await settle(pilot)
         title = str(app.screen.query_one("#pathway-cases").border_title)
-        assert "ACE inhibitors → Experimental immunomodulatory drugs (class; no drug named) + " in title
+        regimen = "Experimental immunomodulatory drugs (class; no drug named) + Therapeutic"
+        assert f"ACE inhibitors → {regimen}" in title
