@@ -17,6 +17,7 @@ from sclerotui.pathways import (
     PathNode,
     cases_at,
     pathway_tree,
+    regimen_label,
     related_trials,
     starting_cases,
 )
@@ -44,12 +45,21 @@ def node_label(node: PathNode, names: dict[str, str]) -> Text:
     mix = " ".join(f"{RESPONSE_SHORT[r]} {n}" for r, n in sorted(node.responses.items()))
     subtypes = " ".join(f"{SUBTYPE_SHORT.get(s, s)} {n}" for s, n in sorted(node.subtypes.items()))
     organs = " ".join(f"{o} {n}" for o, n in sorted(node.organs.items(), key=lambda x: -x[1]))
-    name = Text(one_line(names.get(node.therapy, node.therapy)), style="bold")
-    name.truncate(NAME_WIDTH, overflow="ellipsis")  # by cells: wide characters count double
+    members = node.therapies
+    # A regimen shows every member, each cut to its share, so none is hidden by the cut.
+    share = NAME_WIDTH if len(members) == 1 else max(8, (NAME_WIDTH + 10) // len(members) - 3)
+    parts = []
+    for member in members:
+        part = Text(one_line(names.get(member, member)), style="bold")
+        part.truncate(share, overflow="ellipsis")  # by cells: wide characters count double
+        parts.append(part)
+    name = Text(" + ").join(parts)
     return Text.assemble(
         ("→ ", "dim"),
         name,
         f"  n={node.cases}",
+        # In words, not only a style: a node resting on no real patient says so.
+        (" illustrative only" if node.only_illustrative else "", "italic"),
         (f"  {node.responded_share:.0%} responded", "bold"),
         (f" ({mix})", "dim"),
         f"  {subtypes}",
@@ -168,7 +178,7 @@ class PathwaysScreen(Screen):
     def _aggregated(self, start: str, criteria: Criteria) -> tuple[list, int, list]:
         nodes = pathway_tree(self.store, start, criteria)
         failed = starting_cases(self.store, start, criteria)
-        followed = list(dict.fromkeys(n.therapy for n in nodes))
+        followed = list(dict.fromkeys(t for n in nodes for t in n.therapies))
         return nodes, failed, related_trials(self.store, start, followed)
 
     def _draw(self, start: str, nodes: list[PathNode], failed: int, trials: list) -> None:
@@ -237,7 +247,7 @@ class PathwaysScreen(Screen):
         if node is None:
             cases.set_options([placeholder("no cases")])
             return
-        names = " → ".join(self.names.get(t, t) for t in (self.start, *node.path))
+        names = " → ".join(regimen_label(t, self.names) for t in (self.start, *node.path))
         cases.border_title = Content(f"Cases: {one_line(names)} ({node.cases})")
         cases.set_options([placeholder("finding the cases…", "italic dim")])
         self.find_cases(node)

@@ -60,9 +60,9 @@ async def test_pathways_show_counts_and_shares_the_fixture_implies(pathway_db):
         labels = tree_labels(screen)
         assert labels[0].startswith("→ Mycophenolate mofetil  n=3  67% responded")
         assert "dcSSc 2 lcSSc 1" in labels[0]
-        assert labels[1].strip().startswith("→ Rituximab  n=1  100% responded")
-        assert labels[2].startswith("→ Autologous HSCT  n=1  100% responded")
-        assert labels[3].startswith("→ Rituximab  n=1  0% responded (part 1)")
+        assert labels[1].strip().startswith("→ Rituximab  n=1 illustrative only  100% responded")
+        assert labels[2].startswith("→ Autologous HSCT  n=1 illustrative only  100% responded")
+        assert labels[3].startswith("→ Rituximab  n=1 illustrative only  0% responded (part 1)")
 
 
 async def test_filters_from_main_screen_apply(pathway_db):
@@ -146,7 +146,8 @@ async def test_trials_beside_the_tree_and_change_of_start(pathway_db):
         assert "After failing Bosentan: 1 case(s)" in static_text(
             app.screen.query_one("#pathway-title")
         )
-        assert tree_labels(app.screen)[0].startswith("→ Rituximab  n=1  0% responded")
+        first = tree_labels(app.screen)[0]
+        assert first.startswith("→ Rituximab  n=1 illustrative only  0% responded")
 
 
 async def mark_and_compare(pilot):
@@ -208,3 +209,24 @@ async def _compare_state(pilot):
 def test_screen(snap_compare, pathway_db, state, size):
     run = {"pathways": _pathways_state, "comparison": _compare_state}[state]
     assert snap_compare(make_app(pathway_db), terminal_size=size, run_before=run)
+
+
+async def test_a_regimen_node_names_every_therapy_given_together(tmp_path):
+    from sclerotui.bundle import build
+
+    store, _ = build(tmp_path / "bundled.db")
+    store.close()
+    app = make_app(tmp_path / "bundled.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await explorer_ready(pilot)
+        app.main_screen.jump_to("therapy", "ace-inhibitors")
+        await caught_up(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        labels = tree_labels(app.screen)
+        assert labels[0].startswith("→ Experimental i… + Therapeutic pl…  n=1 illustrative only")
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        title = str(app.screen.query_one("#pathway-cases").border_title)
+        regimen = "Experimental immunomodulatory drugs (class; no drug named) + Therapeutic"
+        assert f"ACE inhibitors → {regimen}" in title
