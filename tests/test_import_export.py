@@ -367,7 +367,7 @@ def test_json_round_trip_carries_effects_and_regimens(capsys, empty_db, tmp_path
             "glucocorticoids",
         ]
         assert after.record("trial", "senscis") == before.record("trial", "senscis").model_copy(
-            update={"origin": "all.json"}
+            update={"origin": "import:all.json"}
         )
     older = tmp_path / "older.json"
     older.write_text(
