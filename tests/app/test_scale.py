@@ -214,7 +214,7 @@ async def test_the_explorer_answers_keys_while_a_comparison_is_gathered(syntheti
     gather = compare.gather
 
     def slow_gather(store, therapy_ids):
-        gate.wait(10)
+        gate.wait(120)
         return gather(store, therapy_ids)
 
     monkeypatch.setattr(compare, "gather", slow_gather)
@@ -258,7 +258,7 @@ async def test_a_big_therapy_under_filters_is_counted_by_a_worker(synthetic_db, 
         count = counter.evidence_count
 
         def slow_count(therapy_id, criteria):
-            gate.wait(10)
+            gate.wait(120)
             return count(therapy_id, criteria)
 
         counter.evidence_count = slow_count
@@ -302,7 +302,7 @@ async def test_the_status_line_shows_new_filters_before_the_therapies_are_counte
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         await caught_up(pilot)
-        hold_therapy_count(screen, lambda _: gate.wait(10))
+        hold_therapy_count(screen, lambda _: gate.wait(120))
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await pilot.pause()
         status = static_text(screen.query_one("#status"))
@@ -327,13 +327,13 @@ async def test_a_search_typed_while_the_therapies_are_counted_neither_waits_nor_
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         await caught_up(pilot)
-        screen.reader("therapies").conn.create_function("held", 0, lambda: gate.wait(10) and 0)
+        screen.reader("therapies").conn.create_function("held", 0, lambda: gate.wait(120) and 0)
         hold_therapy_count(screen, lambda conn: conn.execute("SELECT held()").fetchone())
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await pilot.pause()
         screen.query_one("#search", Input).focus()
         await pilot.press(*"fatigue")
-        for _ in range(100):  # the results come while the count is still held
+        for _ in range(3000):  # the results come while the count is still held
             await pilot.pause(0.02)
             if screen.search_shown == "fatigue":
                 break
@@ -347,18 +347,33 @@ async def test_a_search_typed_while_the_therapies_are_counted_neither_waits_nor_
 
 
 LONG_QUERY = (  # seconds of SQLite's own work, unless interrupted
-    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 15000000) "
-    "SELECT count(*) FROM c"
+    "WITH RECURSIVE c(x) AS (SELECT long_query_started() UNION ALL SELECT x + 1 FROM c "
+    "WHERE x < 15000000) SELECT count(*) FROM c"
 )
 
 
-def run_long_query(conn: sqlite3.Connection, errors: list[str]) -> None:
-    """LONG_QUERY, noting how it ended if it did not finish."""
+def run_long_query(
+    conn: sqlite3.Connection, errors: list[str], started: threading.Event | None = None
+) -> None:
+    """LONG_QUERY, noting how it ended if it did not finish. `started` is set from inside the
+    running statement, so an interrupt sent after it is seen by the query (an interrupt sent
+    before a statement runs is a no-op)."""
+    signal = started or threading.Event()
+    conn.create_function("long_query_started", 0, lambda: signal.set() or 1)
     try:
         conn.execute(LONG_QUERY).fetchone()
     except sqlite3.Error as error:
         errors.append(str(error))
         raise
+
+
+async def wait_for(pilot, event: threading.Event) -> None:
+    """Until `event` is set; the ceiling only ends a hang (a busy machine can be slow)."""
+    for _ in range(6000):
+        if event.is_set():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the held count never started")
 
 
 async def test_new_filters_stop_the_count_for_the_old_ones(synthetic_db):
@@ -372,15 +387,17 @@ async def test_new_filters_stop_the_count_for_the_old_ones(synthetic_db):
         screen = app.main_screen
         await caught_up(pilot)
 
+        started = threading.Event()
+
         def long_the_first_time(conn):
             if len(counted) == 1:
-                run_long_query(conn, errors)
+                run_long_query(conn, errors, started)
 
         counted = hold_therapy_count(screen, long_the_first_time)
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
-        await pilot.pause(0.2)  # the first count is under way
+        await wait_for(pilot, started)  # the first count is under way
         screen.criteria = Criteria(subtype=frozenset({"limited"}))
-        for _ in range(600):  # a bound for a hang, not a measure
+        for _ in range(2400):  # a bound for a hang, not a measure
             if "therapies" in static_text(screen.query_one("#status")):
                 break
             await pilot.pause(0.05)
@@ -399,9 +416,10 @@ async def test_quitting_while_the_therapies_are_counted_stops_the_count_cleanly(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         await caught_up(pilot)
-        hold_therapy_count(screen, lambda conn: run_long_query(conn, errors))
+        started = threading.Event()
+        hold_therapy_count(screen, lambda conn: run_long_query(conn, errors, started))
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
-        await pilot.pause(0.2)  # the count is under way
+        await wait_for(pilot, started)  # the count is under way
         await pilot.press("q")
     assert errors == ["interrupted"]  # stopped, not waited for
     assert app.database_error is None and app.return_code in (0, None)
@@ -427,7 +445,7 @@ async def test_new_filters_refilter_the_evidence_before_the_therapies_are_counte
         await caught_up(pilot)
         evidence = screen.query_one(EvidenceList)
         unfiltered = evidence.total
-        hold_therapy_count(screen, lambda _: gate.wait(10))
+        hold_therapy_count(screen, lambda _: gate.wait(120))
         listed = []
         window = main_screen.evidence_window
 
