@@ -388,3 +388,16 @@ async def test_app_and_cli_write_record_text_only_to_the_database_and_use_no_net
     assert sorted(others) == []
     assert [p for p, data in others.items() if MARKER.encode() in data] == []
     assert MARKER.encode() in b"".join(files[p] for p in files if is_database(p, database))
+
+
+def test_synthetic_database_is_private(permissive_umask, capsys, tmp_path):
+    """`db synth` writes a new database 0600, as `db create` and `db build` do, WAL included."""
+    target = tmp_path / "synth" / "synthetic.db"
+    code, _, _ = run_cli(capsys, "db", "synth", "--cases", "3", "--out", target)
+    assert code == EXIT_OK
+    with Store(target, read_only=True) as store:
+        assert store.counts()["cases"] == 3  # open: its WAL files exist now, if it has any
+        files = sorted(target.parent.iterdir())
+        assert {p.name: oct(mode(p)) for p in files} == {p.name: "0o600" for p in files}
+    code, _, err = run_cli(capsys, "db", "synth", "--cases", "3", "--out", target)
+    assert code != EXIT_OK and "already exists" in err
