@@ -120,7 +120,7 @@ async def test_a_keystroke_during_a_slow_search_is_handled_and_the_stale_result_
         def slow_search(query, criteria, limit):
             if query.text == "fatig":  # stands for a query that takes long on a big database
                 started.set()
-                release.wait(10)
+                release.wait(120)
             return search(query, criteria, limit)
 
         screen.search_store.search = slow_search
@@ -130,7 +130,7 @@ async def test_a_keystroke_during_a_slow_search_is_handled_and_the_stale_result_
         box = screen.query_one("#search", Input)
         box.focus()
         await pilot.press(*"fatig")
-        assert started.wait(5)
+        assert started.wait(120)
         await pilot.press("u")  # handled while the query for "fatig" still runs
         assert box.value == "fatigu" and screen.search_text == "fatigu"
         assert not release.is_set()
@@ -214,7 +214,7 @@ async def test_the_explorer_answers_keys_while_a_comparison_is_gathered(syntheti
     gather = compare.gather
 
     def slow_gather(store, therapy_ids):
-        gate.wait(10)
+        gate.wait(120)
         return gather(store, therapy_ids)
 
     monkeypatch.setattr(compare, "gather", slow_gather)
@@ -258,7 +258,7 @@ async def test_a_big_therapy_under_filters_is_counted_by_a_worker(synthetic_db, 
         count = counter.evidence_count
 
         def slow_count(therapy_id, criteria):
-            gate.wait(10)
+            gate.wait(120)
             return count(therapy_id, criteria)
 
         counter.evidence_count = slow_count
@@ -302,7 +302,7 @@ async def test_the_status_line_shows_new_filters_before_the_therapies_are_counte
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         await caught_up(pilot)
-        hold_therapy_count(screen, lambda _: gate.wait(10))
+        hold_therapy_count(screen, lambda _: gate.wait(120))
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await pilot.pause()
         status = static_text(screen.query_one("#status"))
@@ -327,7 +327,7 @@ async def test_a_search_typed_while_the_therapies_are_counted_neither_waits_nor_
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         await caught_up(pilot)
-        screen.reader("therapies").conn.create_function("held", 0, lambda: gate.wait(10) and 0)
+        screen.reader("therapies").conn.create_function("held", 0, lambda: gate.wait(120) and 0)
         hold_therapy_count(screen, lambda conn: conn.execute("SELECT held()").fetchone())
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await pilot.pause()
@@ -427,7 +427,7 @@ async def test_new_filters_refilter_the_evidence_before_the_therapies_are_counte
         await caught_up(pilot)
         evidence = screen.query_one(EvidenceList)
         unfiltered = evidence.total
-        hold_therapy_count(screen, lambda _: gate.wait(10))
+        hold_therapy_count(screen, lambda _: gate.wait(120))
         listed = []
         window = main_screen.evidence_window
 
