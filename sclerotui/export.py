@@ -51,7 +51,7 @@ def complete(
         therapy_ids.update(dict.fromkeys(trial.therapies))
         therapy_ids.update(dict.fromkeys(a.therapy for a in trial.arms if a.therapy))
     for case in cases:
-        therapy_ids.update(dict.fromkeys(step.therapy for step in case.therapies))
+        therapy_ids.update(dict.fromkeys(t for step in case.therapies for t in step.therapies))
     events = [e for t in trials for e in store.events("trial", t.id)]
     events += [e for c in cases for e in store.events("case", c.id)]
     for event in events:
@@ -103,7 +103,9 @@ def to_csv(data: Dataset) -> str:
             "subtype": case.subtype.value,
             "autoantibodies": ";".join(a.value for a in case.autoantibodies),
             "organs": ";".join(o.value for o in case.organs),
-            "therapies": ";".join(f"{s.therapy}:{s.response.value}" for s in case.therapies),
+            "therapies": ";".join(
+                f"{'+'.join(s.therapies)}:{s.response.value}" for s in case.therapies
+            ),
             "narrative": case.narrative,
             "illustrative": "yes" if case.illustrative else "no",
             "source": _source_text(source),
@@ -192,7 +194,7 @@ def therapy_markdown(therapy: Therapy, data: Dataset) -> list[str]:
         "",
     ]
     trials = [t for t in data.trials if therapy.id in t.therapies]
-    cases = [c for c in data.cases if any(s.therapy == therapy.id for s in c.therapies)]
+    cases = [c for c in data.cases if any(therapy.id in s.therapies for s in c.therapies)]
     if trials:
         lines += ["| Trial | Type | n | Primary endpoint | Verified |", "|---|---|---|---|---|"]
         lines += [
@@ -205,7 +207,7 @@ def therapy_markdown(therapy: Therapy, data: Dataset) -> list[str]:
     if cases:
         lines += ["| Case | Subtype | Response to this therapy |", "|---|---|---|"]
         for case in cases:
-            response = next(s.response.value for s in case.therapies if s.therapy == therapy.id)
+            response = next(s.response.value for s in case.therapies if therapy.id in s.therapies)
             flag = " (illustrative)" if case.illustrative else ""
             lines.append(
                 f"| {cell(case.title)}{flag} | {SUBTYPE_SHORT[case.subtype.value]} | {response} |"
@@ -279,7 +281,8 @@ def case_markdown(
         "|---|---|---|---|",
     ]
     lines += [
-        f"| {i} | {cell(names.get(s.therapy, s.therapy))} | {s.response.value} | {cell(s.note)} |"
+        f"| {i} | {cell(' + '.join(names.get(t, t) for t in s.therapies))} | {s.response.value} "
+        f"| {cell(s.note)} |"
         for i, s in enumerate(case.therapies, 1)
     ]
     lines += ["", visible(case.narrative), ""]

@@ -18,16 +18,20 @@ from sclerotui.vocabulary import (  # noqa: F401 (re-exported: models is the dom
     FAILED_RESPONSES,
     MEASURE_RANGES,
     MEASURES,
+    RATIO_SCALES,
     Autoantibody,
     DataError,
+    EffectScale,
     EventKind,
     EvidenceType,
+    Favours,
     Organ,
     Response,
     SourceKind,
     Statistic,
     Subtype,
     TherapyClass,
+    no_effect,
 )
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
@@ -102,9 +106,67 @@ class Finding(Model):
     p: str | None = None
     text: str | None = None  # the finding in words
     primary: bool = False
-    source: Slug
+    source: Slug  # where the figure was read (a review, if that is where)
     verified: bool  # False: shown everywhere as "unverified"
     note: str | None = None  # how it was verified, e.g. "[V2] review table"
+    # A between-arm effect as numbers, each only where the source states it: no interval
+    # derived from a p-value, no level assumed, no difference worked out from arm values.
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_level: Annotated[float, Field(gt=0, lt=100)] | None = None  # None: level not stated
+    scale: EffectScale | None = None
+    favours: Favours | None = None  # the direction of the estimate favouring the intervention
+    intervention_arm: Slug | None = None
+    comparator_arm: Slug | None = None
+    n_intervention: Annotated[int, Field(ge=0, le=MAX_PARTICIPANTS)] | None = None
+    n_comparator: Annotated[int, Field(ge=0, le=MAX_PARTICIPANTS)] | None = None
+    subgroup: str | None = None  # the population analysed, when not the whole trial's
+
+    @property
+    def no_effect(self) -> float | None:
+        """The line of no effect: 0 for a difference, 1 for a ratio (a definition)."""
+        return None if self.scale is None else no_effect(self.scale)
+
+    @property
+    def comparative(self) -> bool:
+        """A between-arm effect given as a number."""
+        return self.estimate is not None
+
+    @model_validator(mode="after")
+    def _consistent_effect(self) -> Finding:
+        low, high = self.ci_low, self.ci_high
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"ci_low: the interval is reversed ({low:g} is above {high:g})")
+        centre, name = (
+            (self.estimate, "estimate") if self.estimate is not None else (self.value, "value")
+        )
+        if centre is not None and (
+            (low is not None and centre < low) or (high is not None and centre > high)
+        ):
+            shown = (
+                f"{'?' if low is None else f'{low:g}'} to {'?' if high is None else f'{high:g}'}"
+            )
+            raise ValueError(f"{name}: {centre:g} is outside its own interval {shown}")
+        if self.ci_level is not None and low is None and high is None and self.ci is None:
+            raise ValueError("ci_level: a level is given but no interval")
+        if self.estimate is not None:
+            if self.scale is None:
+                raise ValueError("scale: an estimate needs its scale (difference, odds-ratio…)")
+            if self.arm is not None:
+                raise ValueError(
+                    "arm: a between-arm estimate belongs to no single arm "
+                    "(name intervention_arm and comparator_arm)"
+                )
+        elif (low is not None or high is not None) and self.value is None:
+            raise ValueError("ci_low: an interval needs its estimate or value")
+        if self.scale in RATIO_SCALES:
+            for label, number in (("estimate", self.estimate), ("ci_low", low), ("ci_high", high)):
+                if number is not None and number <= 0:
+                    raise ValueError(f"{label}: a ratio is above 0 (got {number:g})")
+        if self.intervention_arm is not None and self.intervention_arm == self.comparator_arm:
+            raise ValueError("comparator_arm: an arm is not compared with itself")
+        return self
 
 
 class Trial(Model):
@@ -138,15 +200,40 @@ class Trial(Model):
         if len(arm_ids) != len(set(arm_ids)):
             raise ValueError("arms: duplicate arm id")
         for index, finding in enumerate(self.findings):
-            if finding.arm is not None and finding.arm not in arm_ids:
-                raise ValueError(f"findings[{index}].arm: no arm {finding.arm!r} in this trial")
+            for field_name in ("arm", "intervention_arm", "comparator_arm"):
+                arm = getattr(finding, field_name)
+                if arm is not None and arm not in arm_ids:
+                    raise ValueError(
+                        f"findings[{index}].{field_name}: no arm {arm!r} in this trial"
+                    )
         return self
 
 
 class TherapyStep(Model):
-    therapy: Slug
+    """One step of a case's treatment: a regimen of one or more therapies given together,
+    and the response to it. The older single form `{"therapy": id}` still reads."""
+
+    therapies: list[Slug] = Field(min_length=1)
     response: Response
     note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_therapy_form(cls, data):
+        if isinstance(data, dict) and "therapy" in data:
+            if "therapies" in data:
+                raise ValueError("therapy: give therapy or therapies, not both")
+            single = data["therapy"]
+            data = {key: value for key, value in data.items() if key != "therapy"}
+            data["therapies"] = [single]
+        return data
+
+    @field_validator("therapies")
+    @classmethod
+    def _distinct(cls, therapies: list[str]) -> list[str]:
+        if len(set(therapies)) != len(therapies):
+            raise ValueError("a therapy is named twice in one regimen")
+        return therapies
 
 
 class Case(Model):
@@ -337,7 +424,8 @@ def validate_dataset(data: Dataset, known: KnownIds | None = None) -> list[str]:
         label = f"case {case.id}"
         check_sources(label, case.sources)
         for index, step in enumerate(case.therapies):
-            check_therapy(f"{label}: therapies[{index}]", step.therapy)
+            for therapy in step.therapies:
+                check_therapy(f"{label}: therapies[{index}]", therapy)
     for event in data.events:
         label = f"event {event.id}"
         if event.case is not None and event.case not in case_ids:

@@ -1,10 +1,12 @@
 """Resistance pathways: what followed a therapy when it failed, aggregated over all cases.
 
 A pathway starts at a case's first failure (resistant, partial or intolerant) of the starting
-therapy and follows the next therapies in order while each of them failed too. Every node is
-one path of therapies; its numbers count the cases that reached it and how they responded to
-its last therapy. The aggregation is done by SQLite in one recursive query over the indexed
-`record_therapies` table, so it does not loop over cases in Python.
+therapy and follows the next steps in order while each of them failed too. A step is a regimen
+of one or more therapies given together (they share the step's number in `record_therapies`),
+named by its therapy ids joined with "+" in a path. Every node is one path of steps; its
+numbers count the cases that reached it and how they responded to its last step. The
+aggregation is done by SQLite in one recursive query over the indexed `record_therapies` table,
+so it does not loop over cases in Python.
 """
 
 from __future__ import annotations
@@ -20,17 +22,46 @@ RESPONSES = ("responded", "partial", "resistant", "intolerant", "unknown")
 MAX_DEPTH = 6
 
 
+REGIMEN = "+"  # joins the therapy ids of one step given together (slugs have no "+")
+
+
+def regimen_key(therapies) -> str:
+    """One step's therapies as a path element: the same set, in any order, is one regimen."""
+    return REGIMEN.join(sorted(set(therapies)))
+
+
+def regimen_therapies(key: str) -> tuple[str, ...]:
+    return tuple(key.split(REGIMEN))
+
+
+def regimen_label(key: str, names: dict[str, str]) -> str:
+    """ "Methotrexate + Glucocorticoids": a regimen by its therapies' names."""
+    return " + ".join(names.get(t, t) for t in regimen_therapies(key))
+
+
 @dataclass
 class PathNode:
-    path: tuple[str, ...]  # therapy ids after the starting therapy, in order
+    path: tuple[str, ...]  # regimen keys after the starting therapy, in order
     cases: int = 0
     responses: dict[str, int] = field(default_factory=dict)
     subtypes: dict[str, int] = field(default_factory=dict)
     organs: dict[str, int] = field(default_factory=dict)
+    illustrative: int = 0  # how many of its cases are illustrative, not real patients
 
     @property
     def therapy(self) -> str:
+        """The last step's regimen key (a therapy id when given alone)."""
         return self.path[-1]
+
+    @property
+    def therapies(self) -> tuple[str, ...]:
+        """The therapy ids of the last step."""
+        return regimen_therapies(self.path[-1])
+
+    @property
+    def only_illustrative(self) -> bool:
+        """Every case behind the node is illustrative: it rests on no real patient."""
+        return self.cases > 0 and self.illustrative == self.cases
 
     @property
     def depth(self) -> int:
@@ -56,6 +87,15 @@ def _start_filter(criteria: Criteria) -> tuple[str, list]:
     return criteria_sql("case", "rt.record_id", kept, None)
 
 
+# A step's lead row (its smallest therapy id) carries the step; the rest of a regimen is
+# looked up only when there is one, so single-therapy steps cost one probe more than before.
+_OTHERS = """FROM record_therapies x WHERE x.kind = 'case' AND x.record_id = rt.record_id
+    AND x.step = rt.step AND x.therapy_id {op} rt.therapy_id"""
+LEAD = f"NOT EXISTS (SELECT 1 {_OTHERS.format(op='<')})"
+REGIMEN_OF = f"""coalesce(rt.therapy_id || '{REGIMEN}'
+    || (SELECT group_concat(x.therapy_id, '{REGIMEN}') {_OTHERS.format(op=">")}), rt.therapy_id)"""
+
+
 def _walk_sql(criteria: Criteria) -> tuple[str, list]:
     where, args = _start_filter(criteria)
     failed = ",".join(f"'{r}'" for r in FAILED)
@@ -68,17 +108,18 @@ def _walk_sql(criteria: Criteria) -> tuple[str, list]:
             GROUP BY rt.record_id
         ),
         walk(case_id, step, path, response) AS (
-            SELECT s.case_id, rt.step, rt.therapy_id, rt.response
+            SELECT s.case_id, rt.step, {REGIMEN_OF}, rt.response
             -- CROSS JOIN keeps start as the outer loop: left to itself the planner scanned
             -- every case link and probed start, 4 s at 1M cases
             FROM start s CROSS JOIN record_therapies rt
               ON rt.kind = 'case' AND rt.record_id = s.case_id AND rt.step = s.first_step + 1
+            WHERE {LEAD}
             UNION ALL
-            SELECT w.case_id, rt.step, w.path || '>' || rt.therapy_id, rt.response
+            SELECT w.case_id, rt.step, w.path || '>' || {REGIMEN_OF}, rt.response
             FROM walk w JOIN record_therapies rt
               ON rt.kind = 'case' AND rt.record_id = w.case_id AND rt.step = w.step + 1
             WHERE w.response IN ({failed}) AND length(w.path) - length(replace(w.path, '>', ''))
-                  < {MAX_DEPTH - 1}
+                  < {MAX_DEPTH - 1} AND {LEAD}
         )"""
     return sql, args
 
@@ -103,20 +144,27 @@ def pathway_tree(store: Store, start: str, criteria: Criteria = NO_CRITERIA) -> 
             SELECT 'organ', w.path, NULL, f.value, count(*)
             FROM walked w JOIN facets f
               ON f.kind = 'case' AND f.record_id = w.case_id AND f.facet = 'organ'
-            GROUP BY w.path, f.value""",
+            GROUP BY w.path, f.value
+            UNION ALL
+            SELECT 'illustrative', w.path, NULL, NULL, count(*)
+            FROM walked w JOIN cases c ON c.id = w.case_id AND c.illustrative
+            GROUP BY w.path""",
             [start, *args],
         ).fetchall()
-    rows = [row[1:] for row in tagged if row[0] == "subtype"]
-    organ_rows = [(path, organ, count) for tag, path, _, organ, count in tagged if tag == "organ"]
-    for path, response, subtype, count in rows:
-        node = nodes.setdefault(path, PathNode(tuple(path.split(">"))))
-        node.cases += count
-        node.responses[response] = node.responses.get(response, 0) + count
-        node.subtypes[subtype] = node.subtypes.get(subtype, 0) + count
-    for path, organ, count in organ_rows:
-        if path in nodes:
-            nodes[path].organs[organ] = count
-    return _ordered(list(nodes.values()))
+    for tag, raw, response, value, count in tagged:
+        path = tuple(regimen_key(regimen_therapies(step)) for step in raw.split(">"))
+        node = nodes.get(path)
+        if node is None:
+            node = nodes[path] = PathNode(path)
+        if tag == "subtype":
+            node.cases += count
+            node.responses[response] = node.responses.get(response, 0) + count
+            node.subtypes[value] = node.subtypes.get(value, 0) + count
+        elif tag == "organ":
+            node.organs[value] = node.organs.get(value, 0) + count
+        else:
+            node.illustrative += count
+    return _ordered([node for node in nodes.values() if node.cases])
 
 
 def _ordered(nodes: list[PathNode]) -> list[PathNode]:
@@ -165,15 +213,23 @@ def cases_at(
     where, args = _start_filter(criteria)
     failed = ",".join(f"'{r}'" for r in FAILED)
     steps, step_args = [], []
-    for depth, therapy in enumerate(path, 1):
-        # Each step follows the one before only if that one failed too, as in the walk.
+    for depth, key in enumerate(path, 1):
+        # Each step follows the one before only if that one failed too, as in the walk; its
+        # regimen is exactly the node's: one row per member, and no other row in the step.
         went_on = f"AND r{depth - 1}.response IN ({failed})" if depth > 1 else ""
+        members = sorted(regimen_therapies(key))
+        marks = ",".join("?" * len(members))
         steps.append(
             f"""CROSS JOIN record_therapies r{depth}
               ON r{depth}.kind = 'case' AND r{depth}.record_id = s.case_id
-              AND r{depth}.step = s.first_step + {depth} AND r{depth}.therapy_id = ? {went_on}"""
+              AND r{depth}.step = s.first_step + {depth} AND r{depth}.therapy_id = ? {went_on}
+              AND (SELECT count(*) FROM record_therapies x WHERE x.kind = 'case'
+                   AND x.record_id = s.case_id AND x.step = r{depth}.step) = {len(members)}
+              AND (SELECT count(*) FROM record_therapies x WHERE x.kind = 'case'
+                   AND x.record_id = s.case_id AND x.step = r{depth}.step
+                   AND x.therapy_id IN ({marks})) = {len(members)}"""
         )
-        step_args.append(therapy)
+        step_args += [members[0], *members]
     with store.lock:
         return store.conn.execute(
             f"""WITH start AS (

@@ -160,7 +160,9 @@ def _trial_body(trial: Trial) -> str:
 
 
 def _case_body(case: Case) -> str:
-    steps = " ".join(f"{s.therapy} {s.response.value} {s.note or ''}" for s in case.therapies)
+    steps = " ".join(
+        f"{' '.join(s.therapies)} {s.response.value} {s.note or ''}" for s in case.therapies
+    )
     return " ".join(
         [
             case.narrative,
@@ -247,10 +249,14 @@ def _add_case(rows: Rows, case: Case, origin: str, imported_at: str, classes: di
     _facet(rows, "case", case.id, "antibody", [a.value for a in case.autoantibodies])
     _facet(rows, "case", case.id, "type", [case.evidence_type.value])
     _facet(rows, "case", case.id, "response", [s.response.value for s in case.therapies])
-    _facet(rows, "case", case.id, "class", [classes[s.therapy] for s in case.therapies])
+    _facet(
+        rows, "case", case.id, "class", [classes[t] for s in case.therapies for t in s.therapies]
+    )
+    # A regimen's therapies share their step's number: pathways read a step as one unit.
     rows.record_therapies.extend(
-        ("case", case.id, step.therapy, index, step.response.value)
+        ("case", case.id, therapy, index, step.response.value)
         for index, step in enumerate(case.therapies)
+        for therapy in step.therapies
     )
     _sources(rows, "case", case.id, case.sources)
     rows.search_index.append((*index_text("case", case), "case", case.id))

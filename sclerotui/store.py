@@ -133,7 +133,12 @@ class Hit:
         return self.cut if isinstance(self.cut, str) else self.cut()
 
 
-SUBTYPE_SHORT = {"limited": "lcSSc", "diffuse": "dcSSc", "sine": "ssSSc"}
+SUBTYPE_SHORT = {
+    "limited": "lcSSc",
+    "diffuse": "dcSSc",
+    "sine": "ssSSc",
+    "not-stated": "subtype not stated",
+}
 TYPE_SHORT = {
     "rct": "RCT",
     "observational": "observational",

@@ -27,6 +27,7 @@ class Subtype(StrEnum):
     LIMITED = "limited"
     DIFFUSE = "diffuse"
     SINE = "sine"
+    NOT_STATED = "not-stated"  # the source does not say (a seed essay, say); never a guess
 
 
 class Organ(StrEnum):
@@ -94,6 +95,43 @@ class Statistic(StrEnum):
     RATE = "rate"  # per-year rate, e.g. FVC mL/year
     COUNT = "count"  # events per patient, e.g. new digital ulcers
     PERCENT = "percent"  # share of patients
+
+
+class EffectScale(StrEnum):
+    """What a between-arm effect estimate is; its value of no effect follows from it."""
+
+    DIFFERENCE = "difference"  # intervention minus comparator, in the measure's own unit
+    ODDS_RATIO = "odds-ratio"
+    HAZARD_RATIO = "hazard-ratio"
+    RISK_RATIO = "risk-ratio"
+    RATE_RATIO = "rate-ratio"
+
+
+RATIO_SCALES = (
+    EffectScale.ODDS_RATIO,
+    EffectScale.HAZARD_RATIO,
+    EffectScale.RISK_RATIO,
+    EffectScale.RATE_RATIO,
+)
+SCALE_SHORT = {
+    EffectScale.DIFFERENCE: "difference",
+    EffectScale.ODDS_RATIO: "OR",
+    EffectScale.HAZARD_RATIO: "HR",
+    EffectScale.RISK_RATIO: "RR",
+    EffectScale.RATE_RATIO: "rate ratio",
+}
+
+
+def no_effect(scale: EffectScale) -> float:
+    """The value meaning "no difference between arms": a definition, not a computed figure."""
+    return 1.0 if scale in RATIO_SCALES else 0.0
+
+
+class Favours(StrEnum):
+    """Which direction of the estimate favours the intervention arm."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
 
 
 # Valid ranges for absolute values of each measure (inclusive).

@@ -138,30 +138,6 @@ def test_each_rct_with_arms_has_an_arm_timeline(data):
     assert missing == []
 
 
-def seed_case(data, first: set[str], last: str):
-    """The illustrative case that starts with one of `first` and ends with `last`."""
-    for case in data.cases:
-        steps = [step.therapy for step in case.therapies]
-        if case.illustrative and steps[0] in first and steps[-1] == last:
-            return case
-    pytest.fail(f"no illustrative case going from {sorted(first)} to {last}")
-
-
-@pytest.mark.parametrize(
-    ("first", "last"),
-    [
-        ({"cyclophosphamide"}, "hsct"),
-        ({"calcium-channel-blockers", "bosentan"}, "rituximab"),
-        ({"ace-inhibitors"}, "plasma-exchange"),
-    ],
-)
-def test_illustrative_seed_cases(data, first, last):
-    case = seed_case(data, first, last)
-    assert len(case.therapies) >= 2
-    figures = [e.id for e in data.events if e.case == case.id and e.value is not None]
-    assert figures == [], f"{case.id} is illustrative but has numbers"
-
-
 def test_built_database_passes_checks(built):
     assert check_database(built) == []
     counts = built.counts()

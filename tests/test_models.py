@@ -9,6 +9,7 @@ from sclerotui.models import (
     Arm,
     Case,
     Dataset,
+    Finding,
     KnownIds,
     Source,
     TherapyStep,
@@ -188,7 +189,7 @@ def test_unknown_enum_value_names_field():
 
 def test_bad_slug_rejected():
     lines = problems(TherapyStep, {"therapy": "Not A Slug", "response": "resistant"})
-    assert lines[0].startswith("record x: therapy: String should match pattern")
+    assert lines[0].startswith("record x: therapies.0: String should match pattern")
 
 
 def test_finding_arm_must_exist():
@@ -219,7 +220,7 @@ def test_mini_dataset_is_consistent(mini_dataset):
 
 
 def test_unknown_therapy_in_case_step(mini_dataset):
-    mini_dataset.cases[0].therapies[1].therapy = "unobtainium"
+    mini_dataset.cases[0].therapies[1].therapies = ["unobtainium"]
     assert validate_dataset(mini_dataset) == [
         "case case-one: therapies[1]: unknown therapy id 'unobtainium'"
     ]
@@ -285,3 +286,154 @@ def test_references_may_point_to_known_records(mini_dataset):
         "case imported: sources: unknown source 'pmid-beta'",
         "case imported: therapies[0]: unknown therapy id 'rituximab'",
     ]
+
+
+def comparison(**overrides) -> dict:
+    """A between-arm finding with its effect as numbers."""
+    record = {
+        "measure": "mRSS",
+        "timepoint_weeks": 24,
+        "estimate": -2.7,
+        "ci_low": -5.85,
+        "ci_high": 0.45,
+        "ci_level": 95,
+        "scale": "difference",
+        "favours": "lower",
+        "intervention_arm": "a",
+        "comparator_arm": "b",
+        "source": "s1",
+        "verified": True,
+    }
+    return record | overrides
+
+
+def trial_with(finding: dict) -> dict:
+    arms = [
+        {"id": "a", "name": "A", "intervention": "drug", "therapy": "cyclophosphamide"},
+        {"id": "b", "name": "B", "intervention": "placebo"},
+    ]
+    return TRIAL | {"arms": arms, "findings": [finding]}
+
+
+def test_comparison_with_numbers_accepted():
+    trial = Trial.model_validate(trial_with(comparison()))
+    finding = trial.findings[0]
+    assert (finding.estimate, finding.ci_low, finding.ci_high) == (-2.7, -5.85, 0.45)
+    assert finding.no_effect == 0.0 and finding.comparative
+
+
+def test_ratio_has_no_effect_at_one_and_level_may_be_unstated():
+    finding = Finding.model_validate(
+        comparison(estimate=1.33, ci_low=0.88, ci_high=2.0, ci_level=None, scale="hazard-ratio")
+    )
+    assert finding.no_effect == 1.0
+    assert finding.ci_level is None
+
+
+def test_reversed_interval_rejected_with_location():
+    lines = problems(Trial, trial_with(comparison(ci_low=0.45, ci_high=-5.85)), "trial t1")
+    assert lines == ["trial t1: findings.0: ci_low: the interval is reversed (0.45 is above -5.85)"]
+
+
+def test_estimate_outside_its_interval_rejected():
+    lines = problems(Finding, comparison(estimate=1.0), "finding 0")
+    assert "estimate: 1 is outside its own interval -5.85 to 0.45" in lines[0]
+    assert lines[0].startswith("finding 0: ")
+
+
+def test_value_outside_its_interval_rejected():
+    record = {
+        "measure": "6MWD",
+        "arm": "a",
+        "value": 70,
+        "ci_low": 20,
+        "ci_high": 64,
+        "source": "s1",
+        "verified": True,
+    }
+    assert "value: 70 is outside its own interval 20 to 64" in problems(Finding, record)[0]
+
+
+def test_one_sided_interval_checked_on_its_side():
+    Finding.model_validate(comparison(estimate=2.53, ci_low=0.28, ci_high=None))
+    lines = problems(Finding, comparison(estimate=0.1, ci_low=0.28, ci_high=None))
+    assert "estimate: 0.1 is outside its own interval 0.28 to ?" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "shown"),
+    [
+        ({"scale": None}, "scale: an estimate needs its scale"),
+        ({"arm": "a"}, "arm: a between-arm estimate belongs to no single arm"),
+        (
+            {"scale": "odds-ratio", "estimate": 0.65, "ci_low": -0.1, "ci_high": 0.96},
+            "ci_low: a ratio is above 0",
+        ),
+        ({"estimate": None, "ci_low": 0.1, "ci_high": 0.2}, "an interval needs its estimate"),
+        (
+            {"estimate": None, "ci_low": None, "ci_high": None, "ci_level": 95},
+            "ci_level: a level is given but no interval",
+        ),
+        ({"comparator_arm": "a"}, "comparator_arm: an arm is not compared with itself"),
+        ({"ci_level": 100}, "ci_level"),
+        ({"n_intervention": -1}, "n_intervention"),
+        ({"scale": "ratio"}, "scale"),
+    ],
+)
+def test_inconsistent_effects_rejected(overrides, shown):
+    lines = problems(Finding, comparison(**overrides))
+    assert any(shown in line for line in lines), lines
+
+
+def test_compared_arms_must_exist():
+    lines = problems(Trial, trial_with(comparison(comparator_arm="nope")), "trial t1")
+    assert "findings[0].comparator_arm: no arm 'nope' in this trial" in lines[0]
+
+
+def test_older_finding_without_effect_fields_still_reads():
+    record = {
+        "measure": "mRSS",
+        "effect": "difference −1.75",
+        "p": "0.28",
+        "source": "s1",
+        "verified": True,
+    }
+    finding = Finding.model_validate(record)
+    assert finding.estimate is None and finding.scale is None and finding.no_effect is None
+
+
+def test_step_is_a_regimen_and_the_single_form_still_reads():
+    single = TherapyStep.model_validate({"therapy": "methotrexate", "response": "resistant"})
+    assert single.therapies == ["methotrexate"]
+    regimen = TherapyStep.model_validate(
+        {"therapies": ["methotrexate", "glucocorticoids"], "response": "resistant"}
+    )
+    assert regimen.therapies == ["methotrexate", "glucocorticoids"]
+    assert "therapy" not in regimen.model_dump()
+
+
+@pytest.mark.parametrize(
+    ("record", "shown"),
+    [
+        ({"therapies": [], "response": "resistant"}, "therapies: List should have at least 1"),
+        ({"therapies": ["a", "a"], "response": "resistant"}, "named twice in one regimen"),
+        ({"therapy": "a", "therapies": ["b"], "response": "resistant"}, "not both"),
+    ],
+)
+def test_bad_regimens_rejected(record, shown):
+    assert any(shown in line for line in problems(TherapyStep, record))
+
+
+def test_subtype_may_be_not_stated():
+    case = Case.model_validate(
+        {
+            "id": "c1",
+            "title": "t",
+            "subtype": "not-stated",
+            "therapies": [{"therapy": "cyclophosphamide", "response": "resistant"}],
+            "narrative": "n",
+            "illustrative": True,
+            "sources": ["s1"],
+        }
+    )
+    assert case.subtype == "not-stated"

@@ -4,11 +4,20 @@ data's three seed resistance cases."""
 from __future__ import annotations
 
 import pytest
+from conftest import build_mini_db
 from pathway_fixture import build_pathway_db
 
 from sclerotui.bundle import build
 from sclerotui.compare import gather, shared_scales, to_markdown
-from sclerotui.pathways import cases_at, pathway_tree, position, response_mix, starting_cases
+from sclerotui.models import Dataset
+from sclerotui.pathways import (
+    cases_at,
+    pathway_tree,
+    position,
+    regimen_label,
+    response_mix,
+    starting_cases,
+)
 from sclerotui.search import Criteria
 from sclerotui.store import Store
 
@@ -140,7 +149,82 @@ def test_bundled_seed_cases_appear_as_pathways(tmp_path):
     bundled, _ = build(tmp_path / "bundled.db")
     with bundled:
         assert ("hsct",) in [n.path for n in pathway_tree(bundled, "cyclophosphamide")]
-        vascular = [n.path for n in pathway_tree(bundled, "calcium-channel-blockers")]
-        assert ("bosentan", "rituximab") in vascular
-        assert ("rituximab",) in [n.path for n in pathway_tree(bundled, "bosentan")]
-        assert ("plasma-exchange",) in [n.path for n in pathway_tree(bundled, "ace-inhibitors")]
+        # the essay's classes, failed as one step, then rituximab
+        assert [n.path for n in pathway_tree(bundled, "era-class")] == [("rituximab",)]
+        assert [n.path for n in pathway_tree(bundled, "vasodilators-class")] == [("rituximab",)]
+        after_acei = [n.path for n in pathway_tree(bundled, "ace-inhibitors")]
+        assert ("immunomodulators-experimental-class+plasma-exchange",) in after_acei
+        assert ("plasma-exchange",) not in after_acei  # plasma exchange was not given alone
+        # the ISN case: methotrexate with glucocorticoids, one step, then an ACE inhibitor
+        assert [n.path for n in pathway_tree(bundled, "methotrexate")] == [("ace-inhibitors",)]
+        assert [n.path for n in pathway_tree(bundled, "glucocorticoids")] == [("ace-inhibitors",)]
+
+
+REGIMEN_CASES = Dataset.model_validate(
+    {
+        "cases": [
+            {
+                "id": f"reg-{index}",
+                "title": f"Regimen case {index}",
+                "subtype": "diffuse",
+                "illustrative": index == 3,
+                "sources": ["seed-fixture"],
+                "narrative": "Fixture case for regimens.",
+                "therapies": steps,
+            }
+            for index, steps in enumerate(
+                [
+                    [
+                        {"therapy": "cyclophosphamide", "response": "resistant"},
+                        {"therapies": ["mycophenolate", "rituximab"], "response": "resistant"},
+                        {"therapy": "hsct", "response": "responded"},
+                    ],
+                    [
+                        {"therapy": "cyclophosphamide", "response": "resistant"},
+                        {"therapies": ["rituximab", "mycophenolate"], "response": "partial"},
+                    ],
+                    [
+                        {"therapy": "cyclophosphamide", "response": "resistant"},
+                        {"therapies": ["bosentan"], "response": "partial"},
+                    ],
+                ],
+                start=1,
+            )
+        ]
+    }
+)
+
+
+@pytest.fixture
+def regimens(tmp_path):
+    with Store(build_mini_db(tmp_path / "regimens.db")) as opened:
+        opened.write_dataset(REGIMEN_CASES, "bundled")
+        yield opened
+
+
+def test_a_regimen_is_one_step_in_any_order(regimens):
+    nodes = {n.path: n for n in pathway_tree(regimens, "cyclophosphamide")}
+    both = nodes[("mycophenolate+rituximab",)]
+    assert (both.cases, both.responses) == (2, {"resistant": 1, "partial": 1})
+    assert both.therapies == ("mycophenolate", "rituximab")
+    assert nodes[("mycophenolate+rituximab", "hsct")].cases == 1
+    # the mini data's case-three had mycophenolate alone; the regimens are not counted there
+    assert nodes[("mycophenolate",)].cases == 1 and ("rituximab",) not in nodes
+    names = {"mycophenolate": "Mycophenolate", "rituximab": "Rituximab"}
+    assert regimen_label(both.therapy, names) == "Mycophenolate + Rituximab"
+
+
+def test_cases_at_a_regimen_node_match_the_whole_regimen(regimens):
+    listed = cases_at(regimens, "cyclophosphamide", ("mycophenolate+rituximab",))
+    assert sorted(case_id for case_id, _, _ in listed) == ["reg-1", "reg-2"]
+    alone = cases_at(regimens, "cyclophosphamide", ("mycophenolate",))
+    assert [case_id for case_id, _, _ in alone] == ["case-three"]
+    deeper = cases_at(regimens, "cyclophosphamide", ("mycophenolate+rituximab", "hsct"))
+    assert [case_id for case_id, _, _ in deeper] == ["reg-1"]
+
+
+def test_a_node_says_when_it_rests_only_on_illustrative_cases(regimens):
+    nodes = {n.path: n for n in pathway_tree(regimens, "cyclophosphamide")}
+    assert nodes[("bosentan",)].only_illustrative  # reg-3 is illustrative
+    assert not nodes[("mycophenolate+rituximab",)].only_illustrative
+    assert nodes[("mycophenolate+rituximab",)].illustrative == 0

@@ -210,7 +210,8 @@ def _build(path, cases, case_lines, events, problems) -> Dataset:
         steps = []
         for part in _split(row.get("therapies", "")):
             therapy, _, response = part.partition(":")
-            steps.append({"therapy": therapy.strip(), "response": response.strip() or "unknown"})
+            regimen = [t.strip() for t in therapy.split("+")]  # therapies given together
+            steps.append({"therapies": regimen, "response": response.strip() or "unknown"})
         illustrative = _flag(row.get("illustrative", ""), "illustrative", where, problems)
         if illustrative is None:
             illustrative = True  # already reported; a stand-in so other fields still get checked

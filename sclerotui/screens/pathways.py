@@ -17,6 +17,7 @@ from sclerotui.pathways import (
     PathNode,
     cases_at,
     pathway_tree,
+    regimen_label,
     related_trials,
     starting_cases,
 )
@@ -44,12 +45,14 @@ def node_label(node: PathNode, names: dict[str, str]) -> Text:
     mix = " ".join(f"{RESPONSE_SHORT[r]} {n}" for r, n in sorted(node.responses.items()))
     subtypes = " ".join(f"{SUBTYPE_SHORT.get(s, s)} {n}" for s, n in sorted(node.subtypes.items()))
     organs = " ".join(f"{o} {n}" for o, n in sorted(node.organs.items(), key=lambda x: -x[1]))
-    name = Text(one_line(names.get(node.therapy, node.therapy)), style="bold")
+    name = Text(one_line(regimen_label(node.therapy, names)), style="bold")
     name.truncate(NAME_WIDTH, overflow="ellipsis")  # by cells: wide characters count double
     return Text.assemble(
         ("→ ", "dim"),
         name,
         f"  n={node.cases}",
+        # In words, not only a style: a node resting on no real patient says so.
+        (" illustrative only" if node.only_illustrative else "", "italic"),
         (f"  {node.responded_share:.0%} responded", "bold"),
         (f" ({mix})", "dim"),
         f"  {subtypes}",
@@ -168,7 +171,7 @@ class PathwaysScreen(Screen):
     def _aggregated(self, start: str, criteria: Criteria) -> tuple[list, int, list]:
         nodes = pathway_tree(self.store, start, criteria)
         failed = starting_cases(self.store, start, criteria)
-        followed = list(dict.fromkeys(n.therapy for n in nodes))
+        followed = list(dict.fromkeys(t for n in nodes for t in n.therapies))
         return nodes, failed, related_trials(self.store, start, followed)
 
     def _draw(self, start: str, nodes: list[PathNode], failed: int, trials: list) -> None:

@@ -158,7 +158,9 @@ def finding_line(finding, arm_names: dict[str, str]) -> Content:
         )
         if finding.comparator_value is not None:
             parts.append(f" vs {finding.comparator_value:g}")
-    for label, value in (("", finding.effect), ("95% CI ", finding.ci), ("p ", finding.p)):
+    # The interval's level as its source gives it; none is assumed.
+    level = "CI (level not stated) " if finding.ci_level is None else f"{finding.ci_level:g}% CI "
+    for label, value in (("", finding.effect), (level, finding.ci), ("p ", finding.p)):
         if value:
             parts.append(f"; {label}{one_line(value)}")
     if finding.text:
@@ -200,7 +202,7 @@ def case_sections(view: RecordView) -> list[tuple[str, Content]]:
         header.append(note)
     sequence = [heading("Therapy sequence")]
     for index, step in enumerate(case.therapies, 1):
-        name = view.therapy_names.get(step.therapy, step.therapy)
+        name = " + ".join(view.therapy_names.get(t, t) for t in step.therapies)  # given together
         sequence.append(
             Content.assemble(
                 f"{index}. ",

@@ -60,9 +60,9 @@ async def test_pathways_show_counts_and_shares_the_fixture_implies(pathway_db):
         labels = tree_labels(screen)
         assert labels[0].startswith("→ Mycophenolate mofetil  n=3  67% responded")
         assert "dcSSc 2 lcSSc 1" in labels[0]
-        assert labels[1].strip().startswith("→ Rituximab  n=1  100% responded")
-        assert labels[2].startswith("→ Autologous HSCT  n=1  100% responded")
-        assert labels[3].startswith("→ Rituximab  n=1  0% responded (part 1)")
+        assert labels[1].strip().startswith("→ Rituximab  n=1 illustrative only  100% responded")
+        assert labels[2].startswith("→ Autologous HSCT  n=1 illustrative only  100% responded")
+        assert labels[3].startswith("→ Rituximab  n=1 illustrative only  0% responded (part 1)")
 
 
 async def test_filters_from_main_screen_apply(pathway_db):
