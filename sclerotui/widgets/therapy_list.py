@@ -16,14 +16,18 @@ CLASS_LABELS = {
     "immunosuppressant": "Immunosuppressants",
     "antifibrotic": "Antifibrotics",
     "biologic": "Biologics",
-    "cell-therapy": "Cell therapy (HSCT)",
+    "cell-therapy": "Cell therapy (HSCT, CAR-T)",
     "vasodilator": "Vasodilators",
     "endothelin-receptor-antagonist": "Endothelin antagonists",
     "pde5-inhibitor": "PDE5 inhibitors",
     "prostanoid": "Prostanoids",
     "ace-inhibitor": "ACE inhibitors",
     "apheresis": "Apheresis",
+    "jak-inhibitor": "JAK inhibitors",
+    "angiotensin-receptor-blocker": "Angiotensin receptor blockers",
+    "procedure-or-supportive": "Procedures and supportive care",
     "other": "Other",
+    "not-stated": "Class not stated in the sources",
 }
 
 VIM_KEYS = [
