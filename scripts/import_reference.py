@@ -302,7 +302,8 @@ THERAPIES = [
         "Earlier therapy (not named in the source)",
         [],
         "not-stated",
-        "Stands for treatment a case report says was given and failed without naming it.",
+        "Stands for treatment a case report says was given and failed without naming it; "
+        "what it was, and so its mechanism, is not stated.",
     ),
 ]
 
@@ -546,7 +547,7 @@ TRIALS: dict[str, dict] = {
     "belimumab-mmf-pilot-2017": {
         "acronym": None,
         "type": "rct",
-        "phase": "pilot",
+        "phase": None,
         "subtypes": ["diffuse"],
         "organs": ["skin"],
         "therapies": ["belimumab", "mycophenolate"],
@@ -989,7 +990,7 @@ TRIALS: dict[str, dict] = {
         "acronym": None,
         "name": "Nilotinib in early dcSSc (open-label, single-arm pilot)",
         "type": "observational",  # single arm, no control group
-        "phase": "pilot",
+        "phase": None,
         "subtypes": ["diffuse"],
         "organs": ["skin"],
         "therapies": ["nilotinib"],
@@ -1084,7 +1085,7 @@ TRIALS: dict[str, dict] = {
         "subtypes": [],
         "organs": ["pah"],
         "therapies": ["ambrisentan", "tadalafil"],
-        "arms": [("combination", "ambrisentan"), ("monotherapy", None)],
+        "arms": [("combination", None), ("monotherapy", None)],  # both drugs vs either alone
         "outcomes": [
             {
                 "m": "Clinical failure",
@@ -1405,7 +1406,7 @@ TRIALS: dict[str, dict] = {
         "acronym": None,
         "name": "Losartan vs nifedipine for primary and SSc-related Raynaud's (randomised pilot)",
         "type": "rct",
-        "phase": "pilot",
+        "phase": None,
         "subtypes": [],
         "organs": ["vascular"],
         "therapies": ["losartan", "calcium-channel-blockers"],
@@ -1825,7 +1826,7 @@ def build_trial(entry: dict, cur: dict) -> tuple[dict, list[dict], list[dict]]:
             finding["arm"] = how["arm"]
         if ref["estimate"] is not None:
             finding["favours"] = how.get("fav")
-        findings.append({k: v for k, v in finding.items() if v not in (None, False)})
+        findings.append({k: v for k, v in finding.items() if v is not None and v is not False})
 
         plotted = TRIAL_EVENTS.get((tid, index))
         if plotted:
