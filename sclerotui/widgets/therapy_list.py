@@ -16,7 +16,7 @@ CLASS_LABELS = {
     "immunosuppressant": "Immunosuppressants",
     "antifibrotic": "Antifibrotics",
     "biologic": "Biologics",
-    "cell-therapy": "Cell therapy (HSCT, CAR-T)",
+    "cell-therapy": "Cell therapy",
     "vasodilator": "Vasodilators",
     "endothelin-receptor-antagonist": "Endothelin antagonists",
     "pde5-inhibitor": "PDE5 inhibitors",
