@@ -269,6 +269,9 @@ class TimelineEvent(Model):
     note: str | None = None
     source: Slug | None = None
     verified: bool | None = None
+    # What the value is of, beside its arm, when not the arm's whole measure ("ILD subgroup",
+    # "decline >5% predicted"): a plotted series is one quantity in one population.
+    series: str | None = None
 
     @field_validator("date")
     @classmethod

@@ -126,6 +126,7 @@ def measure_groups(events, arm_names: dict[str, str] | None = None) -> list[Meas
         statistic = event.statistic.value if event.statistic else "value"
         key = (event.measure, statistic)
         name = arm_names.get(event.arm or "", event.arm or "patient")
+        name = f"{name}, {event.series}" if event.series else name  # one quantity, one population
         groups.setdefault(key, {}).setdefault(name, []).append((event.week, event.value))
         units.setdefault(key, event.unit or "")
         unverified[key] = unverified.get(key, False) or event.verified is False

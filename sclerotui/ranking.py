@@ -277,7 +277,7 @@ def _window(
     token to the token after it (a phrase is marked as one run)."""
     if not spans:
         return text[:120]
-    last = min(first + SNIPPET_TOKENS, len(spans))
+    last = _through_mark(text, spans, min(first + SNIPPET_TOKENS, len(spans)))
     pieces = ["…" if first > 0 else ""]
     cursor = spans[first][0]
     closing_at = -1
@@ -291,5 +291,49 @@ def _window(
         if at == closing_at:
             pieces.append(end)
         cursor = b
+    if last < len(spans) and text[cursor : spans[last][0]].lstrip().startswith(")"):
+        pieces.append(")")  # the mark's closing bracket
     pieces.append("…" if last < len(spans) else text[cursor:].rstrip())
     return "".join(pieces)
+
+
+MARK_REACH = 8  # tokens past a window's end where a figure's "(unverified)" may still stand
+CLAUSE_BREAK_RE = re.compile(r"[;:!?]|[.,](?=\s)")  # a decimal point is no stop
+
+
+def show_mark(cut: str, text: str, start: str, end: str) -> str:
+    """A snippet made elsewhere (FTS5's snippet()) from `text`, carried on through the
+    "(unverified)" of a figure it shows, as `_window` carries its own."""
+    if not cut.endswith("…"):
+        return cut
+    shown = cut[:-1].replace(start, "").replace(end, "")
+    tail = shown[-40:].lstrip("…")
+    at = text.find(tail) if tail else -1
+    if at < 0:
+        return cut
+    after = at + len(tail)
+    spans = _spans(text)
+    last = bisect_right([a for a, _ in spans], after - 1)
+    moved = _through_mark(text, spans, last)
+    if moved == last:
+        return cut
+    rest = text[after : spans[moved - 1][1]]
+    following = text[spans[moved - 1][1] : spans[moved][0] if moved < len(spans) else None]
+    if following.lstrip().startswith(")"):
+        rest += ")"
+    return cut[:-1] + rest + ("…" if moved < len(spans) else "")
+
+
+def _through_mark(text: str, spans: list, last: int) -> int:
+    """Where a window ends, moved on to take in the "unverified" that marks a figure it shows:
+    a snippet that cuts "+2.14 (unverified)" after 2.14 would pass the figure off as checked."""
+    tail = range(max(0, last - 3), last)
+    if not any(any(c.isdigit() for c in text[a:b]) for a, b in (spans[i] for i in tail)):
+        return last
+    for at in range(last, min(last + MARK_REACH, len(spans))):
+        a, b = spans[at]
+        if CLAUSE_BREAK_RE.search(text[spans[at - 1][1] : a]):
+            return last  # the clause ended: a mark further on is another figure's
+        if text[a:b].lower() == "unverified":
+            return at + 1
+    return last

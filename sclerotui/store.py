@@ -1059,18 +1059,21 @@ class Store:
 
     def _ranked_by_fts(self, match: str, where_sql: str, args: list, limit: int) -> list[tuple]:
         """bm25() and snippet() in SQLite, over the first SEARCH_RANKED matches."""
-        from sclerotui.ranking import BODY_WEIGHT, SNIPPET_TOKENS, TITLE_WEIGHT
+        from sclerotui.ranking import BODY_WEIGHT, SNIPPET_TOKENS, TITLE_WEIGHT, show_mark
 
         where_sql, args = self._first_ranked(where_sql, args)
         # Ties (rare after a ranking) by rowid: reading 2,000 titles would cost more.
-        return self.conn.execute(
+        rows = self.conn.execute(
             f"""SELECT search_index.kind, search_index.record_id, search_index.title,
                        snippet(search_index, -1, char(57344), char(57345), '…', {SNIPPET_TOKENS}),
-                       bm25(search_index, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score
+                       bm25(search_index, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score,
+                       search_index.body
                 FROM search_index WHERE {where_sql}
                 ORDER BY score, search_index.rowid LIMIT ?""",
             [*args, limit],
         ).fetchall()
+        # A cut that shows a figure keeps the figure's "(unverified)" (from the same text).
+        return [(*row[:3], show_mark(row[3], row[5], MARK_START, MARK_END), row[4]) for row in rows]
 
     @staticmethod
     def _word_term(word: str, terms: tuple[str, ...] | None) -> dict:

@@ -774,7 +774,8 @@ TRIALS: dict[str, dict] = {
                 "m": "mRSS",
                 "iv": "collagen",
                 "cv": "placebo",
-                "sub": "late-phase dcSSc (3-10 years), exploratory",
+                "sub": "late-phase dcSSc (3-10 years, per a Nat Clin Pract summary [V2]), "
+                "exploratory",
                 "src": "main",
             },
         ],
@@ -786,7 +787,8 @@ TRIALS: dict[str, dict] = {
                 "Postlethwaite AE et al. A multicenter, randomized, double-blind, "
                 "placebo-controlled trial of oral type I collagen treatment in patients "
                 "with diffuse cutaneous systemic sclerosis. Arthritis Rheum "
-                "2008;58(6):1810-1822; PMC4511098; DOI 10.1002/art.23501",
+                "2008;58(6):1810-1822; PMC4511098; DOI 10.1002/art.23501. The late-phase "
+                "definition (3-10 years) was read in a Nat Clin Pract summary [V2]",
                 "primary",
                 [0, 1],
                 True,
@@ -1385,7 +1387,8 @@ TRIALS: dict[str, dict] = {
                 "18709692",
                 "Abou-Raya A, Abou-Raya S, Helmii M. Statins: potentially useful in "
                 "therapy of systemic sclerosis-related Raynaud's phenomenon and digital "
-                "ulcers. J Rheumatol 2008;35(9):1801-1808",
+                "ulcers. J Rheumatol 2008;35(9):1801-1808. The digital-ulcer figures were "
+                "also read in a Reuters Health news summary (cite-reuters-statins-ssc)",
                 "primary",
                 [0, 1],
                 True,
@@ -1555,19 +1558,36 @@ TRIALS: dict[str, dict] = {
         "organs": ["renal"],
         "therapies": ["glucocorticoids", "ace-inhibitors"],
         "arms": [("all-src", None)],
+        # The odds ratios compare "exposed vs unexposed periods (case-crossover)" of the same
+        # patients (the outcomes' own words): those periods are the compared arms.
+        "extra_arms": [
+            {
+                "id": "exposed-periods",
+                "name": "Periods with corticosteroid exposure (case-crossover)",
+                "therapy": "glucocorticoids",
+                "intervention": "corticosteroid exposure in the preceding 1 or 3 months",
+            },
+            {
+                "id": "unexposed-periods",
+                "name": "Periods without exposure (case-crossover)",
+                "intervention": "no corticosteroid exposure in the same window",
+            },
+        ],
         "outcomes": [
             {"m": "Haemodialysis", "arm": "all-src", "p": True, "src": "main"},
             {
                 "m": "Renal crisis after corticosteroids",
-                "iv": None,
-                "cv": None,
+                "iv": "exposed-periods",
+                "cv": "unexposed-periods",
+                "fav": "lower",
                 "p": True,
                 "src": "main",
             },
             {
                 "m": "Renal crisis after corticosteroids",
-                "iv": None,
-                "cv": None,
+                "iv": "exposed-periods",
+                "cv": "unexposed-periods",
+                "fav": "lower",
                 "p": True,
                 "src": "main",
             },
@@ -1627,6 +1647,17 @@ TRIALS: dict[str, dict] = {
 SKIP_TRIALS = {"cardiac-french-cohort-2023"}
 
 SCALES = {"hazard ratio": "hazard-ratio", "odds ratio": "odds-ratio"}
+
+# Intervals whose level the sheet's text does not print beside them (the sheet's JSON says 95;
+# the source printed "95% CI" once, for the first estimate of a pair, or not at all): stored
+# as "level not stated", since no level is assumed.
+PAIR = "interval level not printed beside this interval (printed once, for the pair's first)"
+LEVEL_NOT_BESIDE = {
+    ("tocilizumab-eustar-kuster-2022", 1): PAIR + "; the sheet: 'CI level assumed 95%'",
+    ("ambition-ctd-pah", 1): PAIR,
+    ("ambition-ctd-pah", 2): "interval level not printed beside this interval in the sheet",
+    ("src-teixeira-2008", 2): PAIR,
+}
 
 # Arm-level values plotted on the trial's timeline: (trial, outcome index) -> (measure,
 # statistic, unit shown). Only a value of one arm, for the arm's whole population, on a
@@ -1783,6 +1814,8 @@ def build_trial(entry: dict, cur: dict) -> tuple[dict, list[dict], list[dict]]:
         }
         arms.append({k: v for k, v in arm.items() if v is not None})
         arm_ids.append(arm_id)
+    for extra in cur.get("extra_arms", []):
+        arms.append(dict(extra))
     n_of = {arm["id"]: arm.get("n") for arm in arms}
 
     findings, events = [], []
@@ -1813,6 +1846,9 @@ def build_trial(entry: dict, cur: dict) -> tuple[dict, list[dict], list[dict]]:
             "scale": None,
             "subgroup": how.get("sub"),
         }
+        if (tid, index) in LEVEL_NOT_BESIDE:
+            finding["ci_level"] = None
+            finding["text"] += f" - {LEVEL_NOT_BESIDE[(tid, index)]}"
         if ref["scale"] == "ratio":
             finding["scale"] = SCALES[ref["unit"]]
         elif ref["scale"] == "difference":
@@ -1856,7 +1892,7 @@ def build_trial(entry: dict, cur: dict) -> tuple[dict, list[dict], list[dict]]:
                 events.append({k: v for k, v in event.items() if v is not None})
 
     starts = []
-    for arm, (arm_id, therapy) in zip(arms, cur["arms"], strict=True):
+    for arm, (arm_id, therapy) in zip(arms[: len(cur["arms"])], cur["arms"], strict=True):
         event = {
             "id": f"{tid}-{arm_id}-start",
             "trial": tid,

@@ -265,3 +265,31 @@ def test_db_build_from_empty_directory_refused(capsys, tmp_path):
     assert (code, out) == (EXIT_BAD_INPUT, "")
     assert err == f"sclerotui: {empty}: no dataset files (*.json) in it\n"
     assert not out_path.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "record", "shown"),
+    [
+        ("2.14", "desires", "2.14 (unverified)"),
+        (
+            "62.5",
+            "rapids-1",
+            "62.5 mg twice daily × 4 weeks then 125 mg twice daily (regimen unverified",
+        ),
+        ("0.03", "eustar-rtx-jordan-2015", "p=0.03 (unverified)"),
+    ],
+)
+def test_search_snippets_keep_the_mark_of_an_unverified_figure(
+    capsys, tmp_path, query, record, shown
+):
+    """On the bundled data, as `search` and `search --json` print them."""
+    from sclerotui.bundle import build
+
+    store, _ = build(tmp_path / "bundled.db")
+    store.close()
+    code, out, _ = run(capsys, "--db", tmp_path / "bundled.db", "search", "--json", query)
+    assert code == EXIT_OK
+    snippets = {hit["id"]: hit["snippet"] for hit in json.loads(out)}
+    assert shown in snippets[record]
+    code, out, _ = run(capsys, "--db", tmp_path / "bundled.db", "search", query)
+    assert shown.replace(query, f"[{query}]") in out

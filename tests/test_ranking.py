@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sclerotui import ranking
 from sclerotui import store as store_module
 from sclerotui.models import Dataset
-from sclerotui.ranking import SNIPPET_TOKENS, Term, fold, scores, snippet
+from sclerotui.ranking import SNIPPET_TOKENS, Term, fold, scores, show_mark, snippet
 from sclerotui.search import MARK_END, MARK_START
 from sclerotui.store import MAX_EXPANSION, SCHEMA_VERSION, TOKENIZER, Store
 from sclerotui.synth import synthesize
@@ -51,6 +51,31 @@ def test_a_snippet_window_starts_at_the_sentence_that_holds_the_match():
     assert cut("Title", body, Term(terms=frozenset({"fatigue"}))) == (
         "…Then [fatigue] came back, with more words after it in the sentence…"
     )
+
+
+def test_a_snippet_that_shows_an_unverified_figure_shows_its_mark():
+    words = " ".join(f"w{n}" for n in range(3))
+    body = f"Placebo {words} change 4.2 and more at week 24 +2.14 (unverified), difference next."
+    shown = cut("Title", body, Term(terms=frozenset({"placebo"})))
+    # twelve tokens end at "2", the figure's first token: the window goes on to its mark
+    assert shown == "[Placebo] w0 w1 w2 change 4.2 and more at week 24 +2.14 (unverified)…"
+
+
+def test_a_window_cut_at_a_figure_stops_at_a_clause_end_before_a_mark():
+    body = "Placebo w0 w1 w2 change 4.2 and more at week 24 +2.14; other figure 3 (unverified)."
+    shown = cut("Title", body, Term(terms=frozenset({"placebo"})))
+    assert shown == "[Placebo] w0 w1 w2 change 4.2 and more at week 24…"
+
+
+def test_an_fts_snippet_is_carried_on_to_the_mark_of_its_figure():
+    text = "…mRSS change; placebo +2.14 (unverified), difference −8.44 (unverified), p<0.0001"
+    assert (
+        show_mark("…change; placebo +[2.14]…", text, "[", "]")
+        == "…change; placebo +[2.14] (unverified)…"
+    )
+    # a cut with no figure before the mark, or no cut at all, is left as it is
+    assert show_mark("…mRSS change…", text, "[", "]") == "…mRSS change…"
+    assert show_mark("[mRSS] change", text, "[", "]") == "[mRSS] change"
 
 
 def test_a_snippet_window_at_the_start_has_no_leading_ellipsis():
