@@ -182,7 +182,7 @@ THERAPIES = [
     (
         "cd19-car-t",
         "CD19 CAR-T cells",
-        ["CAR-T", "CD19.CAR-T", "chimeric antigen receptor T cells"],
+        ["CAR-T", "CD19.CAR-T"],
         "cell-therapy",
         "Third-generation autologous CD19 CAR-T cell therapy, given after lymphodepletion with "
         "fludarabine and cyclophosphamide (as the case reports describe it).",
@@ -226,12 +226,12 @@ THERAPIES = [
         "Parenteral nutrition",
         ["TPN", "total parenteral nutrition"],
         "procedure-or-supportive",
-        "Supportive: nutrition given intravenously when the gut cannot be used.",
+        "Supportive: parenteral nutrition (as the case reports name it).",
     ),
     (
         "pericardial-aspiration",
         "Pericardial aspiration",
-        ["pericardiocentesis"],
+        [],
         "procedure-or-supportive",
         "Procedure: drainage of a pericardial effusion.",
     ),
@@ -516,8 +516,8 @@ TRIALS: dict[str, dict] = {
                 "cite-khanna-lotuss-2016",
                 "citation",
                 None,
-                "Khanna D et al. LOTUSS: an open-label phase II study of the safety and "
-                "tolerability of pirfenidone in SSc-associated ILD. J Rheumatol 2016 "
+                "Khanna D et al. (LOTUSS: pirfenidone tolerability in SSc-ILD; article title "
+                "not recorded in the sheet). J Rheumatol 2016 "
                 "(June 2016 per the SRF news page; volume 43, issue 9, page 1672 from the "
                 "journal URL). DOI and PMID not seen",
                 "primary",
@@ -644,8 +644,9 @@ TRIALS: dict[str, dict] = {
                 "pmid-10366112",
                 "pmid",
                 "10366112",
-                "Clements PJ et al. High-dose versus low-dose D-penicillamine in early "
-                "diffuse systemic sclerosis. Arthritis Rheum 1999;42(6):1194-1203; DOI "
+                "Clements PJ et al. (high- vs low-dose D-penicillamine in early dcSSc; "
+                "article title not recorded in the sheet). Arthritis Rheum "
+                "1999;42(6):1194-1203; DOI "
                 "10.1002/1529-0131(199906)42:6<1194::AID-ANR16>3.0.CO;2-7",
                 "primary",
                 [0, 1, 2],
@@ -670,7 +671,8 @@ TRIALS: dict[str, dict] = {
                 "doi-10-1111-j-1365-2133-2012-11186-x",
                 "doi",
                 "10.1111/j.1365-2133.2012.11186.x",
-                "Prey S et al. Imatinib for scleroderma skin fibrosis (phase II RCT). Br J "
+                "Prey S et al. (imatinib for scleroderma skin fibrosis, phase II RCT; article "
+                "title not recorded in the sheet). Br J "
                 "Dermatol 2012;167(5):1138-44. PMID 23039171 from a catalogue record's "
                 "MEDLINE accession [V2]",
                 "primary",
@@ -707,8 +709,8 @@ TRIALS: dict[str, dict] = {
                 "pmid-10836913",
                 "pmid",
                 "10836913",
-                "Seibold JR et al. Recombinant human relaxin in the treatment of "
-                "scleroderma: a randomized, double-blind, placebo-controlled trial. Ann "
+                "Seibold JR et al. (recombinant human relaxin in dcSSc, phase II "
+                "dose-ranging RCT; article title not recorded in the sheet). Ann "
                 "Intern Med 2000;132(11):871-9; DOI 10.7326/0003-4819-132-11-200006060-"
                 "00004",
                 "primary",
@@ -736,9 +738,9 @@ TRIALS: dict[str, dict] = {
                 "pmid-19333948",
                 "pmid",
                 "19333948",
-                "Khanna D et al. Recombinant human relaxin in the treatment of systemic "
-                "sclerosis with diffuse cutaneous involvement: a randomized, double-blind, "
-                "placebo-controlled trial. Arthritis Rheum 2009;60(4):1102-11; DOI "
+                "Khanna D et al. (recombinant human relaxin in dcSSc, large confirmatory RCT; "
+                "article title not recorded in the sheet). Arthritis Rheum "
+                "2009;60(4):1102-11; DOI "
                 "10.1002/art.24380",
                 "primary",
                 [0, 1, 2],
@@ -1007,7 +1009,8 @@ TRIALS: dict[str, dict] = {
                 "pmid-26283632",
                 "pmid",
                 "26283632",
-                "Nilotinib in early diffuse systemic sclerosis: open-label pilot. Arthritis "
+                "(Nilotinib in early dcSSc, open-label pilot; authors and article title not "
+                "recorded in the sheet.) Arthritis "
                 "Res Ther 2015;17(1):213; DOI 10.1186/s13075-015-0721-3. Authors of the "
                 "2015 paper not seen",
                 "primary",
@@ -1208,8 +1211,8 @@ TRIALS: dict[str, dict] = {
                 "pmid-7506013",
                 "pmid",
                 "7506013",
-                "Wigley FM et al. Intravenous iloprost infusion in patients with Raynaud "
-                "phenomenon secondary to systemic sclerosis. Ann Intern Med "
+                "Wigley FM et al. (intravenous iloprost for SSc Raynaud's phenomenon; "
+                "article title not recorded in the sheet). Ann Intern Med "
                 "1994;120(3):199-206. DOI not seen on a stored page",
                 "primary",
                 [0, 1, 2],
@@ -1429,7 +1432,8 @@ TRIALS: dict[str, dict] = {
                 "pmid-10616013",
                 "pmid",
                 "10616013",
-                "Losartan vs nifedipine in primary and SSc-related Raynaud's phenomenon. "
+                "(Losartan vs nifedipine in primary and SSc-related Raynaud's; authors and "
+                "article title not recorded in the sheet.) "
                 "Arthritis Rheum 1999;42(12):2646-55; DOI "
                 "10.1002/1529-0131(199912)42:12<2646::AID-ANR21>3.0.CO;2-T. Authors not "
                 "shown in the stored abstract",
@@ -1441,7 +1445,7 @@ TRIALS: dict[str, dict] = {
                 "cite-ebm-raynaud-ccb-losartan",
                 "citation",
                 None,
-                "EBM Guidelines summary of the Cochrane review of Raynaud's treatments "
+                "EBM summary of the Cochrane review of Raynaud's treatments "
                 "(calcium-channel blocker vs losartan in 27 SSc patients: no significant "
                 "difference [V2])",
                 "secondary",
@@ -1598,9 +1602,9 @@ TRIALS: dict[str, dict] = {
                 "pmid-17557890",
                 "pmid",
                 "17557890",
-                "Teixeira L, Mouthon L, Mahr A, ..., Guillevin L. Mortality and risk "
-                "factors of scleroderma renal crisis: a French retrospective study of 50 "
-                "patients. Ann Rheum Dis 2008;67(1):110-6",
+                "Teixeira L, Mouthon L, Mahr A, ..., Guillevin L. (Scleroderma renal crisis "
+                "outcomes and corticosteroid exposure, French retrospective cohort; article "
+                "title not recorded in the sheet.) Ann Rheum Dis 2008;67(1):110-6",
                 "primary",
                 [0, 1],
                 True,
@@ -1711,35 +1715,19 @@ CASE_SOURCE_IDS = {
 # figures come from the 2025 congress abstract (its link to this patient is [V2]).
 MERKT_SOURCES = [
     source(
-        "cite-merkt-cd19-cart-letter",
-        "citation",
-        None,
-        "Third-generation CD19.CAR-T cell-containing combination therapy in Scl70+ systemic "
-        "sclerosis (letter; PMC10958299). Authors not printed in the text read (Heidelberg "
-        "group); journal and year not seen",
-        "primary",
-        [
-            "https://pmc.ncbi.nlm.nih.gov/articles/PMC10958299",
-            "http://101.37.83.79/livenewss/news/1010256/Third-generation-CD19-CAR-T-cell-"
-            "containing-combination-therapy-in-Scl70-systemic-sclerosis/",
-        ],
-    ),
-    source(
         "pmid-39673062",
         "pmid",
         "39673062",
-        "Merkt W et al. Follow-up report on CD19 CAR-T cell therapy. Arthritis Res Ther "
-        "2024; PMC11639114; DOI 10.1186/s13075-024-03451-1",
+        "Claus M, Freitag M, Ewald M, Rodon L, Deicher F, Watzl C, Kolb P, Lorenz HM, Schmitt "
+        "M, Merkt W. Arthritis Res Ther 2024;26:211; PMC11639114; DOI "
+        "10.1186/s13075-024-03451-1 (follow-up of the CD19 CAR-T patient; article title not "
+        "recorded in the sheet)",
         "primary",
         ["https://pmc.ncbi.nlm.nih.gov/articles/PMC11639114"],
     ),
 ]
 CASE_EXTRA_SOURCES = {
-    "case-merkt-cd19-cart-scl70-ild": [
-        "cite-merkt-cd19-cart-letter",
-        "pmid-39673062",
-        "doi-10-3205-25rhk033",
-    ],
+    "case-merkt-cd19-cart-scl70-ild": ["pmid-39673062", "doi-10-3205-25rhk033"],
 }
 
 

@@ -24,10 +24,10 @@ CLASS_LABELS = {
     "ace-inhibitor": "ACE inhibitors",
     "apheresis": "Apheresis",
     "jak-inhibitor": "JAK inhibitors",
-    "angiotensin-receptor-blocker": "Angiotensin receptor blockers",
-    "procedure-or-supportive": "Procedures and supportive care",
+    "angiotensin-receptor-blocker": "ARBs",
+    "procedure-or-supportive": "Procedures, supportive",
     "other": "Other",
-    "not-stated": "Class not stated in the sources",
+    "not-stated": "Class not stated",
 }
 
 VIM_KEYS = [
