@@ -385,7 +385,7 @@ TRIALS: dict[str, dict] = {
         "name": "SENSCIS-ON (open-label, single-group extension of SENSCIS: nintedanib in SSc-ILD)",
         "type": "observational",  # open-label single-group extension: not randomised
         "phase": "3 (open-label extension)",
-        "subtypes": ["limited", "diffuse"],
+        "subtypes": [],  # only an lcSSc subgroup is named; the whole population is not typed
         "organs": ["lung"],
         "therapies": ["nintedanib"],
         "arms": [("continued", "nintedanib"), ("initiated", "nintedanib")],
