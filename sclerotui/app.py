@@ -106,8 +106,10 @@ class SclerotuiApp(App):
 
     def action_help(self) -> None:
         from sclerotui.screens.compare import ComparisonScreen
+        from sclerotui.screens.forest import ForestScreen
         from sclerotui.screens.help import HelpScreen
         from sclerotui.screens.pathways import PathwaysScreen
+        from sclerotui.screens.summary import SummaryScreen
         from sclerotui.widgets.therapy_list import VIM_KEYS
 
         groups = [
@@ -115,6 +117,8 @@ class SclerotuiApp(App):
             ("explorer", MainScreen.BINDINGS),
             ("pathways", PathwaysScreen.BINDINGS),
             ("compare", ComparisonScreen.BINDINGS),
+            ("forest", ForestScreen.BINDINGS),
+            ("summary", SummaryScreen.BINDINGS),
             ("lists", VIM_KEYS),
         ]
         if not isinstance(self.screen, HelpScreen):
@@ -138,6 +142,16 @@ class SclerotuiApp(App):
                 "Compare marked therapies",
                 "Side by side (mark with m)",
                 self.main_screen.action_compare,
+            )
+            yield SystemCommand(
+                "Forest plot",
+                "Trial effects in numbers against the line of no effect",
+                self.main_screen.action_forest,
+            )
+            yield SystemCommand(
+                "Summary of findings",
+                "The selected therapy's outcomes, effects and where each came from",
+                self.main_screen.action_summary,
             )
 
     def action_next_theme(self) -> None:

@@ -110,6 +110,7 @@ class ComparisonScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("e", "export", "Export"),
+        Binding("g", "forest", "Forest plot"),
     ]
 
     def __init__(self, columns: list[Column]) -> None:
@@ -147,6 +148,17 @@ class ComparisonScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_forest(self) -> None:
+        """The outcomes any compared therapy has trial effects for, as forest plots."""
+        from sclerotui.evidence import outcomes
+
+        choices = {}
+        for column in self.columns:
+            for outcome in outcomes(self.app.main_screen.store, therapy=column.therapy.id):
+                choices.setdefault(outcome.key, outcome)
+        names = " vs ".join(one_line(c.therapy.name) for c in self.columns)
+        self.app.main_screen.open_forest(list(choices.values()), names)
 
     def action_export(self) -> None:
         from sclerotui.screens.export import export_markdown

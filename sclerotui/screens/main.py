@@ -72,6 +72,8 @@ class MainScreen(Screen):
         Binding("p", "pathways", "Pathways"),
         Binding("m", "mark", "Mark to compare"),
         Binding("c", "compare", "Compare marked"),
+        Binding("g", "forest", "Forest plot"),
+        Binding("u", "summary", "Summary of findings"),
     ]
 
     criteria: reactive[Criteria] = reactive(NO_CRITERIA, init=False)
@@ -591,6 +593,45 @@ class MainScreen(Screen):
         self.app.push_screen(
             PathwaysScreen(self.reader("pathways"), therapy_id, self.criteria, self.therapy_names)
         )
+
+    def action_forest(self) -> None:
+        """The forest plot of the trial on screen's outcomes, else the selected therapy's."""
+        from sclerotui.evidence import outcomes
+
+        therapy_id = self._cursor_therapy()
+        choices, context = [], ""
+        if self.item is not None and self.item[0] == "trial":
+            choices = outcomes(self.store, trial=self.item[1])
+            trial = self.store.record("trial", self.item[1])
+            context = trial.acronym or trial.name if trial is not None else ""
+        if not choices and therapy_id is not None:
+            choices = outcomes(self.store, therapy=therapy_id)
+            context = self.therapy_names.get(therapy_id, therapy_id)
+        self.open_forest(choices, context)
+
+    def open_forest(self, choices: list, context: str) -> None:
+        from sclerotui.screens.forest import ForestScreen
+
+        if not choices:
+            self.notify(
+                f"No trial effect given as numbers for {context or 'this selection'}",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.app.push_screen(ForestScreen(self.store, choices, 0, self.criteria, context))
+
+    def action_summary(self) -> None:
+        from sclerotui.evidence import summary
+        from sclerotui.screens.summary import SummaryScreen
+
+        therapy_id = self._cursor_therapy()
+        if therapy_id is None:
+            self.notify("Select a therapy first", severity="warning")
+            return
+        rows, left_out = summary(self.store, therapy_id)
+        name = self.therapy_names.get(therapy_id, therapy_id)
+        self.app.push_screen(SummaryScreen(self.store, name, rows, left_out))
 
     def _cursor_therapy(self) -> str | None:
         """The therapy under the list's cursor. (self.therapy_id follows the cursor a message

@@ -146,7 +146,8 @@ async def test_trials_beside_the_tree_and_change_of_start(pathway_db):
         assert "After failing Bosentan: 1 case(s)" in static_text(
             app.screen.query_one("#pathway-title")
         )
-        assert tree_labels(app.screen)[0].startswith("→ Rituximab  n=1 illustrative only  0% responded")
+        first = tree_labels(app.screen)[0]
+        assert first.startswith("→ Rituximab  n=1 illustrative only  0% responded")
 
 
 async def mark_and_compare(pilot):
