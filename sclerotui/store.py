@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 # The pydantic models are imported by the methods that build them, not with this module: the
 # explorer's first screen needs none, and importing them costs about 150 ms of start-up.
 # So are sclerotui.ranking (for a search) and sclerotui.rows (for a write): ~3 ms together.
+from sclerotui import pathway_index
 from sclerotui.search import (
     MARK_END,
     MARK_START,
@@ -43,8 +44,9 @@ from sclerotui.search import (
     word_matches,
 )
 
-SCHEMA_VERSION = 6  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
-# 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids
+SCHEMA_VERSION = 8  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
+# 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids;
+# 7: reserved (the lens's notes, on its branch); 8: pathway_steps (see pathway_index.py)
 BUNDLED = "bundled"  # the origin of the curated records, written only by a bundled build
 TOKENIZER = "unicode61 remove_diacritics 2"  # the search index's, and its term list's
 REQUIRED_TABLES = {
@@ -614,6 +616,8 @@ class Store:
                 self.conn.execute(
                     f"DELETE FROM {link} WHERE kind = ? AND record_id IN ({marks})", [kind, *chunk]
                 )
+            if kind == "case":
+                pathway_index.delete(self.conn, chunk)
             self.conn.execute(
                 f"DELETE FROM search_index WHERE kind = ? AND record_id IN ({marks})",
                 [kind, *chunk],
@@ -656,6 +660,9 @@ class Store:
             "search_index",
         ):
             self._insert_rows(table, getattr(rows, table))
+        pathway_index.write(
+            self.conn, pathway_index.rows_of(rows.cases, rows.facets, rows.record_therapies)
+        )
         self.add_search_terms([(title, body) for title, body, _, _ in rows.search_index])
         self._insert_rows("events", rows.events)
         if origin == BUNDLED:
@@ -1477,6 +1484,15 @@ class Store:
             return None
         return version, self.conn.total_changes
 
+    @cached_property
+    def has_pathway_steps(self) -> bool:
+        """Schema 8 keeps every case's pathway nodes; an older database opened read-only
+        has none, and its pathways are walked from record_therapies."""
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pathway_steps'"
+        ).fetchone()
+        return found is not None
+
 
 class DuplicateError(StoreError):
     def __init__(self, message: str, clashes: list[str]):
@@ -1751,12 +1767,27 @@ def _migrate_to_6(db: sqlite_utils.Database) -> None:
             )
 
 
+def _migrate_to_7(db: sqlite_utils.Database) -> None:
+    """Schema 7 is the lens's (user notes) on its own branch; nothing here."""
+
+
+def _migrate_to_8(db: sqlite_utils.Database) -> None:
+    """Schema 8: every node each case reaches on its pathways, written with the case, so a
+    therapy's tree is one range scan (see pathway_index.py); filled from the stored cases."""
+    for statement in pathway_index.CREATE.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    pathway_index.rebuild(db.conn)
+
+
 MIGRATIONS = {
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
     5: _migrate_to_5,
     6: _migrate_to_6,
+    7: _migrate_to_7,
+    8: _migrate_to_8,
 }
 
 

@@ -15,6 +15,7 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
+from sclerotui import pathway_index
 from sclerotui.dataset import bundled_dir, load_directory
 from sclerotui.models import Dataset, Source
 from sclerotui.store import Store, StoreError
@@ -275,6 +276,7 @@ def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str])
             links,
         )
         conn.executemany("INSERT INTO record_sources VALUES (?, ?, ?)", refs)
+        pathway_index.write(conn, pathway_index.rows_of(cases, facets, links))
         conn.executemany(
             "INSERT INTO search_index (title, body, kind, record_id) VALUES (?, ?, ?, ?)", index
         )

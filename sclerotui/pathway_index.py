@@ -1,0 +1,162 @@
+"""The pathways table: every node each case reaches, written with the case.
+
+`pathway_steps` holds one row per (starting therapy, path, case): the starting therapy's own
+row (path "") for every case that failed it, then one row per node the case's walk reaches.
+It is derived from `record_therapies` (and the case's facets), never edited by hand: the
+store writes a case's rows in the same transaction that writes the case, deletes them with
+it, and schema 8 fills it from the existing cases. Aggregating a therapy's tree is then one
+range scan, where the recursive walk over `record_therapies` took seconds at a million cases.
+
+Pure functions and plain SQL on a connection: no Store, no Textual.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+
+from sclerotui.vocabulary import FAILED_RESPONSES
+
+FAILED = frozenset(r.value for r in FAILED_RESPONSES)
+MAX_DEPTH = 6  # steps after the starting therapy (as the recursive walk stops)
+REGIMEN = "+"  # joins the therapy ids of one step given together (slugs have no "+")
+STEP = ">"  # joins the steps of a path
+# The facets a pathway's filters read besides the subtype (which has a column of its own),
+# kept as "|organ=lung|antibody=negative|type=case-report|": filters test them with instr().
+FILTERED = ("organ", "antibody", "type")
+COLUMNS = ("start", "path", "response", "subtype", "case_id", "facets", "illustrative")
+
+CREATE = """
+CREATE TABLE IF NOT EXISTS pathway_steps (
+    start TEXT NOT NULL,
+    path TEXT NOT NULL,
+    response TEXT NOT NULL,
+    subtype TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    facets TEXT NOT NULL,
+    illustrative INTEGER NOT NULL,
+    PRIMARY KEY (start, path, response, subtype, case_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idx_pathway_steps_case ON pathway_steps (case_id);
+"""
+
+
+def facet_text(facets: Iterable[tuple[str, str]]) -> str:
+    """The filtered facets of one case as one string, each entry between bars."""
+    entries = sorted({f"{facet}={value}" for facet, value in facets if facet in FILTERED})
+    return "|" + "|".join(entries) + "|" if entries else "|"
+
+
+def facet_mark(facet: str, value: str) -> str:
+    """What instr() looks for in `facets` for one filter value."""
+    return f"|{facet}={value}|"
+
+
+def case_rows(
+    case_id: str,
+    links: Iterable[tuple[str, int, str]],
+    subtype: str,
+    facets: str,
+    illustrative: int,
+) -> list[tuple]:
+    """The rows of one case, from its therapy links (therapy id, step, response).
+
+    As the recursive walk reads `record_therapies`: a case starts from every therapy it
+    failed, at the first step it failed it; the walk goes on to the next step's regimen
+    (its therapies, in any order, as one key; its response the response of its first
+    therapy by id) while that step failed too, up to MAX_DEPTH steps."""
+    steps: dict[int, list[tuple[str, str]]] = {}
+    for therapy, step, response in links:
+        # No step lacks a response (the models require one); a NULL in an old file would
+        # make a key column NULL, so it is read as unknown.
+        steps.setdefault(step, []).append((therapy, response or "unknown"))
+    first_failed: dict[str, tuple[int, str]] = {}
+    for step in sorted(steps):
+        for therapy, response in steps[step]:
+            if response in FAILED and therapy not in first_failed:
+                first_failed[therapy] = (step, response)
+    regimens = {}
+    for step, members in steps.items():
+        lead_therapy, lead_response = min(members)
+        regimens[step] = (REGIMEN.join(sorted({t for t, _ in members})), lead_response)
+    rows = []
+    for start, (first, response) in first_failed.items():
+        rows.append((start, "", response, subtype, case_id, facets, illustrative))
+        path: list[str] = []
+        step = first + 1
+        while step in regimens and len(path) < MAX_DEPTH:
+            key, response = regimens[step]
+            path.append(key)
+            rows.append((start, STEP.join(path), response, subtype, case_id, facets, illustrative))
+            if response not in FAILED:
+                break
+            step += 1
+    return rows
+
+
+def rows_of(cases: list[tuple], facets: list[tuple], links: list[tuple]) -> list[tuple]:
+    """The rows of newly written cases, from the rows written for them: `cases` as the
+    cases table's (id, title, subtype, evidence_type, illustrative, …), `facets` as
+    (kind, record id, facet, value) and `links` as record_therapies' (kind, record id,
+    therapy id, step, response); rows of other kinds are skipped."""
+    links_of: dict[str, list[tuple[str, int, str]]] = {}
+    for kind, record_id, therapy, step, response in links:
+        if kind == "case":
+            links_of.setdefault(record_id, []).append((therapy, step, response))
+    facets_of: dict[str, list[tuple[str, str]]] = {}
+    for kind, record_id, facet, value in facets:
+        if kind == "case" and facet in FILTERED:
+            facets_of.setdefault(record_id, []).append((facet, value))
+    rows = []
+    for case in cases:
+        case_id, subtype, illustrative = case[0], case[2], int(bool(case[4]))
+        text = facet_text(facets_of.get(case_id, ()))
+        rows += case_rows(case_id, links_of.get(case_id, ()), subtype, text, illustrative)
+    return rows
+
+
+def write(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    marks = ", ".join("?" * len(COLUMNS))
+    conn.executemany(f"INSERT INTO pathway_steps ({', '.join(COLUMNS)}) VALUES ({marks})", rows)
+
+
+def delete(conn: sqlite3.Connection, case_ids: list[str]) -> None:
+    """Delete the rows of cases about to be deleted or rewritten (`case_ids` ≤ 999)."""
+    marks = ",".join("?" * len(case_ids))
+    conn.execute(f"DELETE FROM pathway_steps WHERE case_id IN ({marks})", case_ids)
+
+
+def _stored_cases(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """Every stored case with its therapy links and filtered facets, read in one pass."""
+    cursor = conn.execute(
+        f"""SELECT c.id, c.subtype, c.illustrative,
+              (SELECT group_concat(therapy_id || char(31) || step || char(31) || response,
+                                   char(30))
+               FROM record_therapies WHERE kind = 'case' AND record_id = c.id),
+              (SELECT group_concat(facet || '=' || value, char(30)) FROM facets
+               WHERE kind = 'case' AND record_id = c.id
+                 AND facet IN ({",".join(f"'{f}'" for f in FILTERED)}))
+            FROM cases c"""
+    )
+    yield from cursor
+
+
+def rebuild(conn: sqlite3.Connection, batch: int = 20_000) -> int:
+    """Fill the table from the stored cases (schema 8 and `db check`'s repair); returns
+    how many rows it wrote. The caller holds the transaction."""
+    conn.execute("DELETE FROM pathway_steps")
+    written, pending = 0, []
+    for case_id, subtype, illustrative, links, facets in _stored_cases(conn):
+        parsed = []
+        for link in links.split("\x1e") if links else ():
+            therapy, step, response = link.split("\x1f")
+            parsed.append((therapy, int(step), response))
+        pairs = [tuple(f.split("=", 1)) for f in facets.split("\x1e")] if facets else []
+        text = facet_text(pairs)
+        pending += case_rows(case_id, parsed, subtype, text, int(bool(illustrative)))
+        if len(pending) >= batch:
+            write(conn, pending)
+            written += len(pending)
+            pending = []
+    write(conn, pending)
+    return written + len(pending)
