@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import gc
 import json
 import os
 import platform
 import pty
+import re
 import resource
 import select
 import sqlite3
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 from pathlib import Path
@@ -167,6 +171,144 @@ def bench_startup(db: Path, runs: int) -> tuple[list[float], float]:
         )
     os.unlink(handle.name)
     return [median(moment) for moment in zip(*app, strict=True)], median(baseline)
+
+
+# -- 1b. every key of whole queries, typed in a real pseudo-terminal -------------------------
+
+# Typed key by key from an empty search box: each key's own search, one-letter words and a
+# filter followed by a short word included.
+TYPED_QUERIES = ["organ:lung r", "skin thickening", "rituximab", "fatigue of hand"]
+
+# The same-run baseline: a minimal app whose only work per key is to show the text typed in
+# the same words as the app's results title (so the same marker finds both).
+TYPING_BASELINE_APP = """
+from textual.app import App
+from textual.widgets import Input, Static
+
+class Baseline(App):
+    CSS = "Static { height: 1fr; border: round $primary; }"
+    def compose(self):
+        yield Input(id="search")
+        yield Static("Detail pane", id="out")
+    def on_input_changed(self, event):
+        out = self.query_one("#out")
+        out.border_title = f"Search: 1 result for {event.value}"
+        out.update(event.value)
+
+Baseline().run()
+"""
+
+ESCAPES = re.compile(
+    rb"\x1b\[[0-9;:?<>=]*[ -/]*[@-~]"  # CSI: cursor moves, colours, modes
+    rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC
+    rb"|\x1b[()][0-9A-Za-z]|\x1b[=>78]"
+)
+
+
+class Terminal:
+    """A program in a pseudo-terminal of 120x40, read as a terminal would be."""
+
+    def __init__(self, argv: list[str]) -> None:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+        self.process = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        )
+        os.close(slave)
+        self.fd, self.output = master, b""
+
+    def until(self, pattern: re.Pattern[bytes], since: int, timeout: float = 60.0) -> float:
+        """perf_counter() when `pattern` first shows in what was written after byte `since`
+        (escape sequences removed: a title is written between colour changes)."""
+        end = time.perf_counter() + timeout
+        while time.perf_counter() < end:
+            if pattern.search(ESCAPES.sub(b"", self.output[since:])):
+                return time.perf_counter()
+            ready, _, _ = select.select([self.fd], [], [], 0.5)
+            if ready:
+                try:
+                    self.output += os.read(self.fd, 1 << 16)
+                except OSError:
+                    break
+        raise RuntimeError(f"{pattern.pattern!r} never shown (last: {self.output[-300:]!r})")
+
+    def drain(self, seconds: float) -> None:
+        end = time.perf_counter() + seconds
+        while (left := end - time.perf_counter()) > 0:
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    self.output += os.read(self.fd, 1 << 16)
+                except OSError:
+                    return
+
+    def send(self, data: bytes) -> tuple[int, float]:
+        since = len(self.output)
+        os.write(self.fd, data)
+        return since, time.perf_counter()
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        os.close(self.fd)
+
+
+def shown_for(text: str) -> re.Pattern[bytes]:
+    """What the screen shows once a search's outcome for `text` is drawn: its results'
+    title, its no-results message, or its error."""
+    said = re.escape(text.encode())
+    return re.compile(
+        rb"results? for "
+        + said
+        + rb"(?![^\s\xe2])|No results for \xe2\x80\x9c"
+        + said
+        + rb"\xe2\x80\x9d|Search: cannot search"
+    )
+
+
+def type_queries(
+    argv: list[str], ready: bytes, focus: bytes, gap: float
+) -> list[tuple[str, float]]:
+    """Seconds from each key written to the pty to its outcome on screen, over every key of
+    TYPED_QUERIES, after `focus` (keys that put the cursor in the search box); `gap` seconds
+    pass between one key's outcome and the next key."""
+    terminal = Terminal(argv)
+    try:
+        terminal.until(re.compile(re.escape(ready)), 0)
+        terminal.drain(1.0)
+        terminal.send(focus)
+        terminal.drain(0.5)
+        times = []
+        for query in TYPED_QUERIES:
+            for end in range(1, len(query) + 1):
+                since, sent = terminal.send(query[end - 1].encode())
+                times.append((query[:end], terminal.until(shown_for(query[:end]), since) - sent))
+                terminal.drain(gap)
+            terminal.send(b"\x15")  # ctrl+u: the box empties, the evidence list comes back
+            terminal.drain(0.8)
+        return times
+    finally:
+        terminal.close()
+
+
+def bench_typing(
+    db: Path, runs: int, gap: float = 0.15
+) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    """Every key of the typed queries in the app and in the baseline, runs in turns."""
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
+        handle.write(TYPING_BASELINE_APP)
+    app, baseline = [], []
+    for _ in range(max(1, runs // 2)):
+        baseline += type_queries([sys.executable, handle.name], b"Detail pane", b"", gap)
+        app += type_queries(
+            [sys.executable, "-m", "sclerotui", "--db", str(db), "--read-only"],
+            b"Outcome timeline",
+            b"/",
+            gap,
+        )
+    os.unlink(handle.name)
+    return app, baseline
 
 
 # -- 2 and 3. search as you type and browsing, driven through Pilot --------------------------

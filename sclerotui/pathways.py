@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sclerotui import pathway_index
 from sclerotui.search import NO_CRITERIA, Criteria
 from sclerotui.store import Store, criteria_sql
-from sclerotui.vocabulary import FAILED_RESPONSES, Organ
+from sclerotui.vocabulary import FAILED_RESPONSES
 
 FAILED = tuple(r.value for r in FAILED_RESPONSES)
 RESPONSES = ("responded", "partial", "resistant", "intolerant", "unknown")
@@ -127,17 +127,18 @@ def _walk_sql(criteria: Criteria) -> tuple[str, list]:
 
 
 def _table_filter(criteria: Criteria) -> tuple[str, list]:
-    """The start filters (`_start_filter`'s) on pathway_steps' own columns: the subtype, and
-    the other facets by their marks in `facets` (any of a filter's values, all filters)."""
+    """The start filters (`_start_filter`'s) on pathway_steps' own columns: any of a
+    filter's values, every filter."""
     clauses, args = [], []
-    if criteria.subtype:
-        clauses.append(f"AND p.subtype IN ({','.join('?' * len(criteria.subtype))})")
-        args += sorted(criteria.subtype)
-    for name in pathway_index.FILTERED:
+    for name in ("subtype", "type"):
         values = sorted(getattr(criteria, name))
         if values:
-            clauses.append("AND (" + " OR ".join(["instr(p.facets, ?) > 0"] * len(values)) + ")")
-            args += [pathway_index.facet_mark(name, value) for value in values]
+            clauses.append(f"AND p.{name} IN ({','.join('?' * len(values))})")
+            args += values
+    for name, column in (("organ", "organs"), ("antibody", "antibodies")):
+        if getattr(criteria, name):
+            clauses.append(f"AND p.{column} & ? != 0")
+            args.append(pathway_index.mask(name, getattr(criteria, name)))
     return " ".join(clauses), args
 
 
@@ -147,17 +148,16 @@ def _path_text(path: tuple[str, ...]) -> str:
 
 def _tree_from_table(store: Store, start: str, criteria: Criteria) -> list[PathNode]:
     """The tree from pathway_steps: one range scan of the starting therapy's rows, grouped
-    in the key's own order (path, response, subtype), each organ counted by its mark."""
+    in the key's own order (path, response, subtype), each organ counted by its bit."""
     where, args = _table_filter(criteria)
-    organs = [organ.value for organ in Organ]
-    counted = ", ".join(["sum(instr(p.facets, ?) > 0)"] * len(organs))
-    marks = [pathway_index.facet_mark("organ", organ) for organ in organs]
+    organs = pathway_index.ORGAN_BITS
+    counted = ", ".join(f"sum(p.organs >> {bit} & 1)" for bit in range(len(organs)))
     with store.lock:
         groups = store.conn.execute(
             f"""SELECT p.path, p.response, p.subtype, count(*), sum(p.illustrative), {counted}
                 FROM pathway_steps p WHERE p.start = ? AND p.path > '' {where}
                 GROUP BY p.path, p.response, p.subtype""",
-            [*marks, start, *args],
+            [start, *args],
         ).fetchall()
     nodes: dict[str, PathNode] = {}
     for raw, response, subtype, count, illustrative, *organ_counts in groups:

@@ -152,7 +152,8 @@ def test_the_table_gives_what_the_walk_gives_through_imports(mini_path, tmp_path
     that rewrites some cases, and after a refresh that deletes an origin's cases; and the
     table always holds exactly what a rebuild from the stored cases writes."""
     path = tmp_path / "copy.db"
-    path.unlink(missing_ok=True)
+    for leftover in ("copy.db", "copy.db-wal", "copy.db-shm"):  # an earlier example's
+        (tmp_path / leftover).unlink(missing_ok=True)
     source = sqlite3.connect(mini_path)
     target = sqlite3.connect(path)
     source.backup(target)
@@ -216,7 +217,8 @@ def test_case_rows_follow_failures_only():
         ("bosentan", 3, "resistant"),
         ("cyclophosphamide", 4, "resistant"),
     ]
-    rows = pathway_index.case_rows("c", links, "diffuse", "|organ=lung|", 0)
+    facets = pathway_index.case_facets("c", "diffuse", False, [("organ", "lung")])
+    rows = pathway_index.case_rows(links, facets)
     paths = [(start, path, response) for start, path, response, *_ in rows]
     assert paths == [
         ("cyclophosphamide", "", "resistant"),
@@ -229,3 +231,13 @@ def test_case_rows_follow_failures_only():
         ("bosentan", "", "resistant"),
         ("bosentan", "cyclophosphamide", "resistant"),
     ]
+
+
+def test_every_organ_and_autoantibody_has_its_bit():
+    """The table keeps organs and autoantibodies as bits: a value of the vocabulary without
+    one could not be counted or filtered on."""
+    from sclerotui.vocabulary import Autoantibody, Organ
+
+    assert set(pathway_index.ORGAN_BITS) == {o.value for o in Organ}
+    assert set(pathway_index.ANTIBODY_BITS) == {a.value for a in Autoantibody}
+    assert pathway_index.mask("organ", ["lung", "skin", "nowhere"]) == 0b11
