@@ -386,6 +386,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from sclerotui.checks import TABLES as CHECKED
     from sclerotui.checks import check_database
 
     path = args.path or args.db
@@ -393,8 +394,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         from sclerotui.bundle import default_db_path
 
         path = default_db_path()
+    from sclerotui.progress import progress
+
     with Store(path, read_only=True, check=False) as store:
-        problems = check_database(store)
+        total = sum(store.counts().get(table, 0) for table, _, _ in CHECKED)
+        with progress("checking records", total, "records") as advance:
+            problems = check_database(store, advance)
     for problem in problems:
         show(problem)
     if problems:
@@ -418,7 +423,10 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
     if args.cases < 1:
         raise StoreError("--cases must be at least 1")
-    totals = synthesize(args.out, args.cases, args.seed)
+    from sclerotui.progress import progress
+
+    with progress("writing synthetic cases", args.cases, "cases") as advance:
+        totals = synthesize(args.out, args.cases, args.seed, advance)
     show(
         f"wrote SYNTHETIC database {args.out}: {totals['cases']:,} cases, "
         f"{totals['events']:,} events (seed {args.seed}; not real patients)"
@@ -439,13 +447,19 @@ def cmd_import(args: argparse.Namespace) -> int:
                 f"cannot import into {store.path}: it is read-only ({store.read_only_reason}); "
                 "'import --check' validates the files without writing"
             )
-        report = import_files(
-            store,
-            args.files,
-            check=args.check,
-            replace=args.replace,
-            skip_unmatched=args.skip_unmatched,
-        )
+        from sclerotui.progress import progress
+
+        size = sum(path.stat().st_size for path in args.files if path.is_file()) / 1e6
+        doing = "checking" if args.check else "importing"
+        with progress(f"{doing} {len(args.files)} file(s)", size, "MB") as advance:
+            report = import_files(
+                store,
+                args.files,
+                check=args.check,
+                replace=args.replace,
+                skip_unmatched=args.skip_unmatched,
+                advance=advance,
+            )
 
     for line in report.lines():
         show(line)
