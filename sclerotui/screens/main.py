@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from dataclasses import replace
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -62,7 +62,9 @@ NARROW_WIDTH = 110
 class MainScreen(Screen):
     AUTO_FOCUS = "#therapies"
     BINDINGS = [
-        Binding("slash", "focus_search", "Search"),
+        # A priority binding runs as the key arrives, ahead of keys behind it in one burst
+        # (a paste, a batched SSH write): they reach the box, not the pane's bindings.
+        Binding("slash", "focus_search", "Search", priority=True),
         Binding("escape", "back", "Clear/back"),
         Binding("f", "filters", "Filters"),
         Binding("x", "clear_filters", "Clear filters"),
@@ -394,6 +396,14 @@ class MainScreen(Screen):
         # interrupts it, so results follow the text as it is typed.
         self._run_search(event.value)
 
+    def on_paste(self, event: events.Paste) -> None:
+        # A paste outside the search box (the box takes its own) is text to search for,
+        # never keys to run.
+        event.stop()
+        search = self.query_one("#search", Input)
+        self.set_focus(search)
+        search.insert_text_at_cursor(event.text)
+
     def on_search_input_down(self) -> None:
         # Down from the search box walks into the results; a second Down typed before the
         # focus moved goes on down them. (Focus moves at once: keys after it go to the list.)
@@ -502,9 +512,14 @@ class MainScreen(Screen):
 
     # -- actions -------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "focus_search" and self.focused is self.query_one("#search"):
+            return False  # in the box a slash is text: it goes in, behind the keys before it
+        return True
+
     def action_focus_search(self) -> None:
         search = self.query_one("#search", Input)
-        search.focus()
+        self.set_focus(search)  # at once, not after the keys already queued
         if search.value.strip():
             self.results_list()
             self.query_one(ContentSwitcher).current = "results"

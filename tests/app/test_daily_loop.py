@@ -1,0 +1,178 @@
+"""The clinician's daily loop (issue 22): keys that do what they say, panes that give the
+reader room, names and figures that read whole."""
+
+from __future__ import annotations
+
+import pytest
+from textual import events
+from textual.widgets import Input
+
+from sclerotui.widgets.search_results import SearchResults
+from tests.app.helpers import caught_up, make_app, settle
+
+
+def burst(app, text: str) -> None:
+    """Every key of `text` queued at once, as a paste or a batched SSH write delivers them."""
+    for char in text:
+        key = "slash" if char == "/" else char
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def test_keys_after_slash_in_one_burst_go_into_the_search_box(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await caught_up(pilot)
+        theme = app.theme
+        burst(app, "/rituximab")
+        await settle(pilot)
+        screen = app.main_screen
+        assert screen.query_one("#search", Input).value == "rituximab"
+        assert app.theme == theme  # "t" was typed, not run
+        assert screen.marked == []  # nor "m"
+        assert screen.query_one(SearchResults).hits
+        screen.query_one("#search", Input).value = ""
+        screen.query_one("#therapies").focus()
+        await pilot.press(*"/tacrolimus")  # Pilot's keys, pressed without waits between
+        await settle(pilot)
+        assert screen.query_one("#search", Input).value == "tacrolimus"
+        assert app.theme == theme
+
+
+async def test_slash_quit_in_one_burst_searches_for_quit(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await caught_up(pilot)
+        burst(app, "/quit")
+        await settle(pilot)
+        assert app.is_running
+        search = app.main_screen.query_one("#search", Input)
+        assert search.value == "quit"
+        burst(app, "/2")  # with the box focused, a slash is text like any other
+        await pilot.press(*"/x")  # and typed one key at a time, the same
+        await settle(pilot)
+        assert search.value == "quit/2/x"
+
+
+async def test_a_paste_outside_the_search_box_is_searched_never_run(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await caught_up(pilot)
+        screen = app.main_screen
+        assert screen.focused is not screen.query_one("#search")
+        theme = app.theme
+        app.post_message(events.Paste("tq rituximab\tfibrosis"))
+        await settle(pilot)
+        assert app.is_running and app.theme == theme
+        search = screen.query_one("#search", Input)
+        assert screen.focused is search
+        assert search.value == "tq rituximab fibrosis"
+
+
+class PtySession:
+    """`python -m sclerotui` on a real pseudo-terminal, driven one write at a time: each
+    step waits for what the app draws (generous ceilings; the machine may be busy)."""
+
+    def __init__(self, argv: list[str], size: tuple[int, int], cwd) -> None:
+        import fcntl
+        import os
+        import pty
+        import struct
+        import subprocess
+        import sys
+        import termios
+
+        from tests.app.pty_session import TERMINAL_VARIABLES
+
+        self.master, slave = pty.openpty()
+        columns, rows = size
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        env = {k: v for k, v in os.environ.items() if k not in TERMINAL_VARIABLES}
+        env["TERM"] = "xterm-256color"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sclerotui", *argv],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+            close_fds=True,
+        )
+        os.close(slave)
+        self.output = b""
+
+    def _read(self, seconds: float) -> bool:
+        import os
+        import select
+
+        ready, _, _ = select.select([self.master], [], [], seconds)
+        if not ready:
+            return True
+        try:
+            chunk = os.read(self.master, 65536)
+        except OSError:
+            return False
+        self.output += chunk
+        return bool(chunk)
+
+    def wait_for(self, text: bytes, ceiling: float = 60.0) -> bool:
+        """Read until `text` has been drawn since the last write (False at the ceiling)."""
+        import time
+
+        start = self.mark
+        until = time.monotonic() + ceiling
+        while text not in self.output[start:]:
+            if time.monotonic() > until or not self._read(0.05):
+                return text in self.output[start:]
+        return True
+
+    mark = 0
+
+    def write(self, data: bytes) -> None:
+        import os
+
+        self.mark = len(self.output)
+        os.write(self.master, data)
+
+    def finish(self, ceiling: float = 60.0) -> int | None:
+        """Wait for the program to exit (killed at the ceiling: None)."""
+        import os
+        import time
+
+        until = time.monotonic() + ceiling
+        while self.process.poll() is None and time.monotonic() < until:
+            self._read(0.05)
+        code = self.process.poll()
+        if code is None:
+            self.process.kill()
+            self.process.wait()
+        os.close(self.master)
+        return code
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_a_burst_after_slash_is_searched_in_a_real_terminal(tmp_path, size):
+    """`/rituximab` and `/quit`, each in one write(), as tmux send-keys or a paste over SSH
+    delivers them: both are searched for; nothing runs and the app does not quit."""
+    from tests.conftest import build_mini_db
+
+    db = build_mini_db(tmp_path / "mini.db")
+    session = PtySession(["--db", str(db)], size, tmp_path)
+    try:
+        assert session.wait_for(b"Nintedanib"), session.output[-2000:]
+        session.write(b"/rituximab")
+        assert session.wait_for(b"results for rituximab"), session.output[-3000:]
+        session.write(b"\x1b")  # escape: out of the search
+        assert session.wait_for(b"Evidence"), session.output[-3000:]
+        session.write(b"/quit")
+        assert session.wait_for(b"result for quit"), session.output[-3000:]  # the hostile case
+        assert session.process.poll() is None  # still running
+    finally:
+        session.write(b"\x1b")
+        session.wait_for(b"Evidence")
+        session.write(b"q")
+        code = session.finish()
+    assert code == 0, session.output[-2000:]
+    assert b"Traceback" not in session.output
