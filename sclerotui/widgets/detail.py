@@ -256,6 +256,7 @@ class DetailView(VerticalScroll, can_focus=True):
 
     BINDINGS = [*VIM_KEYS]
     SECTION_SLOTS = 6
+    ALLOW_MAXIMIZE = True  # `z` zooms it like the lists (a scroll container refuses by default)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

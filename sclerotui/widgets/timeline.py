@@ -185,9 +185,12 @@ class TimelinePane(Vertical):
                 "No measured values in this timeline (events only).", "italic dim"
             )
         self._plot_text.update(text)
-        # With events but nothing to plot, the event list gets the whole pane.
+        # With events but nothing to plot, the event list gets the whole pane; with no
+        # events, the pane narrows to its message and the detail beside it takes the room.
         plots_pane.display = bool(plots) or not events
+        self.set_class(not events, "-empty")
         event_list = self.query_one(TimelineEvents)
+        event_list.display = bool(events)
         event_list.events = events
         event_list.replace_options(
             Option(Row.of(event_prompt(e, arm_names, therapy_names)), id=str(i))

@@ -8,7 +8,7 @@ from textual import events
 from textual.widgets import Input
 
 from sclerotui.widgets.search_results import SearchResults
-from tests.app.helpers import caught_up, make_app, settle
+from tests.app.helpers import caught_up, make_app, settle, static_text
 
 
 def burst(app, text: str) -> None:
@@ -176,3 +176,84 @@ def test_a_burst_after_slash_is_searched_in_a_real_terminal(tmp_path, size):
         code = session.finish()
     assert code == 0, session.output[-2000:]
     assert b"Traceback" not in session.output
+
+
+PANES = ["#therapies", "#evidence", "#detail", "#timeline"]
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+async def test_z_zooms_every_pane_to_the_whole_screen_and_back(mini_db, size):
+    """Measured by the pane's region: maximized, Textual kept a pane's CSS width (30 columns
+    of therapies centred on a hatched background), and the detail did not zoom at all."""
+    app = make_app(mini_db)
+    async with app.run_test(size=size) as pilot:
+        screen = app.main_screen
+        screen.jump_to("trial", "alpha")  # a trial with a plotted timeline
+        await caught_up(pilot)
+        width, height = size
+        for selector in PANES:
+            pane = screen.query_one(selector)
+            target = pane.query_one("#events") if selector == "#timeline" else pane
+            target.focus()
+            await caught_up(pilot)
+            before = pane.region
+            await pilot.press("z")
+            await caught_up(pilot)
+            assert pane.region.width == width, (selector, pane.region)
+            assert pane.region.height >= height - 1, (selector, pane.region)  # the footer
+            assert screen.focused is target
+            await pilot.press("z")
+            await caught_up(pilot)
+            assert pane.region == before, selector
+
+
+async def test_the_palette_offers_zoom_for_the_detail(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        screen.jump_to("trial", "alpha")
+        await caught_up(pilot)
+        assert screen.focused is screen.query_one("#detail")
+        titles = [command.title for command in app.get_system_commands(screen)]
+        assert any("maximize" in title.lower() for title in titles), titles
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+async def test_a_record_without_timeline_events_gives_the_room_to_the_detail(mini_db, size):
+    app = make_app(mini_db)
+    async with app.run_test(size=size) as pilot:
+        screen = app.main_screen
+        detail, timeline = screen.query_one("#detail"), screen.query_one("#timeline")
+        screen.jump_to("trial", "alpha")  # events and plots
+        await caught_up(pilot)
+        with_events = detail.region
+        screen.jump_to("trial", "beta")  # no events
+        await caught_up(pilot)
+        without = detail.region
+        if size == (120, 40):
+            assert timeline.region.width <= 20
+            assert without.width >= with_events.width + 20
+        else:  # the timeline is below the panes: it gives back its rows
+            assert timeline.region.height <= 3
+            assert without.height >= with_events.height + 4
+        assert "No timeline events recorded" in static_text(screen.query_one("#plot-text"))
+        screen.jump_to("trial", "alpha")  # and events bring the timeline back
+        await caught_up(pilot)
+        assert detail.region == with_events
+
+
+async def test_palette_keys_opens_the_help_and_there_is_no_screenshot(mini_db):
+    from sclerotui.screens.help import HelpScreen
+
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await caught_up(pilot)
+        commands = {c.title: c for c in app.get_system_commands(app.main_screen)}
+        assert "Screenshot" not in commands
+        commands["Keys"].callback()
+        await caught_up(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await caught_up(pilot)
+        assert app.screen is app.main_screen
+        assert not app.main_screen.query("HelpPanel")
