@@ -53,6 +53,7 @@ class SclerotuiApp(App):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1", "help", "Help", show=False),  # also where ? is typed (the search box)
         Binding("t", "next_theme", "Theme"),
     ]
 

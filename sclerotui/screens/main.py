@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Header, Input, OptionList, Static
 from textual.worker import get_current_worker
 
@@ -65,16 +66,27 @@ class MainScreen(Screen):
         # A priority binding runs as the key arrives, ahead of keys behind it in one burst
         # (a paste, a batched SSH write): they reach the box, not the pane's bindings.
         Binding("slash", "focus_search", "Search", priority=True),
-        Binding("escape", "back", "Clear/back"),
+        Binding("escape", "back", "Back", tooltip="Clear the search / leave a zoomed pane"),
         Binding("f", "filters", "Filters"),
         Binding("x", "clear_filters", "Clear filters"),
-        Binding("z", "zoom", "Zoom pane"),
+        Binding(
+            "z", "zoom", "Zoom", tooltip="Zoom the focused pane to the whole screen (again: back)"
+        ),
         Binding("e", "export", "Export"),
-        Binding("y", "copy_citation", "Copy citation"),
+        Binding("y", "copy_citation", "Cite", tooltip="Copy the citation of the record on screen"),
         Binding("p", "pathways", "Pathways"),
-        Binding("m", "mark", "Mark to compare"),
-        Binding("c", "compare", "Compare marked"),
+        Binding("m", "mark", "Mark", tooltip="Mark (or unmark) the therapy to compare"),
+        Binding("c", "compare", "Compare", tooltip="Compare the marked therapies side by side"),
     ]
+    # The footer shows these first (after help) for the focused pane, as many as fit.
+    FOOTER_ORDER = {
+        "therapies": ["focus_search", "pathways", "mark", "compare", "filters", "zoom"],
+        "evidence": ["focus_search", "zoom", "export", "copy_citation", "filters", "pathways"],
+        "results": ["back", "zoom", "focus_search", "filters"],
+        "detail": ["zoom", "copy_citation", "export", "focus_search", "filters"],
+        "timeline": ["zoom", "copy_citation", "export", "focus_search"],
+        "search": ["back", "filters"],
+    }
 
     criteria: reactive[Criteria] = reactive(NO_CRITERIA, init=False)
 
@@ -511,6 +523,15 @@ class MainScreen(Screen):
             self.query_one(DetailView).focus()
 
     # -- actions -------------------------------------------------------------------------
+
+    def footer_order(self) -> list[str]:
+        """The actions that matter most where the focus is, for the footer."""
+        if self.maximized is not None:
+            return ["zoom", "back"]
+        focused = self.focused
+        while focused is not None and focused.id not in self.FOOTER_ORDER:
+            focused = focused.parent if isinstance(focused.parent, Widget) else None
+        return self.FOOTER_ORDER[focused.id] if focused is not None else []
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "focus_search" and self.focused is self.query_one("#search"):

@@ -257,3 +257,71 @@ async def test_palette_keys_opens_the_help_and_there_is_no_screenshot(mini_db):
         await caught_up(pilot)
         assert app.screen is app.main_screen
         assert not app.main_screen.query("HelpPanel")
+
+
+def footer_keys(screen) -> list[str]:
+    from textual.widgets._footer import FooterKey
+
+    from sclerotui.widgets.key_footer import KeyFooter
+
+    return [key.key_display for key in screen.query_one(KeyFooter).query(FooterKey)]
+
+
+def footer_fits(screen) -> None:
+    """Every key drawn lies inside the footer (Textual's cut keys off at the edge)."""
+    from textual.widgets._footer import FooterKey
+
+    from sclerotui.widgets.key_footer import KeyFooter
+
+    footer = screen.query_one(KeyFooter)
+    keys = list(footer.query(FooterKey))
+    ends = sorted((k.region.x, k.region.right) for k in keys)
+    assert all(right <= footer.region.right for _, right in ends), ends
+    assert all(a[1] <= b[0] for a, b in zip(ends, ends[1:], strict=False)), ends  # no overlap
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+async def test_the_footer_shows_help_and_the_keys_of_the_focused_pane(mini_db, size):
+    app = make_app(mini_db)
+    async with app.run_test(size=size) as pilot:
+        screen = app.main_screen
+        await caught_up(pilot)
+        keys = footer_keys(screen)  # the therapy list has the focus
+        assert keys[0] == "?"
+        for key in ["/", "p", "m", "c", "f"]:
+            assert key in keys, keys
+        footer_fits(screen)
+        screen.jump_to("trial", "alpha")  # the detail has the focus
+        await caught_up(pilot)
+        keys = footer_keys(screen)
+        assert keys[:4] == ["?", "z", "y", "e"], keys
+        footer_fits(screen)
+        if size == (120, 40):
+            assert "q" in keys
+        await pilot.press("slash")  # in the search box letters are typed: help is on F1
+        await caught_up(pilot)
+        keys = footer_keys(screen)
+        assert keys[0] == "f1" and "esc" in keys
+        assert not [k for k in keys if len(k) == 1], keys
+        await pilot.press("f1")
+        await caught_up(pilot)
+        from sclerotui.screens.help import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_the_help_keeps_each_description_in_its_column(mini_db):
+    """At 80 columns the `enter` row wraps: its second line stays in the description column
+    (it wrapped "detail" into the key column)."""
+    app = make_app(mini_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await caught_up(pilot)
+        help_screen = app.screen
+        texts = list(help_screen.query(".help-text"))
+        keys = list(help_screen.query(".help-key"))
+        column = texts[0].region.x
+        enter = next(t for k, t in zip(keys, texts, strict=True) if "enter" in str(k.content))
+        assert enter.region.height > 1  # it wraps at this width
+        assert all(t.region.x == column for t in texts)
+        assert all(k.region.right <= column for k in keys)
