@@ -12,13 +12,11 @@ from textual.widgets import Header, Static
 from sclerotui.compare import Column, measures, shared_scales, to_markdown, trial_line
 from sclerotui.plot import render
 from sclerotui.screens import screen_css
-from sclerotui.text import one_line, shorten, visible
+from sclerotui.text import one_line, visible
 from sclerotui.widgets.detail import RESPONSE_STYLE
 from sclerotui.widgets.key_footer import KeyFooter
 from sclerotui.widgets.therapy_list import CLASS_LABELS
 from sclerotui.widgets.timeline import SERIES_STYLES, STATISTIC_LABEL
-
-RESULT_CHARS = 160  # the full result is one keystroke away in the explorer
 
 
 def header_cell(column: Column) -> Content:
@@ -38,7 +36,7 @@ def trials_cell(column: Column) -> Content:
         style = "" if trial.verified else "$text-warning"
         rows.append(Content.styled(trial_line(trial), style))
         rows.append(Content.styled(f"  {one_line(trial.primary_endpoint or '—')}", "dim"))
-        rows.append(Content(f"  → {shorten(one_line(trial.results), RESULT_CHARS)}"))
+        rows.append(Content(f"  → {one_line(trial.results)}"))  # whole: it wraps
     if not column.trials:
         rows.append(Content.styled("no trials", "dim italic"))
     return Content("\n").join(rows)

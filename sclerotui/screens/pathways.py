@@ -63,7 +63,13 @@ def placeholder(text: str, style: str = "dim") -> Option:
 
 
 class PathwayTree(Tree[PathNode]):
-    BINDINGS = VIM_KEYS
+    # A node's line can run past the pane: right and left scroll it (the side pane also
+    # shows the node under the cursor whole).
+    BINDINGS = [
+        *VIM_KEYS,
+        Binding("right", "scroll_right", "Scroll right", show=False),
+        Binding("left", "scroll_left", "Scroll left", show=False),
+    ]
 
     class NodeChosen(Message):
         def __init__(self, node: PathNode) -> None:
@@ -139,6 +145,7 @@ class PathwaysScreen(Screen):
             # enter lists a node's cases; space folds it (enter folding too would lose the place)
             yield PathwayTree("", id="pathway-tree")
             with Vertical(id="pathway-side"):
+                yield Static(id="pathway-node")
                 yield OptionList(id="pathway-cases")
                 yield OptionList(id="pathway-trials")
         yield KeyFooter()
@@ -234,6 +241,7 @@ class PathwaysScreen(Screen):
         about a second, too long for the tree's cursor to wait)."""
         cases = self.query_one("#pathway-cases", OptionList)
         self.cases_node = node
+        self._show_node(node)
         if node is None:
             cases.set_options([placeholder("no cases")])
             return
@@ -241,6 +249,18 @@ class PathwaysScreen(Screen):
         cases.border_title = Content(f"Cases: {one_line(names)} ({node.cases})")
         cases.set_options([placeholder("finding the cases…", "italic dim")])
         self.find_cases(node)
+
+    def _show_node(self, node: PathNode | None) -> None:
+        """The node under the cursor, whole and wrapped: its path, counts and mixes."""
+        shown = self.query_one("#pathway-node", Static)
+        if node is None:
+            shown.update("")
+            return
+        path = " → ".join(one_line(self.names.get(t, t)) for t in (self.start, *node.path))
+        label = node_label(node, self.names)
+        # The tree's line without its arrow and its name (cut there at NAME_WIDTH).
+        rest = label.plain.split(f"  n={node.cases}", 1)[-1]
+        shown.update(Content.assemble((path, "bold"), f"  n={node.cases}{rest}"))
 
     @work(exclusive=True, thread=True, group="pathway-cases")
     def find_cases(self, node: PathNode) -> None:

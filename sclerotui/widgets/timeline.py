@@ -35,6 +35,16 @@ STATISTIC_LABEL = {
     "count": "count",
     "percent": "% of patients",
 }
+# Each event kind in words that read whole in the list ("therapy-star" was cut from 13).
+KIND_LABEL = {
+    "diagnosis": "diagnosis",
+    "therapy-start": "started",
+    "therapy-stop": "stopped",
+    "measurement": "measured",
+    "response-assessment": "response",
+    "adverse-event": "adverse event",
+    "procedure": "procedure",
+}
 # Which detail section an event points at, by event kind (measurements: the results).
 SECTION_FOR_KIND = {
     "diagnosis": "header",
@@ -58,7 +68,8 @@ def when(event: TimelineEvent) -> str:
 def event_prompt(
     event: TimelineEvent, arm_names: dict[str, str], therapy_names: dict[str, str]
 ) -> Content:
-    parts: list = [(f"{when(event):>5} ", "bold"), (f"{event.kind.value:<12.12} ", "dim")]
+    kind = KIND_LABEL.get(event.kind.value, event.kind.value)
+    parts: list = [(f"{when(event):>5} ", "bold"), (f"{kind:<9} ", "dim")]
     if event.arm:
         parts.append((f"{one_line(arm_names.get(event.arm, event.arm))}: ", "$text-primary"))
     elif event.therapy:

@@ -325,3 +325,120 @@ async def test_the_help_keeps_each_description_in_its_column(mini_db):
         assert enter.region.height > 1  # it wraps at this width
         assert all(t.region.x == column for t in texts)
         assert all(k.region.right <= column for k in keys)
+
+
+def screen_rows(app) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+async def test_therapy_names_read_whole(mini_db, size):
+    """Long names wrap at words onto more lines ("Cyclophospham…", "Mycophenolate…" before);
+    the counts stay on the first line, in their columns."""
+    from sclerotui.widgets.therapy_list import TherapyList
+
+    app = make_app(mini_db)
+    async with app.run_test(size=size) as pilot:
+        await caught_up(pilot)
+        therapies = app.main_screen.query_one(TherapyList)
+        shown = "\n".join(
+            row[therapies.region.x : therapies.region.right] for row in screen_rows(app)
+        )
+        assert "…" not in shown and "Nintedanib" in shown
+        prompts = {o.id: str(o.prompt) for o in therapies.options if o.id}
+        assert prompts["cyclophosphamide"].split()[0] == "Cyclophosphamide"
+        first, second = prompts["mycophenolate"].split("\n")
+        assert first.split()[:1] == ["Mycophenolate"] and all(
+            n.isdigit() for n in first.split()[-2:]
+        )
+        assert second.strip() == "mofetil"
+
+
+async def test_a_long_status_note_wraps_whole(mini_db):
+    from sclerotui.app import SclerotuiApp
+    from sclerotui.store import Store
+
+    note = "created /home/clinic/.local/share/sclerotui/sclerotui.db: 20 therapies, 31 trials, 5 cases, 142 events"
+    app = SclerotuiApp(Store(mini_db), note=note)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await caught_up(pilot)
+        status = app.main_screen.query_one("#status")
+        assert status.region.height > 1
+        text = " ".join(
+            row.strip() for row in screen_rows(app)[status.region.y : status.region.bottom]
+        )
+        assert "5 cases, 142 events" in text
+
+
+async def test_timeline_event_kinds_read_whole(mini_db):
+    from sclerotui.widgets.timeline import KIND_LABEL, TimelineEvents
+    from tests.app.helpers import option_texts
+
+    app = make_app(mini_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.main_screen.jump_to("case", "case-one")
+        await caught_up(pilot)
+        events = app.main_screen.query_one(TimelineEvents)
+        rows = option_texts(events)
+        kinds = [event.kind.value for event in events.events]
+        assert "therapy-start" in kinds and "response-assessment" in kinds
+        for row, kind in zip(rows, kinds, strict=True):
+            assert f" {KIND_LABEL[kind]} " in row, row
+
+
+async def test_comparison_shows_a_trials_result_whole(mini_db):
+    from sclerotui.compare import gather
+    from sclerotui.screens.compare import trials_cell
+    from sclerotui.store import Store
+
+    with Store(mini_db, read_only=True) as store:
+        column = gather(store, ["nintedanib"])[0]
+    result = "Mean difference " + "; ".join(f"95% CI −11.00 to −{n}.50" for n in range(20))
+    column.trials[0] = column.trials[0].model_copy(update={"results": result})
+    assert result in str(trials_cell(column))
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+async def test_filter_labels_read_whole(mini_db, size):
+    """Two facets a row below 100 columns ("Interstitia…" at 80x24 before), and the value
+    under the cursor written whole below the facets."""
+    from textual.widgets import SelectionList
+
+    app = make_app(mini_db)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f")
+        await caught_up(pilot)
+        assert "Interstitial lung disease" in "\n".join(screen_rows(app))
+        organs = app.screen.query_one("#facet-organ", SelectionList)
+        organs.focus()
+        for index in range(organs.option_count):
+            organs.highlighted = index
+            await caught_up(pilot)
+            label = str(organs.get_option_at_index(index).prompt)
+            assert f"Organ domain: {label}" in str(app.screen.query_one("#filter-current").content)
+
+
+async def test_a_pathway_node_reads_whole_and_right_scrolls_the_tree(tmp_path):
+    from pathway_fixture import build_pathway_db
+
+    from sclerotui.screens.pathways import PathwayTree
+
+    app = make_app(build_pathway_db(tmp_path / "pathways.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.main_screen.jump_to("therapy", "cyclophosphamide")
+        await caught_up(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("down")  # the first node: mycophenolate
+        await settle(pilot)
+        node = str(app.screen.query_one("#pathway-node").content)
+        assert node.startswith("Cyclophosphamide → Mycophenolate mofetil  n=3  67% responded")
+        assert "dcSSc 2 lcSSc 1" in node  # the end of the line, cut in the tree at 80 columns
+        tree = app.screen.query_one(PathwayTree)
+        assert tree.max_scroll_x > 0 and tree.scroll_x == 0
+        await pilot.press("right", "right")
+        await caught_up(pilot)
+        assert tree.scroll_x > 0
+        await pilot.press("left", "left")
+        await caught_up(pilot)
+        assert tree.scroll_x == 0
