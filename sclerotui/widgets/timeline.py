@@ -99,6 +99,30 @@ def series_spans(cells: list[tuple[int, int]]) -> list[Span]:
     return spans
 
 
+def legend_rows(series: list, plot) -> list[Content]:
+    """Each series with the marker it is drawn with (shape, not colour alone, tells them
+    apart: NO_COLOR has none) and its values; a note when points share a cell."""
+    from sclerotui.plot import OVERLAP, marker
+
+    rows = []
+    for index, one in enumerate(series):
+        shown = one.points[1:] if one.implicit_baseline else one.points
+        values = " → ".join(f"w{w:g} {v:g}" for w, v in shown)
+        rows.append(
+            Content.assemble(
+                (
+                    "" if plot.single_time else f"{marker(index)} ",
+                    SERIES_STYLES[index % len(SERIES_STYLES)],
+                ),
+                (one_line(one.name), "bold"),
+                f": {values}",
+            )
+        )
+    if plot.overlap:
+        rows.append(Content.styled(f"{OVERLAP} series overlap there (values above)", "dim"))
+    return rows
+
+
 def plot_content(group: MeasureGroup, width: int) -> Content:
     """One measure's plot, a legend and the values as text."""
     stat = STATISTIC_LABEL.get(group.statistic, group.statistic)
@@ -107,18 +131,12 @@ def plot_content(group: MeasureGroup, width: int) -> Content:
     from sclerotui.plot import render
 
     plot = render(group.series, width=max(20, width), height=5)
-    for line, cells in zip(plot.lines, plot.cells, strict=True):
-        rows.append(Content(line, spans=series_spans(cells)))
-    for index, series in enumerate(group.series):
-        shown = series.points[1:] if series.implicit_baseline else series.points
-        values = " → ".join(f"w{w:g} {v:g}" for w, v in shown)
-        rows.append(
-            Content.assemble(
-                ("● ", SERIES_STYLES[index % len(SERIES_STYLES)]),
-                (one_line(series.name), "bold"),
-                f": {values}",
-            )
-        )
+    if plot.single_time:
+        rows.append(Content.styled(plot.lines[0], "italic dim"))
+    else:
+        for line, cells in zip(plot.lines, plot.cells, strict=True):
+            rows.append(Content(line, spans=series_spans(cells)))
+    rows += legend_rows(group.series, plot)
     if group.unverified:
         rows.append(Content.styled("includes unverified values", "$text-warning"))
     return Content("\n").join(rows)
