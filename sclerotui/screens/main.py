@@ -228,7 +228,8 @@ class MainScreen(Screen):
         else:
             parts.append(("x clears", "dim"))
         if therapy_count is not None:
-            parts.append((f" · {therapy_count} therapies", "dim"))
+            noun = "therapy" if therapy_count == 1 else "therapies"
+            parts.append((f" · {therapy_count} {noun}", "dim"))
         if self.synthetic:
             # At 80 columns the long banner left no room for the filters and the count.
             banner = " SYNTHETIC DATA: generated records, not patients "
@@ -403,6 +404,7 @@ class MainScreen(Screen):
         if not event.value.strip():
             self.workers.cancel_group(self, "search")
             self.query_one(ContentSwitcher).current = "evidence"
+            self._restore_record()
             return
         # No pause for typing to stop: the query runs in a thread, and the next keystroke
         # interrupts it, so results follow the text as it is typed.
@@ -479,10 +481,27 @@ class MainScreen(Screen):
                 f"No results for “{text}”{on}. Try fewer words, a prefix, or x to clear filters.",
                 "Search: no results",
             )
+            self._clear_record("No result to show: escape goes back to the evidence")
 
     def _show_search_error(self, text: str, message: str) -> None:
         self.search_shown = text
         self.results_list().show_message(message, "Search: cannot search", error=True)
+        self._clear_record("No result to show: escape goes back to the evidence")
+
+    def _clear_record(self, why: str) -> None:
+        """No record beside results that have none (the last one read as if it were a hit)."""
+        self.query_one(DetailView).show(None, why)
+        self._show_timeline(None)
+
+    def _restore_record(self) -> None:
+        """Back from a search that cleared the detail: the evidence cursor's record again."""
+        if self.query_one(DetailView).current is not None:
+            return
+        item = self.query_one(EvidenceList).item
+        if item is not None:
+            self.show_item(*item)
+        elif self.therapy_id is not None:
+            self._show_therapy(self.therapy_id)
 
     def on_search_results_hit_chosen(self, message: SearchResults.HitChosen) -> None:
         self.jump_to(message.hit.kind, message.hit.id, message.hit.therapy)

@@ -189,8 +189,8 @@ class PathwaysScreen(Screen):
             Content.assemble(
                 ("After failing ", "bold"),
                 (one_line(name), "bold $text-accent"),
-                f": {failed} case(s) resistant, partial or intolerant; {went_on} went on to "
-                "another therapy",
+                f": {failed} case{'' if failed == 1 else 's'} resistant, partial or "
+                f"intolerant; {went_on} went on to another therapy",
                 (f"   filters: {filters}" if filters else "   no filters", "dim"),
                 ("   s: change therapy", "dim"),
             )

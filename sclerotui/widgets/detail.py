@@ -232,7 +232,8 @@ def therapy_sections(view: RecordView) -> list[tuple[str, Content]]:
         trials, cases = view.counts
         header.append(
             Content.styled(
-                f"{trials} trial(s) and {cases} case(s) with the current filters — "
+                f"{trials} trial{'' if trials == 1 else 's'} and "
+                f"{cases} case{'' if cases == 1 else 's'} with the current filters — "
                 "choose one in the evidence list",
                 "dim",
             )

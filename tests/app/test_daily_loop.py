@@ -442,3 +442,60 @@ async def test_a_pathway_node_reads_whole_and_right_scrolls_the_tree(tmp_path):
         await pilot.press("left", "left")
         await caught_up(pilot)
         assert tree.scroll_x == 0
+
+
+async def test_counts_read_in_words_that_agree(mini_db):
+    from sclerotui.search import Criteria
+    from sclerotui.widgets.evidence_list import EvidenceList
+    from tests.app.helpers import detail_text, option_texts
+
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        screen.criteria = Criteria(subtype=frozenset({"sine"}))  # only rituximab's case
+        await settle(pilot)
+        assert "· 1 therapy" in static_text(screen.query_one("#status"))
+        screen.criteria = Criteria()
+        await settle(pilot)
+        assert "· 6 therapies" in static_text(screen.query_one("#status"))
+        screen.jump_to("therapy", "bosentan")
+        await caught_up(pilot)
+        assert "0 trials and 1 case with the current filters" in detail_text(app)
+        screen.jump_to("trial", "gamma")  # its primary result is not verified
+        await caught_up(pilot)
+        rows = option_texts(screen.query_one(EvidenceList))
+        gamma = next(row for row in rows if row.startswith("Gamma"))
+        assert gamma.endswith("· result unverified"), gamma
+        assert "(unverified)" not in "".join(rows)
+
+
+async def test_a_hit_matched_in_its_title_does_not_repeat_it(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*"/digital ulcers failing")
+        await settle(pilot)
+        results = app.main_screen.query_one(SearchResults)
+        title = "Limited SSc with digital ulcers failing bosentan"
+        hit = next(h for h in results.hits if h.id == "case-two")
+        prompt = results.get_option(str(results.hits.index(hit))).prompt
+        assert str(prompt).count(title) == 1, str(prompt)
+        marked = {str(prompt)[s.start : s.end] for s in prompt.spans if "reverse" in str(s.style)}
+        assert {"digital", "ulcers", "failing"} <= marked
+
+
+async def test_with_no_results_the_detail_says_so_and_escape_brings_the_record_back(mini_db):
+    from tests.app.helpers import detail_text
+
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await caught_up(pilot)
+        screen = app.main_screen
+        assert "Alpha lung trial" in detail_text(app)
+        await pilot.press(*"/zzzqqq")
+        await settle(pilot)
+        assert "Alpha lung trial" not in detail_text(app)
+        assert "No result to show" in detail_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Alpha lung trial" in detail_text(app)
+        assert screen.query_one("#timeline").has_class("-empty") is False

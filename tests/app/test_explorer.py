@@ -123,7 +123,7 @@ async def test_choosing_a_therapy_hit_shows_the_therapy_and_keeps_it(mini_db):
         detail = screen.query_one("#detail")
         assert detail.current.kind == "therapy" and detail.current.record.id == "cyclophosphamide"
         assert "Mechanism" in detail_text(app)
-        assert "1 trial(s) and 2 case(s) with the current filters" in detail_text(app)
+        assert "1 trial and 2 cases with the current filters" in detail_text(app)
         evidence = screen.query_one(EvidenceList)
         evidence.focus()
         await pilot.press("down")  # moving in the list shows its items again
