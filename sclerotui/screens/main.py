@@ -69,6 +69,8 @@ class MainScreen(Screen):
         Binding("escape", "back", "Back", tooltip="Clear the search / leave a zoomed pane"),
         Binding("f", "filters", "Filters"),
         Binding("x", "clear_filters", "Clear filters"),
+        # Shown only after a jump set filters aside to show its record.
+        Binding("r", "restore_filters", "Restore filters"),
         Binding(
             "z", "zoom", "Zoom", tooltip="Zoom the focused pane to the whole screen (again: back)"
         ),
@@ -93,6 +95,7 @@ class MainScreen(Screen):
     def __init__(self, store: Store, search_store: Store, note: str | None = None) -> None:
         super().__init__()
         self.last_citation: str | None = None
+        self.filters_aside: Criteria | None = None  # cleared by a jump; `r` restores them
         self.synthetic = False
         self.marked: list[str] = []
         self.store = store
@@ -175,6 +178,9 @@ class MainScreen(Screen):
     # -- state ---------------------------------------------------------------------------
 
     def watch_criteria(self) -> None:
+        if self.filters_aside is not None and self.criteria:
+            self.filters_aside = None  # the user chose other filters: nothing to restore
+            self.refresh_bindings()
         self.reload()
         if self.search_text:
             self._run_search(self.search_text)
@@ -223,7 +229,9 @@ class MainScreen(Screen):
         parts: list = []
         for name, values in self.criteria.items():
             parts += [(f" {name}: {', '.join(sorted(values))} ", "reverse $text-accent"), " "]
-        if not parts:
+        if not parts and self.filters_aside is not None:
+            parts.append(("filters set aside to show a record: r restores them", "$text-warning"))
+        elif not parts:
             parts.append(("no filters (f to filter)", "dim"))
         else:
             parts.append(("x clears", "dim"))
@@ -528,7 +536,7 @@ class MainScreen(Screen):
                 and not self.store.evidence_has(therapy_id, self.criteria, *self.item)
             )
             if hidden and self.criteria:
-                self.criteria = NO_CRITERIA  # reloads, keeping self.therapy_id and self.item
+                self._set_filters_aside(kind)
                 therapy_list.select_therapy(therapy_id)
         # A therapy goes in the detail itself: the list's first item must not replace it.
         evidence = self.query_one(EvidenceList)
@@ -550,11 +558,13 @@ class MainScreen(Screen):
         focused = self.focused
         while focused is not None and focused.id not in self.FOOTER_ORDER:
             focused = focused.parent if isinstance(focused.parent, Widget) else None
-        return self.FOOTER_ORDER[focused.id] if focused is not None else []
+        return ["restore_filters", *(self.FOOTER_ORDER[focused.id] if focused else [])]
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "focus_search" and self.focused is self.query_one("#search"):
             return False  # in the box a slash is text: it goes in, behind the keys before it
+        if action == "restore_filters":
+            return self.filters_aside is not None
         return True
 
     def action_focus_search(self) -> None:
@@ -598,6 +608,25 @@ class MainScreen(Screen):
     def action_clear_filters(self) -> None:
         if self.criteria:
             self.criteria = NO_CRITERIA
+
+    def _set_filters_aside(self, kind: str) -> None:
+        """A jump to a record the filters hide clears them, saying so, and `r` brings them
+        back (from the pathways, a trial of a following therapy cleared them unsaid)."""
+        self.filters_aside = self.criteria
+        self.criteria = NO_CRITERIA  # reloads, keeping self.therapy_id and self.item
+        self.notify(
+            f"Filters cleared to show this {kind} (it does not match "
+            f"{self.filters_aside.describe()}); r restores them",
+            title="Filters set aside",
+            timeout=8,
+            markup=False,
+        )
+        self.refresh_bindings()
+
+    def action_restore_filters(self) -> None:
+        if self.filters_aside is not None:
+            self.criteria, self.filters_aside = self.filters_aside, None
+            self.refresh_bindings()
 
     def _on_screen(self) -> tuple[str, str] | None:
         """The record the user is looking at: the selected item, else the therapy."""

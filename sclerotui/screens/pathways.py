@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -83,7 +83,8 @@ class PathwayTree(Tree[PathNode]):
 
 
 class StartPicker(ModalScreen[str | None]):
-    """Choose the starting therapy."""
+    """Choose the starting therapy; typing a name moves to it (backspace takes a letter
+    back, escape clears what was typed, then cancels)."""
 
     DEFAULT_CSS = screen_css("start_picker.tcss")
 
@@ -104,12 +105,45 @@ class StartPicker(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         picker = self.query_one(OptionList)
+        picker.border_subtitle = "type a name to find it"
         ids = [t for t, _ in self.therapies]
         if self.current in ids:
             picker.highlighted = ids.index(self.current)
 
+    typed = ""
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def on_key(self, event: events.Key) -> None:
+        # Letters are a name to find here, not the app's keys (q would have quit).
+        if event.is_printable and event.character:
+            typed = self.typed + event.character
+        elif event.key == "backspace" and self.typed:
+            typed = self.typed[:-1]
+        elif event.key == "escape" and self.typed:
+            typed = ""
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        self.find(typed)
+
+    def find(self, typed: str) -> None:
+        """The cursor to the first name starting with what was typed (else holding it)."""
+        picker = self.query_one(OptionList)
+        wanted = typed.casefold()
+        names = [name.casefold() for _, name in self.therapies]
+        match = next((i for i, name in enumerate(names) if name.startswith(wanted)), None)
+        if match is None:
+            match = next((i for i, name in enumerate(names) if wanted in name), None)
+        if match is None and typed:
+            self.app.bell()
+            return  # the last letter finds nothing: it is not taken
+        self.typed = typed
+        if match is not None and typed:
+            picker.highlighted = match
+        picker.border_subtitle = Content(f"find: {typed}") if typed else "type a name to find it"
 
 
 class PathwaysScreen(Screen):

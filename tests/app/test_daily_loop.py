@@ -358,7 +358,10 @@ async def test_a_long_status_note_wraps_whole(mini_db):
     from sclerotui.app import SclerotuiApp
     from sclerotui.store import Store
 
-    note = "created /home/clinic/.local/share/sclerotui/sclerotui.db: 20 therapies, 31 trials, 5 cases, 142 events"
+    note = (
+        "created /home/clinic/.local/share/sclerotui/sclerotui.db: "
+        "20 therapies, 31 trials, 5 cases, 142 events"
+    )
     app = SclerotuiApp(Store(mini_db), note=note)
     async with app.run_test(size=(80, 24)) as pilot:
         await caught_up(pilot)
@@ -499,3 +502,78 @@ async def test_with_no_results_the_detail_says_so_and_escape_brings_the_record_b
         await settle(pilot)
         assert "Alpha lung trial" in detail_text(app)
         assert screen.query_one("#timeline").has_class("-empty") is False
+
+
+async def test_the_start_picker_finds_a_therapy_by_typing_its_name(tmp_path):
+    from pathway_fixture import build_pathway_db
+    from textual.widgets import OptionList
+
+    from sclerotui.screens.pathways import PathwaysScreen, StartPicker
+
+    app = make_app(build_pathway_db(tmp_path / "pathways.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.main_screen.jump_to("therapy", "cyclophosphamide")
+        await caught_up(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("s")
+        await caught_up(pilot)
+        picker = app.screen
+        assert isinstance(picker, StartPicker)
+        options = picker.query_one(OptionList)
+
+        def current() -> str:
+            return str(options.get_option_at_index(options.highlighted).prompt)
+
+        burst(app, "rit")  # in one burst, as typed fast
+        await caught_up(pilot)
+        assert current() == "Rituximab"
+        await pilot.press("backspace", "backspace", "backspace", *"myco")
+        await caught_up(pilot)
+        assert current() == "Mycophenolate mofetil"
+        assert "find: myco" in str(options.border_subtitle)
+        await pilot.press("escape")  # clears what was typed, stays
+        await caught_up(pilot)
+        assert app.screen is picker and "find:" not in str(options.border_subtitle)
+        await pilot.press(*"bos", "enter")  # letters never run the app's keys (q, t, ?)
+        await settle(pilot)
+        assert isinstance(app.screen, PathwaysScreen) and app.screen.start == "bosentan"
+        assert app.is_running
+
+
+async def test_opening_a_trial_from_the_pathways_says_the_filters_went_and_r_restores_them(
+    tmp_path,
+):
+    from pathway_fixture import build_pathway_db
+
+    from sclerotui.search import Criteria
+
+    app = make_app(build_pathway_db(tmp_path / "pathways.db"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        screen.jump_to("therapy", "cyclophosphamide")
+        filters = Criteria(subtype=frozenset({"limited"}))
+        screen.criteria = filters
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        trials = app.screen.query_one("#pathway-trials")
+        trials.focus()
+        trial_id = trials.get_option_at_index(0).id.split(":", 1)[1]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen and screen.item == ("trial", trial_id)
+        assert screen.criteria == Criteria()  # the trial is not of limited SSc
+        status = static_text(screen.query_one("#status"))
+        assert "filters set aside to show a record: r restores them" in status
+        toasts = [n.message for n in app._notifications]
+        assert any("Filters cleared to show this trial" in t and "r restores" in t for t in toasts)
+        assert "r" in footer_keys(screen)
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.criteria == filters
+        assert "subtype: limited" in static_text(screen.query_one("#status"))
+        assert "r" not in footer_keys(screen)
+        await pilot.press("r")  # nothing set aside now: r does nothing
+        await settle(pilot)
+        assert screen.criteria == filters
