@@ -26,6 +26,8 @@ CLASS_LABELS = {
     "other": "Other",
 }
 
+NAME_LINES = 4  # "Autologous haematopoietic stem-cell transplantation" at 16 cells
+
 VIM_KEYS = [
     Binding("j", "cursor_down", "Down", show=False),
     Binding("k", "cursor_up", "Up", show=False),
@@ -107,8 +109,12 @@ class TherapyList(CursorList):
                 (f" {count_text(row.cases):>4}", "$text-secondary" if row.cases else "dim"),
             )
             if len(lines) > 1:
-                more = [Content.assemble(" ", line.truncate(name_width)) for line in lines[1:]]
-                prompt = Content("\n").join([prompt, *more])
+                # At most NAME_LINES (a name of hundreds of words is whole in the detail).
+                more = [line.truncate(name_width) for line in lines[1:NAME_LINES]]
+                if len(lines) > NAME_LINES:
+                    last = Content.assemble(more[-1], " " * name_width)
+                    more[-1] = last.truncate(name_width - 1) + Content("…")
+                prompt = Content("\n").join([prompt, *(Content(" ") + line for line in more)])
             options.append(Option(Row.of(prompt), id=row.therapy.id))
         with self.prevent(OptionList.OptionHighlighted):
             self.replace_options(options)
