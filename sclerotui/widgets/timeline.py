@@ -171,6 +171,10 @@ class TimelinePane(Vertical):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
+        # Empty (narrow) until a timeline has events: the first frame is laid out as the
+        # first record without events will be (at 80x24, growing the panes beside it after
+        # the first frame left a stale picture of the timeline in the terminal).
+        self.add_class("-empty")
         self._shown: tuple | None = None
         self._width = 0
         # Built by the first show(); the plot text is kept, as the scroll holding it mounts

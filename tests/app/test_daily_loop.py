@@ -231,8 +231,8 @@ async def test_a_record_without_timeline_events_gives_the_room_to_the_detail(min
         await caught_up(pilot)
         without = detail.region
         if size == (120, 40):
-            assert timeline.region.width <= 20
-            assert without.width >= with_events.width + 20
+            assert timeline.region.width <= 22
+            assert without.width >= with_events.width + 18
         else:  # the timeline is below the panes: it gives back its rows
             assert timeline.region.height <= 3
             assert without.height >= with_events.height + 4
