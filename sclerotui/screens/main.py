@@ -100,10 +100,10 @@ class MainScreen(Screen):
     ]
     # The footer shows these first (after help) for the focused pane, as many as fit.
     FOOTER_ORDER = {
-        "therapies": ["focus_search", "pathways", "mark", "compare", "summary", "filters", "zoom"],
-        "evidence": ["focus_search", "zoom", "export", "copy_citation", "forest", "filters"],
+        "therapies": ["focus_search", "pathways", "mark", "compare", "filters", "zoom", "summary"],
+        "evidence": ["focus_search", "zoom", "export", "copy_citation", "filters", "forest"],
         "results": ["back", "zoom", "focus_search", "filters"],
-        "detail": ["zoom", "copy_citation", "export", "forest", "focus_search", "filters"],
+        "detail": ["zoom", "copy_citation", "export", "focus_search", "filters", "forest"],
         "timeline": ["zoom", "copy_citation", "export", "focus_search"],
         "search": ["back", "filters"],
     }
