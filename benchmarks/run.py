@@ -715,4 +715,7 @@ def print_import(cases: int) -> None:
 
 
 if __name__ == "__main__":
+    # The explorer restores the session kept in its data directory: every run starts from an
+    # empty one, so no run sees another's state (nor the user's).
+    os.environ["SCLEROTUI_DATA_DIR"] = tempfile.mkdtemp(prefix="sclerotui-bench-")
     main()

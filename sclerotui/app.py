@@ -15,6 +15,7 @@ os.environ.setdefault("TEXTUAL_FPS", "120")
 
 import gc
 import sqlite3
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -56,7 +57,13 @@ class SclerotuiApp(App):
         Binding("t", "next_theme", "Theme"),
     ]
 
-    def __init__(self, store: Store, note: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        note: str | None = None,
+        session_path: Path | None = None,
+        restore: bool = True,
+    ) -> None:
         super().__init__()
         self.store = store
         # Search runs in a worker thread on a connection of its own. The file was checked for
@@ -69,7 +76,19 @@ class SclerotuiApp(App):
             self.vocabularies = load_vocabularies(bundled_dir())
         except DataError:
             self.vocabularies = fallback_vocabularies()
-        self.main_screen = MainScreen(store, self.search_store, note)
+        # Where the user was: only the launcher passes a session file (tests start fresh).
+        self.session_path = session_path
+        self._session_saved: str | None = None
+        session = None
+        if session_path is not None and restore:
+            from sclerotui.session import load_session
+
+            session, notice = load_session(session_path)
+            if notice:
+                self.note = note = f"{note}; {notice}" if note else notice
+            if session is not None and session.theme in self.available_themes:
+                self.theme = session.theme
+        self.main_screen = MainScreen(store, self.search_store, note, session=session)
         if store.read_only:
             self.sub_title = "read-only"
 
@@ -101,7 +120,29 @@ class SclerotuiApp(App):
             gc.freeze()
             gc.enable()
 
+    def on_mount(self) -> None:
+        if self.session_path is not None:
+            self.set_interval(5, self.save_session)  # a closed terminal window ends no app
+
+    def save_session(self) -> None:
+        """Keep where the user is for the next start (written only when it changed)."""
+        from sclerotui.session import save_session
+
+        if self.session_path is None or self.database_error:
+            return
+        session = self.main_screen.session_state()
+        session.theme = self.theme
+        text = session.to_json()
+        if text == self._session_saved:
+            return
+        try:
+            save_session(self.session_path, session)
+        except OSError:
+            return  # the next start is fresh; nothing the user is doing now is lost
+        self._session_saved = text
+
     def on_unmount(self) -> None:
+        self.save_session()
         self.search_store.stop_and_close()  # a search may still be running
 
     def action_help(self) -> None:

@@ -34,6 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sclerotui",
         description="Offline explorer of systemic sclerosis evidence: therapies, trials, cases.",
+        epilog=examples(
+            "sclerotui                                  the explorer, on your database",
+            "sclerotui --fresh                          the explorer, not where you left it",
+            "sclerotui --db shared.db --read-only       another database, never written",
+            "sclerotui search organ:lung response:resistant",
+            "sclerotui COMMAND --help                   a command's options and examples",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--db",
@@ -43,11 +51,37 @@ def build_parser() -> argparse.ArgumentParser:
         "bundled data on first run)",
     )
     parser.add_argument("--read-only", action="store_true", help="never write to the database")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start the explorer fresh, without restoring where you were last time",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    db = commands.add_parser("db", help="build, check or describe a database")
+    db = commands.add_parser(
+        "db",
+        help="build, check or describe a database",
+        description="Build, check or describe a database.",
+        epilog=examples(
+            "sclerotui db stats",
+            "sclerotui db check clinic.db",
+            "sclerotui db create empty.db",
+            "sclerotui db build --out clinic.db",
+            "sclerotui db synth --cases 100000 --out synthetic.db",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    build = db_commands.add_parser("build", help="compile the curated db/ files into SQLite")
+    build = db_commands.add_parser(
+        "build",
+        help="compile the curated db/ files into SQLite",
+        description="Compile the curated files into a database, or refresh its bundled records.",
+        epilog=examples(
+            "sclerotui db build                         refresh your database",
+            "sclerotui db build --out clinic.db --source ./db",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     build.add_argument(
         "--out",
         type=Path,
@@ -60,39 +94,139 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="directory of curated files (default: the bundled data)",
     )
-    check = db_commands.add_parser("check", help="integrity and dataset rules of a database")
-    check.add_argument("path", type=Path, nargs="?", metavar="PATH")
-    db_commands.add_parser("stats", help="counts of records in the database")
+    check = db_commands.add_parser(
+        "check",
+        help="integrity and dataset rules of a database",
+        description="Run SQLite's integrity check and the dataset rules; list problems by record.",
+        epilog=examples("sclerotui db check", "sclerotui db check clinic.db"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        metavar="PATH",
+        help="database to check (default: --db or your database)",
+    )
+    db_commands.add_parser(
+        "stats",
+        help="counts of records in the database",
+        description="Count the therapies, trials, cases and events, and where they came from.",
+        epilog=examples("sclerotui db stats", "sclerotui --db clinic.db db stats"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
     synth = db_commands.add_parser(
-        "synth", help="write a labelled synthetic database for scale tests (never bundled)"
+        "synth",
+        help="write a labelled synthetic database for scale tests (never bundled)",
+        description="Write a synthetic database (every record flagged synthetic) for scale tests.",
+        epilog=examples(
+            "sclerotui db synth --cases 10000 --out synthetic.db",
+            "sclerotui db synth --cases 1000000 --out big.db --seed 7",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    synth.add_argument("--cases", type=int, required=True, metavar="N")
-    synth.add_argument("--out", type=Path, required=True, metavar="PATH")
-    synth.add_argument("--seed", type=int, default=1)
+    synth.add_argument(
+        "--cases", type=int, required=True, metavar="N", help="how many synthetic cases to write"
+    )
+    synth.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="PATH",
+        help="the new database file (an existing file is refused)",
+    )
+    synth.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        metavar="S",
+        help="random seed: the same seed writes the same records (1)",
+    )
 
-    create = db_commands.add_parser("create", help="create an empty database (no bundled data)")
-    create.add_argument("path", type=Path, metavar="PATH")
+    create = db_commands.add_parser(
+        "create",
+        help="create an empty database (no bundled data)",
+        description="Create an empty database, readable by you only, for your own imports.",
+        epilog=examples(
+            "sclerotui db create clinic.db",
+            "sclerotui --db clinic.db import cases.csv",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    create.add_argument("path", type=Path, metavar="PATH", help="the new file (must not exist)")
 
-    importing = commands.add_parser("import", help="import JSON, CSV or ClinicalTrials.gov files")
-    importing.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    importing = commands.add_parser(
+        "import",
+        help="import JSON, CSV or ClinicalTrials.gov files",
+        description="Import files in one transaction: all of them, or (on any problem) none.",
+        epilog=examples(
+            "sclerotui import cases.csv",
+            "sclerotui import --check cases.csv trials.json    validate; write nothing",
+            "sclerotui import --replace NCT01234567.json       update records already there",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    importing.add_argument(
+        "files",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="our JSON (as export --format json writes it), CSV of cases and events, "
+        "or a ClinicalTrials.gov study record (API v2 JSON)",
+    )
     importing.add_argument("--check", action="store_true", help="validate only; write nothing")
     importing.add_argument(
         "--replace", action="store_true", help="update records that are already in the database"
     )
 
-    export = commands.add_parser("export", help="export records as JSON, CSV or Markdown")
+    export = commands.add_parser(
+        "export",
+        help="export records as JSON, CSV or Markdown",
+        description="Write the records a search selects (or all of them).",
+        epilog=examples(
+            "sclerotui export > everything.json",
+            "sclerotui export therapy:rituximab --format md -o rituximab.md",
+            "sclerotui export kind:case organ:renal --format csv -o renal-cases.csv",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     export.add_argument("query", nargs="*", help="a search selecting the records (default: all)")
-    export.add_argument("--format", choices=["json", "csv", "md"], default="json")
+    export.add_argument(
+        "--format",
+        choices=["json", "csv", "md"],
+        default="json",
+        help="json (re-importable, the default), csv (cases and events, the import format) "
+        "or md (a readable dossier)",
+    )
     export.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="write here instead of standard output"
     )
 
-    search = commands.add_parser("search", help="search therapies, trials and cases")
+    search = commands.add_parser(
+        "search",
+        help="search therapies, trials and cases",
+        description="Search with the explorer's query language.",
+        epilog=examples(
+            "sclerotui search rituximab",
+            'sclerotui search "skin score" -placebo',
+            "sclerotui search therapy:cyclophosphamide response:resistant organ:lung",
+            "sclerotui search --json --limit 5 organ:renal",
+            "sclerotui search -- -placebo nintedanib       a query starting with an exclusion",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     search.add_argument("query", nargs="*", help='words, "phrases", -excluded, field:value')
     search.add_argument("--json", action="store_true", help="print results as JSON")
-    search.add_argument("--limit", type=int, default=20, help="most results to show (20)")
+    search.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="most results to show, 1 or more (20)"
+    )
     return parser
+
+
+def examples(*lines: str) -> str:
+    """An epilog of example command lines for --help."""
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def say(message: str, stream=None) -> None:
@@ -198,8 +332,11 @@ def cmd_launch(args: argparse.Namespace) -> int:
     gc.disable()
     try:
         from sclerotui.app import SclerotuiApp
+        from sclerotui.session import session_path
 
-        app = SclerotuiApp(store, note=note)
+        app = SclerotuiApp(
+            store, note=note, session_path=session_path(store.path), restore=not args.fresh
+        )
         app.run()
     finally:
         gc.enable()
@@ -317,11 +454,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from sclerotui.search import parse, split_snippet
 
+    if args.limit < 1:
+        raise SearchError(f"--limit must be 1 or more, not {args.limit}")
     query = parse(" ".join(args.query))
     store, _ = open_store(args)
     with store:
         criteria = store.resolve_criteria(query.criteria)
-        hits = store.search(query, criteria, limit=max(1, args.limit))
+        hits = store.search(query, criteria, limit=args.limit)
     if args.json:
         print(
             json.dumps(

@@ -1228,6 +1228,11 @@ class Store:
                 found.append(therapy_id)
         return found
 
+    def therapy_words(self) -> list[tuple[str, str, list[str]]]:
+        """Every therapy's (id, name, aliases), from columns: for reading typed words."""
+        rows = self.conn.execute("SELECT id, name, aliases FROM therapies ORDER BY id")
+        return [(therapy_id, name, json.loads(aliases)) for therapy_id, name, aliases in rows]
+
     def resolve_criteria(self, criteria: Criteria) -> Criteria:
         """Replace therapy words typed by the user with the ids they name."""
         if not criteria.therapy:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from sclerotui.cli import EXIT_OK, main
+from sclerotui.session import session_path
 from sclerotui.store import Store
 from tests.app.helpers import make_app, settle
 from tests.app.pty_session import run_many_in_pty
@@ -164,12 +165,16 @@ def is_database(path: Path, database: Path) -> bool:
 
 def test_real_terminal_run_makes_no_network_access_and_writes_no_files(tmp_path):
     """The app in a real terminal, under the guard from the first import: no network, and
-    nothing written beside the database. With TEXTUAL_LOG set (a developer setting) Textual
-    does write a log holding record text, and the same check finds it."""
+    nothing written beside the database but the session file (ids, no record text). With
+    TEXTUAL_LOG set (a developer setting) Textual does write a log holding record text, and
+    the same check finds it."""
     runs, databases, before = {}, {}, {}
     for name in ("plain", "textual-log"):
         root = tmp_path / name
+        # The data directory inside the sandbox: the session file (where the user was)
+        # is written there, and must be seen.
         env = {**sandbox_env(root), "TERM": "xterm-256color"}
+        env["SCLEROTUI_DATA_DIR"] = str(root / "xdg-data" / "sclerotui")
         if name == "textual-log":
             env["TEXTUAL_LOG"] = str(root / "home" / "textual.log")
         (root / "cwd").mkdir()
@@ -198,6 +203,14 @@ def test_real_terminal_run_makes_no_network_access_and_writes_no_files(tmp_path)
             for path, data in after.items()
             if before[name].get(path) != data and not is_database(path, databases[name])
         }
+    # Beside the database, only the session: ids, the typed query, no record text.
+    for name in runs:
+        file_name = session_path(databases[name]).name  # named after the database
+        session = tmp_path / name / "xdg-data" / "sclerotui" / file_name
+        assert session in written[name], name
+        assert oct(mode(session)) == "0o600"
+        assert b"Alpha lung trial" not in written[name].pop(session)
+        assert b'"alpha"' in session.read_bytes()  # the record's id, which the database holds
     assert written["plain"] == {}
     log = tmp_path / "textual-log" / "home" / "textual.log"
     assert list(written["textual-log"]) == [log]

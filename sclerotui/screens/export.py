@@ -61,6 +61,20 @@ class ExportScreen(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
+def default_directory() -> Path:
+    """Where `e` suggests writing: the user's documents directory, else the data directory
+    beside their database (private), else home. Not the working directory: run from a git
+    checkout, a dossier of case records there is one `git add` from being shared."""
+    from platformdirs import user_documents_dir
+
+    from sclerotui.bundle import default_db_path
+
+    for candidate in (Path(user_documents_dir()), default_db_path().parent):
+        if candidate.is_dir():
+            return candidate
+    return Path.home()
+
+
 def export_markdown(app, what: str, file_name: str, text) -> None:
     """Ask where to write `text()` (Markdown), write it there, and say where it went."""
 
@@ -71,4 +85,4 @@ def export_markdown(app, what: str, file_name: str, text) -> None:
         if path is not None:
             app.notify(f"Wrote {path}", title="Exported", timeout=6, markup=False)
 
-    app.push_screen(ExportScreen(what, Path.cwd() / file_name, write), done)
+    app.push_screen(ExportScreen(what, default_directory() / file_name, write), done)

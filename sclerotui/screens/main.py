@@ -74,12 +74,37 @@ class MainScreen(Screen):
         Binding("c", "compare", "Compare marked"),
         Binding("g", "forest", "Forest plot"),
         Binding("u", "summary", "Summary of findings"),
+        Binding(
+            "left_square_bracket,alt+left",
+            "history_back",
+            "Back: the record visited before",
+            key_display="[  alt+←",
+            show=False,
+        ),
+        Binding(
+            "right_square_bracket,alt+right",
+            "history_forward",
+            "Forward: the record visited next",
+            key_display="]  alt+→",
+            show=False,
+        ),
+        Binding("n", "start_fresh", "Start fresh (forget where you were)", show=False),
     ]
 
     criteria: reactive[Criteria] = reactive(NO_CRITERIA, init=False)
 
-    def __init__(self, store: Store, search_store: Store, note: str | None = None) -> None:
+    def __init__(
+        self, store: Store, search_store: Store, note: str | None = None, session=None
+    ) -> None:
         super().__init__()
+        from sclerotui.session import History
+
+        self.history = History()  # the records visited, for [ and ]
+        self._session = session  # where the user was last time: restored after the first frame
+        self.session_note: str | None = None  # the status line says what was restored
+        self._words: dict | None = None  # typed words the search box can read as filters
+        self._reading = None  # the reading offered under the search box (suggest.Reading)
+        self._undo: tuple[str, str] | None = None  # (applied text, the text before it)
         self.last_citation: str | None = None
         self.synthetic = False
         self.marked: list[str] = []
@@ -107,6 +132,9 @@ class MainScreen(Screen):
             id="search",
             compact=True,
         )
+        reading = Static(id="reading")
+        reading.display = False  # shown while the search box offers a reading of its words
+        yield reading
         yield Static(id="status")
         with Horizontal(id="body"):
             yield TherapyList(id="therapies")
@@ -126,6 +154,9 @@ class MainScreen(Screen):
         self.synthetic = self.store.meta("kind") == "synthetic"
         self.reload()
         self.query_one(TherapyList).focus()
+        if self._session is not None:
+            # After the first frame: a record on screen loads the models (about 150 ms).
+            self.call_after_refresh(self.restore_session)
 
     def reader(self, work: str) -> Store:
         """A read-only connection for one kind of background work, opened when first asked
@@ -230,6 +261,10 @@ class MainScreen(Screen):
             parts.append((f" · READ-ONLY{why}", "$text-warning"))
         if self.note:
             parts.append((f" · {one_line(self.note)}", "dim"))
+        if self.session_note:
+            # At 80 columns the long form ran off the line.
+            note = "restored (n: fresh)" if self.has_class("narrow") else self.session_note
+            parts.append((f" · {note}", "$text-success"))
         self.query_one("#status", Static).update(Content.assemble(*parts))
 
     def on_therapy_list_therapy_highlighted(self, message: TherapyList.TherapyHighlighted) -> None:
@@ -333,9 +368,11 @@ class MainScreen(Screen):
         if shown is not None and (shown.kind, shown.record.id) == (kind, record_id):
             return  # already on show (a refill that kept the cursor on it)
         self.show_item(kind, record_id)
+        self._visit((kind, record_id), browsing=True)
 
     def on_evidence_list_item_chosen(self, message: EvidenceList.ItemChosen) -> None:
         self.show_item(message.kind, message.record_id)
+        self._visit((message.kind, message.record_id))
         self.query_one(DetailView).focus()
 
     def show_item(self, kind: str, record_id: str) -> None:
@@ -387,6 +424,7 @@ class MainScreen(Screen):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "search":
             return
+        self._read_words(event.value)
         self.search_text = event.value
         if not event.value.strip():
             self.workers.cancel_group(self, "search")
@@ -455,10 +493,10 @@ class MainScreen(Screen):
             results.show_hits(hits, f"Search: {len(hits)}{more} {noun} for {text}")
         else:
             on = f" with filters {filters}" if filters else " (no filters on)"
-            results.show_message(
-                f"No results for “{text}”{on}. Try fewer words, a prefix, or x to clear filters.",
-                "Search: no results",
-            )
+            hint = "Try fewer words, a prefix, or x to clear filters."
+            if self._reading is not None and text == self.search_text:
+                hint = "Tab searches them as the filters read above."
+            results.show_message(f"No results for “{text}”{on}. {hint}", "Search: no results")
 
     def _show_search_error(self, text: str, message: str) -> None:
         self.search_shown = text
@@ -501,6 +539,7 @@ class MainScreen(Screen):
             therapy_list.focus()
         else:
             self.query_one(DetailView).focus()
+        self._visit((kind, record_id))
 
     # -- actions -------------------------------------------------------------------------
 
@@ -569,7 +608,7 @@ class MainScreen(Screen):
         )
 
     def action_copy_citation(self) -> None:
-        from sclerotui.export import citation_line
+        from sclerotui.citation import record_citation
 
         target = self._on_screen()
         record = self.store.record(*target) if target else None
@@ -577,10 +616,11 @@ class MainScreen(Screen):
             self.notify("Nothing selected to cite", severity="warning")
             return
         ids = [*record.sources, *(f.source for f in getattr(record, "findings", []))]
-        line = citation_line(record, self.store.sources(ids))
-        self.app.copy_to_clipboard(line)
-        self.last_citation = line
-        self.notify(line, title="Citation copied (terminal clipboard)", timeout=4, markup=False)
+        title = getattr(record, "name", None) or record.title
+        text = record_citation(title, self.store.sources(ids))
+        self.app.copy_to_clipboard(text)
+        self.last_citation = text
+        self.notify(text, title="Citation copied (terminal clipboard)", timeout=6, markup=False)
 
     def action_pathways(self) -> None:
         from sclerotui.screens.pathways import PathwaysScreen
@@ -685,3 +725,168 @@ class MainScreen(Screen):
         if self.app.screen is self:  # not if the user went elsewhere meanwhile
             self.app.clear_notifications()  # "Comparing…" and the marks are done with
             self.app.push_screen(ComparisonScreen(columns))
+
+    # -- where the user was ----------------------------------------------------------------
+
+    def _visit(self, entry: tuple[str, str], browsing: bool = False) -> None:
+        """A record went on screen: into the history (a cursor passing over records keeps
+        one entry, the last). Once the user goes elsewhere, the restored-session note goes
+        (not when a list refilled by the restored filters moves its own cursor)."""
+        if not browsing and entry != self.history.current:
+            self._moved_on()
+        self.history.visit(entry, browsing)
+
+    def _moved_on(self) -> None:
+        if self.session_note:
+            self.session_note = None
+            self._update_status(self._status_count)
+
+    def action_history_back(self) -> None:
+        self._go(self.history.back(), "No earlier record in this session's history")
+
+    def action_history_forward(self) -> None:
+        self._go(self.history.forward(), "No later record in the history")
+
+    def _go(self, entry: tuple[str, str] | None, otherwise: str) -> None:
+        if entry is None:
+            self.notify(otherwise, timeout=2)
+            return
+        if not self._exists(entry):
+            self.notify("That record is no longer in the database", severity="warning")
+            return
+        self._moved_on()
+        self.jump_to(*entry)
+
+    def _exists(self, entry: tuple[str, str]) -> bool:
+        kind, record_id = entry
+        if kind == "therapy":
+            return record_id in self.therapy_names
+        return self.store.origin_of(kind, record_id) is not None
+
+    def restore_session(self) -> None:
+        """Back where the user was: filters, marks, the record on screen, its history and
+        the query. Ids the database no longer has are dropped without a word."""
+        from sclerotui.compare import MAX_COMPARED
+        from sclerotui.session import History
+
+        session, self._session = self._session, None
+        if session is None or session.is_empty:
+            return
+        criteria = session.criteria()
+        if criteria:
+            self.criteria = criteria
+        self.marked = [t for t in dict.fromkeys(session.marked) if t in self.therapy_names]
+        self.marked = self.marked[:MAX_COMPARED]
+        if self.marked:
+            self.query_one(TherapyList).show_marks(list(self.marked))
+        history = History(session.history, session.history_index)
+        history.keep_only(self._exists)
+        self.history = history
+        record = session.record if session.record and self._exists(session.record) else None
+        therapy = session.therapy if session.therapy in self.therapy_names else None
+        if record is not None:
+            kind, record_id = record
+            listed = therapy is not None and (
+                kind == "therapy" or self.store.evidence_has(therapy, NO_CRITERIA, kind, record_id)
+            )
+            self.jump_to(kind, record_id, therapy if listed and kind != "therapy" else None)
+        elif therapy is not None:
+            self.jump_to("therapy", therapy)
+        if session.query.strip():
+            self.query_one("#search", Input).value = session.query
+        self.session_note = "restored where you were (n starts fresh)"
+        self._update_status(self._status_count)
+
+    def session_state(self):
+        """Where the user is, for the next start (see session.py for what it may hold)."""
+        from sclerotui.search import MAX_QUERY_CHARS
+        from sclerotui.session import Session, filters_of
+
+        if self._session is not None:
+            return self._session  # not restored yet: keep it for next time
+        query = self.search_text if len(self.search_text) <= MAX_QUERY_CHARS else ""
+        return Session(
+            query=query if query.strip() else "",
+            filters=filters_of(self.criteria),
+            marked=list(self.marked),
+            therapy=self.therapy_id,
+            record=self._on_screen(),
+            history=list(self.history.entries),
+            history_index=self.history.index,
+        )
+
+    def action_start_fresh(self) -> None:
+        """Forget the restored session: no query, filters, marks or history."""
+        from sclerotui.session import History
+
+        self._session = None
+        self.session_note = None
+        self.history = History()
+        self.marked = []
+        self.query_one(TherapyList).show_marks([])
+        self.query_one("#search", Input).value = ""
+        self.search_text = ""
+        self.query_one(ContentSwitcher).current = "evidence"
+        self.item = None
+        self.therapy_id = None
+        if self.criteria:
+            self.criteria = NO_CRITERIA  # reloads
+        else:
+            self.reload()
+        self.query_one(TherapyList).focus()
+        self.notify("Started fresh", timeout=2)
+
+    # -- words read as filters -------------------------------------------------------------
+
+    def _read_words(self, text: str) -> None:
+        """Offer a reading of the typed words as filters, or (after one was applied) the
+        way back to the words."""
+        from sclerotui.suggest import read_as, vocabulary
+
+        line = self.query_one("#reading", Static)
+        if self._undo is not None and text == self._undo[0]:
+            self._reading = None
+            line.update(
+                Content.assemble(
+                    ("searching with filters · ctrl+z: back to ", "dim"),
+                    (one_line(self._undo[1]), "bold"),
+                )
+            )
+            line.display = True
+            return
+        self._undo = None
+        if self._words is None and text.strip():
+            self._words = vocabulary(self.store.therapy_words(), self.app.vocabularies)
+        self._reading = read_as(text, self._words) if text.strip() else None
+        if self._reading is None:
+            line.display = False
+            return
+        line.update(
+            Content.assemble(
+                ("read as ", "dim"),
+                (one_line(self._reading.text), "bold $text-accent"),
+                (" — tab applies", "dim"),
+            )
+        )
+        line.display = True
+
+    def key_tab(self, event) -> None:
+        """tab in the search box applies the reading offered (elsewhere: the next pane)."""
+        search = self.query_one("#search", Input)
+        if self._reading is None or self.focused is not search:
+            return
+        event.stop()
+        event.prevent_default()
+        self._undo = (self._reading.text, search.value)
+        search.value = self._reading.text
+        search.cursor_position = len(search.value)
+
+    def key_ctrl_z(self, event) -> None:
+        search = self.query_one("#search", Input)
+        if self._undo is None or self.focused is not search:
+            return
+        event.stop()
+        original = self._undo[1]
+        self._undo = None
+        search.value = original
+        search.cursor_position = len(original)

@@ -392,8 +392,10 @@ async def test_y_copies_the_citation_line(mini_db):
         await caught_up(pilot)
         await pilot.press("y")
         await caught_up(pilot)
+        # The registry id once (not "NCT NCT…"), the unverified citation marked.
         assert app.clipboard == (
-            "Alpha lung trial — NCT NCT00000001; Gamma trial, Test Journal 2020 (test fixture)"
+            "Alpha lung trial. ClinicalTrials.gov: NCT00000001.\n"
+            "Gamma trial, Test Journal 2020 (test fixture). (not verified)"
         )
 
 
