@@ -3,7 +3,10 @@
 The curated files ship inside the package. The user's database (in the platform's user data
 directory, or wherever --db points) is built from them on first run; its bundled records are
 refreshed, in one transaction, when a new release brings different curated files. Records the
-user imported are never touched by that refresh.
+user imported are never touched by that refresh, and a curated record the user replaced
+(`import --replace`) stays theirs: the refresh leaves out the curated record of that id. A
+refresh that cannot be done (say, the new curated data drops a therapy an imported case uses)
+leaves the database as it was, and the explorer and every command open it with a note.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ import os
 from pathlib import Path
 
 from sclerotui.dataset import bundled_dir, fingerprint, load_directory
-from sclerotui.store import Store, StoreError
+from sclerotui.store import BUNDLED, Store, StoreError
+from sclerotui.vocabulary import DataError
 
-BUNDLED_ORIGIN = "bundled"
+BUNDLED_ORIGIN = BUNDLED
 DATA_DIR_ENV = "SCLEROTUI_DATA_DIR"
 
 
@@ -40,13 +44,23 @@ def build(path: Path, source: Path | None = None) -> tuple[Store, str]:
         raise StoreError(f"cannot build into {path}: {store.read_only_reason}")
     if created:
         os.chmod(path, 0o600)  # case records are private
-    store.replace_origin(data, BUNDLED_ORIGIN, {"bundled_fingerprint": fingerprint(source)})
+    try:
+        kept = store.replace_origin(
+            data, BUNDLED_ORIGIN, {"bundled_fingerprint": fingerprint(source)}
+        )
+    except BaseException:
+        store.close()
+        raise
     counts = store.counts()
     what = "created" if created else "refreshed bundled records in"
-    return store, (
+    note = (
         f"{what} {path}: {counts['therapies']} therapies, {counts['trials']} trials, "
         f"{counts['cases']} cases, {counts['events']} events"
     )
+    if kept:
+        shown = ", ".join(kept[:10]) + (" …" if len(kept) > 10 else "")
+        note += f"; kept your own {shown} in place of the curated record(s)"
+    return store, note
 
 
 def open_default(read_only: bool = False) -> tuple[Store, str | None]:
@@ -66,7 +80,16 @@ def open_default(read_only: bool = False) -> tuple[Store, str | None]:
     if store.read_only:
         return store, "the bundled data is newer than this database, which is read-only"
     store.close()
-    store, note = build(path)
+    try:
+        store, note = build(path)
+    except (StoreError, DataError) as error:
+        # Never lock the user out of their database: it stays as it was, and opens.
+        reason = "; ".join(error.problems[:3]) if isinstance(error, DataError) else str(error)
+        store = Store(path, read_only=read_only)
+        return store, (
+            f"the bundled data of this release could not be brought into {path}, which "
+            f"is unchanged and keeps the previous curated records ({reason})"
+        )
     if read_only:
         store.close()
         store = Store(path, read_only=True)

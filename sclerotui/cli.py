@@ -177,7 +177,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("--check", action="store_true", help="validate only; write nothing")
     importing.add_argument(
-        "--replace", action="store_true", help="update records that are already in the database"
+        "--replace",
+        action="store_true",
+        help="update records that are already in the database (a curated record you replace "
+        "stays yours: refreshes of the bundled data leave it alone)",
+    )
+    importing.add_argument(
+        "--skip-unmatched",
+        action="store_true",
+        help="ClinicalTrials.gov files: leave out the studies none of whose interventions is a "
+        "therapy of the database, naming each (without it, such a study refuses the import)",
     )
 
     export = commands.add_parser(
@@ -411,7 +420,13 @@ def cmd_import(args: argparse.Namespace) -> int:
                 f"cannot import into {store.path}: it is read-only ({store.read_only_reason}); "
                 "'import --check' validates the files without writing"
             )
-        report = import_files(store, args.files, check=args.check, replace=args.replace)
+        report = import_files(
+            store,
+            args.files,
+            check=args.check,
+            replace=args.replace,
+            skip_unmatched=args.skip_unmatched,
+        )
 
     for line in report.lines():
         show(line)
@@ -446,8 +461,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
         show(f"database: {store.path}{' (read-only)' if store.read_only else ''}")
         for table, count in store.counts().items():
             show(f"{table:>10}: {count:,}")
+        from sclerotui.store import describe_origin
+
         for origin, count in store.origins():
-            show(f"  trials and cases from {origin}: {count:,}")
+            kind, where = describe_origin(origin)
+            what = f"imported from {where}" if kind == "import" else f"from {where}"
+            show(f"  trials and cases {what}: {count:,}")
+        overridden = sorted(store.curated_overridden())
+        if overridden:
+            shown = ", ".join(f"{kind} {record_id}" for kind, record_id in overridden)
+            show(f"  curated records replaced by your own: {shown}")
     return EXIT_OK
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,6 +55,11 @@ def read_json(path: Path) -> object:
         raw = path.read_bytes()
     except OSError as error:
         raise DataError([f"{path}: cannot read: {error.strerror or error}"]) from None
+    return parse_json(raw, path)
+
+
+def parse_json(raw: bytes, path: Path) -> object:
+    """Parse the bytes of a JSON file, turning every failure into a DataError naming it."""
     text = decode_text(raw, path)
     try:
         return json.loads(text, object_pairs_hook=_no_duplicate_keys)
@@ -65,7 +72,18 @@ def read_json(path: Path) -> object:
     except RecursionError:
         raise DataError([f"{path}: invalid JSON: nested too deeply"]) from None
     except ValueError as error:  # e.g. an integer of thousands of digits
-        raise DataError([f"{path}: invalid JSON: {error}"]) from None
+        raise DataError([f"{path}: invalid JSON: {_without_python_advice(error)}"]) from None
+
+
+def _without_python_advice(error: ValueError) -> str:
+    """Python's message for an integer of over 4,300 digits ends with advice for programmers
+    (`sys.set_int_max_str_digits()`); the user gets what is wrong with the file."""
+    message = str(error)
+    if "int_max_str_digits" in message or "integer string conversion" in message:
+        digits = re.search(r"value has (\d+) digits", message)
+        shown = f" of {int(digits.group(1)):,} digits" if digits else ""
+        return f"a number{shown} is too long (at most {sys.get_int_max_str_digits():,} digits)"
+    return message
 
 
 class _BadJSON(ValueError):
@@ -92,12 +110,34 @@ def decode_text(raw: bytes, path: Path) -> str:
         raise DataError([f"{path}: UTF-16 text; save it as UTF-8"])
     if not raw.strip():
         raise DataError([f"{path}: the file is empty"])
+    utf16 = _utf16_without_mark(raw)
+    if utf16:
+        raise DataError(
+            [
+                f"{path}: looks like UTF-16 ({utf16}) text without a byte-order mark: "
+                "every other byte is 0; expected UTF-8, so save it as UTF-8"
+            ]
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DataError(
             [f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8"]
         ) from None
+
+
+def _utf16_without_mark(raw: bytes) -> str | None:
+    """The byte order ("little-endian" or "big-endian") when the text reads as UTF-16: ASCII
+    characters with a zero byte beside each, which UTF-8 text never is."""
+    sample = raw[:4096]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 3:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "little-endian"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "big-endian"
+    return None
 
 
 def parse_dataset(data: object, where: str) -> Dataset:

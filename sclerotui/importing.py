@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gc
-import hashlib
+import os
 import signal
+import stat
 from collections.abc import Iterator
 from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -54,14 +55,20 @@ class ImportReport:
 
 
 def import_files(
-    store: Store, paths: list[Path], check: bool = False, replace: bool = False
+    store: Store,
+    paths: list[Path],
+    check: bool = False,
+    replace: bool = False,
+    skip_unmatched: bool = False,
 ) -> ImportReport:
     """Load and validate every file and (unless check) write them, in one transaction.
 
     Raises DataError with every problem of every file; the database is then untouched.
+    `skip_unmatched`: registry studies none of whose interventions is a therapy of the
+    database are left out (each named in the report), not a problem.
     """
     with collector_paused():
-        return _import_files(store, paths, check, replace)
+        return _import_files(store, paths, check, replace, skip_unmatched)
 
 
 @contextmanager
@@ -78,7 +85,9 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -> ImportReport:
+def _import_files(
+    store: Store, paths: list[Path], check: bool, replace: bool, skip_unmatched: bool
+) -> ImportReport:
     """Each file is checked, then written at once and let go, so the importing process holds
     one file's records at a time (a reader process may hold the next: `_loaded_files`).
     Every write is part of one transaction, rolled back if any file of the batch has a
@@ -87,7 +96,8 @@ def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -
     report = ImportReport()
     problems: list[str] = []
     brought: dict[str, str] = {}  # "case x" -> the file of this batch that brings it
-    files = _loaded_files(paths, store.therapy_records(), events=not check)
+    reading = _Reading(store.therapy_records(), store.registry_trials(), skip_unmatched)
+    files = _loaded_files(paths, reading, events=not check)
     # One transaction for the whole batch (none when only checking). closing(): a failed
     # write stops the reader at once, not when the generator is collected.
     with closing(files), nullcontext() if check else store.transaction():
@@ -103,7 +113,7 @@ def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -
             known.add(KnownIds.of(data))
             report.files.append(FileSummary.of(loaded))
             if not problems and not check:
-                store.import_file(data, path.name, _sha256(path), replace, True, events)
+                store.import_file(data, loaded.origin, loaded.sha256, replace, True, events)
             del loaded, data, events  # this file's records go before the next file is read
         if problems:
             raise DataError(problems)  # the batch's transaction is rolled back
@@ -118,11 +128,29 @@ def _import_files(store: Store, paths: list[Path], check: bool, replace: bool) -
 READ_AHEAD_BYTES = 8 * 1024 * 1024
 
 
+@dataclass
+class _Reading:
+    """What loading a file needs of the database and of the files before it in the batch:
+    the therapies (a registry record names its interventions by them), the trials by
+    registry id (a study already held keeps its trial's id), and the import's options."""
+
+    therapies: list[Therapy]
+    trial_ids: dict[str, str]
+    skip_unmatched: bool = False
+
+    def after(self, loaded: LoadedFile) -> _Reading:
+        data = loaded.dataset
+        trial_ids = self.trial_ids | {
+            t.registry_id: t.id for t in data.trials if getattr(t, "registry_id", None)
+        }
+        return _Reading([*self.therapies, *data.therapies], trial_ids, self.skip_unmatched)
+
+
 def _loaded_files(
-    paths: list[Path], therapies: list[Therapy], events: bool
+    paths: list[Path], context: _Reading, events: bool
 ) -> Iterator[tuple[Path, LoadedFile | DataError, list[tuple] | None]]:
-    """Each file of the batch, loaded in order with the therapies of the database and of the
-    files before it (a registry record names its interventions by them).
+    """Each file of the batch, loaded in order with what the database and the files before
+    it hold (`_Reading`).
 
     While the caller checks and writes one file, `_ReadAhead` loads the next when it is big
     enough, and (if `events`) builds its events' rows; those of a file loaded here are
@@ -133,20 +161,20 @@ def _loaded_files(
         for index, path in enumerate(paths):
             result, built = (ahead.receive() if reading else None) or (None, None)
             if result is None:  # not read ahead, or the reader failed: load it here
-                result = _load_here(path, therapies)
+                result = _load_here(path, context)
             if isinstance(result, LoadedFile):
-                therapies = [*therapies, *result.dataset.therapies]
+                context = context.after(result)
             following = paths[index + 1 : index + 2]
-            reading = bool(following) and ahead.request(following[0], therapies, events)
+            reading = bool(following) and ahead.request(following[0], context, events)
             yield path, result, built
             result = built = None  # let this file go before the next one arrives
     finally:
         ahead.close()
 
 
-def _load_here(path: Path, therapies: list[Therapy]) -> LoadedFile | DataError:
+def _load_here(path: Path, context: _Reading) -> LoadedFile | DataError:
     try:
-        return load(path, therapies)
+        return load(path, context.therapies, context.trial_ids, context.skip_unmatched)
     except DataError as error:
         return error
 
@@ -162,7 +190,7 @@ class _ReadAhead:
         self.connection = None
         self.broken = False
 
-    def request(self, path: Path, therapies: list[Therapy], events: bool) -> bool:
+    def request(self, path: Path, context: _Reading, events: bool) -> bool:
         """Start loading a file (and building its events' rows), if the file is big enough
         to be worth it; True if the reader took it."""
         if self.broken or not _worth_reading_ahead(path):
@@ -170,7 +198,7 @@ class _ReadAhead:
         try:
             if self.process is None:
                 self._start()
-            self.connection.send((path, therapies, events))
+            self.connection.send((path, context, events))
         except (OSError, ValueError, RuntimeError):  # no process or pipe: loaded here
             self.broken = True
             return False
@@ -191,7 +219,7 @@ class _ReadAhead:
         # Spawned, not forked: a fork would copy this process's open database connection.
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
-        process = context.Process(target=_read_ahead, args=(theirs,), daemon=True)
+        process = context.Process(target=_read_ahead, args=(theirs, os.getpid()), daemon=True)
         try:
             with _ctrl_c_ignored():  # inherited: the reader starts deaf to it
                 process.start()
@@ -214,10 +242,11 @@ def _worth_reading_ahead(path: Path) -> bool:
     records (about 20 bytes of memory per byte of JSON at its peak) beside this process.
     Short of memory, the files are read here, one at a time."""
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError:
         return False  # reported by `load`, in the importing process
-    if size < READ_AHEAD_BYTES:
+    size = status.st_size
+    if not stat.S_ISREG(status.st_mode) or size < READ_AHEAD_BYTES:  # a pipe is read here
         return False
     available = memory_available()
     return available is None or available >= READER_BYTES_PER_BYTE * size
@@ -254,11 +283,43 @@ def _ctrl_c_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _read_ahead(connection) -> None:
+def _read_ahead(connection, parent: int | None = None) -> None:
     """The reader process."""
+    _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # see _ctrl_c_ignored
     gc.disable()  # as collector_paused does in the importing process
     _serve(connection)
+
+
+def _die_with(parent: int | None) -> None:
+    """The reader ends when the importing process does, even killed (SIGKILL) while the
+    reader loads a file: it would otherwise go on for as long as that takes, holding the
+    file's records. On Linux the kernel kills it (PR_SET_PDEATHSIG; "parent" is the thread
+    that started it, which waits for the import); elsewhere a thread watches the parent."""
+    if parent is None:
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        set_death_signal = 1  # PR_SET_PDEATHSIG, from <linux/prctl.h>
+        if libc.prctl(set_death_signal, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # it went before the signal was asked for
+                os._exit(0)
+            return
+    except (OSError, AttributeError):  # not Linux: no prctl
+        pass
+    import threading
+
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
 
 
 def _serve(connection) -> None:
@@ -282,9 +343,9 @@ def _serve(connection) -> None:
 
 
 def _read(
-    path: Path, therapies: list[Therapy], events: bool
+    path: Path, context: _Reading, events: bool
 ) -> tuple[LoadedFile | DataError, list[tuple] | None]:
-    loaded = _load_here(path, therapies)
+    loaded = _load_here(path, context)
     if not events or not isinstance(loaded, LoadedFile):
         return loaded, None
     data = loaded.dataset
@@ -335,13 +396,49 @@ def _clashes(
                 if f"case {event.case}" in named or f"trial {event.trial}" in named
             }
         clashes = [label for label in store.existing(data) if label not in named]
+        # An event goes with its case or trial: naming that is enough.
+        owners = {f"case {e.case}" for e in data.events} | {f"trial {e.trial}" for e in data.events}
+        listed = set(clashes) & owners
+        if listed:
+            going = {
+                f"event {e.id}"
+                for e in data.events
+                if f"case {e.case}" in listed or f"trial {e.trial}" in listed
+            }
+            clashes = [label for label in clashes if label not in going]
         if clashes:
+            registered = {
+                f"trial {t.id}": f"trial {t.id} ({t.registry_id})"
+                for t in data.trials
+                if t.registry_id
+            }
+            clashes = [registered.get(label, label) for label in clashes]
             where = "in the database"
             if earlier:
                 where += " or an earlier file of this import"
             problems.append(
                 f"{path}: already {where}: {_more(', '.join(clashes[:10]), clashes)} "
                 "(use --replace to update them)"
+            )
+    else:
+        problems += _events_of_others(store, path, data)
+    return problems
+
+
+def _events_of_others(store: Store, path: Path, data: Dataset) -> list[str]:
+    """Under --replace, events whose ids the database holds for a case or trial this file does
+    not replace: writing them would take those ids from another record."""
+    replaced = {("case", c.id) for c in data.cases} | {("trial", t.id) for t in data.trials}
+    held = store.event_owners([event.id for event in data.events])
+    problems = []
+    for event in data.events:
+        owner = held.get(event.id)
+        if owner is not None and owner not in replaced:
+            mine = f"case {event.case}" if event.case else f"trial {event.trial}"
+            problems.append(
+                f"{path}: event {event.id} (of {mine}): that id is already the database's "
+                f"event of {owner[0]} {owner[1]}, which this file does not replace; "
+                "give the event another id"
             )
     return problems
 
@@ -353,11 +450,3 @@ def _records(data: Dataset) -> list[tuple[str, list]]:
 
 def _more(shown: str, all_of: list) -> str:
     return shown + (" …" if len(all_of) > 10 else "")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

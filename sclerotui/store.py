@@ -43,8 +43,9 @@ from sclerotui.search import (
     word_matches,
 )
 
-SCHEMA_VERSION = 5  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
-# 5: events indexed by case and by trial apart
+SCHEMA_VERSION = 6  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
+# 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids
+BUNDLED = "bundled"  # the origin of the curated records, written only by a bundled build
 TOKENIZER = "unicode61 remove_diacritics 2"  # the search index's, and its term list's
 REQUIRED_TABLES = {
     "meta",
@@ -141,6 +142,7 @@ SUBTYPE_SHORT = {
 }
 TYPE_SHORT = {
     "rct": "RCT",
+    "interventional": "interventional",
     "observational": "observational",
     "review": "review",
     "case-report": "case report",
@@ -150,6 +152,41 @@ TYPE_SHORT = {
 def timestamp() -> str:
     """Now, as the database records when a record was imported."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class Origin(NamedTuple):
+    """Where a record came from, as the explorer and `db stats` say it."""
+
+    where: str  # the file name ("bundled" for the curated data)
+    when: str | None
+    kind: str  # "bundled", "synthetic" or "import"
+    overrides: bool = False  # the user's record, standing in for a curated one of that id
+
+
+def import_origin(name: str, kind: str = "file") -> str:
+    """The origin column of records imported from a file (kind "file", by its name), from
+    standard input ("stdin") or from a pipe ("pipe", with the name of a named pipe). Never
+    the bundled origin, whatever the file is called."""
+    if kind == "file":
+        return f"import:{name}"
+    return f"{kind}:{name}" if name else kind
+
+
+def describe_origin(origin: str | None) -> tuple[str, str]:
+    """(kind, where) of an origin column: ("bundled", "bundled"), ("import", "x.json"),
+    ("import", "standard input") …. Databases before schema 6 (read-only, not upgraded) hold
+    the bare file name, read as an import of that name."""
+    if origin in (BUNDLED, "synthetic"):
+        return origin, origin
+    origin = origin or "?"
+    kind, _, name = origin.partition(":")
+    if kind == "import" and name:
+        return "import", name
+    if kind == "stdin":
+        return "import", "standard input"
+    if kind == "pipe":
+        return "import", f"named pipe {name}" if name else "a pipe"
+    return "import", origin
 
 
 class Store:
@@ -441,12 +478,14 @@ class Store:
         `transaction()`, so that a batch of files commits together or not at all. `checked`
         says the caller has just found none of its ids in the database (`existing`);
         `events` are its events' rows if built already (`rows.event_rows`)."""
+        if describe_origin(origin)[0] != "import":
+            raise ValueError(f"{origin!r} is not an import's origin (see import_origin)")
         self._insert(data, origin, replace, checked, events)
         self.conn.execute(
             "INSERT INTO imports (file, sha256, imported_at, trials, cases, events, "
             "replaced) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                origin,
+                describe_origin(origin)[1],
                 digest,
                 timestamp(),
                 len(data.trials),
@@ -472,29 +511,105 @@ class Store:
         with self.transaction():
             self._insert(data, origin, replace)
 
-    def replace_origin(self, data: Dataset, origin: str, meta: dict[str, str]) -> None:
-        """Swap every record of one origin (e.g. the bundled data) for a new set, atomically."""
+    def replace_origin(self, data: Dataset, origin: str, meta: dict[str, str]) -> list[str]:
+        """Swap every record of one origin (the bundled data) for a new set, atomically.
+
+        A record of another origin with the id of one of the new set's is the user's (an
+        import, or a curated record they replaced): it stays, and the new record of that id
+        is left out ("trial x" returned for each therapy, trial or case left out). So a
+        refresh of the curated data never deletes, nor stumbles over, what the user wrote."""
         with self.transaction():
-            self._delete_origin(origin)
-            self._insert(data, origin, replace=False)
+            self._delete_origin(origin, data)
+            kept, fresh = self._without_held(data)
+            self._insert(fresh, origin, replace=False, checked=True)
+            if origin == BUNDLED:
+                self.conn.execute("DELETE FROM curated")
+                self._add_curated(data)
             for key, value in meta.items():
                 self.set_meta(key, value)
+        return kept
 
-    def _delete_origin(self, origin: str) -> None:
+    def _delete_origin(self, origin: str, coming: Dataset) -> None:
+        """Delete one origin's records. The events the user added to them stay (a curated
+        record's are listed in `curated`), as do its sources that the user's records cite
+        and the coming set lacks: deferred foreign keys then check what still refers to
+        a deleted record at commit."""
+        curated_events = origin == BUNDLED
         for table, kind in (("cases", "case"), ("trials", "trial"), ("therapies", "therapy")):
             ids = [
                 row[0]
                 for row in self.conn.execute(f"SELECT id FROM {table} WHERE origin = ?", [origin])
             ]
-            self._delete_records(kind, ids)
+            self._delete_records(kind, ids, curated_events)
+        coming_sources = {source.id for source in coming.sources}
+        cited = """SELECT source_id FROM record_sources UNION
+                   SELECT source_id FROM events WHERE source_id IS NOT NULL"""
+        for (source_id,) in self.conn.execute(
+            f"SELECT id FROM sources WHERE origin = ? AND id IN ({cited})", [origin]
+        ).fetchall():
+            if source_id not in coming_sources:
+                coming_sources.add(source_id)  # kept below: the user's records cite it
+                self.conn.execute(
+                    "UPDATE sources SET origin = ? WHERE id = ?", [f"{origin}-kept", source_id]
+                )
         self.conn.execute("DELETE FROM sources WHERE origin = ?", [origin])
+        self.conn.execute(
+            "UPDATE sources SET origin = ? WHERE origin = ?", [origin, f"{origin}-kept"]
+        )
 
-    def _delete_records(self, kind: str, ids: list[str]) -> None:
+    def _without_held(self, data: Dataset) -> tuple[list[str], Dataset]:
+        """The dataset without the records whose ids the database holds (after the old
+        records of its origin are gone, those are the user's), and their labels."""
+        held = set(self.existing(data))
+        held_sources = set()
+        ids = [source.id for source in data.sources]
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            held_sources |= {
+                row[0]
+                for row in self.conn.execute(f"SELECT id FROM sources WHERE id IN ({marks})", chunk)
+            }
+        if not held and not held_sources:
+            return [], data
+        kept = [label for label in held if not label.startswith("event ")]
+        fresh = data.model_copy(
+            update={
+                "therapies": [t for t in data.therapies if f"therapy {t.id}" not in held],
+                "trials": [t for t in data.trials if f"trial {t.id}" not in held],
+                "cases": [c for c in data.cases if f"case {c.id}" not in held],
+                "events": [
+                    e
+                    for e in data.events
+                    if f"event {e.id}" not in held
+                    and f"trial {e.trial}" not in held
+                    and f"case {e.case}" not in held
+                ],
+                "sources": [s for s in data.sources if s.id not in held_sources],
+            }
+        )
+        return sorted(kept), fresh
+
+    def _add_curated(self, data: Dataset) -> None:
+        """List a bundled dataset's ids: a user's record of one of them overrides it."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO curated (kind, id) VALUES (?, ?)",
+            [
+                *(("therapy", t.id) for t in data.therapies),
+                *(("trial", t.id) for t in data.trials),
+                *(("case", c.id) for c in data.cases),
+                *(("event", e.id) for e in data.events),
+                *(("source", s.id) for s in data.sources),
+            ],
+        )
+
+    def _delete_records(self, kind: str, ids: list[str], curated_events: bool = False) -> None:
+        """Delete records with their events (only the curated ones if `curated_events`)."""
         table = {"case": "cases", "trial": "trials", "therapy": "therapies"}[kind]
+        only = " AND id IN (SELECT id FROM curated WHERE kind = 'event')" if curated_events else ""
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
             if kind in ("case", "trial"):
-                self.conn.execute(f"DELETE FROM events WHERE {kind}_id IN ({marks})", chunk)
+                self.conn.execute(f"DELETE FROM events WHERE {kind}_id IN ({marks}){only}", chunk)
             for link in ("facets", "record_therapies", "record_sources"):
                 self.conn.execute(
                     f"DELETE FROM {link} WHERE kind = ? AND record_id IN ({marks})", [kind, *chunk]
@@ -543,6 +658,8 @@ class Store:
             self._insert_rows(table, getattr(rows, table))
         self.add_search_terms([(title, body) for title, body, _, _ in rows.search_index])
         self._insert_rows("events", rows.events)
+        if origin == BUNDLED:
+            self._add_curated(data)
         self._refresh_statistics()
 
     def add_search_terms(self, texts: list[tuple[str, str]]) -> None:
@@ -599,6 +716,23 @@ class Store:
             raise DuplicateError(
                 f"already in the database: {shown} (use --replace to update them)", clashes
             )
+
+    def event_owners(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        """The case or trial ("case", id) each of these event ids belongs to, if held."""
+        owners = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for event_id, case_id, trial_id in self.conn.execute(
+                f"SELECT id, case_id, trial_id FROM events WHERE id IN ({marks})", chunk
+            ):
+                owners[event_id] = ("case", case_id) if case_id else ("trial", trial_id)
+        return owners
+
+    def registry_trials(self) -> dict[str, str]:
+        """The trials' ids by registry id (NCT…), for trials that have one."""
+        return dict(
+            self.conn.execute("SELECT registry_id, id FROM trials WHERE registry_id IS NOT NULL")
+        )
 
     def registry_clashes(self, data: Dataset) -> list[str]:
         """Trials whose registry id the database already holds under another trial id."""
@@ -675,12 +809,45 @@ class Store:
     def record(self, kind: str, record_id: str) -> Therapy | Trial | Case | None:
         return {"therapy": self.therapy, "trial": self.trial, "case": self.case}[kind](record_id)
 
-    def origin_of(self, kind: str, record_id: str) -> tuple[str, str | None] | None:
+    def origin_of(self, kind: str, record_id: str) -> Origin | None:
         table = {"therapy": "therapies", "trial": "trials", "case": "cases"}[kind]
         row = self.conn.execute(
             f"SELECT origin, imported_at FROM {table} WHERE id = ?", [record_id]
         ).fetchone()
-        return (row[0], row[1]) if row else None
+        if row is None:
+            return None
+        origin_kind, where = describe_origin(row[0])
+        overrides = origin_kind == "import" and self._is_curated(kind, record_id)
+        return Origin(where, row[1], origin_kind, overrides)
+
+    def _is_curated(self, kind: str, record_id: str) -> bool:
+        if not self.has_curated:
+            return False  # an older database opened read-only: it does not know
+        found = self.conn.execute(
+            "SELECT 1 FROM curated WHERE kind = ? AND id = ?", [kind, record_id]
+        ).fetchone()
+        return found is not None
+
+    def curated_overridden(self) -> set[tuple[str, str]]:
+        """(kind, id) of the user's records that stand in for curated ones (imported with
+        --replace over them, or held before the curated data brought that id)."""
+        if not self.has_curated:
+            return set()
+        # From the curated list (small) to each record by its key, never over all cases.
+        sql = " UNION ALL ".join(
+            f"SELECT c.kind, c.id FROM curated c CROSS JOIN {table} r ON r.id = c.id "
+            f"WHERE c.kind = '{kind}' AND r.origin != ?"
+            for kind, table in (("therapy", "therapies"), ("trial", "trials"), ("case", "cases"))
+        )
+        return {(row[0], row[1]) for row in self.conn.execute(sql, [BUNDLED] * 3)}
+
+    @cached_property
+    def has_curated(self) -> bool:
+        """Schema 6 lists the curated ids; an older database opened read-only does not."""
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'curated'"
+        ).fetchone()
+        return found is not None
 
     def sources(self, ids: Iterable[str]) -> list[Source]:
         from sclerotui.models import Source
@@ -1534,7 +1701,54 @@ def _migrate_to_5(db: sqlite_utils.Database) -> None:
         )
 
 
-MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5}
+def _migrate_to_6(db: sqlite_utils.Database) -> None:
+    """Schema 6: an origin says how a record came, not just a file name ("import:x.json"; a
+    file named "bundled" could pass for the curated data and be deleted by a refresh), and
+    the curated data's ids are listed, so a user's record of one of them is known as theirs.
+    The events of curated records count as curated (the only way to tell them before)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS curated (kind TEXT NOT NULL, id TEXT NOT NULL, "
+        "PRIMARY KEY (kind, id)) WITHOUT ROWID"
+    )
+    for kind, table in (
+        ("therapy", "therapies"),
+        ("trial", "trials"),
+        ("case", "cases"),
+        ("source", "sources"),
+    ):
+        db.execute(
+            f"INSERT OR IGNORE INTO curated SELECT '{kind}', id FROM {table} WHERE origin = ?",
+            [BUNDLED],
+        )
+    for owner in ("trial", "case"):
+        db.execute(
+            f"INSERT OR IGNORE INTO curated SELECT 'event', id FROM events WHERE {owner}_id IN "
+            f"(SELECT id FROM {owner}s WHERE origin = ?)",
+            [BUNDLED],
+        )
+    # Origin by origin, through the origin index: a synthetic database holds a million cases.
+    # ("synthetic" stays: db synth's; a file of that name is left so, and no refresh deletes it.)
+    for table in ("therapies", "trials", "cases", "sources"):
+        named = [row[0] for row in db.execute(f"SELECT DISTINCT origin FROM {table}")]
+        for origin in named:
+            if origin in (None, BUNDLED, "synthetic") or origin.startswith("import:"):
+                continue
+            data = (
+                ", data = json_set(data, '$.origin', :new)" if table in ("trials", "cases") else ""
+            )
+            db.execute(
+                f"UPDATE {table} SET origin = :new{data} WHERE origin = :old",
+                {"new": f"import:{origin}", "old": origin},
+            )
+
+
+MIGRATIONS = {
+    2: _migrate_to_2,
+    3: _migrate_to_3,
+    4: _migrate_to_4,
+    5: _migrate_to_5,
+    6: _migrate_to_6,
+}
 
 
 def _create_tables(db: sqlite_utils.Database) -> None:

@@ -70,6 +70,7 @@ FAILED_RESPONSES = (Response.PARTIAL, Response.RESISTANT, Response.INTOLERANT)
 
 class EvidenceType(StrEnum):
     RCT = "rct"
+    INTERVENTIONAL = "interventional"  # assigned treatment, not (stated to be) randomised
     OBSERVATIONAL = "observational"
     REVIEW = "review"
     CASE_REPORT = "case-report"

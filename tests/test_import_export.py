@@ -62,7 +62,7 @@ def test_csv_example_imports_marks_origin_and_reimport_needs_replace(capsys, min
     with Store(mini_db) as store:
         case = store.case("clinic-001")
         assert case.illustrative and case.therapies[0].response.value == "resistant"
-        assert case.origin == "clinic-cases.csv"
+        assert case.origin == "import:clinic-cases.csv"
         events = store.events("case", "clinic-001")
         assert [e.week for e in events] == [0, 4, 52, 56]
         assert events[2].value == 61 and events[2].verified is False
@@ -114,9 +114,9 @@ def test_batch_files_are_written_one_at_a_time_in_one_transaction(
     steps = []
     load, write = importing.load, Store.import_file
 
-    def logged_load(path, therapies):
+    def logged_load(path, *args):
         steps.append(f"load {path.name}")
-        return load(path, therapies)
+        return load(path, *args)
 
     def logged_write(self, data, origin, *args, **kwargs):
         steps.append(f"write {origin}")
@@ -135,9 +135,9 @@ def test_batch_files_are_written_one_at_a_time_in_one_transaction(
     assert "bad.json: cases[0] (x): title: Field required" in err
     assert steps == [
         "load first.json",
-        "write first.json",
+        "write import:first.json",
         "load second.json",
-        "write second.json",
+        "write import:second.json",
         "load bad.json",
     ]
     assert sha(mini_db) == before
@@ -307,7 +307,8 @@ def test_registry_record_of_a_curated_trial_is_not_imported_twice(tmp_path, caps
     record = ROOT / "tests" / "fixtures" / "registry" / "single_study_results.json"
     code, _, err = run(capsys, "--db", db, "import", record)
     assert code == EXIT_BAD_INPUT
-    assert "NCT02597933 is already in the database as trial senscis" in err
+    # The study is the curated trial senscis: the record would update it, with --replace.
+    assert "already in the database: trial senscis (NCT02597933) (use --replace" in err
     assert sha(db) == before
 
 

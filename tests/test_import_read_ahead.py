@@ -224,9 +224,10 @@ def test_the_reader_sends_back_what_load_gives(tmp_path):
     loop = threading.Thread(target=importing._serve, args=(theirs,))
     loop.start()
     good = write_case_file(tmp_path / "good.json", "looped")
-    ours.send((good, [], True))
-    ours.send((good, [], False))  # only checking: no rows
-    ours.send((tmp_path / "missing.json", [], True))
+    nothing = importing._Reading([], {})
+    ours.send((good, nothing, True))
+    ours.send((good, nothing, False))  # only checking: no rows
+    ours.send((tmp_path / "missing.json", nothing, True))
     # Not a problem with the file (here, a broken argument): None, and the importing
     # process loads the file itself.
     ours.send((REGISTRY / "single_study_results.json", object(), True))
@@ -261,10 +262,11 @@ def test_the_reader_ignores_ctrl_c(tmp_path, monkeypatch):
     read_ahead(monkeypatch, True)
     ahead = importing._ReadAhead()
     try:
-        assert ahead.request(write_case_file(tmp_path / "one.json", "one"), [], True)
+        nothing = importing._Reading([], {})
+        assert ahead.request(write_case_file(tmp_path / "one.json", "one"), nothing, True)
         assert isinstance(ahead.receive()[0], LoadedFile)
         os.kill(ahead.process.pid, signal.SIGINT)
-        assert ahead.request(write_case_file(tmp_path / "two.json", "two"), [], True)
+        assert ahead.request(write_case_file(tmp_path / "two.json", "two"), nothing, True)
         assert ahead.receive()[0].dataset.cases[0].id == "two"  # still there, still working
     finally:
         ahead.close()

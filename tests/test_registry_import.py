@@ -75,9 +75,9 @@ def test_single_study_maps_identification_design_and_population(therapies):
     )
     assert trial.year == 2015
     assert trial.design == (
-        "Interventional: randomised, parallel-group, quadruple-blind; phase 3; enrolment 100 "
+        "Interventional: randomised, parallel-group, quadruple-blind; enrolment 100 "
         "(actual); status completed; 2015-11 to 2018-11-15 (ClinicalTrials.gov record)"
-    )
+    )  # the phase is its own field (the detail shows it after the design, once)
     assert trial.evidence_type == "rct"
     assert trial.phase == "3"
     assert trial.n == 100
@@ -384,7 +384,7 @@ def test_unknown_intervention_is_a_note_and_the_arm_is_kept(therapies):
         ("standard-of-care", None, "Standard of care"),
     ]
     assert trial.therapies == ["abatacept"]
-    assert trial.evidence_type == "observational"  # non-randomised
+    assert trial.evidence_type == "interventional"  # non-randomised, yet not observational
     assert "non-randomised, open-label" in trial.design
     assert trial.duration_weeks == 52  # "12 months"
 
@@ -481,7 +481,8 @@ def test_every_bad_record_in_a_file_is_reported(therapies):
         f"{where}: studies[4] (NCT01295736): protocolSection.armsInterventionsModule."
         "interventions: no intervention matches a therapy in the database (interventions: "
         "'ABC-999', 'Placebo'); a trial must belong to at least one therapy: add the therapy "
-        "first (or an alias for it), then import this study",
+        "first (or an alias for it), then import this study; or import with --skip-unmatched "
+        "to leave such studies out",
         f"{where}: studies[5]: protocolSection.identificationModule.nctId: missing",
         f"{where}: studies[6]: (record): expected a study object, got text",
     ]

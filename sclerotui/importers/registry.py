@@ -201,11 +201,20 @@ def parse_time_frame(text: str | None) -> float | None:
 # -- the parser --------------------------------------------------------------------------
 
 
-def parse_registry(data: object, where: str, therapies: list[Therapy]) -> tuple[Dataset, list[str]]:
+def parse_registry(
+    data: object,
+    where: str,
+    therapies: list[Therapy],
+    trial_ids: dict[str, str] | None = None,
+    skip_unmatched: bool = False,
+) -> tuple[Dataset, list[str]]:
     """Turn a ClinicalTrials.gov study record or page into trials, sources and arm events.
 
     Returns the dataset and notes (skipped studies, unknown interventions); raises DataError
-    listing every problem of every study.
+    listing every problem of every study, followed by the notes on the others. `trial_ids`:
+    the database's trials by registry id; a study one of them records takes that trial's id
+    (its record updates that trial, with --replace). `skip_unmatched`: a study none of whose
+    interventions is a therapy of the database is left out with a note, not a problem.
     """
     problems: list[str] = []
     notes: list[str] = []
@@ -238,7 +247,9 @@ def parse_registry(data: object, where: str, therapies: list[Therapy]) -> tuple[
     seen: dict[str, str] = {}
     for label, study in records:
         study_problems: list[str] = []
-        built = _Study(where, label, study, matcher, study_problems, notes).build()
+        reader = _Study(where, label, study, matcher, study_problems, notes)
+        reader.trial_ids, reader.skip_unmatched = trial_ids or {}, skip_unmatched
+        built = reader.build()
         problems += study_problems
         if built is None:
             continue
@@ -254,7 +265,9 @@ def parse_registry(data: object, where: str, therapies: list[Therapy]) -> tuple[
         dataset.sources.append(source)
         dataset.events += events
     if problems:
-        raise DataError(problems)
+        # What else the file held (studies skipped, interventions unknown) is said too: the
+        # user fixes the problems knowing what the import would then bring.
+        raise DataError(problems + [f"{where}: note: {note}" for note in notes])
     return dataset, notes
 
 
@@ -357,6 +370,10 @@ class _Study:
         self.notes: list[str] = notes
         self.nct: str | None = None
         self.event_ids: set[str] = set()
+        self.trial_ids: dict[str, str] = {}  # the database's trials by registry id
+        self.skip_unmatched = False
+        self.unmatched: str | None = None  # why the study is left out (skip_unmatched)
+        self.source_id = ""  # the registry record's source id
 
     # -- reading helpers -------------------------------------------------------------
 
@@ -465,7 +482,8 @@ class _Study:
             self.problem("resultsSection", f"expected an object, got {_kind(results)}")
             results = None
 
-        trial_id = nct.lower()
+        trial_id = self.trial_ids.get(nct, nct.lower())
+        self.source_id = nct.lower()  # the registry record, whatever the trial's id
         year = self.year(status)
         n = self.enrollment(design_module)
         criteria = self.text(eligibility, "eligibilityCriteria", f"{p}.eligibilityModule") or ""
@@ -488,12 +506,18 @@ class _Study:
                     therapy_ids.append(therapy_id)
         if not therapy_ids:
             shown = ", ".join(f"'{i.name}'" for i in interventions) or "none listed"
-            self.problem(
-                f"{p}.armsInterventionsModule.interventions",
-                f"no intervention matches a therapy in the database (interventions: {shown}); "
-                "a trial must belong to at least one therapy: add the therapy first "
-                "(or an alias for it), then import this study",
+            unmatched = (
+                f"no intervention matches a therapy in the database (interventions: {shown})"
             )
+            if self.skip_unmatched:
+                self.unmatched = unmatched
+            else:
+                self.problem(
+                    f"{p}.armsInterventionsModule.interventions",
+                    f"{unmatched}; a trial must belong to at least one therapy: add the therapy "
+                    "first (or an alias for it), then import this study; or import with "
+                    "--skip-unmatched to leave such studies out",
+                )
         else:
             self.note_unknown(interventions, arms)
 
@@ -516,9 +540,7 @@ class _Study:
             "registry_id": nct,
             "year": year,
             "design": self.design(design_module, status),
-            "evidence_type": "rct"
-            if self.allocation(design_module) == "RANDOMIZED"
-            else ("observational"),
+            "evidence_type": self.evidence_type(design_module),
             "phase": self.phase(design_module),
             "n": n,
             "population": self.population(conditions, eligibility, criteria),
@@ -531,18 +553,24 @@ class _Study:
             "results": result_summary,
             "findings": findings,
             "safety": safety,
-            "sources": [trial_id],
+            "sources": [self.source_id],
             "verified": primary_posted,
         }
         events = self.start_events(trial_id, arms) + events
         source_record = {
-            "id": trial_id,
+            "id": self.source_id,
             "kind": "nct",
             "ref": nct,
             "citation": f"{official or brief or nct} (ClinicalTrials.gov record)",
             "verified": True,
         }
         if self.problems:
+            return None
+        if self.unmatched:
+            self.notes.append(
+                f"left out {nct} ({self.label}): {self.unmatched}; add the therapy (or an "
+                "alias for it) and import the file again to bring it in"
+            )
             return None
         label = f"{self.where}: {self.label} ({nct})"
         try:
@@ -588,6 +616,16 @@ class _Study:
         info = self.obj(design, "designInfo", "protocolSection.designModule")
         return self.text(info, "allocation", "protocolSection.designModule.designInfo")
 
+    def evidence_type(self, design: dict) -> str:
+        """Randomised, observational, or another interventional study: one the record does
+        not call randomised (non-randomised, single-group, or with no allocation field)."""
+        if self.allocation(design) == "RANDOMIZED":
+            return "rct"
+        study_type = self.text(design, "studyType", "protocolSection.designModule") or ""
+        if study_type.upper() == "INTERVENTIONAL":
+            return "interventional"
+        return "observational"
+
     def phase(self, design: dict) -> str | None:
         phases = self.texts(design, "phases", "protocolSection.designModule")
         numbers = []
@@ -621,10 +659,10 @@ class _Study:
         masking = self.text(self.obj(info, "maskingInfo", ip), "masking", f"{ip}.maskingInfo")
         if masking:
             parts.append(MASKING.get(masking, masking.replace("_", " ").lower()))
+        if allocation is None and study_type == "interventional":
+            parts.insert(0, "allocation not stated")
+        # The phase is the trial's own field, shown beside the design wherever it is shown.
         summary = study_type.capitalize() + (": " + ", ".join(parts) if parts else "")
-        phase = self.phase(design)
-        if phase:
-            summary += f"; phase {phase}"
         info_n = self.obj(design, "enrollmentInfo", dp)
         count, kind = info_n.get("count"), info_n.get("type")
         if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
@@ -945,7 +983,7 @@ class _Study:
                 "ci": ci_text,
                 "text": "; ".join(words),
                 "primary": is_primary,
-                "source": trial_id,
+                "source": self.source_id,
                 "verified": True,
                 "note": "registry posted results",
             }
@@ -969,7 +1007,7 @@ class _Study:
                         "value": value,
                         "unit": unit,
                         "note": _shorten(note, 300),
-                        "source": trial_id,
+                        "source": self.source_id,
                         "verified": True,
                     },
                     events,
@@ -982,7 +1020,7 @@ class _Study:
                     "timepoint_weeks": parse_time_frame(time_frame),
                     "unit": unit,
                     "primary": is_primary,
-                    "source": trial_id,
+                    "source": self.source_id,
                 }
                 findings.append(finding)
         return rows
@@ -1071,7 +1109,7 @@ class _Study:
                                 "value": value,
                                 "unit": unit,
                                 "text": f"Baseline: {title}",
-                                "source": trial_id,
+                                "source": self.source_id,
                                 "verified": True,
                                 "note": "registry posted results (baseline characteristics)",
                             }
@@ -1090,7 +1128,7 @@ class _Study:
                                 "value": value,
                                 "unit": unit,
                                 "note": _shorten(f"Baseline: {title}", 300),
-                                "source": trial_id,
+                                "source": self.source_id,
                                 "verified": True,
                             },
                             events,

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from sclerotui.store import SUBTYPE_SHORT, TYPE_SHORT
+from sclerotui.store import SUBTYPE_SHORT, TYPE_SHORT, Origin
 from sclerotui.text import one_line, visible
 from sclerotui.widgets.therapy_list import CLASS_LABELS, VIM_KEYS
 
@@ -33,7 +33,7 @@ class RecordView:
     record: Therapy | Trial | Case
     sources: list[Source] = field(default_factory=list)
     therapy_names: dict[str, str] = field(default_factory=dict)
-    origin: tuple[str, str | None] | None = None
+    origin: Origin | None = None
     counts: tuple[int, int] | None = None  # a therapy's trials and cases
 
 
@@ -75,11 +75,15 @@ def source_lines(sources: list[Source]) -> Content:
     return lines(*rows)
 
 
-def origin_line(origin: tuple[str, str | None] | None) -> Content | None:
-    if origin is None or origin[0] == "bundled":
+def origin_line(origin: Origin | None) -> Content | None:
+    """Where a record not from the curated data came from; a user's record that stands in
+    for a curated one says so."""
+    if origin is None or origin.kind == "bundled":
         return None
-    where, when = origin
-    return Content.styled(f"imported from {one_line(where)} at {when or '?'}", "dim italic")
+    line = f"imported from {one_line(origin.where)} at {origin.when or '?'}"
+    if origin.overrides:
+        line += "; yours, in place of the curated record (kept when the bundled data is refreshed)"
+    return Content.styled(line, "dim italic")
 
 
 def trial_sections(view: RecordView) -> list[tuple[str, Content]]:
