@@ -61,6 +61,7 @@ def complete(
     all_therapies = [t for t in all_therapies if t is not None]
     source_ids = [s for t in all_therapies for s in t.sources]
     source_ids += [s for t in trials for s in [*t.sources, *(f.source for f in t.findings)]]
+    source_ids += [t.eligibility.source for t in trials if t.eligibility is not None]
     source_ids += [s for c in cases for s in c.sources]
     source_ids += [e.source for e in events if e.source]
     return Dataset(
