@@ -992,3 +992,142 @@ def describe_filters(criteria: Criteria) -> str:
     if criteria.organ:
         parts.append(" or ".join(ORGAN_WORDS.get(o, o) for o in sorted(criteria.organ)))
     return "; ".join(parts) or "all cases"
+
+
+# -- the evidence brief ------------------------------------------------------------------------
+
+
+def brief_markdown(
+    store: Store,
+    profile: Profile,
+    similar: Similar,
+    fits: list[TrialFit],
+    pathways: LensPathways | None,
+    names: dict[str, str],
+) -> str:
+    """The lens as a Markdown "evidence brief" for this profile: the profile (the user asked
+    for it: this export is the only one that holds it), similar cases with why, the trials
+    she would and would not have been eligible for with the reasons, and what came next.
+    Every figure says where it comes from and whether it was verified; record text is
+    escaped as the dossiers escape it."""
+    from datetime import UTC, datetime
+
+    from sclerotui.export import cell
+
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Evidence brief: patients like this one",
+        "",
+        f"_Exported from sclerotui on {stamp}. It holds the profile typed into the lens (no "
+        "name, date of birth or identifier). Similarity scores, eligibility checks and "
+        "pathway shares are computed by sclerotui from the records named; figures marked "
+        "**unverified** were not verified in a stored source; illustrative cases are "
+        "teaching examples, not patients._",
+        "",
+        "## Profile",
+        "",
+        f"- {cell(describe_profile(profile, names))}",
+        "",
+        f"## Similar cases ({len(similar.cases)}, most similar first)",
+        "",
+        f"Score: the weights of the features shared with the profile, out of {similar.best} "
+        "(failed the same therapy 4, same subtype 3, each shared autoantibody 3, responded to "
+        "the same therapy 2, each shared organ domain 1).",
+        "",
+    ]
+    if similar.cases:
+        lines += ["| Score | Case | Shares | Differs | Source |", "|---|---|---|---|---|"]
+        sources = {s.id: s for s in store.sources(s for c in similar.cases for s in c.sources)}
+        for case in similar.cases:
+            flag = " (illustrative)" if case.illustrative else ""
+            flag += " (synthetic)" if case.synthetic else ""
+            cited = "; ".join(_source_mark(sources.get(s), s) for s in case.sources)
+            lines.append(
+                f"| {case.score}/{case.best} | {cell(case.title)}{flag} (`{cell(case.case_id)}`)"
+                f" | {cell('; '.join(case.matched))} | {cell('; '.join(case.differs)) or '—'} "
+                f"| {cell(cited)} |"
+            )
+    else:
+        lines.append("No case shares a feature with this profile.")
+    lines += ["", "## Trials whose population fits", ""]
+    fit_sources = {s.id: s for s in store.sources(f.source for f in fits if f.source)}
+    for title, wanted in (
+        ("Would have been eligible (on the criteria stated)", ELIGIBLE),
+        ("Cannot tell: the criteria need values the profile does not give", CANNOT_TELL),
+        ("Would not have been eligible", NOT_ELIGIBLE),
+    ):
+        chosen = [f for f in fits if f.verdict == wanted]
+        lines += [f"### {title} ({len(chosen)})", ""]
+        if not chosen:
+            lines += ["None.", ""]
+            continue
+        lines += ["| Trial | Reasons | Criteria source |", "|---|---|---|"]
+        for fit in chosen:
+            mark = _source_mark(fit_sources.get(fit.source or ""), fit.source or "?")
+            if fit.verified is False:
+                mark += " **unverified**"
+            lines.append(
+                f"| {cell(fit.name)} | {cell('; '.join(fit.reasons))} | {cell(mark)}"
+                f"{' — ' + cell(fit.note) if fit.note else ''} |"
+            )
+        lines.append("")
+    unstated = [f for f in fits if f.verdict == NO_CRITERIA]
+    if unstated:
+        lines += [
+            f"Entry criteria not stated in the stored sources ({len(unstated)} trials, never "
+            "guessed): " + "; ".join(cell(f.name) for f in unstated),
+            "",
+        ]
+    lines += ["## What came next", ""]
+    if pathways is None:
+        lines += ["Not computed.", ""]
+    elif pathways.why_none:
+        lines += [cell(pathways.why_none).capitalize() + ".", ""]
+    else:
+        start = names.get(pathways.start or "", pathways.start or "")
+        regimen = ""
+        if len(pathways.regimen) > 1:
+            regimen = (
+                f" (her last failed step: {' + '.join(names.get(t, t) for t in pathways.regimen)})"
+            )
+        dropped = (
+            f"; left out to find any case: {', '.join(pathways.dropped)}"
+            if pathways.dropped
+            else ""
+        )
+        lines += [
+            f"After failing {cell(start)}{cell(regimen)}: {pathways.failed} case(s) in this "
+            f"database failed it (filters: {cell(describe_filters(pathways.criteria))}"
+            f"{dropped}). Counts and shares are counted by sclerotui over those case records.",
+            "",
+            "| Path | Cases | Responded | Response mix | Note |",
+            "|---|---|---|---|---|",
+        ]
+        for node in pathways.nodes:
+            path = " → ".join(
+                " + ".join(names.get(t, t) for t in step.split("+")) for step in node.path
+            )
+            mix = ", ".join(f"{r} {n}" for r, n in sorted(node.responses.items()))
+            tried = any(t in pathways.tried for t in node.therapies)
+            note = "; ".join(
+                filter(
+                    None,
+                    [
+                        "illustrative cases only" if node.only_illustrative else "",
+                        "she has had this" if tried else "",
+                    ],
+                )
+            )
+            lines.append(
+                f"| {cell(path)} | {node.cases} | {node.responded_share:.0%} | {cell(mix)} "
+                f"| {note or '—'} |"
+            )
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _source_mark(source, source_id: str) -> str:
+    if source is None:
+        return f"{source_id} (source not found)"
+    ref = f"{source.kind.value.upper()} {source.ref}" if source.ref else source.citation
+    return f"{ref} [{'verified' if source.verified else 'unverified'}]"

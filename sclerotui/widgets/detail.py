@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from sclerotui.notes import finding_key
 from sclerotui.store import SUBTYPE_SHORT, TYPE_SHORT, Origin
 from sclerotui.text import one_line, visible
 from sclerotui.widgets.therapy_list import CLASS_LABELS, VIM_KEYS
@@ -35,6 +36,8 @@ class RecordView:
     therapy_names: dict[str, str] = field(default_factory=dict)
     origin: Origin | None = None
     counts: tuple[int, int] | None = None  # a therapy's trials and cases
+    notes: list = field(default_factory=list)  # the user's own (sclerotui.notes.Note)
+    notes_reason: str | None = None  # why this database keeps no notes, if it does not
 
 
 def heading(text: str) -> Content:
@@ -132,8 +135,12 @@ def trial_sections(view: RecordView) -> list[tuple[str, Content]]:
         Content(visible(trial.results)),
     ]
     arm_names = {a.id: a.name for a in trial.arms}
+    noted = {note.finding for note in view.notes if note.finding}
     for finding in trial.findings:
-        results.append(finding_line(finding, arm_names))
+        line = finding_line(finding, arm_names)
+        if noted and finding_key(finding) in noted:
+            line = line + Content.styled("  ✎ your note", "$text-accent")
+        results.append(line)
     safety = [
         heading("Safety"),
         Content(visible(trial.safety))
@@ -252,6 +259,23 @@ def therapy_sections(view: RecordView) -> list[tuple[str, Content]]:
 SECTION_BUILDERS = {"trial": trial_sections, "case": case_sections, "therapy": therapy_sections}
 
 
+def notes_section(view: RecordView) -> Content | None:
+    """The user's own notes and bookmark, labelled as theirs (never mixed with the record)."""
+    if not view.notes:
+        return None
+    rows = [heading("Your notes (yours, not from the sources)")]
+    for note in view.notes:
+        when = note.created_at.replace("T", " ").removesuffix("+00:00") + " UTC"
+        on = (f" on {one_line(note.finding)}", "italic") if note.finding else ""
+        text = "★ bookmarked" if note.bookmark else visible(note.text)
+        rows.append(
+            Content.assemble(
+                ("• ", "dim"), text, on, (f" — {one_line(note.author)}, {when}", "dim")
+            )
+        )
+    return lines(*rows)
+
+
 class DetailView(VerticalScroll, can_focus=True):
     """Shows one record; `scroll_to_section` lets the timeline point at the matching part.
 
@@ -261,7 +285,7 @@ class DetailView(VerticalScroll, can_focus=True):
     """
 
     BINDINGS = [*VIM_KEYS]
-    SECTION_SLOTS = 6
+    SECTION_SLOTS = 7  # a trial's six, and the user's notes
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -280,6 +304,8 @@ class DetailView(VerticalScroll, can_focus=True):
             parts = [("empty", Content.styled(empty, "italic dim"))]
         else:
             parts = SECTION_BUILDERS[view.kind](view)
+            if (notes := notes_section(view)) is not None:
+                parts.insert(1, ("notes", notes))
         slots = list(self.query(".section").results(Static))
         if not slots:
             slots = [Static(classes="section") for _ in range(self.SECTION_SLOTS)]
