@@ -162,8 +162,8 @@ class SclerotuiApp(App):
             ("compare", ComparisonScreen.BINDINGS),
             ("forest", ForestScreen.BINDINGS),
             ("summary", SummaryScreen.BINDINGS),
-            ("patients like mine", LensScreen.BINDINGS),
-            ("profile form", ProfileForm.BINDINGS),
+            ("lens", LensScreen.BINDINGS),
+            ("profile", ProfileForm.BINDINGS),
             ("lists", VIM_KEYS),
         ]
         if not isinstance(self.screen, HelpScreen):
