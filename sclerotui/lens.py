@@ -377,13 +377,18 @@ class Feature:
     value: str
     weight: int
 
+    @property
+    def therapy(self) -> bool:
+        return self.kind in ("failed", "responded")
+
     def sql(self) -> tuple[str, list]:
-        """The ids of the cases that share it, from an index, each once."""
+        """The ids of the cases that share it, read from a covering index (a case that failed
+        a therapy twice comes twice: callers that count cases remove the repeat)."""
         if self.kind in ("failed", "responded"):
             responses = FAILED if self.kind == "failed" else ("responded",)
             marks = ",".join("?" * len(responses))
             return (
-                "SELECT DISTINCT record_id FROM record_therapies WHERE therapy_id = ? "
+                "SELECT record_id FROM record_therapies WHERE therapy_id = ? "
                 f"AND kind = 'case' AND response IN ({marks})",
                 [self.value, *responses],
             )
@@ -541,9 +546,13 @@ def _size(store: Store, feature: Feature, cap: int = 20_000) -> int:
     return store.conn.execute(f"SELECT count(*) FROM ({sql} LIMIT {cap})", args).fetchone()[0]
 
 
+DRIVER_ROWS = 5000  # the rarest feature's cases walked (in id order) for those sharing all
+
+
 def _sharing_all(store: Store, ordered: list[Feature], limit: int) -> list[str]:
-    """The first `limit` cases (by id) sharing every feature: driven by the rarest one, each
-    probing the others by key (rarest first, so most stop at the first probe)."""
+    """The first `limit` cases (by id) sharing every feature, if found among the rarest
+    feature's first DRIVER_ROWS cases in id order (then no case of a smaller id shares them
+    all); each probes the other features by key, rarest first, so most stop at the first."""
     driver_sql, args = ordered[0].sql()
     probes = []
     for feature in ordered[1:]:
@@ -553,7 +562,8 @@ def _sharing_all(store: Store, ordered: list[Feature], limit: int) -> list[str]:
     return [
         row[0]
         for row in store.conn.execute(
-            f"SELECT d.record_id FROM ({driver_sql}) d WHERE 1 {' '.join(probes)} "
+            f"SELECT DISTINCT d.record_id FROM ({driver_sql} ORDER BY record_id "
+            f"LIMIT {DRIVER_ROWS}) d WHERE 1 {' '.join(probes)} "
             f"ORDER BY d.record_id LIMIT {int(limit)}",
             args,
         )
@@ -571,15 +581,22 @@ def _threshold_walk(
     best: int,
     facts_of: dict[str, CaseFacts],
 ) -> list[tuple[int, int, str]]:
+    """The exact top `limit`, scoring only cases that could reach it (see similar_cases).
+    A group's best possible rank is (its weight + the weight not taken, the therapy weight
+    it could have): when that is below the limit-th best's (score, therapy score), no case
+    of the group, nor of a lighter one, can enter."""
     top: list[tuple] = []  # a heap: its smallest entry is the worst of the best kept
+    therapy_total = sum(f.weight for f in features if f.therapy)
 
-    def kth() -> int | None:
-        return top[0][0] if len(top) >= limit else None
+    def kth() -> tuple[int, int] | None:
+        return (top[0][0], top[0][1]) if len(top) >= limit else None
 
     count = min(2, len(ordered))
     while True:
         taken = ordered[:count]
         rest = best - sum(f.weight for f in taken)
+        therapy_taken = sum(f.weight for f in taken if f.therapy)
+        therapy_rest = therapy_total - therapy_taken
         groups = _shared_weight_groups(store, taken)
         heaviest = max(groups, default=None)
         if (
@@ -591,7 +608,8 @@ def _threshold_walk(
             count += 1  # too many cases share all of these: narrow the first group first
             continue
         for weight in sorted(groups, reverse=True):
-            if kth() is not None and weight + rest < kth():
+            bound = (weight + rest, min(weight, therapy_taken) + therapy_rest)
+            if kth() is not None and bound < kth():
                 break  # no case of this group (or a lighter one) can reach the top
             fresh = [c for c in groups[weight] if c not in facts_of]
             facts_of.update(case_facts(store, fresh))
@@ -603,8 +621,10 @@ def _threshold_walk(
                     heapq.heappush(top, entry)
                 elif entry > top[0]:
                     heapq.heapreplace(top, entry)
-        if (kth() is not None and kth() > rest) or count >= len(ordered):
-            break  # the limit-th best beats any case sharing none of `taken`
+        # A case sharing none of `taken` scores at most `rest`, with therapy weight at most
+        # `therapy_rest`.
+        if (kth() is not None and (rest, therapy_rest) < kth()) or count >= len(ordered):
+            break
         count += 1
     ranked = sorted((_restored(entry) for entry in top), key=lambda e: rank_key(*e))
     return [entry for entry in ranked if entry[0] > 0]
@@ -624,13 +644,14 @@ def _restored(entry: tuple) -> tuple[int, int, str]:
 def _shared_weight_groups(store: Store, taken: list[Feature]) -> dict[int, list[str]]:
     """The cases sharing any of the features taken, grouped by the weight they share."""
     parts, args = [], []
-    for feature in taken:
+    for index, feature in enumerate(taken):
         sql, feature_args = feature.sql()
-        parts.append(f"SELECT record_id, {int(feature.weight)} AS w FROM ({sql})")
+        parts.append(f"SELECT record_id, {index} AS f, {int(feature.weight)} AS w FROM ({sql})")
         args += feature_args
     groups: dict[int, list[str]] = {}
+    # UNION, not UNION ALL: a case that failed a therapy in two steps shares it once.
     for case_id, weight in store.conn.execute(
-        f"SELECT record_id, sum(w) FROM ({' UNION ALL '.join(parts)}) GROUP BY record_id",
+        f"SELECT record_id, sum(w) FROM ({' UNION '.join(parts)}) GROUP BY record_id",
         args,
     ):
         groups.setdefault(weight, []).append(case_id)
