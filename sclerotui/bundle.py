@@ -34,33 +34,54 @@ def default_db_path() -> Path:
 def build(path: Path, source: Path | None = None) -> tuple[Store, str]:
     """Create the database at path, or refresh its bundled records; returns (store, what)."""
     source = source or bundled_dir()
-    data = load_directory(source)
-    created = not path.exists()
-    if created:
+    if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _create(path, source)
+        return _summary(Store(path), f"created {path}")
+    data = load_directory(source)
     store = Store(path, create=True)
     if store.read_only:
         store.close()
         raise StoreError(f"cannot build into {path}: {store.read_only_reason}")
-    if created:
-        os.chmod(path, 0o600)  # case records are private
     try:
         kept = store.replace_origin(
             data, BUNDLED_ORIGIN, {"bundled_fingerprint": fingerprint(source)}
         )
     except BaseException:
-        store.close()
+        store.close()  # rolled back: nothing was changed
         raise
-    counts = store.counts()
-    what = "created" if created else "refreshed bundled records in"
-    note = (
-        f"{what} {path}: {counts['therapies']} therapies, {counts['trials']} trials, "
-        f"{counts['cases']} cases, {counts['events']} events"
-    )
+    store, note = _summary(store, f"refreshed bundled records in {path}")
     if kept:
         shown = ", ".join(kept[:10]) + (" …" if len(kept) > 10 else "")
         note += f"; kept your own {shown} in place of the curated record(s)"
     return store, note
+
+
+def _create(path: Path, source: Path) -> None:
+    """Build a new database beside `path` (private, 0600: case records), then rename it into
+    place: a failure (a full disk) leaves no empty or half-built file behind."""
+    import sqlite3
+
+    from sclerotui.files import beside
+    from sclerotui.store import describe_database_error
+
+    try:
+        with beside(path) as temporary:
+            build(temporary, source)[0].close()
+    except OSError as error:  # no new file could be made there
+        raise StoreError(f"cannot create {path}: {error.strerror or error}") from None
+    except sqlite3.Error as error:
+        raise describe_database_error(path, error) from None
+    except StoreError as error:  # it names the temporary file, which is gone
+        raise type(error)(str(error).replace(str(temporary), str(path))) from None
+
+
+def _summary(store: Store, what: str) -> tuple[Store, str]:
+    counts = store.counts()
+    return store, (
+        f"{what}: {counts['therapies']} therapies, {counts['trials']} trials, "
+        f"{counts['cases']} cases, {counts['events']} events"
+    )
 
 
 def open_default(read_only: bool = False) -> tuple[Store, str | None]:

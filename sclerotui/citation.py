@@ -141,10 +141,16 @@ def record_citation(title: str, sources: Sequence) -> str:
         first += " " + " ".join(reference(s) for s in _unique(registry))
     lines = [first]
     references = list(dict.fromkeys(reference(s) for s in others))
+    # A source with nothing citable (a review named only as the fact sheet names it) adds
+    # nothing a colleague could look up: it is counted, not listed.
+    bare = sum(1 for text in references if text.startswith(NO_DETAILS))
+    references = [text for text in references if not text.startswith(NO_DETAILS)]
     if len(references) == 1:
         lines.append(references[0])
     else:
         lines += [f"{number}. {text}" for number, text in enumerate(references, 1)]
+    if bare:
+        lines.append(f"(and {bare} source{'s' if bare > 1 else ''} without citation details)")
     return "\n".join(lines)
 
 

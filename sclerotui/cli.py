@@ -6,6 +6,7 @@ Textual is imported only when the explorer launches, so scripting commands start
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -20,6 +21,7 @@ from sclerotui.vocabulary import DataError
 EXIT_OK = 0
 EXIT_ERROR = 1  # something went wrong that is not the input's fault
 EXIT_BAD_INPUT = 2  # bad arguments, bad files, bad database, bad query
+EXIT_BROKEN_PIPE = 141  # the reader of our output went away (`| head`): 128 + SIGPIPE
 
 
 # Textual settings that copy what is on screen (record text) somewhere else.
@@ -254,6 +256,23 @@ def show(text: str, file=None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, where a closed pipe can still be answered quietly
+    except BrokenPipeError:
+        # `sclerotui search a | head -1`: the reader has what it wanted. Stop quietly, as
+        # standard tools do, with the status a tool killed by SIGPIPE has; output still
+        # buffered goes nowhere rather than raising again when Python exits.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if args.command in ("search", "export"):
@@ -443,12 +462,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return EXIT_OK
-    from sclerotui.files import write_private
+    from sclerotui.files import NotWritten, write_private
 
+    existed = args.output.exists()
     try:
         write_private(args.output, text)
     except OSError as error:
-        raise StoreError(f"cannot write {args.output}: {error.strerror}") from None
+        kept = ""
+        if isinstance(error, NotWritten):
+            kept = "; the file is as it was" if existed else "; no file was created"
+        raise StoreError(f"cannot write {args.output}: {error.strerror or error}{kept}") from None
     show(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
 

@@ -101,8 +101,11 @@ def trial_line(trial: Trial) -> str:
 
 
 def to_markdown(columns: list[Column], names: dict[str, str]) -> str:
-    """The comparison as a report section: a table per aspect, plots on a shared scale."""
-    heads = [one_line(c.therapy.name) for c in columns]
+    """The comparison as a report section: a table per aspect, plots on a shared scale.
+    Record text is escaped (export.markdown_text): it renders as that text, never as markup."""
+    from sclerotui.export import markdown_text
+
+    heads = [markdown_text(c.therapy.name) for c in columns]
     lines = [
         "# Therapy comparison: " + " vs ".join(heads),
         "",
@@ -113,17 +116,20 @@ def to_markdown(columns: list[Column], names: dict[str, str]) -> str:
     ]
 
     def row(label: str, cells: list[str]) -> None:
-        lines.append(f"| {label} | " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
 
     row("Class", [c.therapy.therapy_class.value for c in columns])
-    row("Mechanism", [one_line(c.therapy.mechanism) for c in columns])
-    row("Trials", ["<br>".join(trial_line(t) for t in c.trials) or "none" for c in columns])
+    row("Mechanism", [markdown_text(c.therapy.mechanism) for c in columns])
+    row(
+        "Trials",
+        ["<br>".join(markdown_text(trial_line(t)) for t in c.trials) or "none" for c in columns],
+    )
     row(
         "Primary endpoints and results",
         [
             "<br>".join(
-                f"{one_line(t.acronym or t.name)}: {one_line(t.primary_endpoint or '—')} "
-                f"→ {one_line(t.results)}"
+                f"{markdown_text(t.acronym or t.name)}: {markdown_text(t.primary_endpoint or '—')} "
+                f"→ {markdown_text(t.results)}"
                 for t in c.trials
             )
             or "—"
@@ -133,7 +139,8 @@ def to_markdown(columns: list[Column], names: dict[str, str]) -> str:
     row(
         "Safety",
         [
-            "<br>".join(f"{one_line(n)}: {one_line(s)}" for n, s in c.safety) or "not reported"
+            "<br>".join(f"{markdown_text(n)}: {markdown_text(s)}" for n, s in c.safety)
+            or "not reported"
             for c in columns
         ],
     )
@@ -166,7 +173,7 @@ def to_markdown(columns: list[Column], names: dict[str, str]) -> str:
         for column in columns:
             group = next((g for g in column.groups if (g.measure, g.statistic) == key), None)
             lines.append(
-                f"**{one_line(column.therapy.name)}**"
+                f"**{markdown_text(column.therapy.name)}**"
                 + (" (includes unverified values)" if group and group.unverified else "")
             )
             if group is None:
@@ -174,7 +181,7 @@ def to_markdown(columns: list[Column], names: dict[str, str]) -> str:
                 continue
             plot = render(group.series, width=60, height=6, scale=scales[key])
             legend = "; ".join(
-                f"{one_line(s.name)}: "
+                f"{markdown_text(s.name)}: "
                 + ", ".join(
                     f"w{w:g} {v:g}" for w, v in (s.points[1:] if s.implicit_baseline else s.points)
                 )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime
 
-from sclerotui.importers.csv_cases import COLUMNS
+from sclerotui.importers.csv_cases import COLUMNS, encode_cell
 from sclerotui.models import Case, Dataset, Source, Therapy, TimelineEvent, Trial
 from sclerotui.plot import measure_groups, render
 from sclerotui.store import SUBTYPE_SHORT, TYPE_SHORT, Store
-from sclerotui.text import one_line, visible
+from sclerotui.text import invisible_characters, one_line, shown
 
 EXPORT_LIMIT = 100_000
 DOSSIER_ITEMS = 200  # a therapy's dossier from the app lists this many of its trials and cases
@@ -85,11 +86,24 @@ def to_json(data: Dataset) -> str:
     for key in ("sources", "trials", "cases", "therapies"):
         for record in payload[key]:
             record.pop("origin", None)  # where it came from is the database's business
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    # json escapes C0 controls only; DEL, C1, bidi and other invisible characters are written
+    # as \uXXXX too, so an editor or terminal shows what is there (json reads them back).
+    return invisible_characters().sub(_json_escape, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # JSON spells these as a UTF-16 surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 def to_csv(data: Dataset) -> str:
-    """Cases and their events, one row per event, in the CSV import format."""
+    """Cases and their events, one row per event, in the CSV import format. Cells a
+    spreadsheet would run as formulas, and control characters, are escaped as that format
+    says (csv_cases.encode_cell), so the file is inert and still imports back unchanged."""
     sources = {s.id: s for s in data.sources}
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
@@ -116,7 +130,7 @@ def to_csv(data: Dataset) -> str:
             row = dict(first) if index == 0 else {"case_id": case.id}
             if event is not None:
                 row.update(_event_columns(event, sources))
-            writer.writerow(row)
+            writer.writerow({key: encode_cell(value) for key, value in row.items()})
     return out.getvalue()
 
 
@@ -130,7 +144,12 @@ def _source_text(source: Source | None) -> str:
 
 def _event_columns(event: TimelineEvent, sources: dict[str, Source]) -> dict:
     def text(value):
-        return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+        if value is None:
+            return ""
+        if not isinstance(value, float):
+            return str(value)
+        short = f"{value:g}"  # 52 rather than 52.0, when that is the same number
+        return short if float(short) == value else repr(value)
 
     verified = "" if event.verified is None else "yes" if event.verified else "no"
     return {
@@ -152,9 +171,51 @@ def _event_columns(event: TimelineEvent, sources: dict[str, Source]) -> dict:
 # -- Markdown ----------------------------------------------------------------------------
 
 
+# Record text in a dossier renders as that text and nothing else: every character Markdown
+# (CommonMark, GitHub's tables, strikethrough and math) or HTML could read as markup is
+# backslash-escaped, so `<script>`, `[x](javascript:…)`, `![](http://…)`, a code fence, `|` or
+# `&amp;` show as typed. At the start of a line `#`, `>`, `-`, `+`, `=` and `1.` would begin a
+# heading, quote or list, and leading spaces a code block: see markdown_block.
+MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<>&|~$#]")
+LINE_START = re.compile(r"[-+=]|[0-9]{1,9}(?=[.)])")
+
+
+def markdown_text(text: str) -> str:
+    """Record text for inline Markdown (a heading, a list item, a table cell): on one line,
+    controls and invisible characters shown, markup characters escaped."""
+    return _escape_markdown(shown(" ".join(text.split()), multiline=False))
+
+
 def cell(text: str | None) -> str:
-    """Text safe inside a Markdown table cell."""
-    return one_line(text or "").replace("|", "\\|")
+    """Text safe inside a Markdown table cell, heading or list item."""
+    return markdown_text(text or "")
+
+
+def markdown_block(text: str) -> str:
+    """Record text that has lines (a narrative) as Markdown paragraphs showing that text: its
+    line breaks kept (as hard breaks), blank lines between paragraphs, nothing else."""
+    paragraphs = []
+    for paragraph in re.split(r"\n(?:[ \t]*\n)+", shown(text).strip()):
+        lines = [_markdown_line(line) for line in paragraph.split("\n")]
+        paragraphs.append("\\\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def _markdown_line(line: str) -> str:
+    line = _escape_markdown(line.rstrip())
+    body = line.lstrip(" \t")
+    indent = line[: len(line) - len(body)]
+    start = LINE_START.match(body)
+    if start and body[0].isdigit():
+        body = f"{body[: start.end()]}\\{body[start.end() :]}"  # "1\." is no list item
+    elif start:
+        body = "\\" + body
+    # Indentation would make a code block: as character references, spaces are only text.
+    return indent.replace(" ", "&#32;").replace("\t", "&#9;") + body
+
+
+def _escape_markdown(text: str) -> str:
+    return MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(), text)
 
 
 def to_markdown(
@@ -307,7 +368,7 @@ def case_markdown(
         f"| {cell(s.note)} |"
         for i, s in enumerate(case.therapies, 1)
     ]
-    lines += ["", visible(case.narrative), ""]
+    lines += ["", markdown_block(case.narrative), ""]
     lines += timeline_markdown([e for e in data.events if e.case == case.id], {})
     lines += sources_markdown(case.sources, sources)
     return lines
@@ -323,14 +384,14 @@ def timeline_markdown(events: list[TimelineEvent], arm_names: dict[str, str]) ->
         "|---|---|---|---|---|---|",
     ]
     for e in events:
-        value = "" if e.value is None else f"{e.value:g} {e.unit or ''}".strip()
+        value = "" if e.value is None else cell(f"{e.value:g} {e.unit or ''}".strip())
         if e.value is not None and e.verified is False:
             value += " **unverified**"
         who = arm_names.get(e.arm or "", e.arm or "") or (e.therapy or "")
         when = f"{e.week:g}" if e.week is not None else (e.date or "")
         lines.append(
             f"| {when} | {e.kind.value} | {cell(who)} | {cell(e.measure)} | "
-            f"{cell(value)} | {cell(e.note)} |"
+            f"{value} | {cell(e.note)} |"
         )
     lines.append("")
     for group in measure_groups(events, arm_names):

@@ -19,6 +19,18 @@ _SHOWN = (
 CONTROLS = f"\x00-\x08\x0b-\x1f\x7f\x80-\x9f{_SHOWN}"  # made visible (newline and tab kept)
 CONTROLS_ONE_LINE = f"\x00-\x1f\x7f\x80-\x9f{_SHOWN}"  # made visible on one line
 
+# What a file we write (an export) never holds raw: every control but tab and newline, every
+# format character (bidi marks, embeddings, overrides and isolates, zero-width and invisible
+# characters, the soft hyphen, tags) but the zero-width (non-)joiners, and the line and
+# paragraph separators: Unicode's Cc, Cf, Zl and Zp. Wider than CONTROLS: a file is read by
+# editors and terminals we do not know, and an escape costs it nothing.
+INVISIBLE = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e007f"
+)
+
 
 @cache
 def _pattern(characters: str) -> re.Pattern[str]:
@@ -48,6 +60,19 @@ def visible(text: str, multiline: bool = True) -> str:
     if not multiline:
         text = text.replace("\n", " ").replace("\t", " ")
     return _pattern(CONTROLS if multiline else CONTROLS_ONE_LINE).sub(_picture, text)
+
+
+def shown(text: str, multiline: bool = True) -> str:
+    """`visible`, and every other invisible character (INVISIBLE) shown as its code too: for
+    text written to a file that people read (a Markdown dossier)."""
+    text = visible(text, multiline)
+    hidden = invisible_characters()
+    return hidden.sub(_picture, text) if hidden.search(text) else text
+
+
+def invisible_characters() -> re.Pattern[str]:
+    """The pattern of one character a written file must escape (see INVISIBLE)."""
+    return _pattern(INVISIBLE)
 
 
 def one_line(text: str) -> str:

@@ -17,12 +17,19 @@ from sclerotui.app import SclerotuiApp  # noqa: E402
 from sclerotui.bundle import build  # noqa: E402
 from sclerotui.store import Store  # noqa: E402
 from tests.app.helpers import explorer_ready  # noqa: E402
-from tests.app.states import BUNDLED_IDS, STATES, comparison, pathways  # noqa: E402
+from tests.app.states import (  # noqa: E402
+    BUNDLED_IDS,
+    STATES,
+    comparison,
+    forest,
+    pathways,
+    summary,
+)
 
 OUT = ROOT / "screenshots"
-NARROW = {"start", "case_timeline"}  # also drawn at 80x24
+NARROW = {"start", "case_timeline", "forest", "summary"}  # also drawn at 80x24
 # Screens that need the bundled data's pathways (drawn only here, tested on a fixture).
-EXTRA = {"pathways": pathways, "comparison": comparison}
+EXTRA = {"pathways": pathways, "comparison": comparison, "forest": forest, "summary": summary}
 
 
 async def shoot(db: Path, state: str, size: tuple[int, int]) -> Path:

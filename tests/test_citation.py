@@ -42,7 +42,9 @@ def test_sls2_citation_is_clean(bundled):
     assert cite(bundled, "sls-2") == (
         "Scleroderma Lung Study II (SLS-II). ClinicalTrials.gov: NCT00883129.\n"
         "1. Tashkin DP et al. Lancet Respir Med 2016;4(9):708-719.\n"
-        "2. Namas et al. Arthritis Care Res 2018. PMID: 28544580."
+        "2. Namas et al. Arthritis Care Res 2018. PMID: 28544580.\n"
+        "3. Lancet Respir Med summary (a commentary) quoting the SLS-II conclusion.\n"
+        "(and 1 source without citation details)"
     )
 
 
@@ -52,7 +54,11 @@ def test_senscis_citation_keeps_verified_identifiers_and_drops_notes(bundled):
         "SENSCIS (nintedanib in SSc-ILD). ClinicalTrials.gov: NCT02597933.\n"
         "1. Distler O et al. N Engl J Med 2019. doi:10.1056/NEJMoa1903076. PMID: 31112379.\n"
         "2. SENSCIS abstract RCT1882, European Respiratory Society International Congress 2019.\n"
-        "3. SENSCIS safety poster, American Thoracic Society conference 2020."
+        "3. SENSCIS safety poster, American Thoracic Society conference 2020.\n"
+        "4. SENSCIS post hoc papers reporting the relative reduction in FVC decline.\n"
+        "5. The Rheumatologist, news summary of the SENSCIS results.\n"
+        "6. Breathe 2020 summary of SENSCIS.\n"
+        "7. SENSCIS limited cutaneous SSc subgroup analysis."
     )
 
 

@@ -335,3 +335,45 @@ def test_import_keeps_a_source_already_held_unless_replacing(capsys, mini_db, tm
     assert run(capsys, "--db", mini_db, "import", "--replace", changed)[0] == EXIT_OK
     with Store(mini_db) as store:
         assert store.sources(["nct-alpha"])[0].citation == "Overwritten?"
+
+
+def test_json_round_trip_carries_effects_and_regimens(capsys, empty_db, tmp_path):
+    """The bundled data's effect estimates and regimens survive export and import as JSON;
+    a file in the older form (a step's single `therapy`, findings without effects) imports."""
+    from sclerotui.bundle import build
+
+    bundled, _ = build(tmp_path / "bundled.db")
+    bundled.close()
+    exported = tmp_path / "all.json"
+    code, _, err = run(
+        capsys, "--db", tmp_path / "bundled.db", "export", "--format", "json", "-o", exported
+    )
+    assert code == EXIT_OK, err
+    text = exported.read_text()
+    assert '"ci_level": 95' in text and '"scale": "odds-ratio"' in text
+    code, _, err = run(capsys, "--db", empty_db, "import", exported)
+    assert code == EXIT_OK, err
+    with Store(tmp_path / "bundled.db") as before, Store(empty_db) as after:
+        senscis = after.record("trial", "senscis")
+        odds = next(f for f in senscis.findings if f.estimate == 0.65)
+        assert (odds.ci_low, odds.ci_high, odds.ci_level, odds.scale) == (
+            0.44,
+            0.96,
+            95,
+            "odds-ratio",
+        )
+        assert after.record("case", "case-patel-2023").therapies[0].therapies == [
+            "plasma-exchange",
+            "glucocorticoids",
+        ]
+        assert after.record("trial", "senscis") == before.record("trial", "senscis").model_copy(
+            update={"origin": "import:all.json"}
+        )
+    older = tmp_path / "older.json"
+    older.write_text(
+        '{"cases": [{"id": "old-case", "title": "Older form", "subtype": "diffuse",'
+        ' "therapies": [{"therapy": "rituximab", "response": "partial"}],'
+        ' "narrative": "n", "illustrative": true, "sources": ["seed-resistance-essays"]}]}'
+    )
+    code, _, err = run(capsys, "--db", tmp_path / "bundled.db", "import", older)
+    assert code == EXIT_OK, err

@@ -1,8 +1,15 @@
-"""Cases and their timeline events from a spreadsheet CSV: one row per event.
+r"""Cases and their timeline events from a spreadsheet CSV: one row per event.
 
 Case columns may be filled on the case's first row only; later rows of the same case leave
 them empty (or repeat them exactly). Lists are separated by ';'. The therapy sequence is
 `therapy:response;therapy:response`. A source is an NCT id, `PMID:123`, a DOI, or citation text.
+
+A cell that starts with an apostrophe (') is one the export had to change, as spreadsheets mark
+text that is not a formula: the apostrophe is dropped, and after it a backslash escapes (`\\`
+is a backslash, `\u001b` or `\U000e0041` a character by its code). The export marks a cell
+that starts with = + - @ a tab, a carriage return or an apostrophe (so no spreadsheet runs it
+as a formula; plain numbers such as -0.5 are left as they are), and one holding a control or
+invisible character, which it writes escaped (never raw: a terminal would obey it).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from sclerotui.models import (
     TimelineEvent,
     describe_validation_error,
 )
+from sclerotui.text import invisible_characters
 
 CASE_COLUMNS = [
     "case_id",
@@ -70,18 +78,67 @@ FALSE = {"no", "n", "false", "0"}
 # Narratives can be long; the csv module's default limit is 131,072 characters per field.
 csv.field_size_limit(16 * 1024 * 1024)
 
+# A cell a spreadsheet would read as a formula (OWASP, "CSV injection"), or one starting with
+# the apostrophe that marks a changed cell; a plain number is no formula, and stays a number.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?\Z", re.I)
+ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|\\)")
+
+
+def encode_cell(value: str) -> str:
+    """A value as the export writes it: inert in a spreadsheet and a terminal, and read back
+    by `decode_cell` unchanged."""
+    hidden = invisible_characters()
+    if not hidden.search(value) and not (
+        value.startswith(FORMULA_START) and not NUMBER.match(value)
+    ):
+        return value
+    return "'" + hidden.sub(_code, value.replace("\\", "\\\\"))
+
+
+def _code(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def decode_cell(value: str) -> str:
+    """A cell's value: one the export marked with a leading apostrophe is unmarked and
+    unescaped (see the module's docstring); any other is taken as it is."""
+    if not value.startswith("'"):
+        return value
+    return ESCAPE.sub(_character, value[1:])
+
+
+def _character(match: re.Match[str]) -> str:
+    digits = match.group(1) or match.group(2)
+    if digits is None:
+        return "\\"
+    code = int(digits, 16)
+    if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        return match.group()  # no character: kept as written
+    return chr(code)
+
 
 def parse_csv(path: Path) -> tuple[Dataset, list[str], dict[str, int]]:
     """The dataset, notes, and the line each case and event starts on (for later messages)."""
-    text = decode_text(path.read_bytes(), path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DataError([f"{path}: cannot read: {error.strerror or error}"]) from None
+    text = decode_text(raw, path)
     if "\x00" in text:
         raise DataError([f"{path}: contains NUL bytes; not a text CSV file"])
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    stream = io.StringIO(text, newline="")
+    reader = csv.DictReader(stream, delimiter=delimiter)
     try:
         header = reader.fieldnames or []
     except csv.Error as error:
         raise DataError([f"{path}: line 1: unreadable CSV: {error}"]) from None
+    if reader.line_num > 1:
+        problem = _quote_left_open(path, text, 0, stream.tell(), 1, reader.line_num, delimiter)
+        if problem:
+            raise DataError([problem])
     problems = _check_header(path, header)
     if problems:
         raise DataError(problems)
@@ -91,6 +148,7 @@ def parse_csv(path: Path) -> tuple[Dataset, list[str], dict[str, int]]:
     line = reader.line_num
     while True:
         start = line + 1  # a row with quoted newlines spans lines: report where it starts
+        offset = stream.tell()
         try:
             row = next(reader)
         except StopIteration:
@@ -99,6 +157,11 @@ def parse_csv(path: Path) -> tuple[Dataset, list[str], dict[str, int]]:
             problems.append(f"{path}: line {start}: unreadable CSV: {error}")
             break
         line = reader.line_num
+        if line > start or None in row.values():
+            problem = _quote_left_open(path, text, offset, stream.tell(), start, line, delimiter)
+            if problem:
+                problems.append(problem)
+                break
         if None in row:
             problems.append(f"{path}: line {start}: more values than columns")
             continue
@@ -115,6 +178,32 @@ def parse_csv(path: Path) -> tuple[Dataset, list[str], dict[str, int]]:
         f"event {event.id}": line for event, (line, _) in zip(dataset.events, events, strict=True)
     }
     return dataset, [], locations
+
+
+def _quote_left_open(
+    path: Path, text: str, offset: int, end: int, first: int, last: int, delimiter: str
+) -> str | None:
+    """What is wrong when the row in text[offset:end] (lines first to last; the caller asks
+    when it spans lines or has fewer cells than columns) is so because a quote was left open:
+    the csv module then reads on, to the next quote or to the end of the file, as one value,
+    and the row's other cells come out empty or shifted."""
+    try:
+        for _ in csv.reader(
+            io.StringIO(text[offset:end], newline=""), delimiter=delimiter, strict=True
+        ):
+            pass
+    except csv.Error as error:
+        if end >= len(text) and "unexpected end of data" in str(error):
+            return (
+                f"{path}: line {first}: a quoted value opened on this row is never closed "
+                '(a " is missing); it ran to the end of the file'
+            )
+        runs = f"runs on to line {last}" if last > first else "is not closed where it should be"
+        return (
+            f"{path}: line {first}: a quoted value opened on this row {runs} "
+            '(a " is missing, or one too many)'
+        )
+    return None  # a value with line breaks in it, quoted as it should be
 
 
 def _check_header(path: Path, header: list[str]) -> list[str]:
@@ -134,7 +223,7 @@ def _check_header(path: Path, header: list[str]) -> list[str]:
 
 
 def _collect(path, line, row, cases, case_lines, events, problems) -> None:
-    row = {key.strip(): (value or "").strip() for key, value in row.items()}
+    row = {key.strip(): decode_cell((value or "").strip()) for key, value in row.items()}
     case_id = row.get("case_id", "")
     if not case_id:
         problems.append(f"{path}: line {line}: case_id: empty")

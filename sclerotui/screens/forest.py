@@ -44,7 +44,7 @@ def row_content(row: Comparison, axis, width: int) -> Content:
     subgroup = f" · {one_line(row.subgroup)}" if row.subgroup else ""
     first = Content.assemble(
         (one_line(row.trial_name), "bold"),
-        f" · {one_line(row.arms)} · {row.n} · {row.when}{subgroup}",
+        f" · {row.n} · {row.when} · {one_line(row.arms)}{subgroup}",  # a long name cuts the arms
         (where, "italic"),
     ).truncate(width - 2, ellipsis=True)
     mark = (

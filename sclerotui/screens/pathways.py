@@ -45,8 +45,15 @@ def node_label(node: PathNode, names: dict[str, str]) -> Text:
     mix = " ".join(f"{RESPONSE_SHORT[r]} {n}" for r, n in sorted(node.responses.items()))
     subtypes = " ".join(f"{SUBTYPE_SHORT.get(s, s)} {n}" for s, n in sorted(node.subtypes.items()))
     organs = " ".join(f"{o} {n}" for o, n in sorted(node.organs.items(), key=lambda x: -x[1]))
-    name = Text(one_line(regimen_label(node.therapy, names)), style="bold")
-    name.truncate(NAME_WIDTH, overflow="ellipsis")  # by cells: wide characters count double
+    members = node.therapies
+    # A regimen shows every member, each cut to its share, so none is hidden by the cut.
+    share = NAME_WIDTH if len(members) == 1 else max(8, (NAME_WIDTH + 10) // len(members) - 3)
+    parts = []
+    for member in members:
+        part = Text(one_line(names.get(member, member)), style="bold")
+        part.truncate(share, overflow="ellipsis")  # by cells: wide characters count double
+        parts.append(part)
+    name = Text(" + ").join(parts)
     return Text.assemble(
         ("→ ", "dim"),
         name,
@@ -240,7 +247,7 @@ class PathwaysScreen(Screen):
         if node is None:
             cases.set_options([placeholder("no cases")])
             return
-        names = " → ".join(self.names.get(t, t) for t in (self.start, *node.path))
+        names = " → ".join(regimen_label(t, self.names) for t in (self.start, *node.path))
         cases.border_title = Content(f"Cases: {one_line(names)} ({node.cases})")
         cases.set_options([placeholder("finding the cases…", "italic dim")])
         self.find_cases(node)

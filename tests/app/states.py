@@ -18,7 +18,9 @@ FIXTURE_IDS = {
     "palette": "digital",
 }
 BUNDLED_IDS = {
-    "pathway_start": "calcium-channel-blockers",
+    "pathway_start": "ace-inhibitors",
+    "forest_trial": "fasscinate",
+    "summary_therapy": "tocilizumab",
     "compare": ["cyclophosphamide", "mycophenolate", "nintedanib"],
     "trial": "senscis",
     "case": "case-dcssc-cyc-hsct",
@@ -131,6 +133,24 @@ async def comparison(pilot, ids):
     for toast in pilot.app.screen.query("Toast"):
         toast.remove()
     await caught_up(pilot)
+
+
+async def forest(pilot, ids):
+    """The forest plot of a trial's first outcome (bundled data: the screenshots)."""
+    pilot.app.main_screen.jump_to("trial", ids["forest_trial"])
+    await caught_up(pilot)
+    await pilot.press("g")
+    await settle(pilot)
+
+
+async def summary(pilot, ids):
+    """A therapy's summary of findings, its first row traced to its findings."""
+    pilot.app.main_screen.jump_to("therapy", ids["summary_therapy"])
+    await caught_up(pilot)
+    await pilot.press("u")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
 
 
 STATES = {

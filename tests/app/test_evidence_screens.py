@@ -47,7 +47,7 @@ async def test_g_on_a_therapy_opens_its_forest_plot(evidence_db):
         assert "Forest plot: mRSS — difference, units · all timepoints · 3 comparison(s)" in text
         assert "No pooled estimate" in text
         rows = option_texts(app.screen.query_one(ForestList))
-        assert rows[0].startswith("FX-A · Rituximab vs Placebo · n=40/40 · week 24")
+        assert rows[0].startswith("FX-A · n=40/40 · week 24 · Rituximab vs Placebo")
         assert "verified    −3 (95% CI −5.5 to −0.5)" in rows[0]
         assert "□" in rows[1] and "UNVERIFIED  −1.2 (CI −3 to 0.6, level not stated)" in rows[1]
         assert "dcSSc subgroup" in rows[2]

@@ -209,3 +209,24 @@ async def _compare_state(pilot):
 def test_screen(snap_compare, pathway_db, state, size):
     run = {"pathways": _pathways_state, "comparison": _compare_state}[state]
     assert snap_compare(make_app(pathway_db), terminal_size=size, run_before=run)
+
+
+async def test_a_regimen_node_names_every_therapy_given_together(tmp_path):
+    from sclerotui.bundle import build
+
+    store, _ = build(tmp_path / "bundled.db")
+    store.close()
+    app = make_app(tmp_path / "bundled.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await explorer_ready(pilot)
+        app.main_screen.jump_to("therapy", "ace-inhibitors")
+        await caught_up(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        labels = tree_labels(app.screen)
+        assert labels[0].startswith("→ Experimental i… + Therapeutic pl…  n=1 illustrative only")
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        title = str(app.screen.query_one("#pathway-cases").border_title)
+        regimen = "Experimental immunomodulatory drugs (class; no drug named) + Therapeutic"
+        assert f"ACE inhibitors → {regimen}" in title
