@@ -30,12 +30,11 @@ def build_mini_db(path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def synthetic_store(tmp_path_factory):
-    """A read-only synthetic database of 2,000 cases: every facet varies from case to case.
-    (Its cases draw from every bundled therapy; 2,000 keeps enough of them per therapy.)"""
+    """A read-only synthetic database of 1,500 cases: every facet varies from case to case."""
     from sclerotui.synth import synthesize
 
     path = tmp_path_factory.mktemp("synthetic") / "synthetic.db"
-    synthesize(path, 2000, seed=11)
+    synthesize(path, 1500, seed=11)
     with Store(path, read_only=True) as store:
         yield store
 
