@@ -1062,7 +1062,7 @@ def brief_markdown(
         for case in similar.cases:
             flag = " (illustrative)" if case.illustrative else ""
             flag += " (synthetic)" if case.synthetic else ""
-            cited = "; ".join(_source_mark(sources.get(s), s) for s in case.sources)
+            cited = "; ".join(_source_mark(sources.get(s), s) for s in dict.fromkeys(case.sources))
             lines.append(
                 f"| {case.score}/{case.best} | {cell(case.title)}{flag} (`{cell(case.case_id)}`)"
                 f" | {cell('; '.join(case.matched))} | {cell('; '.join(case.differs)) or '—'} "
@@ -1088,7 +1088,7 @@ def brief_markdown(
             if fit.verified is False:
                 mark += " **unverified**"
             lines.append(
-                f"| {cell(fit.name)} | {cell('; '.join(fit.reasons))} | {cell(mark)}"
+                f"| {cell(fit.name)} | {cell('; '.join(fit.reasons))} | {mark}"
                 f"{' — ' + cell(fit.note) if fit.note else ''} |"
             )
         lines.append("")
@@ -1148,7 +1148,12 @@ def brief_markdown(
 
 
 def _source_mark(source, source_id: str) -> str:
+    """A source as the brief cites it (record text escaped, long citations cut), with its
+    verification mark."""
+    from sclerotui.export import cell
+    from sclerotui.text import shorten
+
     if source is None:
-        return f"{source_id} (source not found)"
+        return f"{cell(source_id)} (source not found)"
     ref = f"{source.kind.value.upper()} {source.ref}" if source.ref else source.citation
-    return f"{ref} [{'verified' if source.verified else 'unverified'}]"
+    return f"{cell(shorten(ref, 100))} [{'verified' if source.verified else '**unverified**'}]"

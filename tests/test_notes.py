@@ -132,7 +132,7 @@ def test_exports_label_the_notes_as_the_users(store):
     add_note(store, "case", "case-one", "My | own [note]", who="drsmith")
     text = record_markdown(store, "case", "case-one")
     assert "### Your notes (written in sclerotui; not from the sources)" in text
-    assert "- My \\| own [note] — drsmith," in text
+    assert "- My \\| own \\[note\\] — drsmith," in text  # escaped as record text is
     assert "Your notes" in export_text(store, "", "md")
     assert "own [note]" not in export_text(store, "", "json")  # data formats carry no notes
     assert "own [note]" not in export_text(store, "", "csv")
