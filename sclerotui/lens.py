@@ -782,6 +782,12 @@ class TrialFit:
     note: str | None = None
 
     @property
+    def partly_checked(self) -> bool:
+        """The source states criteria the fields cannot hold (its note says "not checked"):
+        "eligible" then means only on the criteria checked."""
+        return self.verdict == ELIGIBLE and "not checked" in (self.note or "")
+
+    @property
     def reasons(self) -> list[str]:
         """The reasons that decide the verdict (failed, or unknown) — or all checked."""
         decisive = [c for c in self.checks if c.outcome == FAILED_CHECK]

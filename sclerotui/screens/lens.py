@@ -84,6 +84,7 @@ def trial_option(fit: TrialFit) -> Option:
             (unverified, "reverse $text-warning"),
             "\n      ",
             ("; ".join(one_line(r) for r in fit.reasons), "dim" if fit.verdict != ELIGIBLE else ""),
+            (" · other criteria not checked: see the trial" if fit.partly_checked else "", "dim"),
         ),
         id=f"trial:{fit.trial_id}",
     )
@@ -410,9 +411,7 @@ class LensScreen(Screen):
         result = self.pathways
         if result is None or result.start is None:
             return
-        self.app.push_screen(
-            PathwaysScreen(self.reader, result.start, result.criteria, self.names)
-        )
+        self.app.push_screen(PathwaysScreen(self.reader, result.start, result.criteria, self.names))
 
     def action_zoom(self) -> None:
         if self.maximized is not None:
