@@ -546,16 +546,29 @@ def _size(store: Store, feature: Feature, cap: int = 20_000) -> int:
     return store.conn.execute(f"SELECT count(*) FROM ({sql} LIMIT {cap})", args).fetchone()[0]
 
 
-DRIVER_ROWS = 5000  # the rarest feature's cases walked (in id order) for those sharing all
+DRIVER_ROWS = 50_000  # at most this many of the rarest feature's cases are walked in pass 1
 
 
 def _sharing_all(store: Store, ordered: list[Feature], limit: int) -> list[str]:
     """The first `limit` cases (by id) sharing every feature, if found among the rarest
     feature's first DRIVER_ROWS cases in id order (then no case of a smaller id shares them
-    all); each probes the other features by key, rarest first, so most stop at the first."""
-    driver_sql, args = ordered[0].sql()
+    all). The walk reads an index already in id order (a therapy's cases by therapy, its
+    response checked by a probe), so it stops as soon as `limit` are found; each case probes
+    the features by key, rarest first, so most stop at the first probe."""
+    driver = ordered[0]
+    if driver.therapy:
+        driver_sql = (
+            "SELECT record_id FROM record_therapies INDEXED BY "
+            "idx_record_therapies_therapy_id_kind_record_id "
+            "WHERE therapy_id = ? AND kind = 'case'"
+        )
+        args: list = [driver.value]
+        rest = ordered
+    else:
+        driver_sql, args = driver.sql()
+        rest = ordered[1:]
     probes = []
-    for feature in ordered[1:]:
+    for feature in rest:
         sql, probe_args = feature.probe("d.record_id")
         probes.append(f"AND {sql}")
         args += probe_args
