@@ -547,6 +547,8 @@ def _size(store: Store, feature: Feature, cap: int = 20_000) -> int:
 
 
 DRIVER_ROWS = 50_000  # at most this many of the rarest feature's cases are walked in pass 1
+# Probes most likely to fail first: a given therapy, then an antibody, an organ, a subtype.
+PROBE_ORDER = ("failed", "responded", "antibody", "organ", "subtype")
 
 
 def _sharing_all(store: Store, ordered: list[Feature], limit: int) -> list[str]:
@@ -556,6 +558,7 @@ def _sharing_all(store: Store, ordered: list[Feature], limit: int) -> list[str]:
     response checked by a probe), so it stops as soon as `limit` are found; each case probes
     the features by key, rarest first, so most stop at the first probe."""
     driver = ordered[0]
+    rest = sorted(ordered[1:], key=lambda f: PROBE_ORDER.index(f.kind))
     if driver.therapy:
         driver_sql = (
             "SELECT record_id FROM record_therapies INDEXED BY "
@@ -563,10 +566,9 @@ def _sharing_all(store: Store, ordered: list[Feature], limit: int) -> list[str]:
             "WHERE therapy_id = ? AND kind = 'case'"
         )
         args: list = [driver.value]
-        rest = ordered
+        rest.append(driver)  # its response last: most of a therapy's cases pass it
     else:
         driver_sql, args = driver.sql()
-        rest = ordered[1:]
     probes = []
     for feature in rest:
         sql, probe_args = feature.probe("d.record_id")
