@@ -10,6 +10,7 @@ them with the models afterwards.
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,9 +53,18 @@ BATCH = 5000
 
 def synthesize(path: Path, cases: int, seed: int = 1) -> dict[str, int]:
     """Write a new synthetic database of `cases` cases at path; returns counts."""
-    if path.exists():
-        raise StoreError(f"{path} already exists; synthetic data is only written to a new file")
     bundled = load_directory(bundled_dir())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # Created 0600 before SQLite writes a byte, as every database here is (its WAL and
+        # shared-memory files take the mode of the database file).
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise StoreError(
+            f"{path} already exists; synthetic data is only written to a new file"
+        ) from None
+    except OSError as error:
+        raise StoreError(f"cannot create {path}: {error.strerror}") from None
     store = Store(path, create=True)
     try:
         base = Dataset(sources=[*bundled.sources, SOURCE], therapies=bundled.therapies)
