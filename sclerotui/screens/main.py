@@ -791,9 +791,7 @@ class MainScreen(Screen):
         from sclerotui.screens.lens import LensScreen
 
         self.app.push_screen(
-            LensScreen(
-                self.store, self.reader("lens"), self.therapy_names, self.app.lens_profile
-            )
+            LensScreen(self.store, self.reader("lens"), self.therapy_names, self.app.lens_profile)
         )
 
     def _note_target(self) -> tuple[str, str] | None:

@@ -30,9 +30,7 @@ class NoteScreen(ModalScreen[tuple[str, str | None] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="note-dialog"):
             yield Label(
-                Content.assemble(
-                    ("Your note on ", "bold"), shorten(one_line(self.title_text), 60)
-                ),
+                Content.assemble(("Your note on ", "bold"), shorten(one_line(self.title_text), 60)),
                 id="note-title",
             )
             if self.findings:
