@@ -164,6 +164,7 @@ def _event_columns(event: TimelineEvent, sources: dict[str, Source]) -> dict:
         "note": event.note or "",
         "event_source": _source_text(sources.get(event.source or "")),
         "verified": verified,
+        "series": event.series or "",
     }
 
 
