@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 
 from sclerotui.importers.csv_cases import COLUMNS, encode_cell
 from sclerotui.models import Case, Dataset, Source, Therapy, TimelineEvent, Trial
-from sclerotui.plot import measure_groups, render
+from sclerotui.plot import MARKERS, measure_groups, render
 from sclerotui.store import SUBTYPE_SHORT, TYPE_SHORT, Store
-from sclerotui.text import invisible_characters, one_line, shown
+from sclerotui.text import invisible_characters, shown
+from sclerotui.vocabulary import SCALE_SHORT
 
 EXPORT_LIMIT = 100_000
 DOSSIER_ITEMS = 200  # a therapy's dossier from the app lists this many of its trials and cases
@@ -218,18 +219,97 @@ def _escape_markdown(text: str) -> str:
     return MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(), text)
 
 
-def to_markdown(data: Dataset, order: list[str], title: str, notes: tuple[str, ...] = ()) -> str:
+# Research notes in record text: a verification mark ("[V]", "[V2, ERR review table]", "[U]")
+# says how a curator checked a figure and where it was read. A dossier is for colleagues: the
+# marks go; a figure's status shows as **unverified**, its source as a numbered reference.
+VERIFICATION_MARK = re.compile(r"\s*\[(?:V2?|U)(?:[,;][^\[\]]*)?\]")
+
+
+def without_marks(text: str | None) -> str:
+    """Prose without verification marks; an "[U…]" mark becomes "(unverified)"."""
+    if not text:
+        return ""
+    return VERIFICATION_MARK.sub(
+        lambda m: " (unverified)" if m.group().strip().startswith("[U") else "", text
+    )
+
+
+def note_text(text: str | None) -> str:
+    """A note up to its first verification mark (what follows names where it was read); a
+    note cut at an "[U…]" mark says (unverified)."""
+    if not text:
+        return ""
+    mark = VERIFICATION_MARK.search(text)
+    if mark is None:
+        return text
+    kept = text[: mark.start()].rstrip(" ;,")
+    unverified = mark.group().strip().startswith("[U")
+    return f"{kept} (unverified)".strip() if unverified else kept
+
+
+def weeks(value: float | None) -> str:
+    """Weeks as written (104, not 104.0)."""
+    return "—" if value is None else f"{value:g}"
+
+
+class References:
+    """A dossier's numbered references: a source takes its number where it is first cited,
+    and the list at the end gives each in full (citation.reference)."""
+
+    def __init__(self, sources: dict[str, Source]) -> None:
+        self.sources = sources
+        self.order: list[str] = []
+
+    def cite(self, source_id: str | None) -> str:
+        if not source_id:
+            return ""
+        if source_id not in self.order:
+            self.order.append(source_id)
+        return f"[{self.order.index(source_id) + 1}]"
+
+    def cite_all(self, ids) -> str:
+        return ", ".join(self.cite(source_id) for source_id in dict.fromkeys(ids))
+
+    def markdown(self) -> list[str]:
+        if not self.order:
+            return []
+        from sclerotui.citation import reference
+
+        lines = ["## References", ""]
+        for number, source_id in enumerate(self.order, 1):
+            source = self.sources.get(source_id)
+            text = reference(source) if source is not None else "(not in this database)"
+            lines.append(f"- [{number}] {cell(text)}")
+        return lines + [""]
+
+
+def _stamp(now: datetime | None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+
+
+INTRO = (
+    "Figures marked **unverified** were not verified in a stored source; numbers in brackets "
+    "are the references at the end."
+)
+
+
+def to_markdown(
+    data: Dataset,
+    order: list[str],
+    title: str,
+    notes: tuple[str, ...] = (),
+    now: datetime | None = None,
+) -> str:
     therapies = {t.id: t for t in data.therapies}
     trials = {t.id: t for t in data.trials}
     cases = {c.id: c for c in data.cases}
-    sources = {s.id: s for s in data.sources}
+    refs = References({s.id: s for s in data.sources})
     names = {t.id: t.name for t in data.therapies}
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         f"# {cell(title)}",
         "",
-        f"_Exported from sclerotui on {stamp}. Figures marked **unverified** were not "
-        "verified in a stored source; illustrative cases are teaching examples._",
+        f"_Exported from sclerotui on {_stamp(now)}. {INTRO} Illustrative cases are "
+        "teaching examples._",
         "",
     ]
     for note in notes:
@@ -237,15 +317,16 @@ def to_markdown(data: Dataset, order: list[str], title: str, notes: tuple[str, .
     for key in order:
         kind, record_id = key.split(":", 1)
         if kind == "therapy" and record_id in therapies:
-            parts += therapy_markdown(therapies[record_id], data)
+            parts += therapy_markdown(therapies[record_id], data, refs)
         elif kind == "trial" and record_id in trials:
-            parts += trial_markdown(trials[record_id], data, sources)
+            parts += trial_markdown(trials[record_id], data, refs)
         elif kind == "case" and record_id in cases:
-            parts += case_markdown(cases[record_id], data, sources, names)
+            parts += case_markdown(cases[record_id], data, refs, names)
+    parts += refs.markdown()
     return "\n".join(parts) + "\n"
 
 
-def therapy_markdown(therapy: Therapy, data: Dataset) -> list[str]:
+def therapy_markdown(therapy: Therapy, data: Dataset, refs: References) -> list[str]:
     lines = [
         f"## Therapy: {cell(therapy.name)}",
         "",
@@ -253,8 +334,10 @@ def therapy_markdown(therapy: Therapy, data: Dataset) -> list[str]:
         f"- Mechanism: {cell(therapy.mechanism)}",
         f"- Also known as: {cell(', '.join(therapy.aliases)) or 'none recorded'}",
         f"- Organ domains: {', '.join(o.value for o in therapy.organs) or 'none recorded'}",
-        "",
     ]
+    if therapy.sources:
+        lines.append(f"- Sources: {refs.cite_all(therapy.sources)}")
+    lines.append("")
     trials = [t for t in data.trials if therapy.id in t.therapies]
     cases = [c for c in data.cases if any(therapy.id in s.therapies for s in c.therapies)]
     if trials:
@@ -278,7 +361,27 @@ def therapy_markdown(therapy: Therapy, data: Dataset) -> list[str]:
     return lines
 
 
-def trial_markdown(trial: Trial, data: Dataset, sources: dict[str, Source]) -> list[str]:
+NOT_ESTIMABLE_WORDS = {"estimate": "estimate", "ci_low": "lower bound", "ci_high": "upper bound"}
+
+
+def finding_effect(finding) -> str:
+    """A finding's effect, interval (with its level, or none claimed) and p, as stored."""
+    effect = finding.effect
+    if effect is None and finding.estimate is not None and finding.scale is not None:
+        effect = f"{SCALE_SHORT[finding.scale]} {finding.estimate:g}"
+    interval = None
+    if finding.ci:
+        stated = "%" in finding.ci or finding.ci_level is None
+        interval = finding.ci if stated else f"{finding.ci_level:g}% CI {finding.ci}"
+        interval = interval if "CI" in interval else f"CI {interval}"
+    parts = [effect, interval, finding.p and f"p {finding.p}", finding.text]
+    if finding.not_estimable:
+        names = ", ".join(NOT_ESTIMABLE_WORDS[name] for name in finding.not_estimable)
+        parts.append(f"not estimable: {names}")
+    return "; ".join(part for part in parts if part)
+
+
+def trial_markdown(trial: Trial, data: Dataset, refs: References) -> list[str]:
     kind = TYPE_SHORT.get(trial.evidence_type.value, trial.evidence_type.value)
     lines = [
         f"## Trial: {cell(trial.name)}",
@@ -291,8 +394,9 @@ def trial_markdown(trial: Trial, data: Dataset, sources: dict[str, Source]) -> l
         f"- Design: {cell(trial.design)}",
         f"- Population: {cell(trial.population)}",
         f"- Primary endpoint: {cell(trial.primary_endpoint) or 'not reported'}",
-        f"- Results: {cell(trial.results)}",
-        f"- Safety: {cell(trial.safety) or 'not reported'}",
+        f"- Results: {cell(without_marks(trial.results))}",
+        f"- Safety: {cell(without_marks(trial.safety)) or 'not reported'}",
+        f"- Sources: {refs.cite_all(trial.sources)}",
         "",
     ]
     if trial.arms:
@@ -311,25 +415,18 @@ def trial_markdown(trial: Trial, data: Dataset, sources: dict[str, Source]) -> l
         ]
         for f in trial.findings:
             value = f"{f.value:g} {f.unit or ''}".strip() if f.value is not None else "—"
-            effect = "; ".join(
-                filter(None, [f.effect, f.ci and f"CI {f.ci}", f.p and f"p {f.p}", f.text])
-            )
             lines.append(
                 f"| {cell(f.measure)} | {cell(arm_names.get(f.arm or '', 'between arms'))}"
-                f" | {f.timepoint_weeks if f.timepoint_weeks is not None else '—'} | "
-                f"{cell(value)} | {cell(effect)} | "
-                f"{'yes' if f.verified else '**unverified**'} | {cell(f.source)} |"
+                f" | {weeks(f.timepoint_weeks)} | {cell(value)} | {cell(finding_effect(f))} | "
+                f"{'yes' if f.verified else '**unverified**'} | {refs.cite(f.source)} |"
             )
         lines.append("")
     events = [e for e in data.events if e.trial == trial.id]
-    lines += timeline_markdown(events, arm_names)
-    lines += sources_markdown([*trial.sources, *(f.source for f in trial.findings)], sources)
+    lines += timeline_markdown(events, arm_names, refs)
     return lines
 
 
-def case_markdown(
-    case: Case, data: Dataset, sources: dict[str, Source], names: dict[str, str]
-) -> list[str]:
+def case_markdown(case: Case, data: Dataset, refs: References, names: dict[str, str]) -> list[str]:
     lines = [f"## Case: {cell(case.title)}", ""]
     if case.illustrative:
         lines += ["> **Illustrative case** — a teaching example, not a real patient record.", ""]
@@ -338,72 +435,83 @@ def case_markdown(
         f"age {cell(case.age_band) or 'not reported'}",
         f"- Autoantibodies: {', '.join(a.value for a in case.autoantibodies) or 'none recorded'}",
         f"- Organs: {', '.join(o.value for o in case.organs) or 'none recorded'}",
+        f"- Sources: {refs.cite_all(case.sources)}",
         "",
         "| Step | Therapy | Response | Note |",
         "|---|---|---|---|",
     ]
     lines += [
         f"| {i} | {cell(' + '.join(names.get(t, t) for t in s.therapies))} | {s.response.value} "
-        f"| {cell(s.note)} |"
+        f"| {cell(note_text(s.note))} |"
         for i, s in enumerate(case.therapies, 1)
     ]
     lines += ["", markdown_block(case.narrative), ""]
-    lines += timeline_markdown([e for e in data.events if e.case == case.id], {})
-    lines += sources_markdown(case.sources, sources)
+    lines += timeline_markdown([e for e in data.events if e.case == case.id], {}, refs)
     return lines
 
 
-def timeline_markdown(events: list[TimelineEvent], arm_names: dict[str, str]) -> list[str]:
+def _series_name(event: TimelineEvent, arm_names: dict[str, str]) -> str:
+    name = arm_names.get(event.arm or "", event.arm or "patient")
+    return f"{name}, {event.series}" if event.series else name  # as plot.measure_groups names it
+
+
+def timeline_markdown(
+    events: list[TimelineEvent], arm_names: dict[str, str], refs: References
+) -> list[str]:
     if not events:
         return []
     lines = [
         "### Timeline",
         "",
-        "| Week | Kind | Arm / therapy | Measure | Value | Note |",
-        "|---|---|---|---|---|---|",
+        "| Week | Kind | Arm / therapy | Measure | Value | Note | Source |",
+        "|---|---|---|---|---|---|---|",
     ]
+    unverified: set[tuple] = set()
     for e in events:
         value = "" if e.value is None else cell(f"{e.value:g} {e.unit or ''}".strip())
         if e.value is not None and e.verified is False:
             value += " **unverified**"
+            statistic = e.statistic.value if e.statistic else "value"
+            unverified.add((e.measure, statistic, _series_name(e, arm_names), e.week, e.value))
         who = arm_names.get(e.arm or "", e.arm or "") or (e.therapy or "")
         when = f"{e.week:g}" if e.week is not None else (e.date or "")
         lines.append(
             f"| {when} | {e.kind.value} | {cell(who)} | {cell(e.measure)} | "
-            f"{value} | {cell(e.note)} |"
+            f"{value} | {cell(note_text(e.note))} | {refs.cite(e.source)} |"
         )
     lines.append("")
     for group in measure_groups(events, arm_names):
-        plot = render(group.series, width=60, height=6)
-        legend = ", ".join(f"{s.name}" for s in group.series)
-        lines += [
-            f"{group.measure} ({group.statistic}, {cell(group.unit)}) — {cell(legend)}",
-            "",
-            "```",
-            *plot.lines,
-            "```",
-            "",
-        ]
+        lines += plot_markdown(group, unverified)
     return lines
 
 
-def sources_markdown(ids: list[str], sources: dict[str, Source]) -> list[str]:
-    lines = ["### Sources", ""]
-    for source_id in dict.fromkeys(ids):
-        source = sources.get(source_id)
-        if source is None:
-            continue
-        ref = f"{source.kind.value.upper()} {cell(source.ref)}: " if source.ref else ""
-        status = "" if source.verified else " _(identifier/citation not verified)_"
-        lines.append(f"- {ref}{cell(source.citation)}{status}")
+PLOT_UNVERIFIED = "Includes unverified values"
+
+
+def plot_markdown(group, unverified: set[tuple]) -> list[str]:
+    """A text plot, its legend with the plot's own markers, and every value written out with
+    the unverified ones marked (the plot's axis labels cannot carry a mark)."""
+    plot = render(group.series, width=60, height=6)
+    legend = ", ".join(
+        f"{MARKERS[index % len(MARKERS)]} {cell(s.name)}" for index, s in enumerate(group.series)
+    )
+    lines = [f"{group.measure} ({group.statistic}, {cell(group.unit)}): {legend}", ""]
+    if group.unverified:
+        lines += [f"**{PLOT_UNVERIFIED}**, marked in the values below the plot.", ""]
+    lines += ["```", *plot.lines, "```", ""]
+    for index, series in enumerate(group.series):
+        shown = series.points[1:] if series.implicit_baseline else series.points
+        values = ", ".join(
+            f"week {w:g}: {cell(f'{v:g}')}"
+            + (
+                " **unverified**"
+                if (group.measure, group.statistic, series.name, w, v) in unverified
+                else ""
+            )
+            for w, v in shown
+        )
+        lines.append(f"- {MARKERS[index % len(MARKERS)]} {cell(series.name)}: {values}")
     return lines + [""]
-
-
-def citation_line(record: Trial | Case | Therapy, sources: list[Source]) -> str:
-    """One line to paste into notes: the record and its sources."""
-    name = record.name if isinstance(record, Trial | Therapy) else record.title
-    refs = "; ".join(f"{s.kind.value.upper()} {s.ref}" if s.ref else s.citation for s in sources)
-    return one_line(f"{name} — {refs}" if refs else name)
 
 
 def export_text(store: Store, query: str, fmt: str) -> str:
