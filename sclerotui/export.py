@@ -549,3 +549,138 @@ def record_markdown(store: Store, kind: str, record_id: str) -> str:
             store, [], [record] if kind == "trial" else [], [record] if kind == "case" else []
         )
     return to_markdown(data, [f"{kind}:{record_id}"], f"sclerotui: {name}", notes)
+
+
+# -- forest plot and summary of findings -----------------------------------------------------
+
+
+def _in_filters(row) -> str:
+    return "—" if row.in_filters is None else "yes" if row.in_filters else "**no**"
+
+
+def _comparison_cells(row) -> str:
+    subgroup = f"; {row.subgroup}" if row.subgroup else ""
+    return (
+        f"{cell(row.trial_name)} | {cell(row.arms + subgroup)} | {cell(row.n)} | {row.when} | "
+        f"{cell(row.numbers)} | {'yes' if row.verified else '**unverified**'}"
+    )
+
+
+def forest_markdown(
+    store: Store,
+    outcome,
+    window,
+    criteria=None,
+    context: str = "",
+    rows=None,
+    now: datetime | None = None,
+) -> str:
+    """One outcome's forest plot as the screen shows it: a row per trial comparison with its
+    numbers, mark and source, the intervals drawn against the line of no effect, and no pooled
+    estimate. `rows`: the screen's own rows (else read with evidence.forest)."""
+    from sclerotui.evidence import (
+        ESTIMATE,
+        ESTIMATE_UNVERIFIED,
+        NO_EFFECT,
+        NO_POOLING,
+        axis_for,
+        draw,
+        favours_line,
+        forest,
+    )
+    from sclerotui.search import NO_CRITERIA
+
+    criteria = criteria or NO_CRITERIA
+    if rows is None:
+        rows = forest(store, outcome, window, criteria)
+    refs = References({s.id: s for s in store.sources(row.source for row in rows)})
+    filters = criteria.describe() if criteria else ""
+    lines = [
+        f"# Forest plot: {cell(outcome.label)}",
+        "",
+        f"_Exported from sclerotui on {_stamp(now)}. {INTRO}_",
+        "",
+        f"- Timepoints: {window.label}",
+        f"- Filters: {cell(filters)} (the In filters column says whether each trial's "
+        "population matches them)"
+        if filters
+        else "- Filters: none",
+        *([f"- Opened from: {cell(context)}"] if context else []),
+        f"- Comparisons: {len(rows)}",
+        "",
+        NO_POOLING,
+        "",
+    ]
+    if not rows:
+        lines += ["No comparison with numbers in this timepoint window.", ""]
+        return "\n".join(lines) + "\n"
+    lines += [
+        "| # | Trial | Arms | n | When | Estimate (interval) | Verified | In filters | Source |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {index} | {_comparison_cells(row)} | {_in_filters(row)} | {refs.cite(row.source)} |"
+        for index, row in enumerate(rows, 1)
+    ]
+    axis = axis_for(rows, 50)
+    scale = "log scale, no effect at 1" if axis.log else "no effect at 0"
+    lines += [
+        "",
+        f"Each row's interval against the line of no effect ({scale}): {ESTIMATE} estimate, "
+        f"{ESTIMATE_UNVERIFIED} unverified estimate, ├─┤ interval, {NO_EFFECT} no effect, "
+        "? a bound not given.",
+        "",
+        "```",
+        *(f"{index:>3}  {draw(row, axis)}" for index, row in enumerate(rows, 1)),
+        f"     {favours_line(rows, axis)}",
+        "```",
+        "",
+    ]
+    return "\n".join(lines + refs.markdown()) + "\n"
+
+
+def summary_markdown(
+    store: Store, therapy_name: str, rows, left_out: int, now: datetime | None = None
+) -> str:
+    """A therapy's summary of findings as the screen shows it: an overview row per outcome,
+    then every trial effect behind it with its mark and source."""
+    from sclerotui.evidence import CERTAINTY, MAX_OUTCOMES, NO_POOLING
+
+    refs = References(
+        {s.id: s for s in store.sources(c.source for row in rows for c in row.comparisons)}
+    )
+    more = f"; {left_out} more not shown" if left_out else ""
+    lines = [
+        f"# Summary of findings: {cell(therapy_name)}",
+        "",
+        f"_Exported from sclerotui on {_stamp(now)}. {INTRO}_",
+        "",
+        f"- Outcomes: {len(rows)} (at most {MAX_OUTCOMES}{more})",
+        f"- Certainty of evidence: {CERTAINTY} (no source grades it)",
+        "",
+        NO_POOLING,
+        "",
+    ]
+    if not rows:
+        lines += ["No comparison with numbers for this therapy in the database.", ""]
+        return "\n".join(lines) + "\n"
+    lines += [
+        "| Outcome | Trials | Participants | Range across trials | Certainty |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {cell(row.outcome.label)} | {row.studies} | {row.participants} | "
+        f"{cell(row.spread)} | {row.certainty} |"
+        for row in rows
+    ]
+    lines.append("")
+    for row in rows:
+        lines += [
+            f"## {cell(row.outcome.label)}",
+            "",
+            "| Trial | Arms | n | When | Estimate (interval) | Verified | Source |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [f"| {_comparison_cells(c)} | {refs.cite(c.source)} |" for c in row.comparisons]
+        lines.append("")
+    return "\n".join(lines + refs.markdown()) + "\n"
