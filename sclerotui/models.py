@@ -3,6 +3,19 @@
 Validation here is the last line before data reaches the database, so it rejects impossible
 values (an mRSS of 60, a negative n, an event before baseline) with messages that name the
 record and the field. Cross-record rules (does this therapy id exist?) live in `validate_dataset`.
+
+Every text field and list has a documented limit, far above any real record and low enough that
+no record can freeze the explorer or fill its memory (a 20 MB narrative once froze it for 50 s):
+
+- names, titles and short labels (names, titles, acronyms, phases, units, effects, CIs, p
+  values, aliases, age bands, source refs): NAME_CHARS (2,000) characters each;
+- mechanisms, citations, designs, endpoints, interventions, doses, finding texts and notes:
+  NOTE_CHARS (10,000);
+- narratives, populations, results and safety: TEXT_CHARS (100,000);
+- lists: MAX_LIST (100) aliases, organs, subtypes, autoantibodies, therapies, arms or sources
+  per record, and MAX_FINDINGS (5,000) findings per trial;
+- times in weeks within MAX_WEEKS (5,200 weeks, 100 years) of baseline: event weeks (a case's
+  may be before baseline), finding time points and trial durations.
 """
 
 from __future__ import annotations
@@ -12,7 +25,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sclerotui.vocabulary import (  # noqa: F401 (re-exported: models is the domain's one import)
     FAILED_RESPONSES,
@@ -36,7 +57,51 @@ from sclerotui.vocabulary import (  # noqa: F401 (re-exported: models is the dom
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 Slug = Annotated[str, Field(pattern=SLUG, min_length=1, max_length=80)]
-NonEmpty = Annotated[str, Field(min_length=1)]
+
+NAME_CHARS = 2_000  # the longest bundled title is 128 characters; a registry's, at most 600
+NOTE_CHARS = 10_000
+TEXT_CHARS = 100_000  # the longest bundled narrative is 662; a registry's eligibility, 20,000
+MAX_LIST = 100
+MAX_FINDINGS = 5_000  # a registry record's posted results give one per outcome and group
+MAX_WEEKS = 5_200  # 100 years: the longest bundled time is 312 weeks
+
+
+def _at_most(limit: int):
+    def check(text: str) -> str:
+        if len(text) > limit:
+            raise ValueError(f"{len(text):,} characters is more than the {limit:,} allowed")
+        return text
+
+    return AfterValidator(check)
+
+
+def _weeks_from(low: float):
+    if low == 0:
+        span = f"0 to {MAX_WEEKS:,} weeks (100 years) from baseline"
+    else:
+        span = f"{MAX_WEEKS:,} weeks (100 years) either side of baseline"
+
+    def check(weeks: float) -> float:
+        if not low <= weeks <= MAX_WEEKS:
+            raise ValueError(f"must be within {span}")
+        return weeks
+
+    return AfterValidator(check)
+
+
+Name = Annotated[str, _at_most(NAME_CHARS)]
+Note = Annotated[str, _at_most(NOTE_CHARS)]
+Text = Annotated[str, _at_most(TEXT_CHARS)]
+NonEmptyName = Annotated[str, Field(min_length=1), _at_most(NAME_CHARS)]
+NonEmptyNote = Annotated[str, Field(min_length=1), _at_most(NOTE_CHARS)]
+NonEmptyText = Annotated[str, Field(min_length=1), _at_most(TEXT_CHARS)]
+Weeks = Annotated[float, _weeks_from(-MAX_WEEKS)]  # a case's history may precede baseline
+WeeksOn = Annotated[float, _weeks_from(0)]  # from baseline on
+
+
+def Few(item):  # noqa: N802 (a type, as list[...] is)
+    """A list of at most MAX_LIST items."""
+    return Annotated[list[item], Field(max_length=MAX_LIST)]
 
 
 # ASCII digits only: \d would take any script's digits (NCT١٢٣…) as an identifier.
@@ -54,8 +119,8 @@ class Model(BaseModel):
 class Source(Model):
     id: Slug
     kind: SourceKind
-    ref: str | None = None  # NCT id, PMID or DOI as printed; None for seed/citation
-    citation: NonEmpty
+    ref: Name | None = None  # NCT id, PMID or DOI as printed; None for seed/citation
+    citation: NonEmptyNote
     verified: bool
 
     @model_validator(mode="after")
@@ -71,12 +136,12 @@ class Source(Model):
 
 class Therapy(Model):
     id: Slug
-    name: NonEmpty
-    aliases: list[str] = []
+    name: NonEmptyName
+    aliases: Few(Name) = []
     therapy_class: TherapyClass = Field(alias="class")
-    mechanism: NonEmpty
-    organs: list[Organ] = []
-    sources: list[Slug] = []
+    mechanism: NonEmptyNote
+    organs: Few(Organ) = []
+    sources: Few(Slug) = []
 
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True, populate_by_name=True, allow_inf_nan=False
@@ -85,30 +150,30 @@ class Therapy(Model):
 
 class Arm(Model):
     id: Slug
-    name: NonEmpty
+    name: NonEmptyName
     therapy: Slug | None = None  # None for placebo / conventional care
-    intervention: NonEmpty
-    dose: str | None = None
+    intervention: NonEmptyNote
+    dose: Note | None = None
     n: Annotated[int, Field(ge=0, le=MAX_PARTICIPANTS)] | None = None
 
 
 class Finding(Model):
     """One reported trial figure, always with a source and a verification status."""
 
-    measure: NonEmpty
-    arm: str | None = None  # arm id, or None for a between-arm comparison
-    timepoint_weeks: Annotated[float, Field(ge=0)] | None = None
+    measure: NonEmptyName
+    arm: Name | None = None  # arm id, or None for a between-arm comparison
+    timepoint_weeks: WeeksOn | None = None
     value: float | None = None
     comparator_value: float | None = None
-    unit: str | None = None
-    effect: str | None = None
-    ci: str | None = None
-    p: str | None = None
-    text: str | None = None  # the finding in words
+    unit: Name | None = None
+    effect: Name | None = None
+    ci: Name | None = None
+    p: Name | None = None
+    text: Note | None = None  # the finding in words
     primary: bool = False
     source: Slug  # where the figure was read (a review, if that is where)
     verified: bool  # False: shown everywhere as "unverified"
-    note: str | None = None  # how it was verified, e.g. "[V2] review table"
+    note: Note | None = None  # how it was verified, e.g. "[V2] review table"
     # A between-arm effect as numbers, each only where the source states it: no interval
     # derived from a p-value, no level assumed, no difference worked out from arm values.
     estimate: float | None = None
@@ -121,7 +186,7 @@ class Finding(Model):
     comparator_arm: Slug | None = None
     n_intervention: Annotated[int, Field(ge=0, le=MAX_PARTICIPANTS)] | None = None
     n_comparator: Annotated[int, Field(ge=0, le=MAX_PARTICIPANTS)] | None = None
-    subgroup: str | None = None  # the population analysed, when not the whole trial's
+    subgroup: Name | None = None  # the population analysed, when not the whole trial's
     # What the source reports as not estimable ("NA"), as against not given: those stay None.
     not_estimable: list[Literal["estimate", "ci_low", "ci_high"]] = []
 
@@ -176,25 +241,25 @@ class Finding(Model):
 
 class Trial(Model):
     id: Slug
-    name: NonEmpty
-    acronym: str | None = None
-    registry_id: str | None = None
+    name: NonEmptyName
+    acronym: Name | None = None
+    registry_id: Name | None = None
     year: Annotated[int, Field(ge=1950, le=2100)] | None = None
-    design: NonEmpty
+    design: NonEmptyNote
     evidence_type: EvidenceType
-    phase: str | None = None
+    phase: Name | None = None
     n: Annotated[int, Field(ge=0, le=MAX_PARTICIPANTS)] | None = None
-    population: NonEmpty
-    subtypes: list[Subtype] = []
-    organs: list[Organ] = []
-    therapies: list[Slug] = Field(min_length=1)
-    arms: list[Arm] = []
-    duration_weeks: Annotated[float, Field(gt=0)] | None = None
-    primary_endpoint: str | None = None
-    results: NonEmpty
-    findings: list[Finding] = []
-    safety: str | None = None
-    sources: list[Slug] = Field(min_length=1)
+    population: NonEmptyText
+    subtypes: Few(Subtype) = []
+    organs: Few(Organ) = []
+    therapies: Few(Slug) = Field(min_length=1)
+    arms: Few(Arm) = []
+    duration_weeks: Annotated[float, Field(gt=0), _weeks_from(0)] | None = None
+    primary_endpoint: Note | None = None
+    results: NonEmptyText
+    findings: Annotated[list[Finding], Field(max_length=MAX_FINDINGS)] = []
+    safety: Text | None = None
+    sources: Few(Slug) = Field(min_length=1)
     verified: bool
     origin: str = "bundled"
     synthetic: bool = False
@@ -220,7 +285,7 @@ class TherapyStep(Model):
 
     therapies: list[Slug] = Field(min_length=1)
     response: Response
-    note: str | None = None
+    note: Note | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -243,17 +308,17 @@ class TherapyStep(Model):
 
 class Case(Model):
     id: Slug
-    title: NonEmpty
+    title: NonEmptyName
     sex: Literal["female", "male", "unknown"] = "unknown"
-    age_band: str | None = None
+    age_band: Name | None = None
     subtype: Subtype
-    autoantibodies: list[Autoantibody] = []
-    organs: list[Organ] = []
-    therapies: list[TherapyStep] = Field(min_length=1)
-    narrative: NonEmpty
+    autoantibodies: Few(Autoantibody) = []
+    organs: Few(Organ) = []
+    therapies: Few(TherapyStep) = Field(min_length=1)
+    narrative: NonEmptyText
     illustrative: bool
     evidence_type: EvidenceType = EvidenceType.CASE_REPORT
-    sources: list[Slug] = Field(min_length=1)
+    sources: Few(Slug) = Field(min_length=1)
     origin: str = "bundled"
     synthetic: bool = False
 
@@ -263,20 +328,20 @@ class TimelineEvent(Model):
     case: Slug | None = None
     trial: Slug | None = None
     arm: Slug | None = None
-    week: float | None = None
+    week: Weeks | None = None
     date: Annotated[str, Field(pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")] | None = None
     kind: EventKind
     therapy: Slug | None = None
     measure: str | None = None
     statistic: Statistic | None = None
     value: float | None = None
-    unit: str | None = None
-    note: str | None = None
+    unit: Name | None = None
+    note: Note | None = None
     source: Slug | None = None
     verified: bool | None = None
     # What the value is of, beside its arm, when not the arm's whole measure ("ILD subgroup",
     # "decline >5% predicted"): a plotted series is one quantity in one population.
-    series: str | None = None
+    series: Name | None = None
 
     @field_validator("date")
     @classmethod

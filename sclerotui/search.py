@@ -49,6 +49,7 @@ ALIASES: dict[str, dict[str, str]] = {
         "gastrointestinal": "gi",
         "joint": "musculoskeletal",
         "msk": "musculoskeletal",
+        "calcinosis-cutis": "calcinosis",
     },
     "class": {
         **{c.value: c.value for c in TherapyClass},
@@ -59,6 +60,10 @@ ALIASES: dict[str, dict[str, str]] = {
         "cell": "cell-therapy",
         "hsct": "cell-therapy",
         "antifibrotic": "antifibrotic",
+        "jak": "jak-inhibitor",
+        "arb": "angiotensin-receptor-blocker",
+        "procedure": "procedure-or-supportive",
+        "supportive": "procedure-or-supportive",
     },
     "response": {
         **{r.value: r.value for r in Response},
@@ -89,6 +94,8 @@ ALIASES: dict[str, dict[str, str]] = {
         "rnap3": "anti-rnap-iii",
         "rna-pol-iii": "anti-rnap-iii",
         "u1rnp": "anti-u1rnp",
+        "pm-scl": "anti-pm-scl",
+        "pmscl": "anti-pm-scl",
     },
     "kind": {k: k for k in KINDS} | {"therapies": "therapy", "trials": "trial", "cases": "case"},
 }

@@ -1468,6 +1468,15 @@ class Store:
         """The therapy a trial or case is listed under by default (its first)."""
         return _preferred(kind, record_id, self._therapies_of([(kind, record_id)]), set())
 
+    def change_marker(self) -> tuple[int, int] | None:
+        """A value that changes when the database does: another connection's commit changes
+        data_version, this one's total_changes. None if it cannot be read just now."""
+        try:
+            version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:
+            return None
+        return version, self.conn.total_changes
+
 
 class DuplicateError(StoreError):
     def __init__(self, message: str, clashes: list[str]):

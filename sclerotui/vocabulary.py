@@ -20,7 +20,11 @@ class TherapyClass(StrEnum):
     PROSTANOID = "prostanoid"
     ACE_INHIBITOR = "ace-inhibitor"
     APHERESIS = "apheresis"
+    JAK_INHIBITOR = "jak-inhibitor"  # tofacitinib, baricitinib (so grouped in the case sheet)
+    ARB = "angiotensin-receptor-blocker"  # losartan: "angiotensin II type 1 receptor antagonist"
+    PROCEDURE = "procedure-or-supportive"  # dialysis, transfusion, nutrition, drainage, surgery
     OTHER = "other"
+    NOT_STATED = "not-stated"  # the sources read name no class for it; never a guess
 
 
 class Subtype(StrEnum):
@@ -39,6 +43,7 @@ class Organ(StrEnum):
     GI = "gi"
     CARDIAC = "cardiac"
     MUSCULOSKELETAL = "musculoskeletal"
+    CALCINOSIS = "calcinosis"  # calcinosis cutis
 
 
 class Autoantibody(StrEnum):
@@ -46,6 +51,7 @@ class Autoantibody(StrEnum):
     ACA = "anticentromere"
     RNAP3 = "anti-rnap-iii"
     U1RNP = "anti-u1rnp"
+    PMSCL = "anti-pm-scl"
     OTHER = "other"
     NEGATIVE = "negative"
     UNKNOWN = "unknown"

@@ -57,9 +57,10 @@ TAB_CR = "tab\there\rcarriage\x08back"
 
 MAX_FLOAT = sys.float_info.max
 MIN_POSITIVE = 5e-324  # the smallest positive float
-from sclerotui.models import MAX_PARTICIPANTS  # noqa: E402
+from sclerotui.models import MAX_PARTICIPANTS, MAX_WEEKS  # noqa: E402
 
 BIG_INT = MAX_PARTICIPANTS  # the largest n the models allow
+LAST_WEEK = MAX_WEEKS  # the furthest from baseline the models allow (either side, for a case)
 NARRATIVE_CHARS = 100_000
 MANY_EVENTS = 1000
 END_MARK = " END-OF-NARRATIVE"
@@ -258,14 +259,14 @@ def hostile_data() -> dict:
                 "n": 1,
             }
         ],
-        "duration_weeks": MAX_FLOAT,
+        "duration_weeks": LAST_WEEK,
         "primary_endpoint": ESCAPES["osc52"],
         "results": "Results " + escapes_all + " " + TAB_CR,
         "findings": [
             {
                 "measure": ESCAPES["clear"],
                 "arm": "e",
-                "timepoint_weeks": MAX_FLOAT,
+                "timepoint_weeks": LAST_WEEK,
                 "value": MAX_FLOAT,
                 "unit": ESCAPES["sgr"],
                 "effect": CONTROLS,
@@ -325,7 +326,7 @@ def hostile_data() -> dict:
         _measure(
             "h-te-rate-hi",
             arm("h-trial-escape", "e"),
-            MAX_FLOAT,
+            LAST_WEEK,
             "FVC mL",
             MAX_FLOAT,
             "rate",
@@ -404,7 +405,7 @@ def hostile_data() -> dict:
         _case(
             "h-case-edges",
             "Case at the edges " + NUL + " " + MARKUP["close"],
-            "Weeks from -max to +max.",
+            "Weeks from -5,200 to 5,200, rates from -max to +max.",
             [("h-nul", "intolerant", NUL), ("h-long", "unknown", None)],
             sex="male",
         ),
@@ -439,12 +440,12 @@ def hostile_data() -> dict:
             note=WIDE,
         ),
         _event("h-nv-stop", owner_case("h-case-no-values"), -1, "therapy-stop", therapy="h-bidi"),
-        _event("h-ed-past", owner_case("h-case-edges"), -MAX_FLOAT, note="the far past " + NUL),
-        _measure("h-ed-lo", owner_case("h-case-edges"), -MAX_FLOAT, "mRSS", 0),
-        _measure("h-ed-hi", owner_case("h-case-edges"), MAX_FLOAT, "mRSS", 51),
+        _event("h-ed-past", owner_case("h-case-edges"), -LAST_WEEK, note="the far past " + NUL),
+        _measure("h-ed-lo", owner_case("h-case-edges"), -LAST_WEEK, "mRSS", 0),
+        _measure("h-ed-hi", owner_case("h-case-edges"), LAST_WEEK, "mRSS", 51),
         _measure("h-ed-tiny", owner_case("h-case-edges"), MIN_POSITIVE, "creatinine", 3000),
-        _measure("h-ed-rate-lo", owner_case("h-case-edges"), -MAX_FLOAT, "RCS", -MAX_FLOAT, "rate"),
-        _measure("h-ed-rate-hi", owner_case("h-case-edges"), MAX_FLOAT, "RCS", MAX_FLOAT, "rate"),
+        _measure("h-ed-rate-lo", owner_case("h-case-edges"), -LAST_WEEK, "RCS", -MAX_FLOAT, "rate"),
+        _measure("h-ed-rate-hi", owner_case("h-case-edges"), LAST_WEEK, "RCS", MAX_FLOAT, "rate"),
         _measure("h-ed-pct", owner_case("h-case-edges"), 0, "RCS", -MAX_FLOAT, "percent"),
         _measure("h-ed-change", owner_case("h-case-edges"), 1e-300, "mRSS", -51, "change"),
         _event("h-mk-dx", owner_case("h-case-markup"), 0, note="Dx " + markup_all),

@@ -6,6 +6,7 @@ mistake fails here with the record named, before it reaches a user's database.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -126,6 +127,89 @@ def test_unverified_findings_say_so(data):
         if not finding.verified and not (finding.note or "").startswith("[U]")
     ]
     assert unmarked == []
+
+
+TAG = re.compile(r"\[(V2|V|U)[\],/ ]")
+
+
+def test_every_finding_is_tagged_and_flagged_by_its_tag(data):
+    """[V]/[V2]: verified; [U]: unverified. A figure with no tag, or a flag that contradicts
+    its tag, fails with the finding named."""
+    bad = []
+    for trial in data.trials:
+        for index, finding in enumerate(trial.findings):
+            found = TAG.search(finding.note or "")
+            if found is None or (found.group(1) == "U") == finding.verified:
+                bad.append(f"{trial.id} findings[{index}]")
+    assert bad == []
+
+
+def test_every_finding_cites_a_source_of_its_own_trial(data):
+    bad = [
+        f"{trial.id} findings[{index}]: {finding.source}"
+        for trial in data.trials
+        for index, finding in enumerate(trial.findings)
+        if finding.source not in trial.sources
+    ]
+    assert bad == []
+
+
+def test_no_estimate_outside_its_interval(data):
+    bad = []
+    for trial in data.trials:
+        for index, finding in enumerate(trial.findings):
+            centre = finding.estimate if finding.estimate is not None else finding.value
+            low, high = finding.ci_low, finding.ci_high
+            if centre is None or (low is None and high is None):
+                continue
+            if (low is not None and centre < low) or (high is not None and centre > high):
+                bad.append(f"{trial.id} findings[{index}]")
+            if finding.estimate is not None and finding.scale is None:
+                bad.append(f"{trial.id} findings[{index}]: no scale")
+    assert bad == []
+
+
+def test_every_case_step_names_known_therapies(data):
+    therapy_ids = {t.id for t in data.therapies}
+    unknown = [
+        f"{case.id} therapies[{index}]: {therapy}"
+        for case in data.cases
+        for index, step in enumerate(case.therapies)
+        for therapy in step.therapies
+        if therapy not in therapy_ids
+    ]
+    assert unknown == []
+
+
+def test_every_arm_therapy_is_one_of_its_trials_therapies(data):
+    bad = [
+        f"{trial.id} arms.{arm.id}"
+        for trial in data.trials
+        for arm in trial.arms
+        if arm.therapy is not None and arm.therapy not in trial.therapies
+    ]
+    assert bad == []
+
+
+def test_the_evidence_base_is_at_least_60_trials_and_40_cases(built):
+    counts = built.counts()
+    assert counts["trials"] >= 60 and counts["cases"] >= 40
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "antibody:scl-70",
+        "antibody:centromere",
+        "organ:calcinosis",
+        "antibody:pm-scl",
+        "subtype:not-stated kind:case",
+    ],
+)
+def test_published_cases_answer_the_filters(built, query):
+    parsed = parse(query)
+    hits = built.search(parsed, built.resolve_criteria(parsed.criteria), 100)
+    assert [h for h in hits if h.kind == "case"], query
 
 
 def test_each_rct_with_arms_has_an_arm_timeline(data):

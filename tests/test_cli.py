@@ -242,7 +242,7 @@ def test_module_entry_point(mini_db):
         [sys.executable, "-m", "sclerotui", "--db", str(mini_db), "search", "organ:brain"],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # a ceiling for a stuck process; a busy machine is only slower
     )
     assert result.returncode == EXIT_BAD_INPUT
     assert result.stderr.startswith("sclerotui: cannot search for 'organ:brain'")
@@ -251,7 +251,7 @@ def test_module_entry_point(mini_db):
         [sys.executable, "-m", "sclerotui", "--db", str(mini_db), "search", "--json", "bosentan"],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # a ceiling for a stuck process; a busy machine is only slower
     )
     assert result.returncode == EXIT_OK
     assert {r["id"] for r in json.loads(result.stdout)} == {"bosentan", "case-two"}

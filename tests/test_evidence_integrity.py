@@ -111,6 +111,9 @@ def reference() -> str:
     text = (REFERENCE / "ssc-evidence.md").read_text() + (
         REFERENCE / "ssc-evidence.json"
     ).read_text()
+    # The second sheet (trials and key studies bundled by scripts/import_reference.py).
+    for name in ("ssc-evidence-trials-2.md", "ssc-evidence-trials-2.json"):
+        text += (REFERENCE / name).read_text()
     return text.replace("−", "-")
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from sclerotui.cli import EXIT_BAD_INPUT, main
 from sclerotui.dataset import parse_dataset
-from sclerotui.models import DataError, Source, TimelineEvent
+from sclerotui.models import MAX_WEEKS, DataError, Source, TimelineEvent
 from tests.hostile import hostile_data, load_hostile
 
 CONTROL = set(map(chr, [*range(0x20), *range(0x7F, 0xA0)]))
@@ -132,7 +132,9 @@ def test_every_hostile_record_is_accepted(tmp_path):
     case = next(c for c in data.cases if c.id == "h-case-escape")
     assert "\x00" in case.narrative and "\x1b]52;c;" in case.narrative
     edges = [e.week for e in data.events if e.case == "h-case-edges"]
-    assert max(edges) == sys.float_info.max and min(edges) == -sys.float_info.max
+    assert max(edges) == MAX_WEEKS and min(edges) == -MAX_WEEKS  # weeks at their limits
+    rates = [e.value for e in data.events if e.case == "h-case-edges" and e.statistic == "rate"]
+    assert max(rates) == sys.float_info.max and min(rates) == -sys.float_info.max
 
 
 # -- accepted, but should not be --------------------------------------------------------

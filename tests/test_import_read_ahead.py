@@ -233,7 +233,7 @@ def test_the_reader_sends_back_what_load_gives(tmp_path):
     ours.send((REGISTRY / "single_study_results.json", object(), True))
     sent = [ours.recv() for _ in range(4)]
     ours.close()  # the importing side goes away: the loop ends
-    loop.join(timeout=10)
+    loop.join(timeout=120)  # a ceiling: it ends as soon as its pipe closes
     assert not loop.is_alive()
     (first, rows), (again, none), (missing, _), broken = sent
     assert isinstance(first, LoadedFile) and first.dataset.cases[0].id == "looped"

@@ -150,14 +150,15 @@ def test_bundled_seed_cases_appear_as_pathways(tmp_path):
     with bundled:
         assert ("hsct",) in [n.path for n in pathway_tree(bundled, "cyclophosphamide")]
         # the essay's classes, failed as one step, then rituximab
-        assert [n.path for n in pathway_tree(bundled, "era-class")] == [("rituximab",)]
-        assert [n.path for n in pathway_tree(bundled, "vasodilators-class")] == [("rituximab",)]
+        # (published cases add other branches; the seed cases' must be there)
+        assert ("rituximab",) in [n.path for n in pathway_tree(bundled, "era-class")]
+        assert ("rituximab",) in [n.path for n in pathway_tree(bundled, "vasodilators-class")]
         after_acei = [n.path for n in pathway_tree(bundled, "ace-inhibitors")]
         assert ("immunomodulators-experimental-class+plasma-exchange",) in after_acei
         assert ("plasma-exchange",) not in after_acei  # plasma exchange was not given alone
         # the ISN case: methotrexate with glucocorticoids, one step, then an ACE inhibitor
-        assert [n.path for n in pathway_tree(bundled, "methotrexate")] == [("ace-inhibitors",)]
-        assert [n.path for n in pathway_tree(bundled, "glucocorticoids")] == [("ace-inhibitors",)]
+        assert ("ace-inhibitors",) in [n.path for n in pathway_tree(bundled, "methotrexate")]
+        assert ("ace-inhibitors",) in [n.path for n in pathway_tree(bundled, "glucocorticoids")]
 
 
 REGIMEN_CASES = Dataset.model_validate(

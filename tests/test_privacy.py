@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import socket
 import stat
 import sys
@@ -22,7 +23,7 @@ from sclerotui.cli import EXIT_OK, main
 from sclerotui.session import session_path
 from sclerotui.store import Store
 from tests.app.helpers import make_app, settle
-from tests.app.pty_session import run_many_in_pty
+from tests.app.pty_session import Key, run_many_in_pty
 from tests.conftest import build_mini_db
 from tests.test_import_export import make_schema_1
 
@@ -163,6 +164,20 @@ def is_database(path: Path, database: Path) -> bool:
     return any(path == database.with_name(database.name + s) for s in DATABASE_SUFFIXES)
 
 
+# Search, go to the results, open pathways, back, quit. Each step waits for the screen to
+# show that the last one took effect (on a busy machine keys sent a fixed time apart went
+# to the wrong pane, and an escape with a "q" 0.2 s behind it read as alt+q).
+KEYS = [
+    # The search box has the focus: its placeholder is drawn with the cursor on its "/".
+    Key(b"/", re.compile(rb"m search: words")),
+    Key(b"alpha", b"for alpha"),  # the results' title: "Search: 1 result for alpha"
+    Key(b"\r", b"Clear filters"),  # the results have the focus: the footer lists every key
+    Key(b"p", b"Pathways"),
+    Key(b"\x1b", b"Outcome timeline"),  # back on the explorer
+    b"q",
+]
+
+
 def test_real_terminal_run_makes_no_network_access_and_writes_no_files(tmp_path):
     """The app in a real terminal, under the guard from the first import: no network, and
     nothing written beside the database but the session file (ids, no record text). With
@@ -183,8 +198,8 @@ def test_real_terminal_run_makes_no_network_access_and_writes_no_files(tmp_path)
         runs[name] = dict(
             argv=["--db", str(databases[name])],
             env=env,
-            wait_for=b"Nintedanib",
-            keys=[b"/", b"alpha\r", b"p", b"\x1b", b"q"],  # search, open, pathways, back
+            wait_for=b"RCT n=576",  # the first therapy's evidence is listed: started
+            keys=KEYS,
             cwd=root / "cwd",
             python=[sys.executable, "-c", GUARD],
         )
@@ -193,6 +208,7 @@ def test_real_terminal_run_makes_no_network_access_and_writes_no_files(tmp_path)
     written = {}
     for name, run in results.items():
         assert run.painted, (name, run.text[-2000:])
+        assert run.answered == len(KEYS) - 1, (name, run.answered, run.text[-2000:])
         assert run.returncode == 0, (name, run.text[-2000:])
         assert "Traceback" not in run.text
         assert "NETWORK ATTEMPT" not in run.text
@@ -225,7 +241,7 @@ def test_guard_in_subprocess_sees_an_attempt(tmp_path):
         [sys.executable, "-c", GUARD, "--self-test"],
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=180,
         cwd=tmp_path,
     )
     assert result.returncode == 0
@@ -401,3 +417,16 @@ async def test_app_and_cli_write_record_text_only_to_the_database_and_use_no_net
     assert sorted(others) == []
     assert [p for p, data in others.items() if MARKER.encode() in data] == []
     assert MARKER.encode() in b"".join(files[p] for p in files if is_database(p, database))
+
+
+def test_synthetic_database_is_private(permissive_umask, capsys, tmp_path):
+    """`db synth` writes a new database 0600, as `db create` and `db build` do, WAL included."""
+    target = tmp_path / "synth" / "synthetic.db"
+    code, _, _ = run_cli(capsys, "db", "synth", "--cases", "3", "--out", target)
+    assert code == EXIT_OK
+    with Store(target, read_only=True) as store:
+        assert store.counts()["cases"] == 3  # open: its WAL files exist now, if it has any
+        files = sorted(target.parent.iterdir())
+        assert {p.name: oct(mode(p)) for p in files} == {p.name: "0o600" for p in files}
+    code, _, err = run_cli(capsys, "db", "synth", "--cases", "3", "--out", target)
+    assert code != EXIT_OK and "already exists" in err

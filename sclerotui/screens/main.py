@@ -57,6 +57,7 @@ def window_start(position: int, total: int) -> int:
 
 SEARCH_LIMIT = 100
 NARROW_WIDTH = 110
+CHANGE_CHECK_SECONDS = 2.0  # how often the explorer looks for another program's writes
 
 
 class MainScreen(Screen):
@@ -122,6 +123,7 @@ class MainScreen(Screen):
         self._evidence_shown: tuple | None = None  # (therapy, filters) the list holds
         self._results: SearchResults | None = None  # mounted by the first search
         self._status_count: int | None = None  # the therapies the status line counts
+        self._change_marker: tuple[int, int] | None = None  # the database as last shown
 
     def compose(self) -> ComposeResult:
         # Before the panes mount, so they are styled once for the width they start at.
@@ -152,11 +154,25 @@ class MainScreen(Screen):
         self.query_one("#timeline").border_title = "Outcome timeline"
         self.therapy_names = {row.therapy.id: row.therapy.name for row in self.store.therapies()}
         self.synthetic = self.store.meta("kind") == "synthetic"
+        self._change_marker = self.store.change_marker()
         self.reload()
         self.query_one(TherapyList).focus()
         if self._session is not None:
             # After the first frame: a record on screen loads the models (about 150 ms).
             self.call_after_refresh(self.restore_session)
+        self.set_interval(CHANGE_CHECK_SECONDS, self.check_for_changes)
+
+    def check_for_changes(self) -> None:
+        """When another program (an import) has written to the database, count the therapies
+        again and list the selected one's evidence afresh; search reads the database as it is."""
+        marker = self.store.change_marker()
+        if marker is None or marker == self._change_marker:
+            return
+        self._change_marker = marker
+        self._sizes = None
+        self.therapy_names = {row.therapy.id: row.therapy.name for row in self.store.therapies()}
+        self._evidence_shown = None  # the refilled therapy list then reloads the evidence
+        self.reload()
 
     def reader(self, work: str) -> Store:
         """A read-only connection for one kind of background work, opened when first asked

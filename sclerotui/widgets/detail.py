@@ -1,10 +1,20 @@
-"""The record detail: the full trial, case or therapy, section by section, with its sources."""
+"""The record detail: the full trial, case or therapy, section by section, with its sources.
+
+A record may hold 100,000-character texts and thousands of findings (the limits in models.py).
+Laying out text takes time in proportion to its length, so each section shows its first
+PREVIEW_CHARS characters when a record opens, and a line saying how much more there is;
+Enter (or a click on that line) adds the next MORE_CHARS in a widget of its own, so no step
+lays out more than that, however long the record.
+"""
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
@@ -50,29 +60,108 @@ def lines(*parts: Content) -> Content:
     return Content("\n").join(parts)
 
 
-def source_lines(sources: list[Source]) -> Content:
-    rows = [heading("Sources")]
-    for source in sources:
-        ref = f"{source.kind.value.upper()} {source.ref}" if source.ref else source.kind.value
-        status = (
-            ("verified id", "$text-success")
-            if source.verified
-            else ("id/citation not verified", "$text-warning")
+PREVIEW_CHARS = 2_500  # of each section when a record opens: two screens of a 60-column pane
+MORE_CHARS = 20_000  # added by each Enter: laid out in tens of milliseconds
+
+
+@dataclass
+class Many:
+    """A list of records' lines in a section, drawn only as far as it is shown."""
+
+    items: Sequence
+    line: Callable[..., Content]
+    noun: str  # plural: "findings"
+    start: int = 0  # the first not yet drawn
+
+
+Part = Content | Many
+
+
+class Feed:
+    """A section's parts, handed out a budget of characters at a time."""
+
+    def __init__(self, parts: list[Part]) -> None:
+        self.parts = deque(parts)
+
+    def take(self, budget: int) -> Content:
+        """The next lines, up to `budget` characters. A line is cut only if it is longer than
+        a whole budget (a long text); a shorter one that does not fit waits for the next."""
+        taken: list[Content] = []
+        room = budget
+        while self.parts and room > 0:
+            part = self.parts[0]
+            if isinstance(part, Many):
+                if part.start >= len(part.items):
+                    self.parts.popleft()
+                    continue
+                line = part.line(part.items[part.start])
+            else:
+                line = part
+            if len(line) > room and taken and len(line) <= budget:
+                break  # whole, in the next part
+            if isinstance(part, Many):
+                part.start += 1
+            else:
+                self.parts.popleft()
+            if len(line) > room:
+                cut, skip = _cut(line.plain, room)
+                line, rest = line[:cut], line[cut + skip :]
+                if len(rest):
+                    self.parts.appendleft(rest)
+                taken.append(line)
+                break
+            taken.append(line)
+            room -= len(line) + 1
+        return lines(*taken)
+
+    @property
+    def done(self) -> bool:
+        return not any(
+            len(part) if isinstance(part, Content) else part.start < len(part.items)
+            for part in self.parts
         )
-        rows.append(
-            Content.assemble(
-                ("• ", "dim"),
-                (one_line(ref), "bold"),
-                " — ",
-                visible(source.citation),
-                " [",
-                status,
-                "]",
-            )
-        )
+
+    def remaining(self) -> str:
+        chars = sum(len(part) for part in self.parts if isinstance(part, Content))
+        counts = [f"{chars:,} more characters"] if chars else []
+        for part in self.parts:
+            if isinstance(part, Many) and part.start < len(part.items):
+                counts.append(f"{len(part.items) - part.start:,} more {part.noun}")
+        return " and ".join(counts)
+
+
+def _cut(text: str, limit: int) -> tuple[int, int]:
+    """Where to cut text to at most `limit` characters, and how many characters the cut
+    swallows: at a line break or else a space in its second half, else at the limit."""
+    for mark in ("\n", " "):
+        at = text.rfind(mark, limit // 2, limit + 1)
+        if at > 0:
+            return at, 1
+    return limit, 0
+
+
+def source_line(source: Source) -> Content:
+    ref = f"{source.kind.value.upper()} {source.ref}" if source.ref else source.kind.value
+    status = (
+        ("verified id", "$text-success")
+        if source.verified
+        else ("id/citation not verified", "$text-warning")
+    )
+    return Content.assemble(
+        ("• ", "dim"),
+        (one_line(ref), "bold"),
+        " — ",
+        visible(source.citation),
+        " [",
+        status,
+        "]",
+    )
+
+
+def source_lines(sources: list[Source]) -> list[Part]:
     if not sources:
-        rows.append(Content.styled("no source recorded", "$text-error"))
-    return lines(*rows)
+        return [heading("Sources"), Content.styled("no source recorded", "$text-error")]
+    return [heading("Sources"), Many(sources, source_line, "sources")]
 
 
 def origin_line(origin: Origin | None) -> Content | None:
@@ -86,7 +175,18 @@ def origin_line(origin: Origin | None) -> Content | None:
     return Content.styled(line, "dim italic")
 
 
-def trial_sections(view: RecordView) -> list[tuple[str, Content]]:
+def arm_line(arm) -> Content:
+    return Content.assemble(
+        ("• ", "dim"),
+        (one_line(arm.name), "bold"),
+        f" (n={arm.n})" if arm.n is not None else "",
+        " — ",
+        visible(arm.intervention),
+        (f"; {visible(arm.dose)}" if arm.dose else ""),
+    )
+
+
+def trial_sections(view: RecordView) -> list[tuple[str, list[Part]]]:
     trial: Trial = view.record  # type: ignore[assignment]
     kind = TYPE_SHORT.get(trial.evidence_type.value, trial.evidence_type.value)
     title = Content.assemble(
@@ -110,30 +210,18 @@ def trial_sections(view: RecordView) -> list[tuple[str, Content]]:
     subtypes = ", ".join(SUBTYPE_SHORT[s.value] for s in trial.subtypes) or "not stated"
     organs = ", ".join(o.value for o in trial.organs) or "not stated"
     population.append(Content.styled(f"Subtypes: {subtypes} · Organs: {organs}", "dim"))
-    arms = [heading("Arms")]
-    for arm in trial.arms:
-        arms.append(
-            Content.assemble(
-                ("• ", "dim"),
-                (one_line(arm.name), "bold"),
-                f" (n={arm.n})" if arm.n is not None else "",
-                " — ",
-                visible(arm.intervention),
-                (f"; {visible(arm.dose)}" if arm.dose else ""),
-            )
-        )
+    arms: list[Part] = [heading("Arms"), Many(trial.arms, arm_line, "arms")]
     if not trial.arms:
         arms.append(Content.styled("no arms recorded", "dim italic"))
     duration = f"{trial.duration_weeks:g} weeks" if trial.duration_weeks else None
     arms.append(labelled("Duration", duration))
+    arm_names = {a.id: a.name for a in trial.arms}
     results = [
         heading("Endpoint and results"),
         labelled("Primary endpoint", trial.primary_endpoint),
         Content(visible(trial.results)),
+        Many(trial.findings, lambda finding: finding_line(finding, arm_names), "findings"),
     ]
-    arm_names = {a.id: a.name for a in trial.arms}
-    for finding in trial.findings:
-        results.append(finding_line(finding, arm_names))
     safety = [
         heading("Safety"),
         Content(visible(trial.safety))
@@ -141,11 +229,11 @@ def trial_sections(view: RecordView) -> list[tuple[str, Content]]:
         else Content.styled("not reported", "dim italic"),
     ]
     return [
-        ("header", lines(*facts)),
-        ("population", lines(*population)),
-        ("arms", lines(*arms)),
-        ("results", lines(*results)),
-        ("safety", lines(*safety)),
+        ("header", facts),
+        ("population", population),
+        ("arms", arms),
+        ("results", results),
+        ("safety", safety),
         ("sources", source_lines(view.sources)),
     ]
 
@@ -177,7 +265,7 @@ def finding_line(finding, arm_names: dict[str, str]) -> Content:
     return Content.assemble(*parts)
 
 
-def case_sections(view: RecordView) -> list[tuple[str, Content]]:
+def case_sections(view: RecordView) -> list[tuple[str, list[Part]]]:
     case: Case = view.record  # type: ignore[assignment]
     header = [Content.styled(one_line(case.title), "bold")]
     if case.illustrative:
@@ -204,28 +292,30 @@ def case_sections(view: RecordView) -> list[tuple[str, Content]]:
     header.append(Content.styled(f"Autoantibodies: {antibodies} · Organs: {organs}", "dim"))
     if (note := origin_line(view.origin)) is not None:
         header.append(note)
-    sequence = [heading("Therapy sequence")]
-    for index, step in enumerate(case.therapies, 1):
+
+    def step_line(numbered) -> Content:
+        index, step = numbered
         name = " + ".join(view.therapy_names.get(t, t) for t in step.therapies)  # given together
-        sequence.append(
-            Content.assemble(
-                f"{index}. ",
-                (one_line(name), "bold"),
-                " → ",
-                (step.response.value, RESPONSE_STYLE.get(step.response.value, "")),
-                (f" ({one_line(step.note)})" if step.note else "", "dim"),
-            )
+        return Content.assemble(
+            f"{index}. ",
+            (one_line(name), "bold"),
+            " → ",
+            (step.response.value, RESPONSE_STYLE.get(step.response.value, "")),
+            (f" ({one_line(step.note)})" if step.note else "", "dim"),
         )
+
+    steps = list(enumerate(case.therapies, 1))
+    sequence = [heading("Therapy sequence"), Many(steps, step_line, "therapies")]
     narrative = [heading("Narrative"), Content(visible(case.narrative))]
     return [
-        ("header", lines(*header)),
-        ("sequence", lines(*sequence)),
-        ("narrative", lines(*narrative)),
+        ("header", header),
+        ("sequence", sequence),
+        ("narrative", narrative),
         ("sources", source_lines(view.sources)),
     ]
 
 
-def therapy_sections(view: RecordView) -> list[tuple[str, Content]]:
+def therapy_sections(view: RecordView) -> list[tuple[str, list[Part]]]:
     therapy: Therapy = view.record  # type: ignore[assignment]
     header = [
         Content.styled(one_line(therapy.name), "bold"),
@@ -243,7 +333,7 @@ def therapy_sections(view: RecordView) -> list[tuple[str, Content]]:
                 "dim",
             )
         )
-    sections = [("header", lines(*header))]
+    sections: list[tuple[str, list[Part]]] = [("header", header)]
     if view.sources:
         sections.append(("sources", source_lines(view.sources)))
     return sections
@@ -252,21 +342,49 @@ def therapy_sections(view: RecordView) -> list[tuple[str, Content]]:
 SECTION_BUILDERS = {"trial": trial_sections, "case": case_sections, "therapy": therapy_sections}
 
 
+class MoreHint(Static):
+    """The line after a cut-short section: how much more it holds; a click shows the next part."""
+
+    def __init__(self, section: str) -> None:
+        super().__init__(classes="more more-hint")
+        self.section = section
+
+    def on_click(self) -> None:
+        detail = self.parent
+        if isinstance(detail, DetailView):
+            detail.show_more(self.section)
+
+
+def hint_text(feed: Feed) -> Content:
+    return Content.assemble(
+        (f"… {feed.remaining()} — ", "dim italic"),
+        ("Enter", "bold $text-accent"),
+        (" shows more", "dim italic"),
+    )
+
+
 class DetailView(VerticalScroll, can_focus=True):
     """Shows one record; `scroll_to_section` lets the timeline point at the matching part.
 
     A fixed set of Static sections is updated in place, so showing a record never mounts
     but the first time: the sections are mounted then, not with the explorer's first frame
     (in which the pane is empty), since every widget takes time to style, lay out and draw.
+    A long section shows its first part; its further parts (`more`) are mounted on request.
     """
 
-    BINDINGS = [*VIM_KEYS]
+    DEFAULT_CSS = """
+    DetailView > .more-hint, DetailView > .more-part.-end { margin-bottom: 1; }
+    """
+    BINDINGS = [*VIM_KEYS, Binding("enter", "more", "Show more")]
     SECTION_SLOTS = 6
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.current: RecordView | None = None
         self.sections: dict[str, Static] = {}
+        self.feeds: dict[str, Feed] = {}  # what each section has still to show
+        self.hints: dict[str, MoreHint] = {}  # the sections cut short, by name
+        self.more: dict[str, list[Static]] = {}  # each section's further parts, as shown
 
     def action_cursor_down(self) -> None:
         self.scroll_down()
@@ -277,23 +395,64 @@ class DetailView(VerticalScroll, can_focus=True):
     def show(self, view: RecordView | None, empty: str = "Nothing selected") -> None:
         self.current = view
         if view is None:
-            parts = [("empty", Content.styled(empty, "italic dim"))]
+            parts: list = [("empty", [Content.styled(empty, "italic dim")])]
         else:
             parts = SECTION_BUILDERS[view.kind](view)
         slots = list(self.query(".section").results(Static))
         if not slots:
             slots = [Static(classes="section") for _ in range(self.SECTION_SLOTS)]
             self.mount_all(slots)
-        self.sections = {}
+        if self.hints or self.more:
+            self.query(".more").remove()
+        self.sections, self.feeds, self.hints, self.more = {}, {}, {}, {}
         for index, slot in enumerate(slots):
             if index < len(parts):
-                name, content = parts[index]
-                slot.update(content)
+                name, section = parts[index]
+                feed = Feed(section)
+                slot.update(feed.take(PREVIEW_CHARS))
                 slot.display = True
                 self.sections[name] = slot
+                self.feeds[name] = feed
+                self.more[name] = []
+                if feed.done:
+                    slot.styles.clear_rule("margin")  # the app's spacing between sections
+                else:
+                    slot.styles.margin = (0, 0, 0, 0)  # its next part follows on the next line
+                    self.hints[name] = MoreHint(name)
+                    self.hints[name].update(hint_text(feed))
+                    self.mount(self.hints[name], after=slot)
             else:
                 slot.display = False
+        self.refresh_bindings()
         self.scroll_home(animate=False)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "more":
+            return bool(self.hints)  # Enter means nothing here when all is shown
+        return True
+
+    def action_more(self) -> None:
+        """Show more of the first cut-short section that does not end above the view."""
+        cut = [name for name in self.sections if name in self.hints]
+        if cut:
+            top = self.scroll_y
+            self.show_more(next((n for n in cut if self.hints[n].virtual_region.y >= top), cut[-1]))
+
+    def show_more(self, name: str) -> None:
+        """Mount the section's next MORE_CHARS characters before its hint."""
+        feed, hint = self.feeds[name], self.hints.get(name)
+        if hint is None:
+            return
+        part = Static(feed.take(MORE_CHARS), classes="more more-part")
+        self.more[name].append(part)
+        self.mount(part, before=hint)
+        if feed.done:
+            part.add_class("-end")
+            del self.hints[name]
+            hint.remove()
+            self.refresh_bindings()
+        else:
+            hint.update(hint_text(feed))
 
     def scroll_to_section(self, name: str) -> bool:
         widget = self.sections.get(name)

@@ -16,14 +16,18 @@ CLASS_LABELS = {
     "immunosuppressant": "Immunosuppressants",
     "antifibrotic": "Antifibrotics",
     "biologic": "Biologics",
-    "cell-therapy": "Cell therapy (HSCT)",
+    "cell-therapy": "Cell therapy",
     "vasodilator": "Vasodilators",
     "endothelin-receptor-antagonist": "Endothelin antagonists",
     "pde5-inhibitor": "PDE5 inhibitors",
     "prostanoid": "Prostanoids",
     "ace-inhibitor": "ACE inhibitors",
     "apheresis": "Apheresis",
+    "jak-inhibitor": "JAK inhibitors",
+    "angiotensin-receptor-blocker": "ARBs",
+    "procedure-or-supportive": "Procedures, supportive",
     "other": "Other",
+    "not-stated": "Class not stated",
 }
 
 VIM_KEYS = [

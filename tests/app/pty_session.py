@@ -1,7 +1,9 @@
 """Run `python -m sclerotui` in a real pseudo-terminal, wait for its first paint, press keys.
 
-Used by the terminal and privacy tests. Every run has a deadline: a process that does not
-paint or does not quit is killed and reported, so a broken build can never hang the suite.
+Used by the terminal and privacy tests. Every step waits for what the screen shows, never
+for a fixed time: a loaded machine only makes a run slower. A run that does not paint or does
+not quit within CEILING seconds is killed and reported, so a broken build can never hang the
+suite; the ceiling is generous, reached only by a program that is stuck.
 """
 
 from __future__ import annotations
@@ -36,7 +38,18 @@ TERMINAL_VARIABLES = (
 )
 
 SGR = re.compile(rb"\x1b\[([0-9;:]*)m")
-KEY_GAP = 0.2  # seconds between chunks of keys
+KEY_GAP = 0.2  # seconds between chunks of keys that wait for nothing (see Key)
+CEILING = 180.0  # seconds a run may take before it is taken to be stuck
+
+
+@dataclass(frozen=True)
+class Key:
+    """Keys to send, and text the screen shows once they have taken effect: the next keys
+    wait until it has been written. (Sent too soon after an escape, a letter reads as
+    alt+letter; on a busy machine 0.2 s is not always enough for the app to read the escape.)"""
+
+    data: bytes
+    then: bytes | re.Pattern[bytes]
 
 
 def drain(fd: int, seconds: float) -> bytes:
@@ -59,10 +72,11 @@ def drain(fd: int, seconds: float) -> bytes:
 
 @dataclass
 class PtyRun:
-    returncode: int | None  # None: killed at the deadline
+    returncode: int | None  # None: killed at the ceiling
     output: bytes  # everything the program wrote to the terminal
-    painted: bool  # the awaited text appeared before the deadline
+    painted: bool  # the awaited text appeared before the ceiling
     seconds: float
+    answered: int = 0  # the Keys whose awaited text appeared
 
     @property
     def text(self) -> str:
@@ -82,17 +96,18 @@ def run_in_pty(
     env: dict[str, str],
     *,
     wait_for: bytes,
-    keys: bytes | list[bytes] = b"q",
+    keys: bytes | list[bytes | Key] = b"q",
     size: tuple[int, int] = (80, 24),
     cwd: Path | None = None,
-    timeout: float = 15.0,
+    timeout: float = CEILING,
     python: list[str] | None = None,
 ) -> PtyRun:
     """Start `python -m sclerotui ARGV` on a fresh pty of `size`, wait until `wait_for` has
-    been written, send `keys`, and collect output until the program exits or time runs out.
+    been written, send `keys`, and collect output until the program exits (or, if it is
+    stuck, until `timeout`).
 
-    `keys` may be a list of chunks, sent KEY_GAP apart (escape followed at once by a letter
-    would read as alt+letter)."""
+    `keys` may be a list of chunks: a `Key` waits for the text its keys bring to the screen;
+    plain bytes are followed by a pause of KEY_GAP, for keys whose order alone matters."""
     master, slave = pty.openpty()
     columns, rows = size
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
@@ -113,26 +128,49 @@ def run_in_pty(
     os.close(slave)
     output = b""
     painted = False
+    answered = 0
     deadline = started + timeout
-    try:
+
+    def read_until(needle: bytes | re.Pattern[bytes], since: int) -> bool:
+        """Read until `needle` is in what was written after byte `since`, or the program
+        ends, or the deadline passes; whether it was written."""
+        nonlocal output
+
+        def found() -> bool:
+            if isinstance(needle, bytes):
+                return needle in output[since:]
+            return needle.search(output, since) is not None
+
         while time.monotonic() < deadline:
+            if found():
+                return True
             ready, _, _ = select.select([master], [], [], 0.05)
             if ready:
                 try:
                     chunk = os.read(master, 65536)
                 except OSError:  # EIO: the program closed the terminal
-                    break
+                    return found()
                 if not chunk:
-                    break
+                    return found()
                 output += chunk
-            if not painted and wait_for in output:
-                painted = True
-                time.sleep(0.1)  # let the rest of the first frame arrive before the keys
-                for chunk in [keys] if isinstance(keys, bytes) else keys:
-                    os.write(master, chunk)
+            elif process.poll() is not None:
+                return found()
+        return found()
+
+    try:
+        painted = read_until(wait_for, 0)
+        if painted:
+            time.sleep(0.1)  # let the rest of the first frame arrive before the keys
+            for chunk in [keys] if isinstance(keys, bytes) else keys:
+                since = len(output)
+                os.write(master, chunk.data if isinstance(chunk, Key) else chunk)
+                if isinstance(chunk, Key):
+                    if not read_until(chunk.then, since):
+                        break  # the keys did not take effect: stop, and report it
+                    answered += 1
+                else:
                     output += drain(master, KEY_GAP)
-            if not ready and process.poll() is not None:
-                break
+        read_until(b"\x00never written\x00", len(output))  # all it writes, until it exits
         try:
             returncode = process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -142,7 +180,7 @@ def run_in_pty(
             process.kill()
             process.wait()
         os.close(master)
-    return PtyRun(returncode, output, painted, time.monotonic() - started)
+    return PtyRun(returncode, output, painted, time.monotonic() - started, answered)
 
 
 def run_many_in_pty(runs: dict[str, dict]) -> dict[str, PtyRun]:

@@ -46,9 +46,9 @@ async def trial_plot(pilot, ids):
 
 async def case_timeline(pilot, ids):
     pilot.app.main_screen.jump_to("case", ids["case"])
-    await caught_up(pilot)
+    await settle(pilot)  # the timeline's plots and events are mounted with the first record
     await pilot.press("tab")  # to the timeline's event list
-    await caught_up(pilot)
+    await settle(pilot)
 
 
 async def illustrative_case(pilot, ids):

@@ -112,7 +112,7 @@ async def test_the_tree_answers_keys_while_a_nodes_cases_are_found(pathway_db, m
 
         def slow_cases_at(store, start, path, *args, **kwargs):
             asked.append(path)
-            gate.wait(10)
+            gate.wait(120)
             return find(store, start, path, *args, **kwargs)
 
         monkeypatch.setattr(pathways_screen, "cases_at", slow_cases_at)

@@ -56,6 +56,17 @@ async def quick_settle(pilot) -> None:
     await caught_up(pilot)
 
 
+async def resize(pilot, width: int, height: int) -> None:
+    """Resize the terminal and wait until the screen has taken the new size (under load,
+    one pause after the app hears of it is not always enough for the screen)."""
+    await pilot.resize_terminal(width, height)
+    for _ in range(12_000):  # a 120 s ceiling, reached only if the resize is never seen
+        if pilot.app.screen.size == (width, height):
+            break
+        await pilot.pause(0.01)
+    await caught_up(pilot)
+
+
 def assert_highlight_on_screen(option_list) -> None:
     """The highlighted row of a list is within the rows its pane shows."""
     assert option_list.highlighted is not None
@@ -164,7 +175,7 @@ async def test_live_resize_keeps_focus_and_selection(mini_db):
         chosen = (screen.therapy_id, screen.item, evidence.highlighted)
         assert chosen[1] is not None
         for width, height in RESIZES:
-            await pilot.resize_terminal(width, height)
+            await resize(pilot, width, height)
             assert app.size == (width, height)
             assert screen.has_class("narrow") == (width < 110)
             assert app.focused is evidence, f"focus lost at {width}x{height}"
@@ -179,12 +190,12 @@ async def test_live_resize_keeps_focus_and_selection(mini_db):
         await quick_settle(pilot)
         results = screen.query_one(SearchResults)
         for width, height in [(40, 12), (80, 24)]:
-            await pilot.resize_terminal(width, height)
+            await resize(pilot, width, height)
             assert app.focused is search and search.value == "ritux"
             assert_visible(search, min_width=10)
             assert_visible(results, min_height=3)
         await pilot.press("down", "question_mark")  # in the search box "?" is text
-        await pilot.resize_terminal(40, 12)
+        await resize(pilot, 40, 12)
         assert isinstance(app.screen, HelpScreen)
         assert_visible(app.screen.query_one("#help-dialog"), min_width=30, min_height=3)
         await pilot.press("escape")
@@ -197,7 +208,7 @@ async def test_shrinking_keeps_the_cursor_row_on_screen(mini_db):
     app = make_app(mini_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await select_rituximab_second_item(pilot)
-        await pilot.resize_terminal(40, 12)
+        await resize(pilot, 40, 12)
         await caught_up(pilot)
         assert_highlight_on_screen(app.main_screen.query_one(TherapyList))
         assert_highlight_on_screen(app.main_screen.query_one(EvidenceList))
