@@ -188,8 +188,9 @@ def markdown_text(text: str) -> str:
 
 
 def cell(text: str | None) -> str:
-    """Text safe inside a Markdown table cell, heading or list item."""
-    return markdown_text(text or "")
+    """Record text safe inside a Markdown table cell, heading or list item, without the
+    curators' verification marks (see without_marks)."""
+    return markdown_text(without_marks(text))
 
 
 def markdown_block(text: str) -> str:
@@ -222,16 +223,30 @@ def _escape_markdown(text: str) -> str:
 # Research notes in record text: a verification mark ("[V]", "[V2, ERR review table]", "[U]")
 # says how a curator checked a figure and where it was read. A dossier is for colleagues: the
 # marks go; a figure's status shows as **unverified**, its source as a numbered reference.
-VERIFICATION_MARK = re.compile(r"\s*\[(?:V2?|U)(?:[,;][^\[\]]*)?\]")
+VERIFICATION_MARK = re.compile(r"\s*\[(?:V2?|U)(?:/U)?(?:[ ,;:][^\[\]]*)?\]")
+
+
+# Which mirror of a registry or of PubMed a fact was read on is a note for curators too: a
+# parenthesis naming one goes, and so does a sentence about one (unless it marks a figure
+# unverified, which must stay).
+MIRROR_PARENTHESIS = re.compile(r"\s*\([^()]*\bmirrors?\b[^()]*\)", re.IGNORECASE)
+MIRROR_SENTENCE = re.compile(r"[^.!?\n]*\bmirrors?\b[^.!?\n]*(?:[.!?]|$)", re.IGNORECASE)
 
 
 def without_marks(text: str | None) -> str:
-    """Prose without verification marks; an "[U…]" mark becomes "(unverified)"."""
+    """Prose without verification marks and notes on mirrors; an "[U…]" mark becomes
+    "(unverified)"."""
     if not text:
         return ""
-    return VERIFICATION_MARK.sub(
+    text = VERIFICATION_MARK.sub(
         lambda m: " (unverified)" if m.group().strip().startswith("[U") else "", text
     )
+    if "mirror" not in text.casefold():
+        return text
+    text = MIRROR_PARENTHESIS.sub("", text)
+    return MIRROR_SENTENCE.sub(
+        lambda m: m.group() if "unverified" in m.group() else "", text
+    ).strip()
 
 
 def note_text(text: str | None) -> str:
@@ -276,11 +291,24 @@ class References:
         from sclerotui.citation import reference
 
         lines = ["## References", ""]
-        for number, source_id in enumerate(self.order, 1):
-            source = self.sources.get(source_id)
+        index = 0
+        while index < len(self.order):  # a reference may cite another, which then joins
+            source = self.sources.get(self.order[index])
             text = reference(source) if source is not None else "(not in this database)"
-            lines.append(f"- [{number}] {cell(text)}")
+            lines.append(f"- [{index + 1}] {cell(self._numbered(text))}")
+            index += 1
         return lines + [""]
+
+    def _numbered(self, text: str) -> str:
+        """A citation that names another source by its key says its number instead."""
+        for source_id in self.sources:
+            if source_id in text:
+                text = re.sub(
+                    rf"(?<![\w-]){re.escape(source_id)}(?![\w-])",
+                    lambda _, key=source_id: self.cite(key),
+                    text,
+                )
+        return text
 
 
 def _stamp(now: datetime | None) -> str:
@@ -374,7 +402,8 @@ def finding_effect(finding) -> str:
         stated = "%" in finding.ci or finding.ci_level is None
         interval = finding.ci if stated else f"{finding.ci_level:g}% CI {finding.ci}"
         interval = interval if "CI" in interval else f"CI {interval}"
-    parts = [effect, interval, finding.p and f"p {finding.p}", finding.text]
+    parts = [without_marks(effect), interval, finding.p and f"p {finding.p}"]
+    parts.append(without_marks(finding.text))
     if finding.not_estimable:
         names = ", ".join(NOT_ESTIMABLE_WORDS[name] for name in finding.not_estimable)
         parts.append(f"not estimable: {names}")
@@ -391,9 +420,9 @@ def trial_markdown(trial: Trial, data: Dataset, refs: References) -> list[str]:
         f"{f', {trial.year}' if trial.year else ''}"
         f"{'' if trial.verified else ' — **primary result unverified**'}",
         "",
-        f"- Design: {cell(trial.design)}",
-        f"- Population: {cell(trial.population)}",
-        f"- Primary endpoint: {cell(trial.primary_endpoint) or 'not reported'}",
+        f"- Design: {cell(without_marks(trial.design))}",
+        f"- Population: {cell(without_marks(trial.population))}",
+        f"- Primary endpoint: {cell(without_marks(trial.primary_endpoint)) or 'not reported'}",
         f"- Results: {cell(without_marks(trial.results))}",
         f"- Safety: {cell(without_marks(trial.safety)) or 'not reported'}",
         f"- Sources: {refs.cite_all(trial.sources)}",
@@ -445,7 +474,7 @@ def case_markdown(case: Case, data: Dataset, refs: References, names: dict[str, 
         f"| {cell(note_text(s.note))} |"
         for i, s in enumerate(case.therapies, 1)
     ]
-    lines += ["", markdown_block(case.narrative), ""]
+    lines += ["", markdown_block(without_marks(case.narrative)), ""]
     lines += timeline_markdown([e for e in data.events if e.case == case.id], {}, refs)
     return lines
 

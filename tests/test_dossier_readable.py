@@ -53,6 +53,9 @@ def test_research_notes_are_left_out(dossier):
 
 def test_a_note_keeps_its_words_and_an_unverified_mark():
     assert note_text("Baseline mean FVC [V]") == "Baseline mean FVC"
+    assert without_marks("NCT02165111 [V2 match]. Subset [V/U]. Age [V title/authors].") == (
+        "NCT02165111. Subset. Age."
+    )
     assert note_text("Change at 24 weeks [U] not seen in stored text") == (
         "Change at 24 weeks (unverified)"
     )
@@ -61,10 +64,13 @@ def test_a_note_keeps_its_words_and_an_unverified_mark():
         "Well tolerated. Deaths 5/69."
     )
     assert without_marks("Rare events [U].") == "Rare events (unverified)."
+    assert without_marks(
+        "PMID 27 (PubMed mirror), DOI 10.1/x. Dosing from registry mirror (meddatax). n=8."
+    ) == ("PMID 27, DOI 10.1/x. n=8.")
 
 
 def test_each_figure_traces_to_the_publication_it_was_read_in(dossier):
-    senscis = section(dossier, "Trial: SENSCIS")
+    senscis = section(dossier, "Trial: SENSCIS (")
     row = next(
         line for line in senscis.splitlines() if line.startswith("| FVC mL | Nintedanib | 52 |")
     )
@@ -95,7 +101,7 @@ def test_weeks_are_written_as_whole_numbers(dossier):
     ],
 )
 def test_text_plots_mark_their_unverified_values(dossier, trial, values):
-    text = section(dossier, f"Trial: {trial}")
+    text = section(dossier, f"Trial: {trial} (")
     for value in values:
         assert f"- {value}" in text
         plot = text[: text.index(value)].rsplit("```", 2)[0]  # the plot the value is under
