@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sclerotui.importers.csv_cases import COLUMNS, encode_cell
 from sclerotui.models import Case, Dataset, Source, Therapy, TimelineEvent, Trial
-from sclerotui.plot import MARKERS, measure_groups, render
+from sclerotui.plot import MARKERS, OVERLAP, measure_groups, render
 from sclerotui.store import SUBTYPE_SHORT, TYPE_SHORT, Store
 from sclerotui.text import invisible_characters, shown
 from sclerotui.vocabulary import SCALE_SHORT
@@ -527,7 +527,12 @@ def plot_markdown(group, unverified: set[tuple]) -> list[str]:
     lines = [f"{group.measure} ({group.statistic}, {cell(group.unit)}): {legend}", ""]
     if group.unverified:
         lines += [f"**{PLOT_UNVERIFIED}**, marked in the values below the plot.", ""]
-    lines += ["```", *plot.lines, "```", ""]
+    if plot.single_time:  # nothing drawn: the values below are the whole plot
+        lines += ["Values at one time point only: no trend to plot.", ""]
+    else:
+        lines += ["```", *plot.lines, "```", ""]
+        if plot.overlap:
+            lines += [f"{cell(OVERLAP)} marks a point shared by two or more series.", ""]
     for index, series in enumerate(group.series):
         shown = series.points[1:] if series.implicit_baseline else series.points
         values = ", ".join(
