@@ -21,7 +21,8 @@ EXTRA_KEYS = [
 QUERY_HELP = """Search language: words (prefix-matched), "quoted phrases", -excluded,
 and filters field:value — therapy: subtype: organ: response: type: class: antibody: kind:
 e.g.  organ:lung response:resistant   therapy:cyclophosphamide -placebo   "skin score"
-Values may be alternatives: organ:lung,skin.  Unverified figures are marked as such."""
+Values may be alternatives: organ:lung,skin.  Unverified figures are marked as such.
+note:word finds records whose notes (yours, a / b) hold the word; note:* any note or bookmark."""
 
 
 def binding_rows(groups: list[tuple[str, list[Binding]]]) -> list[tuple[str, str, str]]:
