@@ -341,7 +341,7 @@ OUR_EMPHASIS = {
     "primary result unverified",
     "Illustrative case",
     "Note:",
-    "(identifier/citation not verified)",
+    "Includes unverified values",
 }
 
 
@@ -395,7 +395,7 @@ def test_a_dossier_renders_record_text_as_that_text_and_nothing_else(hostile_db)
         "sclerotui: " + title,
         "Case: " + title,
         "Timeline",
-        "Sources",
+        "References",
     ]
     assert normal(shown(case["narrative"])) in normal(" ".join(texts))
     # Each table cell holds its whole text: no `|` or newline split it.
@@ -417,7 +417,7 @@ def test_every_hostile_record_dossier_renders_as_text(capsys, hostile_db):
     assert set(headings(markdown)) - set(sections) == {
         "sclerotui dossier: all records",
         "Timeline",
-        "Sources",
+        "References",
     }
     trial = next(h for h in sections if h.startswith("Trial: <iframe"))
     assert trial == "Trial: " + MARKDOWN[2] + " | " + FORMULAS[0]
