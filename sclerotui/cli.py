@@ -194,21 +194,50 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export",
         help="export records as JSON, CSV or Markdown",
-        description="Write the records a search selects (or all of them).",
+        description="Write the records a search selects (or all of them); or, in Markdown, "
+        "a forest plot of one measure or a therapy's summary of findings, as the explorer "
+        "shows them (no pooled estimate: the trials differ in population, measure and "
+        "timepoint).",
         epilog=examples(
             "sclerotui export > everything.json",
             "sclerotui export therapy:rituximab --format md -o rituximab.md",
             "sclerotui export kind:case organ:renal --format csv -o renal-cases.csv",
+            'sclerotui export --forest "FVC mL" -o fvc-forest.md',
+            "sclerotui export --forest mRSS --window about-52 subtype:diffuse",
+            "sclerotui export --summary nintedanib -o nintedanib-summary.md",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    export.add_argument("query", nargs="*", help="a search selecting the records (default: all)")
+    export.add_argument(
+        "query",
+        nargs="*",
+        help="a search selecting the records (default: all); with --forest, filters only "
+        "(subtype:, organ:, type:), and each row says whether its trial's population matches",
+    )
     export.add_argument(
         "--format",
         choices=["json", "csv", "md"],
-        default="json",
         help="json (re-importable, the default), csv (cases and events, the import format) "
-        "or md (a readable dossier)",
+        "or md (a readable dossier); --forest and --summary write md",
+    )
+    views = export.add_mutually_exclusive_group()
+    views.add_argument(
+        "--forest",
+        metavar="MEASURE",
+        help='the forest plot of a measure\'s trial effects (mRSS, "FVC mL"…; one plot per '
+        "effect scale), in Markdown",
+    )
+    views.add_argument(
+        "--summary",
+        metavar="THERAPY",
+        help="a therapy's summary of findings (its id, name or an alias), in Markdown",
+    )
+    export.add_argument(
+        "--window",
+        choices=list(FOREST_WINDOWS),
+        default="all",
+        help="with --forest: the timepoints shown (all; up-to-26 weeks; about-52, 40 to 64 "
+        "weeks; after-64); default all",
     )
     export.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="write here instead of standard output"
@@ -388,6 +417,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from sclerotui.checks import TABLES as CHECKED
     from sclerotui.checks import check_database
+    from sclerotui.text import counted
 
     path = args.path or args.db
     if path is None:
@@ -403,7 +433,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for problem in problems:
         show(problem)
     if problems:
-        show(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
+        show(f"{path}: {counted(len(problems), 'problem')}", file=sys.stderr)
         return EXIT_BAD_INPUT
     show(f"{path}: ok")
     return EXIT_OK
@@ -467,12 +497,27 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+FOREST_WINDOWS = {"all": 0, "up-to-26": 1, "about-52": 2, "after-64": 3}  # evidence.WINDOWS
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from sclerotui.export import export_text
 
+    view = "--forest" if args.forest is not None else "--summary" if args.summary else None
+    if view and args.format not in (None, "md"):
+        return bad_input(f"{view} writes Markdown; leave out --format {args.format}")
+    if args.window != "all" and args.forest is None:
+        return bad_input("--window goes with --forest")
     store, _ = open_store(args)
     with store:
-        text = export_text(store, " ".join(args.query), args.format)
+        if args.forest is not None:
+            text = forest_export(store, args.forest, " ".join(args.query), args.window)
+        elif args.summary is not None:
+            if args.query:
+                return bad_input(f"--summary takes a therapy, not a search: {' '.join(args.query)}")
+            text = summary_export(store, args.summary)
+        else:
+            text = export_text(store, " ".join(args.query), args.format or "json")
     if args.output is None:
         sys.stdout.write(text)
         return EXIT_OK
@@ -488,6 +533,51 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise StoreError(f"cannot write {args.output}: {error.strerror or error}{kept}") from None
     show(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
+
+
+def bad_input(message: str) -> int:
+    say(message)
+    return EXIT_BAD_INPUT
+
+
+def forest_export(store: Store, measure: str, query: str, window: str) -> str:
+    """The forest plots of a measure (one per effect scale), or a StoreError naming the
+    measures that have trial effects as numbers."""
+    from sclerotui.evidence import WINDOWS, outcomes
+    from sclerotui.export import forest_markdown
+    from sclerotui.search import parse
+
+    found = outcomes(store)
+    chosen = [o for o in found if o.measure.casefold() == " ".join(measure.split()).casefold()]
+    if not chosen:
+        known = ", ".join(dict.fromkeys(o.measure for o in found)) or "none in this database"
+        raise StoreError(
+            f"--forest: no trial effect given as numbers for {measure!r} "
+            f"(measures with some: {known})"
+        )
+    parsed = parse(query)
+    if parsed.has_text or parsed.excluded:
+        raise StoreError(
+            f"--forest takes filters (subtype:, organ:, type:), not words: {query.strip()}"
+        )
+    criteria = store.resolve_criteria(parsed.criteria)
+    return "\n".join(
+        forest_markdown(store, outcome, WINDOWS[FOREST_WINDOWS[window]], criteria)
+        for outcome in chosen
+    )
+
+
+def summary_export(store: Store, therapy: str) -> str:
+    """A therapy's summary of findings, found by id, name or alias (any letter case)."""
+    from sclerotui.evidence import summary
+    from sclerotui.export import summary_markdown
+
+    wanted = " ".join(therapy.split()).casefold()
+    for record in store.therapy_records():
+        if wanted in {record.id, record.name.casefold(), *(a.casefold() for a in record.aliases)}:
+            rows, left_out = summary(store, record.id)
+            return summary_markdown(store, record.name, rows, left_out)
+    raise StoreError(f"--summary: no therapy {therapy!r} in this database (give its id or name)")
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

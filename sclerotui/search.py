@@ -107,7 +107,7 @@ FIELD_NAMES = {
     "ab": "antibody",
     "autoantibody": "antibody",
 }
-FIELDS = ("therapy", *ALIASES)
+FIELDS = ("therapy", "note", *ALIASES)  # therapy: and note: take free words
 
 
 class SearchError(ValueError):
@@ -130,6 +130,7 @@ class Criteria:
     kind: frozenset[str] = frozenset()
     # "class" is a keyword, hence the trailing underscore.
     class_: frozenset[str] = frozenset()
+    note: frozenset[str] = frozenset()  # words in the user's own notes; "*": any note
 
     def items(self) -> list[tuple[str, frozenset[str]]]:
         return [
@@ -185,7 +186,7 @@ def _resolve_field(name: str, value: str, where: str) -> tuple[str, str]:
     value = value.strip().lower()
     if not value:
         raise SearchError(f"cannot search for {where!r}: {name}: needs a value")
-    if name == "therapy":
+    if name in ("therapy", "note"):
         return name, value
     choices = ALIASES[name]
     starts = {v for k, v in choices.items() if k.startswith(value)}

@@ -46,7 +46,8 @@ from sclerotui.search import (
 
 SCHEMA_VERSION = 8  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
 # 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids;
-# 7: reserved (the lens's notes, on its branch); 8: pathway_steps (see pathway_index.py)
+# 7: the user's own notes and bookmarks, and the lens's saved profile (see sclerotui/notes.py);
+# 8: every case's pathway nodes, written with the case (pathway_steps, see pathway_index.py)
 BUNDLED = "bundled"  # the origin of the curated records, written only by a bundled build
 TOKENIZER = "unicode61 remove_diacritics 2"  # the search index's, and its term list's
 REQUIRED_TABLES = {
@@ -849,6 +850,18 @@ class Store:
         return {(row[0], row[1]) for row in self.conn.execute(sql, [BUNDLED] * 3)}
 
     @cached_property
+    def has_notes(self) -> bool:
+        """Schema 7 keeps the user's notes; an older database opened read-only has none."""
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'user_notes'"
+        ).fetchone()
+        return found is not None
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    @cached_property
     def has_curated(self) -> bool:
         """Schema 6 lists the curated ids; an older database opened read-only does not."""
         found = self.conn.execute(
@@ -1062,6 +1075,11 @@ class Store:
         if isinstance(query, str):
             query = parse(query)
         criteria = query.criteria.merged(criteria)
+        if criteria.note and not self.has_notes:
+            raise SearchError(
+                f"cannot search notes: {self.path} has none (schema {self.schema_version}, "
+                "from an older release, opened read-only)"
+            )
         try:
             return self._search(query, criteria, limit)
         except sqlite3.OperationalError as error:
@@ -1574,6 +1592,13 @@ def _filter_source(kind: str, criteria: Criteria) -> tuple[str, list, str | None
     indexes allow: those with the first facet filtered on, or the therapy, or all of them;
     and the facet, when the source is one (every id it gives passes that filter)."""
     joined = bool(criteria.therapy)
+    if criteria.note:
+        clause, args = note_clause(kind, "n0.record_id", criteria.note, table="")
+        return (
+            f"SELECT n0.record_id FROM user_notes n0 WHERE n0.record_kind = ? {clause}",
+            [kind, *args],
+            "note",
+        )
     for name, values in criteria.items():
         if name in ("kind", "therapy") or (name == "response" and joined):
             continue
@@ -1595,6 +1620,26 @@ def _filter_source(kind: str, criteria: Criteria) -> tuple[str, list, str | None
             None,
         )
     return f"SELECT id AS record_id FROM {table}", [], None
+
+
+ANY_NOTE = "*"  # note:* — any record with a note or a bookmark
+
+
+def note_clause(kind: str, id_expr: str, values, table: str = "n") -> tuple[str, list]:
+    """`AND …` for `note:` words: the record has a note holding any of them (case-blind, as
+    typed: part of a word matches), or any note or bookmark for `note:*`. With table="" the
+    caller reads user_notes itself (as n0), so only the text test is added."""
+    words = sorted(v for v in values if v != ANY_NOTE)
+    alias = table or "n0"
+    text = " OR ".join(f"instr(lower({alias}.text), ?) > 0" for _ in words)
+    test = "" if ANY_NOTE in values or not words else f" AND ({text})"
+    if not table:
+        return test, words
+    return (
+        f"AND EXISTS (SELECT 1 FROM user_notes {table} WHERE {table}.record_kind = '{kind}' "
+        f"AND {table}.record_id = {id_expr}{test})",
+        words,
+    )
 
 
 def _preferred(
@@ -1632,6 +1677,10 @@ def criteria_sql(kind: str, id_expr: str, criteria: Criteria, skip: str | None) 
         elif name == "therapy" and kind == "therapy":
             clauses.append(f"AND {id_expr} IN ({marks})")
             args.extend(sorted(values))
+        elif name == "note":
+            clause, note_args = note_clause(kind, id_expr, values)
+            clauses.append(clause)
+            args.extend(note_args)
         elif name == "therapy":
             step, step_args = "", []
             if criteria.response and kind == "case":
@@ -1768,7 +1817,28 @@ def _migrate_to_6(db: sqlite_utils.Database) -> None:
 
 
 def _migrate_to_7(db: sqlite_utils.Database) -> None:
-    """Schema 7 is the lens's (user notes) on its own branch; nothing here."""
+    """Schema 7: the user's notes and bookmarks on records (and on a trial's findings), and
+    the patient lens's saved profile. Tables of their own, apart from the curated data and
+    without foreign keys to it: a refresh of the bundled records never touches them, and a
+    note outlives its record being replaced."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS user_notes (
+            id INTEGER PRIMARY KEY,
+            record_kind TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            finding TEXT,
+            bookmark INTEGER NOT NULL DEFAULT 0,
+            text TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL,
+            created_at TEXT NOT NULL)"""
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_user_notes_record ON user_notes (record_kind, record_id)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS lens_profile (slot TEXT PRIMARY KEY, data TEXT NOT NULL, "
+        "saved_at TEXT NOT NULL) WITHOUT ROWID"
+    )
 
 
 def _migrate_to_8(db: sqlite_utils.Database) -> None:

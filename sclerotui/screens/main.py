@@ -9,13 +9,14 @@ from __future__ import annotations
 from contextlib import nullcontext
 from dataclasses import replace
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Header, Input, OptionList, Static
 from textual.worker import get_current_worker
 
@@ -63,18 +64,28 @@ CHANGE_CHECK_SECONDS = 2.0  # how often the explorer looks for another program's
 class MainScreen(Screen):
     AUTO_FOCUS = "#therapies"
     BINDINGS = [
-        Binding("slash", "focus_search", "Search"),
-        Binding("escape", "back", "Clear/back"),
+        # A priority binding runs as the key arrives, ahead of keys behind it in one burst
+        # (a paste, a batched SSH write): they reach the box, not the pane's bindings.
+        Binding("slash", "focus_search", "Search", priority=True),
+        Binding("escape", "back", "Back", tooltip="Clear the search / leave a zoomed pane"),
         Binding("f", "filters", "Filters"),
         Binding("x", "clear_filters", "Clear filters"),
-        Binding("z", "zoom", "Zoom pane"),
+        # Shown only after a jump set filters aside to show its record.
+        Binding("r", "restore_filters", "Restore filters"),
+        Binding(
+            "z", "zoom", "Zoom", tooltip="Zoom the focused pane to the whole screen (again: back)"
+        ),
         Binding("e", "export", "Export"),
-        Binding("y", "copy_citation", "Copy citation"),
+        Binding("y", "copy_citation", "Cite", tooltip="Copy the citation of the record on screen"),
         Binding("p", "pathways", "Pathways"),
-        Binding("m", "mark", "Mark to compare"),
-        Binding("c", "compare", "Compare marked"),
-        Binding("g", "forest", "Forest plot"),
-        Binding("u", "summary", "Summary of findings"),
+        Binding("m", "mark", "Mark", tooltip="Mark (or unmark) the therapy to compare"),
+        Binding("c", "compare", "Compare", tooltip="Compare the marked therapies side by side"),
+        Binding("g", "forest", "Forest", tooltip="Forest plot of the trials' effects"),
+        Binding("u", "summary", "Summary", tooltip="Summary of findings for the therapy"),
+        # Not in the footer (full at 80 columns): `?` lists them, the palette has the lens.
+        Binding("l", "lens", "Patients like mine", show=False),
+        Binding("a", "note", "Note on this record", show=False),
+        Binding("b", "bookmark", "Bookmark this record", show=False),
         Binding(
             "left_square_bracket,alt+left",
             "history_back",
@@ -91,6 +102,15 @@ class MainScreen(Screen):
         ),
         Binding("n", "start_fresh", "Start fresh (forget where you were)", show=False),
     ]
+    # The footer shows these first (after help) for the focused pane, as many as fit.
+    FOOTER_ORDER = {
+        "therapies": ["focus_search", "pathways", "mark", "compare", "filters", "zoom", "summary"],
+        "evidence": ["focus_search", "zoom", "export", "copy_citation", "filters", "forest"],
+        "results": ["back", "zoom", "focus_search", "filters"],
+        "detail": ["zoom", "copy_citation", "export", "focus_search", "filters", "forest"],
+        "timeline": ["zoom", "copy_citation", "export", "focus_search"],
+        "search": ["back", "filters"],
+    }
 
     criteria: reactive[Criteria] = reactive(NO_CRITERIA, init=False)
 
@@ -107,6 +127,7 @@ class MainScreen(Screen):
         self._reading = None  # the reading offered under the search box (suggest.Reading)
         self._undo: tuple[str, str] | None = None  # (applied text, the text before it)
         self.last_citation: str | None = None
+        self.filters_aside: Criteria | None = None  # cleared by a jump; `r` restores them
         self.synthetic = False
         self.marked: list[str] = []
         self.store = store
@@ -210,6 +231,9 @@ class MainScreen(Screen):
     # -- state ---------------------------------------------------------------------------
 
     def watch_criteria(self) -> None:
+        if self.filters_aside is not None and self.criteria:
+            self.filters_aside = None  # the user chose other filters: nothing to restore
+            self.refresh_bindings()
         self.reload()
         if self.search_text:
             self._run_search(self.search_text)
@@ -258,12 +282,15 @@ class MainScreen(Screen):
         parts: list = []
         for name, values in self.criteria.items():
             parts += [(f" {name}: {', '.join(sorted(values))} ", "reverse $text-accent"), " "]
-        if not parts:
+        if not parts and self.filters_aside is not None:
+            parts.append(("filters set aside to show a record: r restores them", "$text-warning"))
+        elif not parts:
             parts.append(("no filters (f to filter)", "dim"))
         else:
             parts.append(("x clears", "dim"))
         if therapy_count is not None:
-            parts.append((f" · {therapy_count} therapies", "dim"))
+            noun = "therapy" if therapy_count == 1 else "therapies"
+            parts.append((f" · {therapy_count} {noun}", "dim"))
         if self.synthetic:
             # At 80 columns the long banner left no room for the filters and the count.
             banner = " SYNTHETIC DATA: generated records, not patients "
@@ -406,6 +433,7 @@ class MainScreen(Screen):
             self.therapy_names,
             self.store.origin_of(kind, record_id),
         )
+        self._add_notes(view)
         self.query_one(DetailView).show(view)
         self._show_timeline(view)
 
@@ -416,6 +444,7 @@ class MainScreen(Screen):
         self.item = None
         view = RecordView("therapy", therapy, self.store.sources(therapy.sources))
         view.counts = self.store.evidence_counts(therapy_id, self.criteria)
+        self._add_notes(view)
         self.query_one(DetailView).show(view)
         self._show_timeline(None)
 
@@ -445,10 +474,19 @@ class MainScreen(Screen):
         if not event.value.strip():
             self.workers.cancel_group(self, "search")
             self.query_one(ContentSwitcher).current = "evidence"
+            self._restore_record()
             return
         # No pause for typing to stop: the query runs in a thread, and the next keystroke
         # interrupts it, so results follow the text as it is typed.
         self._run_search(event.value)
+
+    def on_paste(self, event: events.Paste) -> None:
+        # A paste outside the search box (the box takes its own) is text to search for,
+        # never keys to run.
+        event.stop()
+        search = self.query_one("#search", Input)
+        self.set_focus(search)
+        search.insert_text_at_cursor(event.text)
 
     def on_search_input_down(self) -> None:
         # Down from the search box walks into the results; a second Down typed before the
@@ -513,10 +551,27 @@ class MainScreen(Screen):
             if self._reading is not None and text == self.search_text:
                 hint = "Tab searches them as the filters read above."
             results.show_message(f"No results for “{text}”{on}. {hint}", "Search: no results")
+            self._clear_record("No result to show: escape goes back to the evidence")
 
     def _show_search_error(self, text: str, message: str) -> None:
         self.search_shown = text
         self.results_list().show_message(message, "Search: cannot search", error=True)
+        self._clear_record("No result to show: escape goes back to the evidence")
+
+    def _clear_record(self, why: str) -> None:
+        """No record beside results that have none (the last one read as if it were a hit)."""
+        self.query_one(DetailView).show(None, why)
+        self._show_timeline(None)
+
+    def _restore_record(self) -> None:
+        """Back from a search that cleared the detail: the evidence cursor's record again."""
+        if self.query_one(DetailView).current is not None:
+            return
+        item = self.query_one(EvidenceList).item
+        if item is not None:
+            self.show_item(*item)
+        elif self.therapy_id is not None:
+            self._show_therapy(self.therapy_id)
 
     def on_search_results_hit_chosen(self, message: SearchResults.HitChosen) -> None:
         self.jump_to(message.hit.kind, message.hit.id, message.hit.therapy)
@@ -543,7 +598,7 @@ class MainScreen(Screen):
                 and not self.store.evidence_has(therapy_id, self.criteria, *self.item)
             )
             if hidden and self.criteria:
-                self.criteria = NO_CRITERIA  # reloads, keeping self.therapy_id and self.item
+                self._set_filters_aside(kind)
                 therapy_list.select_therapy(therapy_id)
         # A therapy goes in the detail itself: the list's first item must not replace it.
         evidence = self.query_one(EvidenceList)
@@ -559,9 +614,25 @@ class MainScreen(Screen):
 
     # -- actions -------------------------------------------------------------------------
 
+    def footer_order(self) -> list[str]:
+        """The actions that matter most where the focus is, for the footer."""
+        if self.maximized is not None:
+            return ["zoom", "back"]
+        focused = self.focused
+        while focused is not None and focused.id not in self.FOOTER_ORDER:
+            focused = focused.parent if isinstance(focused.parent, Widget) else None
+        return ["restore_filters", *(self.FOOTER_ORDER[focused.id] if focused else [])]
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "focus_search" and self.focused is self.query_one("#search"):
+            return False  # in the box a slash is text: it goes in, behind the keys before it
+        if action == "restore_filters":
+            return self.filters_aside is not None
+        return True
+
     def action_focus_search(self) -> None:
         search = self.query_one("#search", Input)
-        search.focus()
+        self.set_focus(search)  # at once, not after the keys already queued
         if search.value.strip():
             self.results_list()
             self.query_one(ContentSwitcher).current = "results"
@@ -600,6 +671,25 @@ class MainScreen(Screen):
     def action_clear_filters(self) -> None:
         if self.criteria:
             self.criteria = NO_CRITERIA
+
+    def _set_filters_aside(self, kind: str) -> None:
+        """A jump to a record the filters hide clears them, saying so, and `r` brings them
+        back (from the pathways, a trial of a following therapy cleared them unsaid)."""
+        self.filters_aside = self.criteria
+        self.criteria = NO_CRITERIA  # reloads, keeping self.therapy_id and self.item
+        self.notify(
+            f"Filters cleared to show this {kind} (it does not match "
+            f"{self.filters_aside.describe()}); r restores them",
+            title="Filters set aside",
+            timeout=8,
+            markup=False,
+        )
+        self.refresh_bindings()
+
+    def action_restore_filters(self) -> None:
+        if self.filters_aside is not None:
+            self.criteria, self.filters_aside = self.filters_aside, None
+            self.refresh_bindings()
 
     def _on_screen(self) -> tuple[str, str] | None:
         """The record the user is looking at: the selected item, else the therapy."""
@@ -688,6 +778,78 @@ class MainScreen(Screen):
         rows, left_out = summary(self.store, therapy_id)
         name = self.therapy_names.get(therapy_id, therapy_id)
         self.app.push_screen(SummaryScreen(self.store, name, rows, left_out))
+
+    def _add_notes(self, view: RecordView) -> None:
+        """The user's notes on the record, or why this database keeps none."""
+        from sclerotui.notes import notes_for, unavailable_reason
+
+        view.notes = notes_for(self.store, view.kind, view.record.id)
+        view.notes_reason = unavailable_reason(self.store)
+
+    def action_lens(self) -> None:
+        """Patients like mine: the lens over a patient profile (kept in memory)."""
+        from sclerotui.screens.lens import LensScreen
+
+        self.app.push_screen(
+            LensScreen(self.store, self.reader("lens"), self.therapy_names, self.app.lens_profile)
+        )
+
+    def _note_target(self) -> tuple[str, str] | None:
+        from sclerotui.notes import unavailable_reason
+
+        target = self._on_screen()
+        if target is None:
+            self.notify("Select a record first", severity="warning")
+            return None
+        reason = unavailable_reason(self.store)
+        if reason:
+            self.notify(reason[0].upper() + reason[1:], severity="warning", markup=False)
+            return None
+        return target
+
+    def action_bookmark(self) -> None:
+        from sclerotui.notes import toggle_bookmark
+
+        target = self._note_target()
+        if target is None:
+            return
+        marked = toggle_bookmark(self.store, *target)
+        self.notify("Bookmarked (search note:* lists them)" if marked else "Bookmark removed")
+        self._refresh_detail()
+
+    def action_note(self) -> None:
+        from sclerotui.notes import finding_keys
+        from sclerotui.screens.notes import NoteScreen
+
+        target = self._note_target()
+        if target is None:
+            return
+        record = self.store.record(*target)
+        if record is None:
+            return
+        findings = finding_keys(record) if target[0] == "trial" else []
+        title = getattr(record, "name", None) or getattr(record, "title", "")
+
+        def done(saved: tuple[str, str | None] | None) -> None:
+            from sclerotui.notes import NotesUnavailable, add_note
+
+            if saved is None:
+                return
+            try:
+                add_note(self.store, *target, saved[0], finding=saved[1])
+            except (NotesUnavailable, ValueError) as error:
+                self.notify(str(error), severity="error", markup=False)
+                return
+            self.notify("Note kept (search note: finds it)", timeout=3)
+            self._refresh_detail()
+
+        self.app.push_screen(NoteScreen(target[0], title, findings), done)
+
+    def _refresh_detail(self) -> None:
+        if self.item is not None:
+            self.show_item(*self.item)
+        elif self.therapy_id is not None:
+            self._show_therapy(self.therapy_id)
 
     def _cursor_therapy(self) -> str | None:
         """The therapy under the list's cursor. (self.therapy_id follows the cursor a message
