@@ -11,6 +11,7 @@ import gc
 import json
 import os
 import sqlite3
+import stat
 import sys
 from pathlib import Path
 
@@ -414,6 +415,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _regular_size(path: Path) -> int:
+    """A regular file's size for the progress bar; 0 for anything else, or a path we may not
+    look at (the import then says what is wrong with it, in one line)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from sclerotui.checks import TABLES as CHECKED
     from sclerotui.checks import check_database
@@ -478,10 +489,12 @@ def cmd_import(args: argparse.Namespace) -> int:
                 "'import --check' validates the files without writing"
             )
         from sclerotui.progress import progress
+        from sclerotui.text import counted
 
-        size = sum(path.stat().st_size for path in args.files if path.is_file()) / 1e6
+        size = sum(_regular_size(path) for path in args.files) / 1e6
         doing = "checking" if args.check else "importing"
-        with progress(f"{doing} {len(args.files)} file(s)", size, "MB") as advance:
+        files = counted(len(args.files), "file")
+        with progress(f"{doing} {files}", size, "MB") as advance:
             report = import_files(
                 store,
                 args.files,
