@@ -22,28 +22,13 @@ from textual.binding import Binding
 
 from sclerotui.commands import JumpProvider
 from sclerotui.dataset import bundled_dir, load_vocabularies
+from sclerotui.facets import fallback_vocabularies
 from sclerotui.screens.main import MainScreen
 from sclerotui.store import Store, StoreError, describe_database_error
 from sclerotui.vocabulary import DataError
 
 SEARCH_CACHE_MB = 16  # the search connection's page cache (see SclerotuiApp.__init__)
 THEMES = ["textual-dark", "textual-light", "nord", "gruvbox", "solarized-light"]
-
-
-def fallback_vocabularies() -> dict:
-    """Labels straight from the enums, if the vocabulary file is missing."""
-    from sclerotui.vocabulary import EvidenceType, Organ, Response, Subtype, TherapyClass
-
-    def entries(enum):
-        return [{"id": member.value, "label": member.value} for member in enum]
-
-    return {
-        "subtypes": entries(Subtype),
-        "organs": entries(Organ),
-        "therapy_classes": entries(TherapyClass),
-        "responses": entries(Response),
-        "evidence_types": entries(EvidenceType),
-    }
 
 
 class SclerotuiApp(App):

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sclerotui.search import NO_CRITERIA, Criteria
-from sclerotui.store import Store, criteria_sql
+from sclerotui.facets import NO_CRITERIA, Criteria, criteria_sql
+from sclerotui.store import Store
 from sclerotui.vocabulary import RATIO_SCALES, SCALE_SHORT, EffectScale, no_effect
 
 NO_POOLING = (
@@ -202,9 +202,9 @@ def _comparisons(store: Store, trial_ids: list[str] | None = None) -> list[Compa
 
 
 def _trials_in_filters(store: Store, criteria: Criteria) -> set[str] | None:
-    """The trials whose population passes the filters (subtype, organ, evidence type), or
-    None with no filters active."""
-    kept = Criteria(subtype=criteria.subtype, organ=criteria.organ, type=criteria.type)
+    """The trials whose population passes the filters (those a trial carries: subtype, organ,
+    evidence type), or None with no filters active."""
+    kept = criteria.population("trial")
     if not kept:
         return None
     where, args = criteria_sql("trial", "t.id", kept, None)

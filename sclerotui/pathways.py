@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sclerotui.search import NO_CRITERIA, Criteria
-from sclerotui.store import Store, criteria_sql
+from sclerotui.facets import NO_CRITERIA, Criteria, criteria_sql
+from sclerotui.store import Store
 from sclerotui.vocabulary import FAILED_RESPONSES
 
 FAILED = tuple(r.value for r in FAILED_RESPONSES)
@@ -78,13 +78,7 @@ class PathNode:
 
 def _start_filter(criteria: Criteria) -> tuple[str, list]:
     """The main screen's filters, applied to the cases a pathway starts from."""
-    kept = Criteria(
-        subtype=criteria.subtype,
-        organ=criteria.organ,
-        antibody=criteria.antibody,
-        type=criteria.type,
-    )
-    return criteria_sql("case", "rt.record_id", kept, None)
+    return criteria_sql("case", "rt.record_id", criteria.population("case"), None)
 
 
 # A step's lead row (its smallest therapy id) carries the step; the rest of a regimen is

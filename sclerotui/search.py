@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from sclerotui.vocabulary import Autoantibody, EvidenceType, Organ, Response, Subtype, TherapyClass
+from sclerotui.facets import FACETS, FIELD_NAMES, Criteria
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
@@ -19,140 +19,9 @@ MAX_TERMS = 32
 MARK_START = "\ue000"
 MARK_END = "\ue001"
 
-KINDS = ("therapy", "trial", "case")
-
-# field name -> (canonical facet, {accepted word: stored value})
-ALIASES: dict[str, dict[str, str]] = {
-    "subtype": {
-        **{s.value: s.value for s in Subtype},
-        "dcssc": "diffuse",
-        "lcssc": "limited",
-        "sssc": "sine",
-        "sine-scleroderma": "sine",
-        "dc": "diffuse",
-        "lc": "limited",
-    },
-    "organ": {
-        **{o.value: o.value for o in Organ},
-        "ild": "lung",
-        "pulmonary": "lung",
-        "ph": "pah",
-        "kidney": "renal",
-        "src": "renal",
-        "raynaud": "vascular",
-        "raynauds": "vascular",
-        "du": "vascular",
-        "ulcer": "vascular",
-        "digital-ulcer": "vascular",
-        "heart": "cardiac",
-        "gut": "gi",
-        "gastrointestinal": "gi",
-        "joint": "musculoskeletal",
-        "msk": "musculoskeletal",
-        "calcinosis-cutis": "calcinosis",
-    },
-    "class": {
-        **{c.value: c.value for c in TherapyClass},
-        "era": "endothelin-receptor-antagonist",
-        "pde5": "pde5-inhibitor",
-        "acei": "ace-inhibitor",
-        "ace": "ace-inhibitor",
-        "cell": "cell-therapy",
-        "hsct": "cell-therapy",
-        "antifibrotic": "antifibrotic",
-        "jak": "jak-inhibitor",
-        "arb": "angiotensin-receptor-blocker",
-        "procedure": "procedure-or-supportive",
-        "supportive": "procedure-or-supportive",
-    },
-    "response": {
-        **{r.value: r.value for r in Response},
-        "failed": "resistant",
-        "refractory": "resistant",
-        "responder": "responded",
-        "improved": "responded",
-    },
-    "type": {
-        **{e.value: e.value for e in EvidenceType},
-        "case": "case-report",
-        "cases": "case-report",
-        "trial": "rct",
-        "randomised": "rct",
-        "randomized": "rct",
-        "cohort": "observational",
-        "obs": "observational",
-    },
-    "antibody": {
-        **{a.value: a.value for a in Autoantibody},
-        "scl-70": "anti-scl-70",
-        "scl70": "anti-scl-70",
-        "ata": "anti-scl-70",
-        "topo": "anti-scl-70",
-        "aca": "anticentromere",
-        "centromere": "anticentromere",
-        "rnap": "anti-rnap-iii",
-        "rnap3": "anti-rnap-iii",
-        "rna-pol-iii": "anti-rnap-iii",
-        "u1rnp": "anti-u1rnp",
-        "pm-scl": "anti-pm-scl",
-        "pmscl": "anti-pm-scl",
-    },
-    "kind": {k: k for k in KINDS} | {"therapies": "therapy", "trials": "trial", "cases": "case"},
-}
-FIELD_NAMES = {
-    "organs": "organ",
-    "subtypes": "subtype",
-    "responses": "response",
-    "evidence": "type",
-    "ab": "antibody",
-    "autoantibody": "antibody",
-}
-FIELDS = ("therapy", *ALIASES)
-
 
 class SearchError(ValueError):
     """The query cannot be searched for; the message says why, for the user."""
-
-
-@dataclass(frozen=True)
-class Criteria:
-    """Facet filters, from `field:value` words or from the app's filter screen.
-
-    Within a field the values are alternatives; across fields all must hold.
-    """
-
-    therapy: frozenset[str] = frozenset()
-    subtype: frozenset[str] = frozenset()
-    organ: frozenset[str] = frozenset()
-    antibody: frozenset[str] = frozenset()
-    response: frozenset[str] = frozenset()
-    type: frozenset[str] = frozenset()
-    kind: frozenset[str] = frozenset()
-    # "class" is a keyword, hence the trailing underscore.
-    class_: frozenset[str] = frozenset()
-
-    def items(self) -> list[tuple[str, frozenset[str]]]:
-        return [
-            (name.rstrip("_"), getattr(self, name))
-            for name in self.__dataclass_fields__
-            if getattr(self, name)
-        ]
-
-    def merged(self, other: Criteria) -> Criteria:
-        values = {
-            name: getattr(self, name) | getattr(other, name) for name in self.__dataclass_fields__
-        }
-        return Criteria(**values)
-
-    def with_values(self, name: str, values: frozenset[str]) -> Criteria:
-        attr = "class_" if name == "class" else name
-        return replace(self, **{attr: frozenset(values)})
-
-    def __bool__(self) -> bool:
-        return bool(self.items())
-
-    def describe(self) -> str:
-        return " ".join(f"{name}:{','.join(sorted(values))}" for name, values in self.items())
 
 
 @dataclass(frozen=True)
@@ -185,9 +54,9 @@ def _resolve_field(name: str, value: str, where: str) -> tuple[str, str]:
     value = value.strip().lower()
     if not value:
         raise SearchError(f"cannot search for {where!r}: {name}: needs a value")
-    if name == "therapy":
-        return name, value
-    choices = ALIASES[name]
+    if FACETS[name].values is None:
+        return name, value  # resolved against the data (a therapy's names) by the search
+    choices = FACETS[name].words
     starts = {v for k, v in choices.items() if k.startswith(value)}
     if value not in choices and len(starts) == 1:
         return name, starts.pop()  # a unique prefix, as while typing "organ:lu"
@@ -211,7 +80,7 @@ def parse(text: str) -> Query:
     for match in TOKEN_RE.finditer(text):
         negate, name, quoted, bare = match.groups()
         raw = match.group(0)
-        if name is not None and name.lower() in FIELDS + tuple(FIELD_NAMES):
+        if name is not None and name.lower() in FIELD_NAMES:
             value = quoted if quoted is not None else (bare or "")
             if negate:
                 raise SearchError(f"cannot search for {raw!r}: a field filter cannot be excluded")
@@ -219,7 +88,7 @@ def parse(text: str) -> Query:
                 key, resolved = _resolve_field(name, part, raw)
                 facets.setdefault(key, set()).add(resolved)
             continue
-        if bare and bare.endswith(":") and bare[:-1].lower() in FIELDS + tuple(FIELD_NAMES):
+        if bare and bare.endswith(":") and bare[:-1].lower() in FIELD_NAMES:
             raise SearchError(f"cannot search for {raw!r}: {bare[:-1]}: needs a value")
         term = quoted if quoted is not None else raw.removeprefix("-") if negate else raw
         if name is not None and quoted is None:
@@ -237,9 +106,7 @@ def parse(text: str) -> Query:
             f"cannot search for {len(words) + len(phrases) + len(excluded)} "
             f"terms at once (at most {MAX_TERMS})"
         )
-    criteria = Criteria(
-        **{("class_" if k == "class" else k): frozenset(v) for k, v in facets.items()}
-    )
+    criteria = Criteria(**facets)
     query = Query(
         text=text,
         words=tuple(words),
@@ -311,6 +178,3 @@ def split_snippet(snippet: str) -> list[tuple[str, bool]]:
         if part:
             runs.append((part, index % 2 == 1))
     return runs
-
-
-NO_CRITERIA = Criteria()

@@ -28,11 +28,10 @@ if TYPE_CHECKING:
 # The pydantic models are imported by the methods that build them, not with this module: the
 # explorer's first screen needs none, and importing them costs about 150 ms of start-up.
 # So are sclerotui.ranking (for a search) and sclerotui.rows (for a write): ~3 ms together.
+from sclerotui.facets import NO_CRITERIA, Criteria, criteria_sql
 from sclerotui.search import (
     MARK_END,
     MARK_START,
-    NO_CRITERIA,
-    Criteria,
     Query,
     SearchError,
     clean_for_index,
@@ -1542,9 +1541,6 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-FACET_FIELDS = ("subtype", "organ", "antibody", "type", "response", "class")
-
-
 RECORD_TITLES = {
     "therapy": ("therapies", "name"),
     "trial": ("trials", "name"),
@@ -1590,51 +1586,6 @@ def _preferred(
     steps = therapies.get((kind, record_id), [])
     preferred = [t for t in steps if t in wanted]
     return (preferred or steps or [None])[0]
-
-
-def criteria_sql(kind: str, id_expr: str, criteria: Criteria, skip: str | None) -> tuple[str, list]:
-    """SQL (`AND …`) restricting records of one kind, identified by id_expr, to the criteria.
-
-    A facet a kind does not have (a therapy has no subtype) excludes that kind.
-    The therapy and response filters, when both given, must hold for the same case step:
-    "resistant to cyclophosphamide", not "resistant to something, and had cyclophosphamide".
-    `skip` names a filter the caller applies itself (the therapy list joins on therapy, and
-    then a response filter means the response to that therapy, column rt.response).
-    """
-    clauses: list[str] = []
-    args: list = []
-    joined = bool(criteria.therapy) and skip != "therapy"
-    for name, values in criteria.items():
-        marks = ",".join("?" * len(values))
-        if name in ("kind", skip) or (name == "response" and joined and kind == "case"):
-            continue
-        if name == "response" and kind != "case":
-            clauses.append("AND 0")  # only cases have responses
-        elif name == "response" and skip == "therapy":
-            clauses.append(f"AND rt.response IN ({marks})")
-            args.extend(sorted(values))
-        elif name == "therapy" and kind == "therapy":
-            clauses.append(f"AND {id_expr} IN ({marks})")
-            args.extend(sorted(values))
-        elif name == "therapy":
-            step, step_args = "", []
-            if criteria.response and kind == "case":
-                step = f" AND q.response IN ({','.join('?' * len(criteria.response))})"
-                step_args = sorted(criteria.response)
-            clauses.append(
-                f"AND EXISTS (SELECT 1 FROM record_therapies q WHERE q.kind = "
-                f"'{kind}' AND q.record_id = {id_expr} AND q.therapy_id IN ({marks})"
-                f"{step})"
-            )
-            args.extend([*sorted(values), *step_args])
-        else:
-            clauses.append(
-                f"AND EXISTS (SELECT 1 FROM facets f WHERE f.kind = '{kind}' AND "
-                f"f.record_id = {id_expr} AND f.facet = '{name}' "
-                f"AND f.value IN ({marks}))"
-            )
-            args.extend(sorted(values))
-    return " ".join(clauses), args
 
 
 def _evidence_item(row) -> EvidenceItem:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sclerotui.dataset import bundled_dir, load_directory
+from sclerotui.facets import facet_rows
 from sclerotui.models import Dataset, Source
 from sclerotui.store import Store, StoreError
 
@@ -202,6 +203,23 @@ def _event(
     return event
 
 
+class _FacetView:
+    """A generated case as sclerotui.facets reads a Case, without building the model."""
+
+    def __init__(self, case: dict) -> None:
+        self.subtype = case["subtype"]
+        self.organs = case["organs"]
+        self.autoantibodies = case["autoantibodies"]
+        self.evidence_type = case["evidence_type"]
+        self.therapies = [_StepView(step) for step in case["therapies"]]
+
+
+class _StepView:
+    def __init__(self, step: dict) -> None:
+        self.therapies = [step["therapy"]]
+        self.response = step["response"]
+
+
 def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str]) -> None:
     cases, facets, links, refs, index, events = [], [], [], [], [], []
     for item in batch:
@@ -220,17 +238,7 @@ def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str])
                 json.dumps(case),
             )
         )
-        values = (
-            [("subtype", case["subtype"]), ("type", "case-report")]
-            + [("organ", o) for o in case["organs"]]
-            + [("antibody", a) for a in case["autoantibodies"]]
-            + [("response", r) for r in dict.fromkeys(s["response"] for s in case["therapies"])]
-            + [
-                ("class", c)
-                for c in dict.fromkeys(therapy_class[s["therapy"]] for s in case["therapies"])
-            ]
-        )
-        facets += [("case", cid, facet, value) for facet, value in values]
+        facets += facet_rows("case", cid, _FacetView(case), therapy_class)
         links += [
             ("case", cid, s["therapy"], n, s["response"]) for n, s in enumerate(case["therapies"])
         ]

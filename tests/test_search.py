@@ -10,12 +10,12 @@ from conftest import build_mini_db, load_mini
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sclerotui.facets import Criteria
 from sclerotui.search import (
     MARK_END,
     MARK_START,
     MAX_QUERY_CHARS,
     MAX_TERMS,
-    Criteria,
     Query,
     SearchError,
     clean_for_index,

@@ -10,8 +10,9 @@ import sqlite3
 import pytest
 
 from sclerotui.checks import check_database
+from sclerotui.facets import NO_CRITERIA
 from sclerotui.models import Case, Dataset, TimelineEvent
-from sclerotui.search import MARK_END, MARK_START, NO_CRITERIA, SearchError, parse
+from sclerotui.search import MARK_END, MARK_START, SearchError, parse
 from sclerotui.store import SCHEMA_VERSION, DuplicateError, ReadOnlyError, Store, StoreError
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0

@@ -19,8 +19,9 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Header, Input, OptionList, Static
 from textual.worker import get_current_worker
 
+from sclerotui.facets import NO_CRITERIA, Criteria
 from sclerotui.screens.workers import unless_cancelled
-from sclerotui.search import NO_CRITERIA, Criteria, Query, SearchError, parse
+from sclerotui.search import Query, SearchError, parse
 from sclerotui.store import Hit, Store
 from sclerotui.text import one_line
 from sclerotui.widgets.detail import DetailView, RecordView

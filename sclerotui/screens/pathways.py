@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Header, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 
+from sclerotui.facets import NO_CRITERIA, Criteria
 from sclerotui.pathways import (
     PathNode,
     cases_at,
@@ -23,7 +24,6 @@ from sclerotui.pathways import (
 )
 from sclerotui.screens import screen_css
 from sclerotui.screens.workers import unless_cancelled
-from sclerotui.search import NO_CRITERIA, Criteria
 from sclerotui.store import SUBTYPE_SHORT, Store
 from sclerotui.text import one_line, shorten
 from sclerotui.widgets.evidence_list import TITLE_CHARS

@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.widgets import ContentSwitcher, Input
 from textual.widgets._footer import FooterKey
 
+from sclerotui.facets import Criteria
 from sclerotui.screens.filters import FilterScreen
 from sclerotui.screens.help import HelpScreen
-from sclerotui.search import Criteria
 from sclerotui.widgets.evidence_list import EvidenceList
 from sclerotui.widgets.key_footer import KeyFooter
 from sclerotui.widgets.search_results import SearchResults

@@ -244,7 +244,7 @@ async def test_a_big_therapy_under_filters_is_counted_by_a_worker(synthetic_db, 
     says it is counting, keys are answered meanwhile, and a count for a therapy the cursor
     has left is dropped."""
     import sclerotui.screens.main as main_screen
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
     from sclerotui.widgets.therapy_list import TherapyList
 
     monkeypatch.setattr(main_screen, "BIG_THERAPY", 100)  # as big as at 1M, relatively
@@ -295,7 +295,7 @@ async def test_the_status_line_shows_new_filters_before_the_therapies_are_counte
 ):
     """Counting the therapies under filters takes seconds at 1M cases; the status line named
     no filters until it was done."""
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
 
     gate = threading.Event()
     app = make_app(synthetic_db)
@@ -320,7 +320,7 @@ async def test_a_search_typed_while_the_therapies_are_counted_neither_waits_nor_
     counted under it (about 20 s). The search's interrupt for older text hit the count, on
     the one connection both used, and the app said the database could not be used. The
     count here is held inside SQLite (a function waiting on a gate), as a slow query is."""
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
 
     gate = threading.Event()
     app = make_app(synthetic_db)
@@ -379,7 +379,7 @@ async def wait_for(pilot, event: threading.Event) -> None:
 async def test_new_filters_stop_the_count_for_the_old_ones(synthetic_db):
     """A count for filters since changed is interrupted, not waited for: at 1M cases each
     count takes about 20 s, and the new one queued behind the old on their connection."""
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
 
     errors: list[str] = []
     app = make_app(synthetic_db)
@@ -409,7 +409,7 @@ async def test_new_filters_stop_the_count_for_the_old_ones(synthetic_db):
 async def test_quitting_while_the_therapies_are_counted_stops_the_count_cleanly(synthetic_db):
     """q during a long count: the count's query is interrupted and its connection closed
     once the worker lets go of it; the app reports no database problem."""
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
 
     errors: list[str] = []
     app = make_app(synthetic_db)
@@ -434,7 +434,7 @@ async def test_new_filters_refilter_the_evidence_before_the_therapies_are_counte
     records the filter excludes until the therapies were counted (about 20 s). It is listed
     for the filters at once, and not again when the therapy list is refilled."""
     import sclerotui.screens.main as main_screen
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
 
     gate = threading.Event()
     app = make_app(synthetic_db)
