@@ -138,6 +138,7 @@ FACET_LIST = [
         },
         names=("ab", "autoantibody"),
         vocabulary="autoantibodies",
+        dialog=6,
         population=True,
         values_of={"case": lambda case, _: case.autoantibodies},
     ),

@@ -45,6 +45,7 @@ def test_the_dialog_groups_read_the_vocabulary_file():
         "class",
         "response",
         "type",
+        "antibody",
     ]
 
 
