@@ -39,6 +39,7 @@ class SclerotuiApp(App):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1", "help", "Help", show=False),  # also where ? is typed (the search box)
         Binding("t", "next_theme", "Theme"),
     ]
 
@@ -157,7 +158,14 @@ class SclerotuiApp(App):
         self.main_screen.jump_to(kind, record_id)
 
     def get_system_commands(self, screen):
-        yield from super().get_system_commands(screen)
+        # Textual's "Keys" panel squeezed the panes and escape did not close it: the help
+        # screen lists the keys instead. "Screenshot" wrote a file of what is on screen to
+        # an unsaid place (and failed): left out, as the app keeps what it shows private.
+        for command in super().get_system_commands(screen):
+            if command.title == "Keys":
+                yield SystemCommand("Keys", "Every key and the search language", self.action_help)
+            elif command.title != "Screenshot":
+                yield command
         if screen is self.main_screen:
             yield SystemCommand(
                 "Resistance pathways",

@@ -10,6 +10,12 @@ import math
 from dataclasses import dataclass
 
 MARKERS = "●▲■◆○△□◇"
+OVERLAP = "*"  # two or more series' points in one cell: neither hides the other unsaid
+
+
+def marker(index: int) -> str:
+    """The marker of the series at `index`: the plot and its legend use the same."""
+    return MARKERS[index % len(MARKERS)]
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,8 @@ class Plot:
     lines: list[str]
     # For each line, the (column, series index) of every character drawn for a series.
     cells: list[list[tuple[int, int]]]
+    overlap: bool = False  # some cell holds points of two or more series (drawn OVERLAP)
+    single_time: bool = False  # every value is at one time point: no axes, nothing to trend
 
 
 def _fmt(value: float) -> str:
@@ -55,6 +63,13 @@ def render(
     points = [p for s in series for p in s.points]
     if not points:
         return Plot(["(no numeric values)"], [[]])
+    weeks = {w for w, _ in points}
+    if len(weeks) == 1:
+        # Values at one time point (a baseline, say) on an axis of their own spread read
+        # as a trend: 72.4 and 72.7 filled the plot's height. The values are written out.
+        return Plot(
+            [f"w{_fmt(weeks.pop())} only: one time point, no trend to plot"], [[]], single_time=True
+        )
     low, high, first, last = scale or bounds(series)
     if low == high:
         low, high = low - 1, high + 1  # a flat line still needs a scale
@@ -63,8 +78,8 @@ def render(
     height = max(3, height)
     grid = [[" "] * plot_width for _ in range(height)]
     owner: dict[tuple[int, int], int] = {}
+    points_at: dict[tuple[int, int], set[int]] = {}  # which series have a point in a cell
     for index, one in enumerate(series):
-        marker = MARKERS[index % len(MARKERS)]
         cells = [
             (_scale(w, first, last, plot_width), height - 1 - _scale(v, low, high, height))
             for w, v in one.points
@@ -76,7 +91,16 @@ def render(
                 if grid[y][x] == " ":
                     grid[y][x], owner[(y, x)] = "·", index
         for x, y in cells:
-            grid[y][x], owner[(y, x)] = marker, index
+            points_at.setdefault((y, x), set()).add(index)
+    overlap = False
+    for (y, x), indexes in points_at.items():
+        if len(indexes) > 1:
+            grid[y][x] = OVERLAP
+            owner.pop((y, x), None)
+            overlap = True
+        else:
+            (index,) = indexes
+            grid[y][x], owner[(y, x)] = marker(index), index
     lines, cells_by_line = [], []
     for row, chars in enumerate(grid):
         label = _fmt(high) if row == 0 else _fmt(low) if row == height - 1 else ""
@@ -92,7 +116,7 @@ def render(
         ticks += end.rjust(plot_width - len(start))
     lines += [axis, ticks]
     cells_by_line += [[], []]
-    return Plot(lines, cells_by_line)
+    return Plot(lines, cells_by_line, overlap=overlap)
 
 
 def bounds(series: list[Series]) -> tuple[float, float, float, float]:

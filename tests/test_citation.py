@@ -102,7 +102,8 @@ def test_nothing_is_completed_from_memory(bundled):
     lacks authors or a journal is cited with what it has."""
     sources, _ = bundled
     for source in sources.values():
-        assert words(reference(source)) <= words(source.citation) | LABELS, source.id
+        cited = reference(source).replace(source.ref or "\0", "")  # the identifier is no word
+        assert words(cited) <= words(source.citation) | LABELS, source.id
     authorless = reference(sources["cite-rise-ssc-lte-2023"])
     assert authorless == "Lancet Rheumatol 2023;5(11):e660-e669."
 

@@ -12,13 +12,11 @@ from textual.widgets import Header, Static
 from sclerotui.compare import Column, measures, shared_scales, to_markdown, trial_line
 from sclerotui.plot import render
 from sclerotui.screens import screen_css
-from sclerotui.text import one_line, shorten, visible
+from sclerotui.text import one_line, visible
 from sclerotui.widgets.detail import RESPONSE_STYLE
 from sclerotui.widgets.key_footer import KeyFooter
 from sclerotui.widgets.therapy_list import CLASS_LABELS
-from sclerotui.widgets.timeline import SERIES_STYLES, STATISTIC_LABEL
-
-RESULT_CHARS = 160  # the full result is one keystroke away in the explorer
+from sclerotui.widgets.timeline import SERIES_STYLES, STATISTIC_LABEL, legend_rows
 
 
 def header_cell(column: Column) -> Content:
@@ -38,7 +36,7 @@ def trials_cell(column: Column) -> Content:
         style = "" if trial.verified else "$text-warning"
         rows.append(Content.styled(trial_line(trial), style))
         rows.append(Content.styled(f"  {one_line(trial.primary_endpoint or '—')}", "dim"))
-        rows.append(Content(f"  → {shorten(one_line(trial.results), RESULT_CHARS)}"))
+        rows.append(Content(f"  → {one_line(trial.results)}"))  # whole: it wraps
     if not column.trials:
         rows.append(Content.styled("no trials", "dim italic"))
     return Content("\n").join(rows)
@@ -53,21 +51,15 @@ def plot_cell(column: Column, key: tuple[str, str], scale, width: int) -> Conten
         rows.append(Content.styled("no values", "dim italic"))
         return Content("\n").join(rows)
     plot = render(group.series, width=width, height=5, scale=scale)
-    for line, cells in zip(plot.lines, plot.cells, strict=True):
-        content = Content(line)
-        for x, index in cells:
-            content = content.stylize(SERIES_STYLES[index % len(SERIES_STYLES)], x, x + 1)
-        rows.append(content)
-    for index, series in enumerate(group.series):
-        shown = series.points[1:] if series.implicit_baseline else series.points
-        rows.append(
-            Content.assemble(
-                ("● ", SERIES_STYLES[index % len(SERIES_STYLES)]),
-                one_line(series.name),
-                ": ",
-                " → ".join(f"w{w:g} {v:g}" for w, v in shown),
-            )
-        )
+    if plot.single_time:
+        rows.append(Content.styled(plot.lines[0], "italic dim"))
+    else:
+        for line, cells in zip(plot.lines, plot.cells, strict=True):
+            content = Content(line)
+            for x, index in cells:
+                content = content.stylize(SERIES_STYLES[index % len(SERIES_STYLES)], x, x + 1)
+            rows.append(content)
+    rows += legend_rows(group.series, plot)
     if group.unverified:
         rows.append(Content.styled("includes unverified values", "$text-warning"))
     return Content("\n").join(rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -33,7 +33,11 @@ def binding_rows(groups: list[tuple[str, list[Binding]]]) -> list[tuple[str, str
                 binding = Binding(*binding)
             if binding.description:
                 key = binding.key_display or binding.key.replace("slash", "/")
-                rows.append((where, key, binding.description))
+                # The footer's short label, and the longer one where there is one.
+                text = binding.description
+                if binding.tooltip:
+                    text = f"{text}: {binding.tooltip[0].lower()}{binding.tooltip[1:]}"
+                rows.append((where, key, text))
     return rows
 
 
@@ -47,20 +51,18 @@ class HelpScreen(ModalScreen[None]):
         self.groups = groups
 
     def compose(self) -> ComposeResult:
-        rows = [Content.styled("sclerotui — keys", "bold $text-accent"), Content("")]
-        for where, key, description in binding_rows(self.groups):
-            rows.append(
-                Content.assemble((f"{key:<16}", "bold"), (f"{where:<10}", "dim"), description)
-            )
-        for key, description in EXTRA_KEYS:
-            rows.append(
-                Content.assemble((f"{key:<16}", "bold"), (f"{'anywhere':<10}", "dim"), description)
-            )
-        rows += [
-            Content(""),
-            Content(QUERY_HELP),
-            Content(""),
-            Content.styled("escape closes this help", "dim"),
-        ]
+        rows = binding_rows(self.groups) + [("anywhere", k, d) for k, d in EXTRA_KEYS]
         with VerticalScroll(id="help-dialog"):
-            yield Static(Content("\n").join(rows))
+            yield Static(Content.styled("sclerotui — keys", "bold $text-accent"), id="help-title")
+            # A grid, so a description that wraps stays in its own column.
+            with Grid(id="help-keys"):
+                for where, key, description in rows:
+                    yield Static(Content.styled(key, "bold"), classes="help-key")
+                    yield Static(Content.styled(where, "dim"), classes="help-where")
+                    yield Static(Content(description), classes="help-text")
+            yield Static(Content(QUERY_HELP), id="help-query")
+            yield Static(Content.styled("escape closes this help", "dim"))
+
+    def help_text(self) -> str:
+        """Everything the help says, as plain text."""
+        return "\n".join(str(getattr(s.content, "plain", s.content)) for s in self.query(Static))

@@ -9,13 +9,14 @@ from __future__ import annotations
 from contextlib import nullcontext
 from dataclasses import replace
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Header, Input, OptionList, Static
 from textual.worker import get_current_worker
 
@@ -64,18 +65,24 @@ CHANGE_CHECK_SECONDS = 2.0  # how often the explorer looks for another program's
 class MainScreen(Screen):
     AUTO_FOCUS = "#therapies"
     BINDINGS = [
-        Binding("slash", "focus_search", "Search"),
-        Binding("escape", "back", "Clear/back"),
+        # A priority binding runs as the key arrives, ahead of keys behind it in one burst
+        # (a paste, a batched SSH write): they reach the box, not the pane's bindings.
+        Binding("slash", "focus_search", "Search", priority=True),
+        Binding("escape", "back", "Back", tooltip="Clear the search / leave a zoomed pane"),
         Binding("f", "filters", "Filters"),
         Binding("x", "clear_filters", "Clear filters"),
-        Binding("z", "zoom", "Zoom pane"),
+        # Shown only after a jump set filters aside to show its record.
+        Binding("r", "restore_filters", "Restore filters"),
+        Binding(
+            "z", "zoom", "Zoom", tooltip="Zoom the focused pane to the whole screen (again: back)"
+        ),
         Binding("e", "export", "Export"),
-        Binding("y", "copy_citation", "Copy citation"),
+        Binding("y", "copy_citation", "Cite", tooltip="Copy the citation of the record on screen"),
         Binding("p", "pathways", "Pathways"),
-        Binding("m", "mark", "Mark to compare"),
-        Binding("c", "compare", "Compare marked"),
-        Binding("g", "forest", "Forest plot"),
-        Binding("u", "summary", "Summary of findings"),
+        Binding("m", "mark", "Mark", tooltip="Mark (or unmark) the therapy to compare"),
+        Binding("c", "compare", "Compare", tooltip="Compare the marked therapies side by side"),
+        Binding("g", "forest", "Forest", tooltip="Forest plot of the trials' effects"),
+        Binding("u", "summary", "Summary", tooltip="Summary of findings for the therapy"),
         Binding(
             "left_square_bracket,alt+left",
             "history_back",
@@ -92,6 +99,15 @@ class MainScreen(Screen):
         ),
         Binding("n", "start_fresh", "Start fresh (forget where you were)", show=False),
     ]
+    # The footer shows these first (after help) for the focused pane, as many as fit.
+    FOOTER_ORDER = {
+        "therapies": ["focus_search", "pathways", "mark", "compare", "summary", "filters", "zoom"],
+        "evidence": ["focus_search", "zoom", "export", "copy_citation", "forest", "filters"],
+        "results": ["back", "zoom", "focus_search", "filters"],
+        "detail": ["zoom", "copy_citation", "export", "forest", "focus_search", "filters"],
+        "timeline": ["zoom", "copy_citation", "export", "focus_search"],
+        "search": ["back", "filters"],
+    }
 
     criteria: reactive[Criteria] = reactive(NO_CRITERIA, init=False)
 
@@ -108,6 +124,7 @@ class MainScreen(Screen):
         self._reading = None  # the reading offered under the search box (suggest.Reading)
         self._undo: tuple[str, str] | None = None  # (applied text, the text before it)
         self.last_citation: str | None = None
+        self.filters_aside: Criteria | None = None  # cleared by a jump; `r` restores them
         self.synthetic = False
         self.marked: list[str] = []
         self.store = store
@@ -211,6 +228,9 @@ class MainScreen(Screen):
     # -- state ---------------------------------------------------------------------------
 
     def watch_criteria(self) -> None:
+        if self.filters_aside is not None and self.criteria:
+            self.filters_aside = None  # the user chose other filters: nothing to restore
+            self.refresh_bindings()
         self.reload()
         if self.search_text:
             self._run_search(self.search_text)
@@ -259,12 +279,15 @@ class MainScreen(Screen):
         parts: list = []
         for name, values in self.criteria.items():
             parts += [(f" {name}: {', '.join(sorted(values))} ", "reverse $text-accent"), " "]
-        if not parts:
+        if not parts and self.filters_aside is not None:
+            parts.append(("filters set aside to show a record: r restores them", "$text-warning"))
+        elif not parts:
             parts.append(("no filters (f to filter)", "dim"))
         else:
             parts.append(("x clears", "dim"))
         if therapy_count is not None:
-            parts.append((f" · {therapy_count} therapies", "dim"))
+            noun = "therapy" if therapy_count == 1 else "therapies"
+            parts.append((f" · {therapy_count} {noun}", "dim"))
         if self.synthetic:
             # At 80 columns the long banner left no room for the filters and the count.
             banner = " SYNTHETIC DATA: generated records, not patients "
@@ -446,10 +469,19 @@ class MainScreen(Screen):
         if not event.value.strip():
             self.workers.cancel_group(self, "search")
             self.query_one(ContentSwitcher).current = "evidence"
+            self._restore_record()
             return
         # No pause for typing to stop: the query runs in a thread, and the next keystroke
         # interrupts it, so results follow the text as it is typed.
         self._run_search(event.value)
+
+    def on_paste(self, event: events.Paste) -> None:
+        # A paste outside the search box (the box takes its own) is text to search for,
+        # never keys to run.
+        event.stop()
+        search = self.query_one("#search", Input)
+        self.set_focus(search)
+        search.insert_text_at_cursor(event.text)
 
     def on_search_input_down(self) -> None:
         # Down from the search box walks into the results; a second Down typed before the
@@ -514,10 +546,27 @@ class MainScreen(Screen):
             if self._reading is not None and text == self.search_text:
                 hint = "Tab searches them as the filters read above."
             results.show_message(f"No results for “{text}”{on}. {hint}", "Search: no results")
+            self._clear_record("No result to show: escape goes back to the evidence")
 
     def _show_search_error(self, text: str, message: str) -> None:
         self.search_shown = text
         self.results_list().show_message(message, "Search: cannot search", error=True)
+        self._clear_record("No result to show: escape goes back to the evidence")
+
+    def _clear_record(self, why: str) -> None:
+        """No record beside results that have none (the last one read as if it were a hit)."""
+        self.query_one(DetailView).show(None, why)
+        self._show_timeline(None)
+
+    def _restore_record(self) -> None:
+        """Back from a search that cleared the detail: the evidence cursor's record again."""
+        if self.query_one(DetailView).current is not None:
+            return
+        item = self.query_one(EvidenceList).item
+        if item is not None:
+            self.show_item(*item)
+        elif self.therapy_id is not None:
+            self._show_therapy(self.therapy_id)
 
     def on_search_results_hit_chosen(self, message: SearchResults.HitChosen) -> None:
         self.jump_to(message.hit.kind, message.hit.id, message.hit.therapy)
@@ -544,7 +593,7 @@ class MainScreen(Screen):
                 and not self.store.evidence_has(therapy_id, self.criteria, *self.item)
             )
             if hidden and self.criteria:
-                self.criteria = NO_CRITERIA  # reloads, keeping self.therapy_id and self.item
+                self._set_filters_aside(kind)
                 therapy_list.select_therapy(therapy_id)
         # A therapy goes in the detail itself: the list's first item must not replace it.
         evidence = self.query_one(EvidenceList)
@@ -560,9 +609,25 @@ class MainScreen(Screen):
 
     # -- actions -------------------------------------------------------------------------
 
+    def footer_order(self) -> list[str]:
+        """The actions that matter most where the focus is, for the footer."""
+        if self.maximized is not None:
+            return ["zoom", "back"]
+        focused = self.focused
+        while focused is not None and focused.id not in self.FOOTER_ORDER:
+            focused = focused.parent if isinstance(focused.parent, Widget) else None
+        return ["restore_filters", *(self.FOOTER_ORDER[focused.id] if focused else [])]
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "focus_search" and self.focused is self.query_one("#search"):
+            return False  # in the box a slash is text: it goes in, behind the keys before it
+        if action == "restore_filters":
+            return self.filters_aside is not None
+        return True
+
     def action_focus_search(self) -> None:
         search = self.query_one("#search", Input)
-        search.focus()
+        self.set_focus(search)  # at once, not after the keys already queued
         if search.value.strip():
             self.results_list()
             self.query_one(ContentSwitcher).current = "results"
@@ -601,6 +666,25 @@ class MainScreen(Screen):
     def action_clear_filters(self) -> None:
         if self.criteria:
             self.criteria = NO_CRITERIA
+
+    def _set_filters_aside(self, kind: str) -> None:
+        """A jump to a record the filters hide clears them, saying so, and `r` brings them
+        back (from the pathways, a trial of a following therapy cleared them unsaid)."""
+        self.filters_aside = self.criteria
+        self.criteria = NO_CRITERIA  # reloads, keeping self.therapy_id and self.item
+        self.notify(
+            f"Filters cleared to show this {kind} (it does not match "
+            f"{self.filters_aside.describe()}); r restores them",
+            title="Filters set aside",
+            timeout=8,
+            markup=False,
+        )
+        self.refresh_bindings()
+
+    def action_restore_filters(self) -> None:
+        if self.filters_aside is not None:
+            self.criteria, self.filters_aside = self.filters_aside, None
+            self.refresh_bindings()
 
     def _on_screen(self) -> tuple[str, str] | None:
         """The record the user is looking at: the selected item, else the therapy."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -73,7 +73,13 @@ def placeholder(text: str, style: str = "dim") -> Option:
 
 
 class PathwayTree(Tree[PathNode]):
-    BINDINGS = VIM_KEYS
+    # A node's line can run past the pane: right and left scroll it (the side pane also
+    # shows the node under the cursor whole).
+    BINDINGS = [
+        *VIM_KEYS,
+        Binding("right", "scroll_right", "Scroll right", show=False),
+        Binding("left", "scroll_left", "Scroll left", show=False),
+    ]
 
     class NodeChosen(Message):
         def __init__(self, node: PathNode) -> None:
@@ -87,7 +93,8 @@ class PathwayTree(Tree[PathNode]):
 
 
 class StartPicker(ModalScreen[str | None]):
-    """Choose the starting therapy."""
+    """Choose the starting therapy; typing a name moves to it (backspace takes a letter
+    back, escape clears what was typed, then cancels)."""
 
     DEFAULT_CSS = screen_css("start_picker.tcss")
 
@@ -108,12 +115,45 @@ class StartPicker(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         picker = self.query_one(OptionList)
+        picker.border_subtitle = "type a name to find it"
         ids = [t for t, _ in self.therapies]
         if self.current in ids:
             picker.highlighted = ids.index(self.current)
 
+    typed = ""
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def on_key(self, event: events.Key) -> None:
+        # Letters are a name to find here, not the app's keys (q would have quit).
+        if event.is_printable and event.character:
+            typed = self.typed + event.character
+        elif event.key == "backspace" and self.typed:
+            typed = self.typed[:-1]
+        elif event.key == "escape" and self.typed:
+            typed = ""
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        self.find(typed)
+
+    def find(self, typed: str) -> None:
+        """The cursor to the first name starting with what was typed (else holding it)."""
+        picker = self.query_one(OptionList)
+        wanted = typed.casefold()
+        names = [name.casefold() for _, name in self.therapies]
+        match = next((i for i, name in enumerate(names) if name.startswith(wanted)), None)
+        if match is None:
+            match = next((i for i, name in enumerate(names) if wanted in name), None)
+        if match is None and typed:
+            self.app.bell()
+            return  # the last letter finds nothing: it is not taken
+        self.typed = typed
+        if match is not None and typed:
+            picker.highlighted = match
+        picker.border_subtitle = Content(f"find: {typed}") if typed else "type a name to find it"
 
 
 class PathwaysScreen(Screen):
@@ -149,6 +189,7 @@ class PathwaysScreen(Screen):
             # enter lists a node's cases; space folds it (enter folding too would lose the place)
             yield PathwayTree("", id="pathway-tree")
             with Vertical(id="pathway-side"):
+                yield Static(id="pathway-node")
                 yield OptionList(id="pathway-cases")
                 yield OptionList(id="pathway-trials")
         yield KeyFooter()
@@ -192,8 +233,8 @@ class PathwaysScreen(Screen):
             Content.assemble(
                 ("After failing ", "bold"),
                 (one_line(name), "bold $text-accent"),
-                f": {failed} case(s) resistant, partial or intolerant; {went_on} went on to "
-                "another therapy",
+                f": {failed} case{'' if failed == 1 else 's'} resistant, partial or "
+                f"intolerant; {went_on} went on to another therapy",
                 (f"   filters: {filters}" if filters else "   no filters", "dim"),
                 ("   s: change therapy", "dim"),
             )
@@ -244,6 +285,7 @@ class PathwaysScreen(Screen):
         about a second, too long for the tree's cursor to wait)."""
         cases = self.query_one("#pathway-cases", OptionList)
         self.cases_node = node
+        self._show_node(node)
         if node is None:
             cases.set_options([placeholder("no cases")])
             return
@@ -251,6 +293,18 @@ class PathwaysScreen(Screen):
         cases.border_title = Content(f"Cases: {one_line(names)} ({node.cases})")
         cases.set_options([placeholder("finding the cases…", "italic dim")])
         self.find_cases(node)
+
+    def _show_node(self, node: PathNode | None) -> None:
+        """The node under the cursor, whole and wrapped: its path, counts and mixes."""
+        shown = self.query_one("#pathway-node", Static)
+        if node is None:
+            shown.update("")
+            return
+        path = " → ".join(one_line(self.names.get(t, t)) for t in (self.start, *node.path))
+        label = node_label(node, self.names)
+        # The tree's line without its arrow and its name (cut there at NAME_WIDTH).
+        rest = label.plain.split(f"  n={node.cases}", 1)[-1]
+        shown.update(Content.assemble((path, "bold"), f"  n={node.cases}{rest}"))
 
     @work(exclusive=True, thread=True, group="pathway-cases")
     def find_cases(self, node: PathNode) -> None:

@@ -328,7 +328,8 @@ def therapy_sections(view: RecordView) -> list[tuple[str, list[Part]]]:
         trials, cases = view.counts
         header.append(
             Content.styled(
-                f"{trials} trial(s) and {cases} case(s) with the current filters — "
+                f"{trials} trial{'' if trials == 1 else 's'} and "
+                f"{cases} case{'' if cases == 1 else 's'} with the current filters — "
                 "choose one in the evidence list",
                 "dim",
             )
@@ -377,6 +378,7 @@ class DetailView(VerticalScroll, can_focus=True):
     """
     BINDINGS = [*VIM_KEYS, Binding("enter", "more", "Show more")]
     SECTION_SLOTS = 6
+    ALLOW_MAXIMIZE = True  # `z` zooms it like the lists (a scroll container refuses by default)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -21,7 +21,7 @@ def evidence_prompt(item: EvidenceItem) -> Content:
     style = "$text-primary" if item.kind == "trial" else "$text-secondary"
     parts: list = [shorten(one_line(item.title), TITLE_CHARS), "\n  ", (item.label, style)]
     if item.kind == "trial" and not item.verified:
-        parts.append((" (unverified)", "$text-warning"))
+        parts.append((" · result unverified", "$text-warning"))  # the result, not the size
     return Content.assemble(*parts)
 
 

@@ -20,13 +20,27 @@ KIND_STYLE = {"therapy": "$text-accent", "trial": "$text-primary", "case": "$tex
 
 
 def hit_prompt(hit: Hit) -> Content:
+    runs = split_snippet(hit.snippet)
+    title = one_line(hit.title)
+    kind = (f"{hit.kind:<8}", KIND_STYLE.get(hit.kind, ""))
+    quoted = "".join(text for text, _ in runs).strip().strip("…").strip()
+    if quoted and quoted in title:
+        # The words matched in the title: a snippet line would only repeat it. The title
+        # shows the matches itself when the snippet holds all of it.
+        if quoted == title and len(title) <= TITLE_CHARS:
+            marked = [
+                (visible(text, multiline=False), "bold reverse" if matched else "bold")
+                for text, matched in runs
+            ]
+            return Content.assemble(kind, *marked)
+        return Content.assemble(kind, (shorten(title, TITLE_CHARS), "bold"))
     snippet = [
         (visible(text, multiline=False), "bold reverse" if matched else "dim")
-        for text, matched in split_snippet(hit.snippet)
+        for text, matched in runs
     ]
     return Content.assemble(
-        (f"{hit.kind:<8}", KIND_STYLE.get(hit.kind, "")),
-        (shorten(one_line(hit.title), TITLE_CHARS), "bold"),
+        kind,
+        (shorten(title, TITLE_CHARS), "bold"),
         "\n        ",
         *snippet,
     )

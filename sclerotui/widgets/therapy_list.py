@@ -30,6 +30,8 @@ CLASS_LABELS = {
     "not-stated": "Class not stated",
 }
 
+NAME_LINES = 4  # "Autologous haematopoietic stem-cell transplantation" at 16 cells
+
 VIM_KEYS = [
     Binding("j", "cursor_down", "Down", show=False),
     Binding("k", "cursor_up", "Up", show=False),
@@ -97,9 +99,12 @@ class TherapyList(CursorList):
                 current_class = therapy_class
                 label = CLASS_LABELS.get(therapy_class, therapy_class)
                 options.append(Option(Content.styled(label, "bold $text-accent"), disabled=True))
-            # Cut and padded by cells, not characters: wide (CJK, emoji) and zero-width
-            # characters must not push the counts out of their columns.
-            name = Content(one_line(row.therapy.name)).truncate(name_width, ellipsis=True, pad=True)
+            # The whole name, wrapped at words onto more lines (a clinician looks for
+            # "Cyclophosphamide", not "Cyclophospham…"). Lines are cut and padded by cells,
+            # not characters: wide (CJK, emoji) and zero-width characters must not push the
+            # counts out of their columns.
+            lines = Content(one_line(row.therapy.name)).wrap(name_width) or [Content("")]
+            name = lines[0].truncate(name_width, pad=True)
             mark = ("●", "bold $text-warning") if row.therapy.id in self.marked else " "
             prompt = Content.assemble(
                 mark,
@@ -107,6 +112,13 @@ class TherapyList(CursorList):
                 (f" {count_text(row.trials):>3}", "$text-primary" if row.trials else "dim"),
                 (f" {count_text(row.cases):>4}", "$text-secondary" if row.cases else "dim"),
             )
+            if len(lines) > 1:
+                # At most NAME_LINES (a name of hundreds of words is whole in the detail).
+                more = [line.truncate(name_width) for line in lines[1:NAME_LINES]]
+                if len(lines) > NAME_LINES:
+                    last = Content.assemble(more[-1], " " * name_width)
+                    more[-1] = last.truncate(name_width - 1) + Content("…")
+                prompt = Content("\n").join([prompt, *(Content(" ") + line for line in more)])
             options.append(Option(Row.of(prompt), id=row.therapy.id))
         with self.prevent(OptionList.OptionHighlighted):
             self.replace_options(options)

@@ -35,6 +35,16 @@ STATISTIC_LABEL = {
     "count": "count",
     "percent": "% of patients",
 }
+# Each event kind in words that read whole in the list ("therapy-star" was cut from 13).
+KIND_LABEL = {
+    "diagnosis": "diagnosis",
+    "therapy-start": "started",
+    "therapy-stop": "stopped",
+    "measurement": "measured",
+    "response-assessment": "response",
+    "adverse-event": "adverse event",
+    "procedure": "procedure",
+}
 # Which detail section an event points at, by event kind (measurements: the results).
 SECTION_FOR_KIND = {
     "diagnosis": "header",
@@ -58,7 +68,8 @@ def when(event: TimelineEvent) -> str:
 def event_prompt(
     event: TimelineEvent, arm_names: dict[str, str], therapy_names: dict[str, str]
 ) -> Content:
-    parts: list = [(f"{when(event):>5} ", "bold"), (f"{event.kind.value:<12.12} ", "dim")]
+    kind = KIND_LABEL.get(event.kind.value, event.kind.value)
+    parts: list = [(f"{when(event):>5} ", "bold"), (f"{kind:<9} ", "dim")]
     if event.arm:
         parts.append((f"{one_line(arm_names.get(event.arm, event.arm))}: ", "$text-primary"))
     elif event.therapy:
@@ -88,6 +99,30 @@ def series_spans(cells: list[tuple[int, int]]) -> list[Span]:
     return spans
 
 
+def legend_rows(series: list, plot) -> list[Content]:
+    """Each series with the marker it is drawn with (shape, not colour alone, tells them
+    apart: NO_COLOR has none) and its values; a note when points share a cell."""
+    from sclerotui.plot import OVERLAP, marker
+
+    rows = []
+    for index, one in enumerate(series):
+        shown = one.points[1:] if one.implicit_baseline else one.points
+        values = " → ".join(f"w{w:g} {v:g}" for w, v in shown)
+        rows.append(
+            Content.assemble(
+                (
+                    "" if plot.single_time else f"{marker(index)} ",
+                    SERIES_STYLES[index % len(SERIES_STYLES)],
+                ),
+                (one_line(one.name), "bold"),
+                f": {values}",
+            )
+        )
+    if plot.overlap:
+        rows.append(Content.styled(f"{OVERLAP} series overlap there (values above)", "dim"))
+    return rows
+
+
 def plot_content(group: MeasureGroup, width: int) -> Content:
     """One measure's plot, a legend and the values as text."""
     stat = STATISTIC_LABEL.get(group.statistic, group.statistic)
@@ -96,18 +131,12 @@ def plot_content(group: MeasureGroup, width: int) -> Content:
     from sclerotui.plot import render
 
     plot = render(group.series, width=max(20, width), height=5)
-    for line, cells in zip(plot.lines, plot.cells, strict=True):
-        rows.append(Content(line, spans=series_spans(cells)))
-    for index, series in enumerate(group.series):
-        shown = series.points[1:] if series.implicit_baseline else series.points
-        values = " → ".join(f"w{w:g} {v:g}" for w, v in shown)
-        rows.append(
-            Content.assemble(
-                ("● ", SERIES_STYLES[index % len(SERIES_STYLES)]),
-                (one_line(series.name), "bold"),
-                f": {values}",
-            )
-        )
+    if plot.single_time:
+        rows.append(Content.styled(plot.lines[0], "italic dim"))
+    else:
+        for line, cells in zip(plot.lines, plot.cells, strict=True):
+            rows.append(Content(line, spans=series_spans(cells)))
+    rows += legend_rows(group.series, plot)
     if group.unverified:
         rows.append(Content.styled("includes unverified values", "$text-warning"))
     return Content("\n").join(rows)
@@ -142,6 +171,10 @@ class TimelinePane(Vertical):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
+        # Empty (narrow) until a timeline has events: the first frame is laid out as the
+        # first record without events will be (at 80x24, growing the panes beside it after
+        # the first frame left a stale picture of the timeline in the terminal).
+        self.add_class("-empty")
         self._shown: tuple | None = None
         self._width = 0
         # Built by the first show(); the plot text is kept, as the scroll holding it mounts
@@ -185,9 +218,12 @@ class TimelinePane(Vertical):
                 "No measured values in this timeline (events only).", "italic dim"
             )
         self._plot_text.update(text)
-        # With events but nothing to plot, the event list gets the whole pane.
+        # With events but nothing to plot, the event list gets the whole pane; with no
+        # events, the pane narrows to its message and the detail beside it takes the room.
         plots_pane.display = bool(plots) or not events
+        self.set_class(not events, "-empty")
         event_list = self.query_one(TimelineEvents)
+        event_list.display = bool(events)
         event_list.events = events
         event_list.replace_options(
             Option(Row.of(event_prompt(e, arm_names, therapy_names)), id=str(i))

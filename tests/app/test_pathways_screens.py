@@ -55,7 +55,7 @@ async def test_pathways_show_counts_and_shares_the_fixture_implies(pathway_db):
         screen = app.screen
         assert isinstance(screen, PathwaysScreen)
         title = static_text(screen.query_one("#pathway-title"))
-        assert "After failing Cyclophosphamide: 5 case(s)" in title
+        assert "After failing Cyclophosphamide: 5 cases resistant" in title
         assert "5 went on to another therapy" in title
         labels = tree_labels(screen)
         assert labels[0].startswith("→ Mycophenolate mofetil  n=3  67% responded")
@@ -70,7 +70,7 @@ async def test_filters_from_main_screen_apply(pathway_db):
     async with app.run_test(size=(120, 40)) as pilot:
         await open_pathways(pilot, Criteria(subtype=frozenset({"diffuse"})))
         title = static_text(app.screen.query_one("#pathway-title"))
-        assert "4 case(s)" in title and "filters: subtype:diffuse" in title
+        assert "4 cases resistant" in title and "filters: subtype:diffuse" in title
         assert tree_labels(app.screen)[0].startswith("→ Mycophenolate mofetil  n=2  50% responded")
 
 
@@ -143,7 +143,7 @@ async def test_trials_beside_the_tree_and_change_of_start(pathway_db):
         picker.highlighted = [o.id for o in picker.options].index("bosentan")
         await pilot.press("enter")
         await settle(pilot)
-        assert "After failing Bosentan: 1 case(s)" in static_text(
+        assert "After failing Bosentan: 1 case resistant" in static_text(
             app.screen.query_one("#pathway-title")
         )
         first = tree_labels(app.screen)[0]
