@@ -174,7 +174,7 @@ def bench_startup(db: Path, runs: int) -> tuple[list[float], float]:
 
 def raw_fts(db: Path, query: str) -> float:
     """The baseline: the FTS5 query alone on the same database, best of 5."""
-    from sclerotui.search import fts_expression, parse
+    from sclerotui.query import fts_expression, parse
 
     expression = fts_expression(parse(query))
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -334,7 +334,7 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
                     await app.workers.wait_for_complete()
                     await pilot.pause()
                     if not kept:  # as if the last search had matched other records
-                        screen.search_store.drop_kept()
+                        screen.search.drop_kept()
                     screen.search_shown = None  # this run's results are not on screen yet
                     frames.expect(lambda query=query: screen.search_shown == query)
                     start = time.perf_counter()

@@ -24,10 +24,10 @@ from sclerotui.commands import JumpProvider
 from sclerotui.dataset import bundled_dir, load_vocabularies
 from sclerotui.facets import fallback_vocabularies
 from sclerotui.screens.main import MainScreen
+from sclerotui.search import Search
 from sclerotui.store import Store, StoreError, describe_database_error
 from sclerotui.vocabulary import DataError
 
-SEARCH_CACHE_MB = 16  # the search connection's page cache (see SclerotuiApp.__init__)
 THEMES = ["textual-dark", "textual-light", "nord", "gruvbox", "solarized-light"]
 
 
@@ -52,10 +52,9 @@ class SclerotuiApp(App):
     ) -> None:
         super().__init__()
         self.store = store
-        # Search runs in a worker thread on a connection of its own. The file was checked for
-        # damage when `store` opened it: once at start-up is enough. Its page cache holds
-        # what typing a query on reads again (a filter's cases at 1M: 2 MB is not enough).
-        self.search_store = Store(store.path, read_only=True, check=False, cache_mb=SEARCH_CACHE_MB)
+        # Search runs in a worker thread on a connection of its own (see Search.open). The
+        # file was checked for damage when `store` opened it: once at start-up is enough.
+        self.search = Search.open(store.path)
         self.note = note
         self.database_error: str | None = None  # set when the database fails mid-session
         try:
@@ -74,7 +73,7 @@ class SclerotuiApp(App):
                 self.note = note = f"{note}; {notice}" if note else notice
             if session is not None and session.theme in self.available_themes:
                 self.theme = session.theme
-        self.main_screen = MainScreen(store, self.search_store, note, session=session)
+        self.main_screen = MainScreen(store, self.search, note, session=session)
         if store.read_only:
             self.sub_title = "read-only"
 
@@ -129,7 +128,7 @@ class SclerotuiApp(App):
 
     def on_unmount(self) -> None:
         self.save_session()
-        self.search_store.stop_and_close()  # a search may still be running
+        self.search.close()  # a search may still be running
 
     def action_help(self) -> None:
         from sclerotui.screens.compare import ComparisonScreen

@@ -33,12 +33,10 @@ def check_database(store: Store) -> list[str]:
         return [f"integrity_check: {error}"]
     if problems and problems[0].startswith("integrity_check"):
         return problems  # records read from a damaged file prove nothing more
-    data = Dataset(
-        sources=store.sources(r[0] for r in store.conn.execute("SELECT id FROM sources"))
-    )
+    data = Dataset(sources=store.sources(r[0] for r in store.scan("SELECT id FROM sources")))
     for table, label, model in TABLES:
         records = getattr(data, table)
-        for record_id, raw in store.conn.execute(f"SELECT id, data FROM {table} ORDER BY id"):
+        for record_id, raw in store.scan(f"SELECT id, data FROM {table} ORDER BY id"):
             try:
                 records.append(model.model_validate_json(raw))
             except ValidationError as error:
@@ -47,9 +45,7 @@ def check_database(store: Store) -> list[str]:
     problems += figure_problems(data)
     problems += [
         f"event {row[0]}: belongs to no case or trial"
-        for row in store.conn.execute(
-            "SELECT id FROM events WHERE case_id IS NULL AND trial_id IS NULL"
-        )
+        for row in store.scan("SELECT id FROM events WHERE case_id IS NULL AND trial_id IS NULL")
     ]
     return problems
 

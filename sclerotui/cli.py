@@ -14,7 +14,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from sclerotui.search import SearchError
+from sclerotui.query import SearchError
 from sclerotui.store import ReadOnlyError, Store, StoreError, describe_database_error
 from sclerotui.vocabulary import DataError
 
@@ -498,15 +498,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from sclerotui.search import parse, split_snippet
+    from sclerotui.query import parse, split_snippet
+    from sclerotui.search import Search
 
     if args.limit < 1:
         raise SearchError(f"--limit must be 1 or more, not {args.limit}")
-    query = parse(" ".join(args.query))
+    query = parse(" ".join(args.query))  # a query that cannot be searched opens no database
     store, _ = open_store(args)
     with store:
-        criteria = store.resolve_criteria(query.criteria)
-        hits = store.search(query, criteria, limit=args.limit)
+        hits = Search(store).hits(query, limit=args.limit)
     if args.json:
         print(
             json.dumps(

@@ -155,13 +155,13 @@ def _comparisons(store: Store, trial_ids: list[str] | None = None) -> list[Compa
         where = f"AND t.id IN ({','.join('?' * len(trial_ids))})"
         args = list(trial_ids)
     with store.lock:
-        rows = store.conn.execute(
+        rows = store.read(
             f"""SELECT t.data FROM trials t
                 WHERE EXISTS (SELECT 1 FROM json_each(t.data, '$.findings') f
                               WHERE json_extract(f.value, '$.estimate') IS NOT NULL) {where}
                 ORDER BY t.name, t.id""",
             args,
-        ).fetchall()
+        )
     found = []
     for (data,) in rows:
         trial = Trial.model_validate_json(data)
@@ -209,9 +209,7 @@ def _trials_in_filters(store: Store, criteria: Criteria) -> set[str] | None:
         return None
     where, args = criteria_sql("trial", "t.id", kept, None)
     with store.lock:
-        return {
-            row[0] for row in store.conn.execute(f"SELECT t.id FROM trials t WHERE 1 {where}", args)
-        }
+        return {row[0] for row in store.scan(f"SELECT t.id FROM trials t WHERE 1 {where}", args)}
 
 
 def outcomes(store: Store, therapy: str | None = None, trial: str | None = None) -> list[Outcome]:

@@ -31,10 +31,9 @@ def select(store: Store, query: str) -> tuple[list[str], Dataset]:
             + [f"case:{c.id}" for c in data.cases]
         )
         return order, data
-    from sclerotui.search import parse
+    from sclerotui.search import Search
 
-    parsed = parse(query)
-    hits = store.search(parsed, store.resolve_criteria(parsed.criteria), limit=EXPORT_LIMIT)
+    hits = Search(store).hits(query, limit=EXPORT_LIMIT)
     records = {"therapy": [], "trial": [], "case": []}
     for hit in hits:
         record = store.record(hit.kind, hit.id)

@@ -322,6 +322,35 @@ class Criteria:
 NO_CRITERIA = Criteria()
 
 
+def filter_source(kind: str, criteria: Criteria, table: str) -> tuple[str, list, str | None]:
+    """A query for the ids of one kind's records (its table `table`) that may pass the
+    filters, as few as the indexes allow: those with the first facet filtered on, or the
+    therapy, or all of them; and the facet, when the source is one (every id it gives
+    passes that filter)."""
+    therapy = next((n for n, _ in criteria.items() if FACETS[n].sql == "therapy"), None)
+    for name, values in criteria.items():
+        sql = FACETS[name].sql
+        if sql in ("kind", "therapy") or (sql == "step" and therapy is not None):
+            continue
+        marks = ",".join("?" * len(values))
+        return (
+            f"SELECT record_id FROM facets WHERE facet = ? AND kind = ? AND value IN ({marks})",
+            [name, kind, *sorted(values)],
+            name,
+        )
+    if therapy is not None:
+        therapies = sorted(criteria.get(therapy))
+        marks = ",".join("?" * len(therapies))
+        if kind == "therapy":
+            return f"SELECT id AS record_id FROM therapies WHERE id IN ({marks})", therapies, None
+        return (
+            f"SELECT record_id FROM record_therapies WHERE kind = ? AND therapy_id IN ({marks})",
+            [kind, *therapies],
+            None,
+        )
+    return f"SELECT id AS record_id FROM {table}", [], None
+
+
 def criteria_sql(kind: str, id_expr: str, criteria: Criteria, skip: str | None) -> tuple[str, list]:
     """SQL (`AND …`) restricting records of one kind, identified by id_expr, to the criteria.
 

@@ -124,7 +124,7 @@ def pathway_tree(store: Store, start: str, criteria: Criteria = NO_CRITERIA) -> 
     nodes: dict[str, PathNode] = {}
     with store.lock:
         # One statement, so the walk (most of the cost) is computed once for both counts.
-        tagged = store.conn.execute(
+        tagged = store.read(
             base
             + """,
             walked AS (SELECT case_id, path, response FROM walk)  -- used twice: computed once
@@ -144,7 +144,7 @@ def pathway_tree(store: Store, start: str, criteria: Criteria = NO_CRITERIA) -> 
             FROM walked w JOIN cases c ON c.id = w.case_id AND c.illustrative
             GROUP BY w.path""",
             [start, *args],
-        ).fetchall()
+        )
     for tag, raw, response, value, count in tagged:
         path = tuple(regimen_key(regimen_therapies(step)) for step in raw.split(">"))
         node = nodes.get(path)
@@ -182,12 +182,12 @@ def starting_cases(store: Store, start: str, criteria: Criteria = NO_CRITERIA) -
     where, args = _start_filter(criteria)
     failed = ",".join(f"'{r}'" for r in FAILED)
     with store.lock:
-        return store.conn.execute(
+        return store.first(
             f"""SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
                 WHERE rt.kind = 'case' AND rt.therapy_id = ? AND rt.response IN ({failed})
                 {where}""",
             [start, *args],
-        ).fetchone()[0]
+        )[0]
 
 
 def cases_at(
@@ -225,7 +225,7 @@ def cases_at(
         )
         step_args += [members[0], *members]
     with store.lock:
-        return store.conn.execute(
+        return store.read(
             f"""WITH start AS (
                     SELECT rt.record_id AS case_id, min(rt.step) AS first_step
                     FROM record_therapies rt
@@ -238,7 +238,7 @@ def cases_at(
                 JOIN cases c ON c.id = s.case_id
                 ORDER BY c.title, c.id LIMIT ?""",
             [start, *args, *step_args, limit],
-        ).fetchall()
+        )
 
 
 def related_trials(
@@ -254,7 +254,7 @@ def related_trials(
         return []
     marks = ",".join("?" * len(therapies))
     with store.lock:
-        rows = store.conn.execute(
+        rows = store.read(
             f"""SELECT DISTINCT t.id, t.name, rt.therapy_id,
                        json_extract(t.data, '$.population')
                 FROM record_therapies rt JOIN trials t
@@ -262,7 +262,7 @@ def related_trials(
                 WHERE rt.therapy_id IN ({marks})
                 ORDER BY t.evidence_type = 'rct' DESC, t.name LIMIT ?""",
             [*therapies, limit],
-        ).fetchall()
+        )
         start_therapy = store.therapy(start)
     names = [start.lower()]
     if start_therapy is not None:
@@ -285,28 +285,28 @@ class PathwayPosition:
 def position(store: Store, therapy: str) -> PathwayPosition:
     failed = ",".join(f"'{r}'" for r in FAILED)
     with store.lock:
-        after, responded = store.conn.execute(
+        after, responded = store.first(
             f"""SELECT count(DISTINCT b.record_id),
                        count(DISTINCT CASE WHEN b.response = 'responded' THEN b.record_id END)
                 FROM record_therapies b JOIN record_therapies a
                   ON a.kind = 'case' AND a.record_id = b.record_id AND a.step = b.step - 1
                 WHERE b.kind = 'case' AND b.therapy_id = ? AND a.response IN ({failed})""",
             [therapy],
-        ).fetchone()
-        onward = store.conn.execute(
+        )
+        onward = store.first(
             f"""SELECT count(DISTINCT a.record_id)
                 FROM record_therapies a JOIN record_therapies b
                   ON b.kind = 'case' AND b.record_id = a.record_id AND b.step = a.step + 1
                 WHERE a.kind = 'case' AND a.therapy_id = ? AND a.response IN ({failed})""",
             [therapy],
-        ).fetchone()[0]
+        )[0]
     return PathwayPosition(after, responded, onward)
 
 
 def response_mix(store: Store, therapy: str) -> dict[str, int]:
     """How the cases given a therapy responded to it."""
     with store.lock:
-        rows = store.conn.execute(
+        rows = store.scan(
             """SELECT response, count(DISTINCT record_id) FROM record_therapies
                WHERE kind = 'case' AND therapy_id = ? GROUP BY response""",
             [therapy],

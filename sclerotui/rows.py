@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sclerotui.facets import facet_rows
-from sclerotui.search import clean_for_index
+from sclerotui.query import clean_for_index
 
 if TYPE_CHECKING:
     from sclerotui.models import Case, Dataset, Therapy, TimelineEvent, Trial

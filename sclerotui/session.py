@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sclerotui.facets import FACETS, KINDS, Criteria, chosen_facets
-from sclerotui.search import MAX_QUERY_CHARS
+from sclerotui.query import MAX_QUERY_CHARS
 
 VERSION = 1
 HISTORY_LIMIT = 100

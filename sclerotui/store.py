@@ -10,11 +10,10 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
@@ -23,24 +22,11 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from sclerotui.models import Case, Dataset, KnownIds, Source, Therapy, TimelineEvent, Trial
-    from sclerotui.ranking import Counted
 
 # The pydantic models are imported by the methods that build them, not with this module: the
-# explorer's first screen needs none, and importing them costs about 150 ms of start-up.
-# So are sclerotui.ranking (for a search) and sclerotui.rows (for a write): ~3 ms together.
+# explorer's first screen needs none (they cost a large share of start-up), nor does it need
+# sclerotui.rows, which a write imports.
 from sclerotui.facets import NO_CRITERIA, Criteria, criteria_sql
-from sclerotui.search import (
-    MARK_END,
-    MARK_START,
-    Query,
-    SearchError,
-    clean_for_index,
-    excluded_match,
-    fts_expression,
-    parse,
-    phrase_matches,
-    word_matches,
-)
 
 SCHEMA_VERSION = 6  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
 # 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids
@@ -59,12 +45,6 @@ REQUIRED_TABLES = {
     "search_index",
 }
 BUSY_TIMEOUT_MS = 3000
-SEARCH_RANKED = 2000  # a search ranks at most this many matches (see Store._ranked)
-OPENING = 120  # characters of a record's body shown for a hit found by filters alone
-SHARE_SAMPLE = 1000  # matches read to estimate how common a term is (see Store._share)
-MAX_EXPANSION = 64  # a typed word that begins more terms is left to FTS5's prefix query
-# Up to this many index entries for the terms, FTS5's bm25() ranks (see Store._ranked).
-FTS_RANKED_ROWS = 50_000
 # Files up to this size get PRAGMA quick_check when opened (a few ms per MB). Bigger ones are
 # checked by `sclerotui db check`; damage found later is reported as it surfaces.
 QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024
@@ -113,24 +93,6 @@ class EvidenceItem(NamedTuple):
     label: str  # e.g. "RCT n=576" or "case · dcSSc · resistant"
     verified: bool
     illustrative: bool
-
-
-@dataclass(frozen=True)
-class Hit:
-    kind: str
-    id: str
-    title: str
-    cut: str | Callable[[], str] = field(repr=False, compare=False)  # the snippet, or its cut
-    rank: float
-    therapy: str | None  # the therapy to show it under in the explorer
-
-    @cached_property
-    def snippet(self) -> str:
-        """Text around the matches, with search.MARK_START/MARK_END around matched words.
-
-        Cut when first read: the hits are ranked in a worker thread, and only those on
-        screen need a snippet before the results' first frame."""
-        return self.cut if isinstance(self.cut, str) else self.cut()
 
 
 SUBTYPE_SHORT = {
@@ -219,12 +181,6 @@ class Store:
         # For a store shared with a worker thread. Re-entrant: a worker holds it across a
         # whole comparison, whose parts also take it.
         self.lock = threading.RLock()
-        # What the last ranked search read and counted, and the database's state it was
-        # read in (see _keep_while_unchanged).
-        self._texts: dict[int, tuple] = {}  # its candidates by rowid
-        self._counted: Counted | None = None  # their folded texts and its terms' counts
-        self._shares: dict[str, float] = {}  # its terms' shares of the index
-        self._kept_state: tuple[int, int] | None = None
         self._check_schema(create)
 
     @cached_property
@@ -398,7 +354,7 @@ class Store:
         """Close a connection a worker thread may be using: stop its query, then close once
         the worker lets go of the lock (closing a connection mid-query from another thread
         can crash the interpreter)."""
-        self.conn.interrupt()
+        self.interrupt()
         with self.lock:
             self.close()
 
@@ -407,6 +363,40 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    # -- the door: what feature modules (search, pathways, evidence, checks, synth) run ----
+
+    def read(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        """The rows of one query, with parameters (never formatted into the SQL)."""
+        return self.conn.execute(sql, list(params)).fetchall()
+
+    def first(self, sql: str, params: Iterable = ()) -> tuple | None:
+        """The first row of one query, or None."""
+        return self.conn.execute(sql, list(params)).fetchone()
+
+    def scan(self, sql: str, params: Iterable = ()) -> Iterator[tuple]:
+        """The rows of one query, one at a time (for reads too big to hold at once)."""
+        yield from self.conn.execute(sql, list(params))
+
+    def execute_many(self, sql: str, rows: Iterable[tuple]) -> None:
+        """One statement for many rows; inside `transaction()`."""
+        self._require_writable("write")
+        self.conn.executemany(sql, rows)
+
+    def interrupt(self) -> None:
+        """Stop the query running on this connection (from another thread): it ends with
+        sqlite3.OperationalError "interrupted", for its worker to drop."""
+        self.conn.interrupt()
+
+    def has_table(self, name: str) -> bool:
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]
+        ).fetchone()
+        return found is not None
+
+    def columns(self, table: str) -> list[str]:
+        """A table's column names, in order ([] if there is no such table)."""
+        return [row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")]
 
     # -- schema --------------------------------------------------------------------------
 
@@ -1047,369 +1037,10 @@ class Store:
         ).fetchone()[0]
         return len(trial_ids) + before
 
-    def search(
-        self, query: Query | str, criteria: Criteria = NO_CRITERIA, limit: int = 50
-    ) -> list[Hit]:
-        """Ranked hits for a query (a string is parsed); raises SearchError for the user."""
-        if isinstance(query, str):
-            query = parse(query)
-        criteria = query.criteria.merged(criteria)
-        try:
-            return self._search(query, criteria, limit)
-        except sqlite3.OperationalError as error:
-            # The parser should make this impossible; never let it reach the user as a crash.
-            raise SearchError(f"cannot search for {query.text!r}: {error}") from None
-
-    def _search(self, query: Query, criteria: Criteria, limit: int) -> list[Hit]:
-        expansions = {word: self._expand_word(word) for word in query.words}
-        where: list[str] = []
-        args: list = []
-        match = fts_expression(query, expansions.get)
-        if match:
-            where.append("search_index MATCH ?")
-            args.append(match)
-        elif query.excluded:
-            where.append(
-                "search_index.rowid NOT IN "
-                "(SELECT rowid FROM search_index WHERE search_index MATCH ?)"
-            )
-            args.append(excluded_match(query))
-        kind_clauses = []
-        restricted = False  # reading each match's kind costs a row lookup: skip it if we can
-        for kind in ("therapy", "trial", "case"):
-            if criteria.kind and kind not in criteria.kind:
-                restricted = True
-                continue
-            clause, clause_args = criteria_sql(kind, "search_index.record_id", criteria, None)
-            restricted = restricted or bool(clause)
-            kind_clauses.append(f"(search_index.kind = '{kind}' {clause})")
-            args.extend(clause_args)
-        if not kind_clauses:
-            return []
-        if restricted or not where:
-            where.append("(" + " OR ".join(kind_clauses) + ")")
-        where_sql = " AND ".join(where)
-        if match:
-            rows = self._ranked(query, expansions, match, where_sql, args, limit)
-        elif query.excluded:
-            rows = self._filtered(where_sql, args, limit)
-        else:
-            rows = self._by_filters(criteria, limit)
-        wanted = set(criteria.therapy)
-        for word in query.words:
-            if len(word) >= 3:
-                wanted.update(self.resolve_therapy(word))
-        therapies = self._therapies_of([(kind, rid) for kind, rid, *_ in rows])
-        return [
-            Hit(kind, rid, title, snip, score, _preferred(kind, rid, therapies, wanted))
-            for kind, rid, title, snip, score in rows
-        ]
-
-    def _therapies_of(self, records: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
-        """Each trial's and case's therapies in step order, for many records in one query per
-        kind (a query per hit was a tenth of a search's time)."""
-        found: dict[tuple[str, str], list[str]] = {}
-        for kind in ("trial", "case"):
-            ids = [rid for of_kind, rid in records if of_kind == kind]
-            for start in range(0, len(ids), 500):  # well under SQLite's parameter limit
-                chunk = ids[start : start + 500]
-                rows = self.conn.execute(
-                    f"SELECT record_id, therapy_id FROM record_therapies "
-                    f"WHERE kind = ? AND record_id IN ({','.join('?' * len(chunk))}) "
-                    f"ORDER BY record_id, coalesce(step, 0), rowid",
-                    [kind, *chunk],
-                )
-                for rid, therapy_id in rows:
-                    found.setdefault((kind, rid), []).append(therapy_id)
-        return found
-
-    def _ranked(
-        self,
-        query: Query,
-        expansions: dict[str, tuple[str, ...] | None],
-        match: str,
-        where_sql: str,
-        args: list,
-        limit: int,
-    ) -> list[tuple]:
-        """The best matches among the first SEARCH_RANKED, ranked as bm25 ranks them.
-
-        Ranking every match of a broad word on a million records would take seconds. Matches
-        come in rowid order (therapies, trials, then cases as added), so only the first
-        SEARCH_RANKED are ranked. FTS5's bm25() counts every record holding each term before
-        it scores one: when the terms are rare that is quick, and done in SQLite, off the
-        interpreter's lock. When they are common, the ranking is done in Python (see
-        sclerotui.ranking) with each term's share of the index estimated from a sample."""
-        from sclerotui.ranking import Term, scores, snippet, tokens
-
-        self._keep_while_unchanged()
-        top = self._top_rowid()
-        words = zip(query.words, word_matches(query, expansions.get), strict=True)
-        wanted = [
-            Term(**self._word_term(word, expansions.get(word)), share=self._share(expression, top))
-            for word, expression in words
-        ]
-        wanted += [
-            Term(phrase=tuple(tokens(phrase)), share=self._share(expression, top))
-            for phrase, expression in zip(query.phrases, phrase_matches(query), strict=True)
-        ]
-        if sum(term.share for term in wanted) * top <= FTS_RANKED_ROWS:
-            return self._ranked_by_fts(match, where_sql, args, limit)
-        candidates = self._candidates(where_sql, args)
-        texts = [(row[3], row[4]) for row in candidates]
-        scored = scores(texts, wanted, top, [row[0] for row in candidates], self._counted)
-        best = sorted(range(len(candidates)), key=lambda i: (scored[i], candidates[i][0]))[:limit]
-        return [
-            (
-                *candidates[i][1:4],
-                partial(snippet, *candidates[i][3:5], wanted, MARK_START, MARK_END),
-                scored[i],
-            )
-            for i in best
-        ]
-
-    def _candidates(self, where_sql: str, args: list) -> list[tuple]:
-        """(rowid, kind, record_id, title, body) of the first SEARCH_RANKED matches by rowid.
-
-        Asked for a match's columns, FTS5 runs a lookup of its own in its content table for
-        each row; the rowids from the index and then the texts from that table, 500 at a time,
-        took 9.6 ms instead of 12.7 for 2,000 two-word matches at 1M cases (interleaved).
-        Typing on within a word mostly matches the records the last key matched: their texts
-        are kept from the last search (see _keep_while_unchanged)."""
-        first = f"""FROM search_index WHERE {where_sql}
-                    ORDER BY search_index.rowid LIMIT {SEARCH_RANKED}"""
-        if not self.has_content_table:
-            return self.conn.execute(
-                f"""SELECT search_index.rowid, search_index.kind, search_index.record_id,
-                           search_index.title, search_index.body {first}""",
-                args,
-            ).fetchall()
-        rowids = [row[0] for row in self.conn.execute(f"SELECT search_index.rowid {first}", args)]
-        kept = self._texts
-        texts = {rowid: kept[rowid] for rowid in rowids if rowid in kept}
-        for chunk in _chunks([rowid for rowid in rowids if rowid not in texts], 500):
-            for row in self.conn.execute(
-                f"""SELECT id, c2, c3, c0, c1 FROM search_index_content
-                    WHERE id IN ({",".join("?" * len(chunk))})""",
-                chunk,
-            ):
-                texts[row[0]] = row
-        self._texts = texts  # this search's candidates only
-        return [texts[rowid] for rowid in rowids if rowid in texts]
-
-    def _keep_while_unchanged(self) -> None:
-        """Drops what the last ranked search kept (texts, counts, shares) if the database
-        has changed since: a kept text or count would rank and cut by the old words."""
-        # Another connection's commit changes data_version; this one's, total_changes.
-        state = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
-        if state != self._kept_state:  # (None before the first search: dropped then too)
-            self.drop_kept()
-            self._kept_state = state
-
-    def drop_kept(self) -> None:
-        """Forgets what the last ranked search read and counted (the benchmark times a search
-        without it, as after a search that matched other records)."""
-        from sclerotui.ranking import Counted
-
-        self._texts, self._counted, self._shares = {}, Counted(), {}
-
-    @cached_property
-    def has_content_table(self) -> bool:
-        """Whether FTS5 keeps the index's texts in the table laid out as _candidates reads
-        it: columns c0-c3 holding the index's columns (title, body, kind, record_id)."""
-        from sclerotui.rows import COLUMNS
-
-        fts = [row[1] for row in self.conn.execute("PRAGMA table_info(search_index)")]
-        content = [row[1] for row in self.conn.execute("PRAGMA table_info(search_index_content)")]
-        return fts == list(COLUMNS["search_index"]) and content == ["id", "c0", "c1", "c2", "c3"]
-
-    def _ranked_by_fts(self, match: str, where_sql: str, args: list, limit: int) -> list[tuple]:
-        """bm25() and snippet() in SQLite, over the first SEARCH_RANKED matches."""
-        from sclerotui.ranking import BODY_WEIGHT, SNIPPET_TOKENS, TITLE_WEIGHT, show_mark
-
-        where_sql, args = self._first_ranked(where_sql, args)
-        # Ties (rare after a ranking) by rowid: reading 2,000 titles would cost more.
-        rows = self.conn.execute(
-            f"""SELECT search_index.kind, search_index.record_id, search_index.title,
-                       snippet(search_index, -1, char(57344), char(57345), '…', {SNIPPET_TOKENS}),
-                       bm25(search_index, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score,
-                       search_index.body
-                FROM search_index WHERE {where_sql}
-                ORDER BY score, search_index.rowid LIMIT ?""",
-            [*args, limit],
-        ).fetchall()
-        # A cut that shows a figure keeps the figure's "(unverified)" (from the same text).
-        return [(*row[:3], show_mark(row[3], row[5], MARK_START, MARK_END), row[4]) for row in rows]
-
-    @staticmethod
-    def _word_term(word: str, terms: tuple[str, ...] | None) -> dict:
-        if terms is not None:
-            return {"terms": frozenset(terms)}
-        from sclerotui.ranking import tokens
-
-        parts = tokens(word)
-        if len(parts) == 1:
-            return {"prefix": parts[0]}
-        return {"phrase": tuple(parts)}  # "t-cell*": near enough for ranking
-
-    def _expand_word(self, word: str) -> tuple[str, ...] | None:
-        """The index's terms that begin with a typed word, or None to let FTS5 find them."""
-        if not (word.isascii() and word.isalnum()) or not self.has_search_terms:
-            return None
-        low = word.lower()
-        terms = tuple(
-            row[0]
-            for row in self.conn.execute(
-                "SELECT term FROM search_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
-                [low, low + "\U0010ffff", MAX_EXPANSION + 1],
-            )
-        )
-        return None if len(terms) > MAX_EXPANSION else terms
-
-    @cached_property
-    def has_search_terms(self) -> bool:
-        """Schema 4 lists the index's terms; an older database opened read-only does not."""
-        found = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_terms'"
-        ).fetchone()
-        return found is not None
-
-    def _share(self, expression: str, top: int) -> float:
-        """The fraction of the index's rowid range holding matches of an expression.
-
-        Counted when there are fewer than SHARE_SAMPLE; otherwise estimated from the rowid
-        of the SHARE_SAMPLE-th match, which reads a sample, not the whole doclist. Kept
-        while the database is unchanged: a word typed on after keeps its share."""
-        if expression in self._shares:
-            return self._shares[expression]
-        rowids = [
-            row[0]
-            for row in self.conn.execute(
-                "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid LIMIT ?",
-                [expression, SHARE_SAMPLE],
-            )
-        ]
-        share = len(rowids) / top if len(rowids) < SHARE_SAMPLE else SHARE_SAMPLE / rowids[-1]
-        if len(self._shares) > 1000:  # a long session's words: start again
-            self._shares.clear()
-        self._shares[expression] = share
-        return share
-
-    def _top_rowid(self) -> int:
-        row = self.conn.execute(
-            "SELECT rowid FROM search_index ORDER BY rowid DESC LIMIT 1"
-        ).fetchone()
-        return row[0] if row else 1
-
-    def _first_ranked(self, where_sql: str, args: list) -> tuple[str, list]:
-        """The condition narrowed to the first SEARCH_RANKED matches in rowid order (the
-        scan for the cut stops there, where ordering all matches would read every one)."""
-        cut = self.conn.execute(
-            f"SELECT search_index.rowid FROM search_index WHERE {where_sql} "
-            f"ORDER BY search_index.rowid LIMIT 1 OFFSET {SEARCH_RANKED - 1}",
-            args,
-        ).fetchone()
-        if cut is None:
-            return where_sql, args
-        return f"{where_sql} AND search_index.rowid <= ?", [*args, cut[0]]
-
-    def _by_filters(self, criteria: Criteria, limit: int) -> list[tuple]:
-        """Records that pass the filters alone (no words), by title: the first SEARCH_RANKED
-        of each kind, found from the facet index. Scanning the search index for them read
-        every record's text on the way (40 ms at 1M cases for organ:lung response:resistant).
-        """
-        chosen: list[tuple] = []
-        for kind, (table, title) in RECORD_TITLES.items():
-            clause, clause_args = criteria_sql(kind, "d.record_id", criteria, None)
-            if (criteria.kind and kind not in criteria.kind) or "AND 0" in clause:
-                continue
-            source, source_args, facet = _filter_source(kind, criteria)
-            if facet is not None:  # the source holds only records with it: no check per record
-                clause, clause_args = criteria_sql(kind, "d.record_id", criteria, facet)
-            # Ordered as the search index's titles (markers removed) in SQLite, each kind's
-            # first `limit`; the kinds are merged below.
-            chosen += self.conn.execute(
-                f"""SELECT '{kind}', r.id, r.{title} FROM {table} r WHERE r.id IN (
-                      SELECT DISTINCT d.record_id FROM ({source}) d WHERE 1 {clause}
-                      LIMIT {SEARCH_RANKED})
-                    ORDER BY replace(replace(r.{title}, char(57344), ''), char(57345), '')
-                      COLLATE NOCASE LIMIT ?""",
-                [*source_args, *clause_args, limit],
-            ).fetchall()
-        chosen.sort(key=lambda row: clean_for_index(row[2]).translate(ASCII_LOWER))
-        return self._with_openings(chosen[:limit])
-
-    def _with_openings(self, chosen: list[tuple]) -> list[tuple]:
-        """(kind, id, title, the opening of the body it is searched by, 0) of each record.
-
-        A case's body opens with its narrative: read from its JSON by SQLite. Building 100
-        cases as models for it took about 7 ms of a 20 ms search at 1M cases. A narrative
-        shorter than the opening is followed by the rest of the body: built from the model."""
-        from sclerotui.rows import index_text
-
-        cases = [record_id for kind, record_id, _ in chosen if kind == "case"]
-        narratives: dict[str, str] = {}
-        for chunk in _chunks(cases, 500):
-            narratives.update(
-                self.conn.execute(
-                    f"""SELECT id, json_extract(data, '$.narrative') FROM cases
-                        WHERE id IN ({",".join("?" * len(chunk))})""",
-                    chunk,
-                )
-            )
-        rows = []
-        for kind, record_id, title in chosen:
-            narrative = narratives.get(record_id) if kind == "case" else None
-            opening = clean_for_index(narrative or "")[:OPENING]
-            if len(opening) == OPENING:
-                rows.append((kind, record_id, clean_for_index(title), opening, 0))
-                continue
-            record = self.record(kind, record_id)
-            if record is not None:
-                title, body = index_text(kind, record)
-                rows.append((kind, record_id, title, body[:OPENING], 0))
-        return rows
-
-    def _filtered(self, where_sql: str, args: list, limit: int) -> list[tuple]:
-        """Records that pass a filter and lack excluded words, by title (no words to rank
-        them by): only the search index knows which records hold a word."""
-        where_sql, args = self._first_ranked(where_sql, args)
-        return self.conn.execute(
-            f"""SELECT search_index.kind, search_index.record_id, search_index.title,
-                       substr(search_index.body, 1, {OPENING}), 0
-                FROM search_index WHERE {where_sql}
-                ORDER BY search_index.title COLLATE NOCASE LIMIT ?""",
-            [*args, limit],
-        ).fetchall()
-
-    def resolve_therapy(self, word: str) -> list[str]:
-        """Therapy ids whose id, name or alias matches a word (for `therapy:` filters)."""
-        word = word.lower()
-        found = []
-        for therapy_id, name, aliases in self.conn.execute(
-            "SELECT id, name, aliases FROM therapies"
-        ):
-            names = [therapy_id, name.lower(), *(a.lower() for a in json.loads(aliases))]
-            if any(n == word or n.startswith(word) for n in names):
-                found.append(therapy_id)
-        return found
-
     def therapy_words(self) -> list[tuple[str, str, list[str]]]:
         """Every therapy's (id, name, aliases), from columns: for reading typed words."""
         rows = self.conn.execute("SELECT id, name, aliases FROM therapies ORDER BY id")
         return [(therapy_id, name, json.loads(aliases)) for therapy_id, name, aliases in rows]
-
-    def resolve_criteria(self, criteria: Criteria) -> Criteria:
-        """Replace therapy words typed by the user with the ids they name."""
-        if not criteria.therapy:
-            return criteria
-        ids: set[str] = set()
-        for word in criteria.therapy:
-            matched = self.resolve_therapy(word)
-            if not matched:
-                raise SearchError(f"cannot search for therapy:{word}: no therapy by that name")
-            ids.update(matched)
-        return criteria.with_values("therapy", frozenset(ids))
 
     def all_records(self) -> Dataset:
         """Everything in the database as one Dataset (for export and checks)."""
@@ -1464,8 +1095,27 @@ class Store:
         return list(self.conn.execute(sql, [limit]))
 
     def context_therapy(self, kind: str, record_id: str) -> str | None:
-        """The therapy a trial or case is listed under by default (its first)."""
-        return _preferred(kind, record_id, self._therapies_of([(kind, record_id)]), set())
+        """The therapy a record is listed under by default: itself, or its first."""
+        if kind == "therapy":
+            return record_id
+        return (self.therapies_of([(kind, record_id)]).get((kind, record_id)) or [None])[0]
+
+    def therapies_of(self, records: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+        """Each trial's and case's therapies in step order, for many records in one query per
+        kind (not a query per record)."""
+        found: dict[tuple[str, str], list[str]] = {}
+        for kind in ("trial", "case"):
+            ids = [rid for of_kind, rid in records if of_kind == kind]
+            for chunk in _chunks(ids, 500):  # well under SQLite's parameter limit
+                rows = self.conn.execute(
+                    f"SELECT record_id, therapy_id FROM record_therapies "
+                    f"WHERE kind = ? AND record_id IN ({','.join('?' * len(chunk))}) "
+                    f"ORDER BY record_id, coalesce(step, 0), rowid",
+                    [kind, *chunk],
+                )
+                for rid, therapy_id in rows:
+                    found.setdefault((kind, rid), []).append(therapy_id)
+        return found
 
     def change_marker(self) -> tuple[int, int] | None:
         """A value that changes when the database does: another connection's commit changes
@@ -1539,53 +1189,6 @@ def _unwritable_reason(path: Path) -> str | None:
 def _chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-RECORD_TITLES = {
-    "therapy": ("therapies", "name"),
-    "trial": ("trials", "name"),
-    "case": ("cases", "title"),
-}
-ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # NOCASE
-
-
-def _filter_source(kind: str, criteria: Criteria) -> tuple[str, list, str | None]:
-    """A query for the ids of one kind's records that may pass the filters, as few as the
-    indexes allow: those with the first facet filtered on, or the therapy, or all of them;
-    and the facet, when the source is one (every id it gives passes that filter)."""
-    joined = bool(criteria.therapy)
-    for name, values in criteria.items():
-        if name in ("kind", "therapy") or (name == "response" and joined):
-            continue
-        marks = ",".join("?" * len(values))
-        return (
-            f"SELECT record_id FROM facets WHERE facet = ? AND kind = ? AND value IN ({marks})",
-            [name, kind, *sorted(values)],
-            name,
-        )
-    table = RECORD_TITLES[kind][0]
-    if joined:
-        marks = ",".join("?" * len(criteria.therapy))
-        if kind == "therapy":
-            therapies = sorted(criteria.therapy)
-            return f"SELECT id AS record_id FROM therapies WHERE id IN ({marks})", therapies, None
-        return (
-            f"SELECT record_id FROM record_therapies WHERE kind = ? AND therapy_id IN ({marks})",
-            [kind, *sorted(criteria.therapy)],
-            None,
-        )
-    return f"SELECT id AS record_id FROM {table}", [], None
-
-
-def _preferred(
-    kind: str, record_id: str, therapies: dict[tuple[str, str], list[str]], wanted: set[str]
-) -> str | None:
-    """Which therapy to show a hit under: itself, a filtered-for one, or its first."""
-    if kind == "therapy":
-        return record_id
-    steps = therapies.get((kind, record_id), [])
-    preferred = [t for t in steps if t in wanted]
-    return (preferred or steps or [None])[0]
 
 
 def _evidence_item(row) -> EvidenceItem:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sclerotui.facets import FACETS
-from sclerotui.search import TOKEN_RE, SearchError, parse
+from sclerotui.query import TOKEN_RE, SearchError, parse
 
 # The facets a plain word can name, in the order a reading writes them when tied.
 FIELDS = ("therapy", "subtype", "organ", "antibody", "response")

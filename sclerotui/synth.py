@@ -270,24 +270,23 @@ def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str])
             for e in item["events"]
         ]
     with store.transaction():
-        conn = store.conn
-        conn.executemany(
+        store.execute_many(
             "INSERT INTO cases (id, title, subtype, evidence_type, illustrative, synthetic, "
             "origin, imported_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             cases,
         )
-        conn.executemany("INSERT INTO facets VALUES (?, ?, ?, ?)", facets)
-        conn.executemany(
+        store.execute_many("INSERT INTO facets VALUES (?, ?, ?, ?)", facets)
+        store.execute_many(
             "INSERT INTO record_therapies (kind, record_id, therapy_id, step, "
             "response) VALUES (?, ?, ?, ?, ?)",
             links,
         )
-        conn.executemany("INSERT INTO record_sources VALUES (?, ?, ?)", refs)
-        conn.executemany(
+        store.execute_many("INSERT INTO record_sources VALUES (?, ?, ?)", refs)
+        store.execute_many(
             "INSERT INTO search_index (title, body, kind, record_id) VALUES (?, ?, ?, ?)", index
         )
         store.add_search_terms([(title, body) for title, body, _, _ in index])
-        conn.executemany(
+        store.execute_many(
             "INSERT INTO events (id, case_id, trial_id, arm_id, week, date, kind, therapy_id, "
             "measure, value, source_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             events,

@@ -14,8 +14,8 @@ from sclerotui.facets import (
     facet_rows,
     fallback_vocabularies,
 )
+from sclerotui.query import SearchError, parse
 from sclerotui.screens.help import QUERY_HELP
-from sclerotui.search import SearchError, parse
 from sclerotui.session import FILTER_FIELDS
 from sclerotui.suggest import vocabulary
 

@@ -12,7 +12,8 @@ import pytest
 from sclerotui.checks import check_database
 from sclerotui.facets import NO_CRITERIA
 from sclerotui.models import Case, Dataset, TimelineEvent
-from sclerotui.search import MARK_END, MARK_START, SearchError, parse
+from sclerotui.query import MARK_END, MARK_START, SearchError, parse
+from sclerotui.search import Search
 from sclerotui.store import SCHEMA_VERSION, DuplicateError, ReadOnlyError, Store, StoreError
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -23,12 +24,12 @@ def sha256(path) -> str:
 
 
 def criteria(store: Store, text: str):
-    return store.resolve_criteria(parse(text).criteria)
+    return Search(store).filters(parse(text))
 
 
 def hits(store: Store, text: str) -> list[tuple[str, str]]:
     query = parse(text)
-    return [(h.kind, h.id) for h in store.search(query, store.resolve_criteria(query.criteria))]
+    return [(h.kind, h.id) for h in Search(store).hits(query)]
 
 
 def new_case(case_id: str = "user-case", therapy: str = "rituximab", **extra) -> Case:
@@ -49,7 +50,8 @@ def new_case(case_id: str = "user-case", therapy: str = "rituximab", **extra) ->
 
 
 def test_a_connection_gets_the_page_cache_asked_for(store):
-    from sclerotui.app import SEARCH_CACHE_MB, SclerotuiApp
+    from sclerotui.app import SclerotuiApp
+    from sclerotui.search import CACHE_MB
 
     def cache_kib(conn: sqlite3.Connection) -> int:
         return -conn.execute("PRAGMA cache_size").fetchone()[0]
@@ -58,8 +60,8 @@ def test_a_connection_gets_the_page_cache_asked_for(store):
         assert cache_kib(searcher.conn) == 16_000
     default = cache_kib(store.conn)
     app = SclerotuiApp(store)  # search runs on a connection with a bigger cache
-    assert cache_kib(app.search_store.conn) == 1000 * SEARCH_CACHE_MB > default
-    app.search_store.close()
+    assert cache_kib(app.search.store.conn) == 1000 * CACHE_MB > default
+    app.search.close()
 
 
 def test_counts(store):
@@ -164,7 +166,7 @@ def test_evidence_limit_and_offset(store):
 
 
 def test_search_ranks_and_marks_matches(store):
-    found = store.search("rituximab")
+    found = Search(store).hits("rituximab")
     assert {(h.kind, h.id) for h in found} == {
         ("trial", "beta"),
         ("therapy", "rituximab"),
@@ -179,7 +181,7 @@ def test_search_ranks_and_marks_matches(store):
 
 
 def test_search_title_match_outranks_body_match(store):
-    found = store.search("alpha")
+    found = Search(store).hits("alpha")
     assert found[0].id == "alpha"
     assert found[0].snippet == f"{MARK_START}Alpha{MARK_END} lung trial"
 
@@ -226,9 +228,9 @@ def test_search_word_and_exclusion(store):
 
 
 def test_search_hit_context_therapy(store):
-    [hit] = store.search(parse("transplant kind:case"), criteria(store, "therapy:hsct"))
+    [hit] = Search(store).hits(parse("transplant kind:case"), criteria(store, "therapy:hsct"))
     assert (hit.id, hit.therapy) == ("case-one", "hsct")
-    [hit] = store.search("transplant kind:case")
+    [hit] = Search(store).hits("transplant kind:case")
     assert hit.therapy == "cyclophosphamide"  # its first step
 
 
@@ -236,7 +238,7 @@ def test_search_text_from_data_cannot_fake_markers(tmp_path, mini_dataset):
     mini_dataset.cases[0].narrative = f"fake {MARK_START}marker{MARK_END} text"
     with Store(tmp_path / "m.db", create=True) as store:
         store.write_dataset(mini_dataset, "bundled")
-        [hit] = store.search("fake")
+        [hit] = Search(store).hits("fake")
     assert hit.snippet.count(MARK_START) == 1
 
 
@@ -383,7 +385,7 @@ def test_read_only_refuses_writes_and_leaves_file_alone(mini_db):
         assert store.read_only
         assert store.read_only_reason == "opened with --read-only"
         assert store.counts()["cases"] == 4
-        assert [h.id for h in store.search("bosentan kind:therapy")] == ["bosentan"]
+        assert [h.id for h in Search(store).hits("bosentan kind:therapy")] == ["bosentan"]
         with pytest.raises(ReadOnlyError, match="is read-only"):
             store.write_dataset(Dataset(cases=[new_case()]), "user-import")
         with pytest.raises(ReadOnlyError):
@@ -532,12 +534,12 @@ def test_copy_of_database_opens(mini_db, tmp_path):
 def test_search_ranks_only_the_first_matches(store, monkeypatch):
     """A broad query on a big database ranks the first SEARCH_RANKED matches (in rowid
     order), not all of them; below the cap nothing changes."""
-    from sclerotui import store as store_module
+    from sclerotui import search as search_module
 
-    everything = store.search(parse("lung"))
+    everything = Search(store).hits(parse("lung"))
     assert len(everything) == 9
-    monkeypatch.setattr(store_module, "SEARCH_RANKED", 3)
-    capped = store.search(parse("lung"))
+    monkeypatch.setattr(search_module, "SEARCH_RANKED", 3)
+    capped = Search(store).hits(parse("lung"))
     first = store.conn.execute(
         "SELECT kind, record_id FROM search_index WHERE search_index MATCH '\"lung\"*' "
         "ORDER BY rowid LIMIT 3"
@@ -546,8 +548,8 @@ def test_search_ranks_only_the_first_matches(store, monkeypatch):
     # ranked among themselves as before
     order = [(hit.kind, hit.id) for hit in everything if (hit.kind, hit.id) in set(first)]
     assert [(hit.kind, hit.id) for hit in capped] == order
-    monkeypatch.setattr(store_module, "SEARCH_RANKED", 9)
-    assert store.search(parse("lung")) == everything
+    monkeypatch.setattr(search_module, "SEARCH_RANKED", 9)
+    assert Search(store).hits(parse("lung")) == everything
 
 
 def test_evidence_windows_read_from_the_end_match_those_read_from_the_start(tmp_path):

@@ -7,7 +7,6 @@ hands plain models to the panes; the panes tell it what the user did through mes
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import replace
 
 from textual import events, work
 from textual.app import ComposeResult
@@ -21,9 +20,10 @@ from textual.widgets import ContentSwitcher, Header, Input, OptionList, Static
 from textual.worker import get_current_worker
 
 from sclerotui.facets import NO_CRITERIA, Criteria
+from sclerotui.query import SearchError
 from sclerotui.screens.workers import unless_cancelled
-from sclerotui.search import Query, SearchError, parse
-from sclerotui.store import Hit, Store
+from sclerotui.search import Hit, Search
+from sclerotui.store import Store
 from sclerotui.text import one_line
 from sclerotui.widgets.detail import DetailView, RecordView
 from sclerotui.widgets.evidence_list import WINDOW, EvidenceList
@@ -111,9 +111,7 @@ class MainScreen(Screen):
 
     criteria: reactive[Criteria] = reactive(NO_CRITERIA, init=False)
 
-    def __init__(
-        self, store: Store, search_store: Store, note: str | None = None, session=None
-    ) -> None:
+    def __init__(self, store: Store, search: Search, note: str | None = None, session=None) -> None:
         super().__init__()
         from sclerotui.session import History
 
@@ -128,7 +126,7 @@ class MainScreen(Screen):
         self.synthetic = False
         self.marked: list[str] = []
         self.store = store
-        self.search_store = search_store
+        self.search = search  # owns the search connection and what it keeps between keys
         self.note = note
         self.therapy_id: str | None = None
         self.item: tuple[str, str] | None = None
@@ -199,7 +197,7 @@ class MainScreen(Screen):
         not be used. Kept apart, a filter's slow therapy count (about 20 s at 1M) also no
         longer holds back a search or a therapy's evidence."""
         if work not in self._readers:
-            self._readers[work] = Store(self.search_store.path, read_only=True, check=False)
+            self._readers[work] = Store(self.store.path, read_only=True, check=False)
         return self._readers[work]
 
     def _stop(self, work: str) -> None:
@@ -208,7 +206,7 @@ class MainScreen(Screen):
         query ends as interrupted, and the worker, cancelled first, drops it."""
         self.workers.cancel_group(self, work)
         if work in self._readers:
-            self._readers[work].conn.interrupt()
+            self._readers[work].interrupt()
 
     def on_unmount(self) -> None:
         # The screen's workers are cancelled by now; one may still be in a query.
@@ -510,7 +508,7 @@ class MainScreen(Screen):
         self.query_one(ContentSwitcher).current = "results"
         # Stop a query still running for older text; its cancelled worker reports nothing.
         self.workers.cancel_group(self, "search")
-        self.search_store.conn.interrupt()
+        self.search.interrupt()
         self.search_worker(text, self.criteria)
 
     @work(exclusive=True, thread=True, group="search")
@@ -518,19 +516,13 @@ class MainScreen(Screen):
         """Runs off the UI thread; a newer keystroke cancels this one's result."""
         worker = get_current_worker()
         try:
-            query = parse(text)
-            with self.search_store.lock:
-                hits = unless_cancelled(self._searched, query, criteria)
+            hits = unless_cancelled(self.search.hits, text, criteria, SEARCH_LIMIT)
         except SearchError as error:
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._show_search_error, text, str(error))
             return
         if hits is not None:
             self.app.call_from_thread(self._show_hits, text, hits)
-
-    def _searched(self, query: Query, criteria: Criteria) -> list[Hit]:
-        resolved = self.search_store.resolve_criteria(query.criteria)
-        return self.search_store.search(replace(query, criteria=resolved), criteria, SEARCH_LIMIT)
 
     def _show_hits(self, text: str, hits: list[Hit]) -> None:
         self.search_shown = text
@@ -900,7 +892,7 @@ class MainScreen(Screen):
 
     def session_state(self):
         """Where the user is, for the next start (see session.py for what it may hold)."""
-        from sclerotui.search import MAX_QUERY_CHARS
+        from sclerotui.query import MAX_QUERY_CHARS
         from sclerotui.session import Session, filters_of
 
         if self._session is not None:

@@ -7,8 +7,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from sclerotui.search import split_snippet
-from sclerotui.store import Hit
+from sclerotui.query import split_snippet
+from sclerotui.search import Hit
 from sclerotui.text import one_line, shorten, visible
 from sclerotui.widgets.cursor_list import CursorList, Row
 from sclerotui.widgets.evidence_list import TITLE_CHARS

@@ -115,15 +115,15 @@ async def test_a_keystroke_during_a_slow_search_is_handled_and_the_stale_result_
     started, release = threading.Event(), threading.Event()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
-        search = screen.search_store.search
+        search = screen.search.hits
 
-        def slow_search(query, criteria, limit):
-            if query.text == "fatig":  # stands for a query that takes long on a big database
+        def slow_search(text, criteria, limit):
+            if text == "fatig":  # stands for a query that takes long on a big database
                 started.set()
                 release.wait(120)
-            return search(query, criteria, limit)
+            return search(text, criteria, limit)
 
-        screen.search_store.search = slow_search
+        screen.search.hits = slow_search
         shown: list[str] = []
         show_hits = screen._show_hits
         screen._show_hits = lambda text, hits: (shown.append(text), show_hits(text, hits))
@@ -146,7 +146,7 @@ async def test_search_results_show_a_screenful_first_and_the_rest_after_it(synth
     async with app.run_test(size=(120, 40)) as pilot:
         await caught_up(pilot)
         screen = app.main_screen
-        hits = screen.store.search("fatigue", limit=100)
+        hits = screen.search.hits("fatigue", limit=100)
         assert len(hits) == 100
         results = screen.results_list()
         screen.query_one("#top").current = "results"
