@@ -302,6 +302,7 @@ async def key_echoes(pilot, frames: Frames, runs: int) -> dict[str, list[float]]
 
 
 async def pilot_measurements(db: Path, runs: int) -> dict:
+    from sclerotui import lists
     from sclerotui.app import SclerotuiApp
     from sclerotui.store import Store
     from sclerotui.widgets.detail import DetailView
@@ -345,7 +346,7 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
         box.value = ""
         await pilot.press("escape")
         await pilot.pause()
-        busiest = max(screen.store.therapies(), key=lambda row: row.cases)
+        busiest = max(lists.therapies(screen.store), key=lambda row: row.cases)
         other = "nintedanib" if busiest.therapy.id != "nintedanib" else "hsct"
         evidence = screen.query_one(EvidenceList)
         detail = screen.query_one(DetailView)
@@ -421,11 +422,12 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
 def bench_pathways(db: Path, runs: int) -> tuple[float, float, float]:
     """The pathway tree aggregation, and the cases behind its first node (what moving the
     tree's cursor waits for, in a worker), against the count of its starting cases."""
+    from sclerotui import lists
     from sclerotui.pathways import cases_at, pathway_tree, starting_cases
     from sclerotui.store import Store
 
     with Store(db, read_only=True) as store:
-        busiest = max(store.therapies(), key=lambda row: row.cases).therapy.id
+        busiest = max(lists.therapies(store), key=lambda row: row.cases).therapy.id
         tree, cases, count = [], [], []
         for _ in range(runs):
             start = time.perf_counter()
@@ -449,6 +451,7 @@ def peak_rss_mb(db: Path) -> float:
 import asyncio, gc
 from sclerotui.app import SclerotuiApp
 from sclerotui.store import Store
+from sclerotui import lists
 async def main():
     gc.disable()  # as the launcher does (see pilot_measurements)
     app = SclerotuiApp(Store({str(db)!r}, read_only=True))

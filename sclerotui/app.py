@@ -20,9 +20,9 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
-from sclerotui.commands import JumpProvider
 from sclerotui.dataset import bundled_dir, load_vocabularies
 from sclerotui.facets import fallback_vocabularies
+from sclerotui.screens.commands import JumpProvider
 from sclerotui.screens.main import MainScreen
 from sclerotui.search import Search
 from sclerotui.store import Store, StoreError, describe_database_error

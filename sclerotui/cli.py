@@ -427,7 +427,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from sclerotui.importing import import_files
+    from sclerotui.importers.importing import import_files
 
     if args.check:
         args.read_only = True  # validating never writes

@@ -2,7 +2,7 @@
 search index and events.
 
 Pure functions, no database: an import's second process builds a file's rows while the
-importing process writes the file before it (see sclerotui.importing)."""
+importing process writes the file before it (see sclerotui.importers.importing)."""
 
 from __future__ import annotations
 

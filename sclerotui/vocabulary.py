@@ -76,6 +76,22 @@ class EvidenceType(StrEnum):
     CASE_REPORT = "case-report"
 
 
+# Short labels for lists and headings.
+SUBTYPE_SHORT = {
+    "limited": "lcSSc",
+    "diffuse": "dcSSc",
+    "sine": "ssSSc",
+    "not-stated": "subtype not stated",
+}
+TYPE_SHORT = {
+    "rct": "RCT",
+    "interventional": "interventional",
+    "observational": "observational",
+    "review": "review",
+    "case-report": "case report",
+}
+
+
 class SourceKind(StrEnum):
     NCT = "nct"
     PMID = "pmid"

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from sclerotui import lists
 from sclerotui.bundle import build
 from sclerotui.checks import check_database
 from sclerotui.dataset import bundled_dir, load_directory, load_vocabularies
@@ -229,7 +230,7 @@ def test_built_database_passes_checks(built):
 
 
 def test_every_therapy_found_by_its_name(built):
-    for row in built.therapies():
+    for row in lists.therapies(built):
         hits = Search(built).hits(f'"{row.therapy.name}" kind:therapy')
         assert row.therapy.id in {h.id for h in hits}, row.therapy.id
 

@@ -9,6 +9,7 @@ import sqlite3
 
 import pytest
 
+from sclerotui import lists
 from sclerotui.checks import check_database
 from sclerotui.facets import NO_CRITERIA
 from sclerotui.models import Case, Dataset, TimelineEvent
@@ -89,7 +90,7 @@ def test_records_read_back_as_written(store, mini_dataset):
 
 
 def test_therapies_with_counts(store):
-    rows = {row.therapy.id: (row.trials, row.cases) for row in store.therapies()}
+    rows = {row.therapy.id: (row.trials, row.cases) for row in lists.therapies(store)}
     assert rows == {
         "cyclophosphamide": (1, 2),
         "mycophenolate": (1, 1),
@@ -101,7 +102,7 @@ def test_therapies_with_counts(store):
 
 
 def test_therapies_ordered_by_class_then_name(store):
-    assert [row.therapy.id for row in store.therapies()] == [
+    assert [row.therapy.id for row in lists.therapies(store)] == [
         "nintedanib",  # antifibrotic
         "rituximab",  # biologic
         "hsct",  # cell-therapy
@@ -112,7 +113,7 @@ def test_therapies_ordered_by_class_then_name(store):
 
 
 def test_therapies_narrow_with_response(store):
-    rows = store.therapies(criteria(store, "response:resistant"))
+    rows = lists.therapies(store, criteria(store, "response:resistant"))
     assert [(r.therapy.id, r.trials, r.cases) for r in rows] == [
         ("bosentan", 0, 1),
         ("cyclophosphamide", 0, 1),
@@ -120,7 +121,7 @@ def test_therapies_narrow_with_response(store):
 
 
 def test_therapies_narrow_with_organ_and_subtype(store):
-    rows = store.therapies(criteria(store, "organ:lung subtype:diffuse"))
+    rows = lists.therapies(store, criteria(store, "organ:lung subtype:diffuse"))
     assert {r.therapy.id: (r.trials, r.cases) for r in rows} == {
         "nintedanib": (1, 0),
         "cyclophosphamide": (1, 2),
@@ -130,12 +131,12 @@ def test_therapies_narrow_with_organ_and_subtype(store):
 
 
 def test_therapies_class_filter_keeps_whole_class(store):
-    rows = store.therapies(criteria(store, "class:immunosuppressant"))
+    rows = lists.therapies(store, criteria(store, "class:immunosuppressant"))
     assert [r.therapy.id for r in rows] == ["cyclophosphamide", "mycophenolate"]
 
 
 def test_evidence_order_and_labels(store):
-    items = store.evidence("cyclophosphamide")
+    items = lists.evidence(store, "cyclophosphamide")
     assert [(i.kind, i.id, i.label) for i in items] == [
         ("trial", "gamma", "RCT n=142"),
         ("case", "case-one", "case · dcSSc · resistant · illustrative"),
@@ -147,7 +148,7 @@ def test_evidence_order_and_labels(store):
 
 
 def test_evidence_trials_newest_first(store):
-    assert [(i.id, i.label) for i in store.evidence("rituximab")] == [
+    assert [(i.id, i.label) for i in lists.evidence(store, "rituximab")] == [
         ("beta", "observational n=63"),
         ("case-four", "case · ssSSc · unknown · illustrative"),
         ("case-two", "case · lcSSc · partial · illustrative"),
@@ -155,14 +156,16 @@ def test_evidence_trials_newest_first(store):
 
 
 def test_evidence_filtered(store):
-    items = store.evidence("cyclophosphamide", criteria(store, "response:intolerant"))
+    items = lists.evidence(store, "cyclophosphamide", criteria(store, "response:intolerant"))
     assert [i.id for i in items] == ["case-three"]
-    items = store.evidence("rituximab", criteria(store, "type:rct"))
+    items = lists.evidence(store, "rituximab", criteria(store, "type:rct"))
     assert items == []
 
 
 def test_evidence_limit_and_offset(store):
-    assert [i.id for i in store.evidence("cyclophosphamide", limit=1, offset=1)] == ["case-one"]
+    assert [i.id for i in lists.evidence(store, "cyclophosphamide", limit=1, offset=1)] == [
+        "case-one"
+    ]
 
 
 def test_search_ranks_and_marks_matches(store):
@@ -318,7 +321,7 @@ def test_replace_therapy_that_cases_point_to(store, mini_dataset):
     renamed = rituximab.model_copy(update={"name": "Rituximab (renamed)"})
     store.write_dataset(Dataset(therapies=[renamed]), "bundled", replace=True)
     assert store.therapy("rituximab").name == "Rituximab (renamed)"
-    assert [i.id for i in store.evidence("rituximab")] == ["beta", "case-four", "case-two"]
+    assert [i.id for i in lists.evidence(store, "rituximab")] == ["beta", "case-four", "case-two"]
     assert store.integrity_problems() == []
 
 
@@ -560,14 +563,14 @@ def test_evidence_windows_read_from_the_end_match_those_read_from_the_start(tmp_
     path = tmp_path / "synthetic.db"
     synthesize(path, 800, seed=3)
     with Store(path, read_only=True) as synthetic:
-        therapy = max(synthetic.therapies(), key=lambda row: row.cases).therapy.id
+        therapy = max(lists.therapies(synthetic), key=lambda row: row.cases).therapy.id
         for text in ("", "subtype:diffuse", "response:resistant"):
             wanted = criteria(synthetic, text) if text else NO_CRITERIA
-            total = synthetic.evidence_count(therapy, wanted)
+            total = lists.evidence_count(synthetic, therapy, wanted)
             assert total > 60, text
             for offset in (0, 1, total // 2 - 1, total // 2 + 1, total - 25, total - 7, total):
-                forwards = synthetic.evidence(therapy, wanted, 20, offset)
-                backwards = synthetic.evidence(therapy, wanted, 20, offset, total)
+                forwards = lists.evidence(synthetic, therapy, wanted, 20, offset)
+                backwards = lists.evidence(synthetic, therapy, wanted, 20, offset, total)
                 assert backwards == forwards, (text, offset)
                 assert len(forwards) == max(0, min(20, total - offset))
 
