@@ -442,6 +442,67 @@ def bench_pathways(db: Path, runs: int) -> tuple[float, float, float]:
     return median(tree), median(cases), median(count)
 
 
+def bench_lens(db: Path, runs: int) -> dict[str, float]:
+    """The patient lens: similar cases for two profiles (with failed therapies, as a
+    clinician brings them, and without), the trials' eligibility, and the pathways from her
+    last failed therapy (a worker's job), against the same-run baseline of counting the
+    cases that failed her first therapy (one indexed count over the same table)."""
+    from sclerotui import lists
+    from sclerotui.lens import Profile, ProfileStep, lens_pathways, similar_cases, trial_fit
+    from sclerotui.store import Store
+
+    with Store(db, read_only=True) as store:
+        busiest = sorted(lists.therapies(store), key=lambda row: -row.cases)
+        first, second = busiest[0].therapy.id, busiest[1].therapy.id
+        failed = Profile(
+            subtype="diffuse",
+            autoantibodies=["anti-scl-70"],
+            organs=["lung", "skin"],
+            steps=[
+                ProfileStep(therapies=[first], response="resistant"),
+                ProfileStep(therapies=[second], response="resistant"),
+            ],
+            fvc=55,
+        )
+        untreated = Profile(subtype="diffuse", autoantibodies=["anti-scl-70"], organs=["lung"])
+        timings: dict[str, list[float]] = {}
+
+        def timed(label, call):
+            start = time.perf_counter()
+            call()
+            timings.setdefault(label, []).append(time.perf_counter() - start)
+
+        for _ in range(runs):
+            timed("similar cases (2 failed therapies)", lambda: similar_cases(store, failed))
+            timed("similar cases (no therapy given)", lambda: similar_cases(store, untreated))
+            timed("eligible trials", lambda: trial_fit(store, failed))
+            timed("pathways (worker)", lambda: lens_pathways(store, failed))
+            timed(
+                "baseline: count her first therapy's failures",
+                lambda: store.conn.execute(
+                    "SELECT count(DISTINCT record_id) FROM record_therapies WHERE therapy_id = ?"
+                    " AND kind = 'case' AND response IN ('partial', 'resistant', 'intolerant')",
+                    [first],
+                ).fetchone(),
+            )
+        trials = store.counts()["trials"]
+    result = {label: median(times) for label, times in timings.items()}
+    result["trials"] = trials
+    return result
+
+
+def print_lens(db: Path, runs: int) -> None:
+    measured = bench_lens(db, runs)
+    trials = int(measured.pop("trials"))
+    baseline = measured["baseline: count her first therapy's failures"]
+    for label, seconds in measured.items():
+        extra = f" ({trials} trials)" if label == "eligible trials" else ""
+        print(
+            f"lens {label:<45} median {seconds * 1000:7.1f} ms  "
+            f"(ratio {seconds / baseline:5.1f} to the baseline){extra}"
+        )
+
+
 # -- 4. memory --------------------------------------------------------------------------------
 
 
@@ -600,7 +661,7 @@ def bench_import(cases: int) -> dict:
 # -- the table --------------------------------------------------------------------------------
 
 
-PARTS = ("startup", "pilot", "pathways", "memory", "import")
+PARTS = ("startup", "pilot", "pathways", "lens", "memory", "import")
 
 
 def main() -> None:
@@ -649,6 +710,8 @@ def main() -> None:
                 f"first node {node * 1000:.0f} ms, vs counting its failed cases "
                 f"{count * 1000:.1f} ms"
             )
+        if "lens" in parts:
+            print_lens(db, args.runs)
         if "memory" in parts:
             rss[cases] = peak_rss_mb(db)
             print(f"peak RSS: {rss[cases]:.0f} MB")

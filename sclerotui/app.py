@@ -56,6 +56,7 @@ class SclerotuiApp(App):
         # file was checked for damage when `store` opened it: once at start-up is enough.
         self.search = Search.open(store.path)
         self.note = note
+        self.lens_profile = None  # the patient lens's profile: in memory, never in the session
         self.database_error: str | None = None  # set when the database fails mid-session
         try:
             self.vocabularies = load_vocabularies(bundled_dir())
@@ -134,6 +135,7 @@ class SclerotuiApp(App):
         from sclerotui.screens.compare import ComparisonScreen
         from sclerotui.screens.forest import ForestScreen
         from sclerotui.screens.help import HelpScreen
+        from sclerotui.screens.lens import LensScreen, ProfileForm
         from sclerotui.screens.pathways import PathwaysScreen
         from sclerotui.screens.summary import SummaryScreen
         from sclerotui.widgets.therapy_list import VIM_KEYS
@@ -145,6 +147,8 @@ class SclerotuiApp(App):
             ("compare", ComparisonScreen.BINDINGS),
             ("forest", ForestScreen.BINDINGS),
             ("summary", SummaryScreen.BINDINGS),
+            ("lens", LensScreen.BINDINGS),
+            ("profile", ProfileForm.BINDINGS),
             ("lists", VIM_KEYS),
         ]
         if not isinstance(self.screen, HelpScreen):
@@ -180,6 +184,11 @@ class SclerotuiApp(App):
                 "Forest plot",
                 "Trial effects in numbers against the line of no effect",
                 self.main_screen.action_forest,
+            )
+            yield SystemCommand(
+                "Patients like mine",
+                "A patient profile: similar cases, trials she fits, what came next",
+                self.main_screen.action_lens,
             )
             yield SystemCommand(
                 "Summary of findings",

@@ -387,6 +387,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from sclerotui.checks import check_database
+    from sclerotui.text import counted
 
     path = args.path or args.db
     if path is None:
@@ -398,7 +399,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for problem in problems:
         show(problem)
     if problems:
-        show(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
+        show(f"{path}: {counted(len(problems), 'problem')}", file=sys.stderr)
         return EXIT_BAD_INPUT
     show(f"{path}: ok")
     return EXIT_OK

@@ -13,7 +13,7 @@ from sclerotui.models import Therapy, TimelineEvent, Trial
 from sclerotui.pathways import PathwayPosition, position, response_mix
 from sclerotui.plot import MeasureGroup, bounds, measure_groups, render
 from sclerotui.store import Store
-from sclerotui.text import one_line
+from sclerotui.text import counted, one_line
 from sclerotui.vocabulary import TYPE_SHORT
 
 MAX_COMPARED = 4
@@ -161,7 +161,7 @@ def to_markdown(columns: list[Column], names: dict[str, str]) -> str:
     row(
         "In pathways",
         [
-            f"given after a failure in {c.position.used_after_failure} case(s) "
+            f"given after a failure in {counted(c.position.used_after_failure, 'case')} "
             f"({c.position.responded_after_failure} responded); failed then followed by another "
             f"therapy in {c.position.failed_then_other}"
             for c in columns

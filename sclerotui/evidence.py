@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sclerotui.facets import NO_CRITERIA, Criteria, criteria_sql
 from sclerotui.store import Store
+from sclerotui.text import counted
 from sclerotui.vocabulary import RATIO_SCALES, SCALE_SHORT, EffectScale, no_effect
 
 NO_POOLING = (
@@ -348,7 +349,9 @@ class SummaryRow:
         if not arms:
             return "n not stated"
         shown = f"{total:,}"
-        return f"{shown} (+ {len(missing)} trial(s) with n not stated)" if missing else shown
+        return (
+            f"{shown} (+ {counted(len(missing), 'trial')} with n not stated)" if missing else shown
+        )
 
     @property
     def spread(self) -> str:

@@ -63,6 +63,7 @@ def complete(
     all_therapies = [t for t in all_therapies if t is not None]
     source_ids = [s for t in all_therapies for s in t.sources]
     source_ids += [s for t in trials for s in [*t.sources, *(f.source for f in t.findings)]]
+    source_ids += [t.eligibility.source for t in trials if t.eligibility is not None]
     source_ids += [s for c in cases for s in c.sources]
     source_ids += [e.source for e in events if e.source]
     return Dataset(
@@ -218,7 +219,15 @@ def _escape_markdown(text: str) -> str:
     return MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(), text)
 
 
-def to_markdown(data: Dataset, order: list[str], title: str, notes: tuple[str, ...] = ()) -> str:
+def to_markdown(
+    data: Dataset,
+    order: list[str],
+    title: str,
+    notes: tuple[str, ...] = (),
+    user_notes: dict | None = None,
+) -> str:
+    """`user_notes`: the user's own notes by (kind, id) (sclerotui.notes), each record's
+    written after it under a heading that says whose they are."""
     therapies = {t.id: t for t in data.therapies}
     trials = {t.id: t for t in data.trials}
     cases = {c.id: c for c in data.cases}
@@ -242,7 +251,20 @@ def to_markdown(data: Dataset, order: list[str], title: str, notes: tuple[str, .
             parts += trial_markdown(trials[record_id], data, sources)
         elif kind == "case" and record_id in cases:
             parts += case_markdown(cases[record_id], data, sources, names)
+        parts += notes_markdown((user_notes or {}).get((kind, record_id), []))
     return "\n".join(parts) + "\n"
+
+
+def notes_markdown(notes: list) -> list[str]:
+    """The user's notes on one record, labelled as theirs (not from any source)."""
+    if not notes:
+        return []
+    lines = ["### Your notes (written in sclerotui; not from the sources)", ""]
+    for note in notes:
+        on = f" on finding “{cell(note.finding)}”" if note.finding else ""
+        what = "Bookmarked" if note.bookmark else f"{cell(note.text)}"
+        lines.append(f"- {what}{on} — {cell(note.author)}, {note.created_at}")
+    return lines + [""]
 
 
 def therapy_markdown(therapy: Therapy, data: Dataset) -> list[str]:
@@ -413,7 +435,13 @@ def export_text(store: Store, query: str, fmt: str) -> str:
     if fmt == "csv":
         return to_csv(data)
     title = f"sclerotui dossier: {query}" if query.strip() else "sclerotui dossier: all records"
-    return to_markdown(data, order, title)
+    return to_markdown(data, order, title, user_notes=_user_notes(store, order))
+
+
+def _user_notes(store: Store, order: list[str]) -> dict:
+    from sclerotui.notes import notes_for_many
+
+    return notes_for_many(store, [tuple(key.split(":", 1)) for key in order])
 
 
 def record_markdown(store: Store, kind: str, record_id: str) -> str:
@@ -440,4 +468,5 @@ def record_markdown(store: Store, kind: str, record_id: str) -> str:
         data = complete(
             store, [], [record] if kind == "trial" else [], [record] if kind == "case" else []
         )
-    return to_markdown(data, [f"{kind}:{record_id}"], f"sclerotui: {name}", notes)
+    order = [f"{kind}:{record_id}"]
+    return to_markdown(data, order, f"sclerotui: {name}", notes, _user_notes(store, order))

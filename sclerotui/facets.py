@@ -22,8 +22,9 @@ ValuesOf = Callable[[Any, Mapping[str, str]], Iterable[str]]
 
 @dataclass(frozen=True)
 class Facet:
-    """One filter. `values` is None for a facet whose values are resolved against the data
-    (a therapy is named by its name or an alias), not chosen from a vocabulary."""
+    """One filter. `values` is None for a facet whose values are free words, not chosen from
+    a vocabulary (a therapy's name or alias, resolved to its id by the search; a note's
+    words)."""
 
     name: str  # as typed ("organ:lung") and as stored in the facets table
     label: str  # its group's title in the filter dialog
@@ -31,7 +32,8 @@ class Facet:
     kinds: tuple[str, ...]  # the record kinds that carry it; a filter on it excludes the rest
     # How it becomes SQL: "facet", rows of the facets table; "therapy", the record's therapy
     # links; "step", the response of a case's step (to the filtered therapy, if one is);
-    # "kind", the record's kind (callers choose the kinds they read).
+    # "note", words in the user's notes on the record (note_clause); "kind", the record's
+    # kind (callers choose the kinds they read).
     sql: str = "facet"
     aliases: Mapping[str, str] = field(default_factory=dict)  # other words for a value
     names: tuple[str, ...] = ()  # other words for the field itself ("organs")
@@ -216,7 +218,9 @@ FACET_LIST = [
             "case": lambda case, classes: [classes[t] for t in _step_therapies(case)],
         },
     ),
+    Facet("note", "Your notes", None, KINDS, sql="note"),
 ]
+ANY_NOTE = "*"  # note:* — any record with a note or a bookmark
 # In this order filters are described ("subtype:diffuse organ:lung") and applied.
 FACETS: dict[str, Facet] = {facet.name: facet for facet in FACET_LIST}
 # Every word that names a field: the facets' names and their other names.
@@ -327,10 +331,18 @@ def filter_source(kind: str, criteria: Criteria, table: str) -> tuple[str, list,
     filters, as few as the indexes allow: those with the first facet filtered on, or the
     therapy, or all of them; and the facet, when the source is one (every id it gives
     passes that filter)."""
+    for name, values in criteria.items():
+        if FACETS[name].sql == "note":  # the user's notes are few: the narrowest source
+            clause, args = note_clause(kind, "n0.record_id", values, table="")
+            return (
+                f"SELECT n0.record_id FROM user_notes n0 WHERE n0.record_kind = ? {clause}",
+                [kind, *args],
+                name,
+            )
     therapy = next((n for n, _ in criteria.items() if FACETS[n].sql == "therapy"), None)
     for name, values in criteria.items():
         sql = FACETS[name].sql
-        if sql in ("kind", "therapy") or (sql == "step" and therapy is not None):
+        if sql in ("kind", "therapy", "note") or (sql == "step" and therapy is not None):
             continue
         marks = ",".join("?" * len(values))
         return (
@@ -377,6 +389,10 @@ def criteria_sql(kind: str, id_expr: str, criteria: Criteria, skip: str | None) 
         elif facet.sql == "step" and by_therapy:
             clauses.append(f"AND rt.response IN ({marks})")
             args.extend(sorted(values))
+        elif facet.sql == "note":
+            clause, note_args = note_clause(kind, id_expr, values)
+            clauses.append(clause)
+            args.extend(note_args)
         elif facet.sql == "therapy" and kind == "therapy":
             clauses.append(f"AND {id_expr} IN ({marks})")
             args.extend(sorted(values))
@@ -401,3 +417,20 @@ def criteria_sql(kind: str, id_expr: str, criteria: Criteria, skip: str | None) 
             )
             args.extend(sorted(values))
     return " ".join(clauses), args
+
+
+def note_clause(kind: str, id_expr: str, values, table: str = "n") -> tuple[str, list]:
+    """`AND …` for `note:` words: the record has a note holding any of them (case-blind, as
+    typed: part of a word matches), or any note or bookmark for `note:*`. With table="" the
+    caller reads user_notes itself (as n0), so only the text test is added."""
+    words = sorted(v for v in values if v != ANY_NOTE)
+    alias = table or "n0"
+    text = " OR ".join(f"instr(lower({alias}.text), ?) > 0" for _ in words)
+    test = "" if ANY_NOTE in values or not words else f" AND ({text})"
+    if not table:
+        return test, words
+    return (
+        f"AND EXISTS (SELECT 1 FROM user_notes {table} WHERE {table}.record_kind = '{kind}' "
+        f"AND {table}.record_id = {id_expr}{test})",
+        words,
+    )

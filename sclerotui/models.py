@@ -234,6 +234,57 @@ class Finding(Model):
         return self
 
 
+class Range(Model):
+    """A numeric entry criterion: a minimum, a maximum or both, each inclusive unless the
+    source says "<" or ">"."""
+
+    min: float | None = None
+    max: float | None = None
+    min_inclusive: bool = True
+    max_inclusive: bool = True
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.min is None and self.max is None:
+            raise ValueError("a range needs a min or a max (leave the criterion out instead)")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min: {self.min:g} is above max {self.max:g}")
+        return self
+
+
+class Eligibility(Model):
+    """A trial's entry criteria as its source states them. Every criterion is optional:
+    left out (None) means the source does not state it, never "no limit" and never a guess.
+    Disease duration is in years, as the source counts it (usually from the first
+    non-Raynaud symptom); FVC and DLCO in % predicted; mRSS in units (0-51)."""
+
+    subtypes: Few(Subtype) | None = None  # the subtypes admitted
+    disease_years: Range | None = None
+    mrss: Range | None = None
+    fvc: Range | None = None
+    dlco: Range | None = None
+    age: Range | None = None  # years
+    sex: Literal["all", "female", "male"] | None = None
+    organs_required: Few(Organ) = []  # e.g. lung for "SSc-ILD", pah for "SSc-PAH"
+    organs_excluded: Few(Organ) = []  # e.g. pah for "PAH excluded"
+    criteria_text: Text | None = None  # the registry's eligibility text, kept as it was
+    source: Slug  # where the criteria were read
+    verified: bool  # False: the criteria were read only in an unverified source
+    note: Note | None = None  # what the fields leave out (alternatives, other criteria)
+
+    @property
+    def stated(self) -> bool:
+        """Whether any criterion the lens can check is stated."""
+        return bool(
+            self.subtypes
+            or self.organs_required
+            or self.organs_excluded
+            or self.sex in ("female", "male")
+            or any(r is not None for r in (self.disease_years, self.mrss, self.fvc, self.dlco))
+            or self.age is not None
+        )
+
+
 class Trial(Model):
     id: Slug
     name: NonEmptyName
@@ -245,6 +296,7 @@ class Trial(Model):
     phase: Name | None = None
     n: Annotated[int, Field(ge=0, le=MAX_PARTICIPANTS)] | None = None
     population: NonEmptyText
+    eligibility: Eligibility | None = None  # structured entry criteria, where stated
     subtypes: Few(Subtype) = []
     organs: Few(Organ) = []
     therapies: Few(Slug) = Field(min_length=1)
@@ -488,6 +540,8 @@ def validate_dataset(data: Dataset, known: KnownIds | None = None) -> list[str]:
             check_therapy(f"{label}: arms.{arm.id}.therapy", arm.therapy)
         for index, finding in enumerate(trial.findings):
             check_sources(f"{label}: findings[{index}]", [finding.source])
+        if trial.eligibility is not None:
+            check_sources(f"{label}: eligibility", [trial.eligibility.source])
     for case in data.cases:
         label = f"case {case.id}"
         check_sources(label, case.sources)

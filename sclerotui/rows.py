@@ -219,7 +219,10 @@ def _add_trial(rows: Rows, trial: Trial, origin: str, imported_at: str, classes:
     rows.record_therapies.extend(
         ("trial", trial.id, t, None, None) for t in dict.fromkeys(trial.therapies)
     )
-    _sources(rows, "trial", trial.id, [*trial.sources, *(f.source for f in trial.findings)])
+    eligibility = [trial.eligibility.source] if trial.eligibility is not None else []
+    _sources(
+        rows, "trial", trial.id, [*trial.sources, *(f.source for f in trial.findings), *eligibility]
+    )
     rows.search_index.append((*index_text("trial", trial), "trial", trial.id))
 
 

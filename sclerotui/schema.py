@@ -9,8 +9,9 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
-SCHEMA_VERSION = 6  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
-# 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids
+SCHEMA_VERSION = 7  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
+# 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids;
+# 7: the user's own notes and bookmarks, and the lens's saved profile (see sclerotui/notes.py)
 BUNDLED = "bundled"  # the origin of the curated records, written only by a bundled build
 TOKENIZER = "unicode61 remove_diacritics 2"  # the search index's, and its term list's
 REQUIRED_TABLES = {
@@ -140,12 +141,38 @@ def _migrate_to_6(db: sqlite_utils.Database) -> None:
             )
 
 
+def _migrate_to_7(db: sqlite_utils.Database) -> None:
+    """Schema 7: the user's notes and bookmarks on records (and on a trial's findings), and
+    the patient lens's saved profile. Tables of their own, apart from the curated data and
+    without foreign keys to it: a refresh of the bundled records never touches them, and a
+    note outlives its record being replaced."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS user_notes (
+            id INTEGER PRIMARY KEY,
+            record_kind TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            finding TEXT,
+            bookmark INTEGER NOT NULL DEFAULT 0,
+            text TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL,
+            created_at TEXT NOT NULL)"""
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_user_notes_record ON user_notes (record_kind, record_id)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS lens_profile (slot TEXT PRIMARY KEY, data TEXT NOT NULL, "
+        "saved_at TEXT NOT NULL) WITHOUT ROWID"
+    )
+
+
 MIGRATIONS = {
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
     5: _migrate_to_5,
     6: _migrate_to_6,
+    7: _migrate_to_7,
 }
 
 

@@ -111,6 +111,11 @@ class Search:
             query = parse(query)
         with self.store.lock:  # the explorer's worker and its interrupting keys share it
             criteria = self.filters(query, filters)
+            if criteria.note and not self.store.has_notes:
+                raise SearchError(
+                    f"cannot search notes: {self.store.path} has none (schema "
+                    f"{self.store.schema_version}, from an older release, opened read-only)"
+                )
             try:
                 return self._search(query, criteria, limit)
             except sqlite3.OperationalError as error:
@@ -123,7 +128,7 @@ class Search:
         are alternatives)."""
         typed = query.criteria
         for facet in FACETS.values():
-            if facet.values is None and typed.get(facet.name):
+            if facet.sql == "therapy" and typed.get(facet.name):
                 typed = typed.with_values(facet.name, self._resolve(facet.name, typed))
         return typed.merged(filters)
 

@@ -310,7 +310,7 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # -- the door: what feature modules (search, pathways, evidence, checks, synth) run ----
+    # -- the door: how feature modules (search, lists, pathways, lens, notes …) run SQL ----
 
     def read(self, sql: str, params: Iterable = ()) -> list[tuple]:
         """The rows of one query, with parameters (never formatted into the SQL)."""
@@ -323,6 +323,16 @@ class Store:
     def scan(self, sql: str, params: Iterable = ()) -> Iterator[tuple]:
         """The rows of one query, one at a time (for reads too big to hold at once)."""
         yield from self.conn.execute(sql, list(params))
+
+    def write(self, sql: str, params: Iterable = ()) -> int:
+        """One statement that changes rows, inside `transaction()`; how many it changed."""
+        self._require_writable("write")
+        return self.conn.execute(sql, list(params)).rowcount
+
+    def insert(self, sql: str, params: Iterable = ()) -> int:
+        """One INSERT inside `transaction()`; the new row's rowid."""
+        self._require_writable("write")
+        return self.conn.execute(sql, list(params)).lastrowid
 
     def execute_many(self, sql: str, rows: Iterable[tuple]) -> None:
         """One statement for many rows; inside `transaction()`."""
@@ -773,6 +783,15 @@ class Store:
             for kind, table in (("therapy", "therapies"), ("trial", "trials"), ("case", "cases"))
         )
         return {(row[0], row[1]) for row in self.conn.execute(sql, [BUNDLED] * 3)}
+
+    @cached_property
+    def has_notes(self) -> bool:
+        """Schema 7 keeps the user's notes; an older database opened read-only has none."""
+        return self.has_table("user_notes")
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     @cached_property
     def has_curated(self) -> bool:

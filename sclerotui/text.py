@@ -92,3 +92,8 @@ def without_controls(text: str) -> str:
     if text.isprintable():
         return text
     return _pattern(CONTROLS_ONE_LINE).sub("", re.sub(r"[\t\n\r\u2028\u2029]", " ", text))
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """'1 trial', '2 trials': a count with its noun agreeing (never 'trial(s)')."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"

@@ -166,7 +166,7 @@ def test_db_check_tampered(capsys, mini_db):
     assert code == EXIT_BAD_INPUT
     assert out.startswith("event alpha-pbo-fvc-52: ")
     assert "mRSS 80 is outside" in out
-    assert err == f"{mini_db}: 1 problem(s)\n"
+    assert err == f"{mini_db}: 1 problem\n"
 
 
 def test_db_build_creates_and_refreshes(capsys, tmp_path, source_dir):

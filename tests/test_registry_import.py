@@ -634,3 +634,35 @@ def test_import_into_a_database_round_trips(mini_db):
         assert store.origin_of("trial", "nct02597933")[0] == "single_study_results.json"
         measured = [e for e in store.events("trial", "nct02597933") if e.kind == "measurement"]
         assert len(measured) == 8
+
+
+# -- eligibility (the patient lens reads it) ------------------------------------------------
+
+
+def test_eligibility_fields_and_criteria_text_are_kept(therapies):
+    study = minimal_study(
+        eligibilityModule={
+            "eligibilityCriteria": "Inclusion Criteria:\n* FVC >= 45% predicted",
+            "sex": "FEMALE",
+            "minimumAge": "18 Years",
+            "maximumAge": "75 Years",
+        }
+    )
+    data = parse_registry(study, "study.json", therapies)[0]
+    eligibility = data.trials[0].eligibility
+    assert (eligibility.age.min, eligibility.age.max, eligibility.sex) == (18, 75, "female")
+    assert eligibility.criteria_text == "Inclusion Criteria: * FVC >= 45% predicted"
+    assert eligibility.fvc is None  # in the text only: not stated, never parsed from prose
+    assert eligibility.source == "nct01234567" and eligibility.verified
+
+
+def test_registry_ages_in_months_and_na():
+    from sclerotui.importers.registry import _registry_years
+
+    assert _registry_years("6 Months") == 0.5
+    assert _registry_years("N/A") is None and _registry_years(None) is None
+
+
+def test_a_study_without_an_eligibility_module_states_none(therapies):
+    data = parse_registry(minimal_study(), "study.json", therapies)[0]
+    assert data.trials[0].eligibility is None

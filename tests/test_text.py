@@ -55,3 +55,13 @@ def test_controls_still_shown():
     assert one_line("one\ttwo\n\x07") == "one two ␇"
     assert without_controls("a\x1b\tb\u200b") == "a b"
     assert visible("plain text, ünïcode and emoji 🙂") == "plain text, ünïcode and emoji 🙂"
+
+
+def test_counts_agree_with_their_nouns():
+    from sclerotui.text import counted
+
+    assert counted(1, "trial") == "1 trial"
+    assert counted(2, "trial") == "2 trials"
+    assert counted(0, "case") == "0 cases"
+    assert counted(1, "therapy", "therapies") == "1 therapy"
+    assert counted(1200, "therapy", "therapies") == "1,200 therapies"

@@ -544,6 +544,7 @@ class _Study:
             "phase": self.phase(design_module),
             "n": n,
             "population": self.population(conditions, eligibility, criteria),
+            "eligibility": self.eligibility(eligibility, criteria),
             "subtypes": _detect(SUBTYPE_PATTERNS, subtype_text),
             "organs": _detect(ORGAN_PATTERNS, organ_text),
             "therapies": therapy_ids,
@@ -698,6 +699,32 @@ class _Study:
         if criteria:
             parts.append("Eligibility (registry): " + _shorten(criteria, 600))
         return " ".join(parts) or "Not described in the registry record."
+
+    def eligibility(self, eligibility: dict, criteria: str) -> dict | None:
+        """What the registry's eligibility module states in fields (ages, sex), with its
+        criteria text kept whole; criteria only in the text are left not stated."""
+        ep = "protocolSection.eligibilityModule"
+        ages = [
+            _registry_years(self.text(eligibility, k, ep)) for k in ("minimumAge", "maximumAge")
+        ]
+        sex = {"ALL": "all", "FEMALE": "female", "MALE": "male"}.get(
+            (self.text(eligibility, "sex", ep) or "").upper()
+        )
+        if ages == [None, None] and sex is None and not criteria:
+            return None
+        found: dict = {
+            "source": self.source_id,
+            "verified": True,
+            "note": "ages and sex from the registry's eligibility fields; the criteria text "
+            "is kept as the registry gives it, and what it says is not read into fields",
+        }
+        if ages != [None, None]:
+            found["age"] = {"min": ages[0], "max": ages[1]}
+        if sex:
+            found["sex"] = sex
+        if criteria:
+            found["criteria_text"] = criteria
+        return found
 
     def primary_endpoint(self, primary: list[dict]) -> str | None:
         path = "protocolSection.outcomesModule.primaryOutcomes"
@@ -1172,6 +1199,29 @@ class _Study:
         time_frame = module.get("timeFrame")
         when = f" ({_shorten(time_frame, 80)})" if isinstance(time_frame, str) else ""
         return f"Participants with serious adverse events{when}: " + "; ".join(parts) + "."
+
+
+AGE_UNITS = {
+    "year": 1,
+    "years": 1,
+    "month": 1 / 12,
+    "months": 1 / 12,
+    "week": 7 / 365.25,
+    "weeks": 7 / 365.25,
+    "day": 1 / 365.25,
+    "days": 1 / 365.25,
+}
+
+
+def _registry_years(text: str | None) -> float | None:
+    """ "18 Years", "6 Months" → years; "N/A" or anything else → None (not stated)."""
+    number, _, unit = (text or "").strip().partition(" ")
+    try:
+        value = float(number)
+    except ValueError:
+        return None
+    factor = AGE_UNITS.get(unit.strip().lower())
+    return None if factor is None or value < 0 else round(value * factor, 2)
 
 
 def _list(value: object) -> list:

@@ -25,7 +25,7 @@ from sclerotui.evidence import (
 from sclerotui.facets import NO_CRITERIA, Criteria
 from sclerotui.screens import screen_css
 from sclerotui.store import Store
-from sclerotui.text import one_line
+from sclerotui.text import counted, one_line
 from sclerotui.widgets.key_footer import KeyFooter
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
@@ -118,7 +118,7 @@ class ForestScreen(Screen):
             Content.assemble(
                 ("Forest plot: ", "bold"),
                 (one_line(outcome.label), "bold $text-accent"),
-                f" · {WINDOWS[self.window].label} · {len(self.rows)} comparison(s)",
+                f" · {WINDOWS[self.window].label} · {counted(len(self.rows), 'comparison')}",
                 f" · outcome {self.index + 1} of {len(self.choices)}",
                 (f" · from {one_line(self.context)}" if self.context else "", "dim"),
                 (f" · {filters}", "dim"),

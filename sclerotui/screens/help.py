@@ -19,10 +19,13 @@ EXTRA_KEYS = [
     ("ctrl+p", "Command palette: jump to any therapy, trial or case by name"),
 ]
 
+# Every filter of sclerotui.facets; note: has a line of its own, below.
+FILTERS = " ".join(f"{name}:" for name, facet in FACETS.items() if facet.sql != "note")
 QUERY_HELP = f"""Search language: words (prefix-matched), "quoted phrases", -excluded,
-and filters field:value — {" ".join(f"{name}:" for name in FACETS)}
+and filters field:value — {FILTERS}
 e.g.  organ:lung response:resistant   therapy:cyclophosphamide -placebo   "skin score"
-Values may be alternatives: organ:lung,skin.  Unverified figures are marked as such."""
+Values may be alternatives: organ:lung,skin.  Unverified figures are marked as such.
+note:word finds records whose notes (yours, a / b) hold the word; note:* any note or bookmark."""
 
 
 def binding_rows(groups: list[tuple[str, list[Binding]]]) -> list[tuple[str, str, str]]:

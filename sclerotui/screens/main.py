@@ -84,6 +84,10 @@ class MainScreen(Screen):
         Binding("c", "compare", "Compare", tooltip="Compare the marked therapies side by side"),
         Binding("g", "forest", "Forest", tooltip="Forest plot of the trials' effects"),
         Binding("u", "summary", "Summary", tooltip="Summary of findings for the therapy"),
+        # Not in the footer (full at 80 columns): `?` lists them, the palette has the lens.
+        Binding("l", "lens", "Patients like mine", show=False),
+        Binding("a", "note", "Note on this record", show=False),
+        Binding("b", "bookmark", "Bookmark this record", show=False),
         Binding(
             "left_square_bracket,alt+left",
             "history_back",
@@ -102,10 +106,10 @@ class MainScreen(Screen):
     ]
     # The footer shows these first (after help) for the focused pane, as many as fit.
     FOOTER_ORDER = {
-        "therapies": ["focus_search", "pathways", "mark", "compare", "summary", "filters", "zoom"],
-        "evidence": ["focus_search", "zoom", "export", "copy_citation", "forest", "filters"],
+        "therapies": ["focus_search", "pathways", "mark", "compare", "filters", "zoom", "summary"],
+        "evidence": ["focus_search", "zoom", "export", "copy_citation", "filters", "forest"],
         "results": ["back", "zoom", "focus_search", "filters"],
-        "detail": ["zoom", "copy_citation", "export", "forest", "focus_search", "filters"],
+        "detail": ["zoom", "copy_citation", "export", "focus_search", "filters", "forest"],
         "timeline": ["zoom", "copy_citation", "export", "focus_search"],
         "search": ["back", "filters"],
     }
@@ -444,6 +448,7 @@ class MainScreen(Screen):
             self.therapy_names,
             self.store.origin_of(kind, record_id),
         )
+        self._add_notes(view)
         self.detail_view.show(view)
         self._show_timeline(view)
 
@@ -454,6 +459,7 @@ class MainScreen(Screen):
         self.item = None
         view = RecordView("therapy", therapy, self.store.sources(therapy.sources))
         view.counts = lists.evidence_counts(self.store, therapy_id, self.criteria)
+        self._add_notes(view)
         self.detail_view.show(view)
         self._show_timeline(None)
 
@@ -781,6 +787,78 @@ class MainScreen(Screen):
         rows, left_out = summary(self.store, therapy_id)
         name = self.therapy_names.get(therapy_id, therapy_id)
         self.app.push_screen(SummaryScreen(self.store, name, rows, left_out))
+
+    def _add_notes(self, view: RecordView) -> None:
+        """The user's notes on the record, or why this database keeps none."""
+        from sclerotui.notes import notes_for, unavailable_reason
+
+        view.notes = notes_for(self.store, view.kind, view.record.id)
+        view.notes_reason = unavailable_reason(self.store)
+
+    def action_lens(self) -> None:
+        """Patients like mine: the lens over a patient profile (kept in memory)."""
+        from sclerotui.screens.lens import LensScreen
+
+        self.app.push_screen(
+            LensScreen(self.store, self.reader("lens"), self.therapy_names, self.app.lens_profile)
+        )
+
+    def _note_target(self) -> tuple[str, str] | None:
+        from sclerotui.notes import unavailable_reason
+
+        target = self._on_screen()
+        if target is None:
+            self.notify("Select a record first", severity="warning")
+            return None
+        reason = unavailable_reason(self.store)
+        if reason:
+            self.notify(reason[0].upper() + reason[1:], severity="warning", markup=False)
+            return None
+        return target
+
+    def action_bookmark(self) -> None:
+        from sclerotui.notes import toggle_bookmark
+
+        target = self._note_target()
+        if target is None:
+            return
+        marked = toggle_bookmark(self.store, *target)
+        self.notify("Bookmarked (search note:* lists them)" if marked else "Bookmark removed")
+        self._refresh_detail()
+
+    def action_note(self) -> None:
+        from sclerotui.notes import finding_keys
+        from sclerotui.screens.notes import NoteScreen
+
+        target = self._note_target()
+        if target is None:
+            return
+        record = self.store.record(*target)
+        if record is None:
+            return
+        findings = finding_keys(record) if target[0] == "trial" else []
+        title = getattr(record, "name", None) or getattr(record, "title", "")
+
+        def done(saved: tuple[str, str | None] | None) -> None:
+            from sclerotui.notes import NotesUnavailable, add_note
+
+            if saved is None:
+                return
+            try:
+                add_note(self.store, *target, saved[0], finding=saved[1])
+            except (NotesUnavailable, ValueError) as error:
+                self.notify(str(error), severity="error", markup=False)
+                return
+            self.notify("Note kept (search note: finds it)", timeout=3)
+            self._refresh_detail()
+
+        self.app.push_screen(NoteScreen(target[0], title, findings), done)
+
+    def _refresh_detail(self) -> None:
+        if self.item is not None:
+            self.show_item(*self.item)
+        elif self.therapy_id is not None:
+            self._show_therapy(self.therapy_id)
 
     def _cursor_therapy(self) -> str | None:
         """The therapy under the list's cursor. (self.therapy_id follows the cursor a message

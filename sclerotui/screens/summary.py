@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 from sclerotui.evidence import CERTAINTY, MAX_OUTCOMES, NO_POOLING, SummaryRow, finding_sources
 from sclerotui.screens import screen_css
 from sclerotui.store import Store
-from sclerotui.text import one_line, visible
+from sclerotui.text import counted, one_line, visible
 from sclerotui.widgets.key_footer import KeyFooter
 from sclerotui.widgets.therapy_list import VIM_KEYS
 
@@ -27,7 +27,7 @@ def summary_content(row: SummaryRow, width: int) -> Content:
     lines = [
         Content.styled(one_line(row.outcome.label), "bold"),
         Content(
-            f"  {row.studies} trial(s) · participants {row.participants}"
+            f"  {counted(row.studies, 'trial')} · participants {row.participants}"
             f" · certainty {row.certainty}"
         ),
     ]
@@ -70,12 +70,12 @@ class SummaryScreen(Screen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        more = f"; {self.left_out} more outcome(s) not shown" if self.left_out else ""
+        more = f"; {counted(self.left_out, 'more outcome')} not shown" if self.left_out else ""
         self.query_one("#summary-title", Static).update(
             Content.assemble(
                 ("Summary of findings: ", "bold"),
                 (one_line(self.therapy_name), "bold $text-accent"),
-                f" · {len(self.rows)} outcome(s), at most {MAX_OUTCOMES}{more}",
+                f" · {counted(len(self.rows), 'outcome')}, at most {MAX_OUTCOMES}{more}",
                 f" · certainty of evidence {CERTAINTY} (no source grades it)\n",
                 (NO_POOLING, "dim"),
             )
@@ -113,7 +113,7 @@ class SummaryScreen(Screen):
         lines = finding_sources(self.store, row.traced)
         self.query_one("#summary-trace-text", Static).update(
             Content.assemble(
-                (f"{one_line(row.outcome.label)}: {len(lines)} finding(s)\n", "bold"),
+                (f"{one_line(row.outcome.label)}: {counted(len(lines), 'finding')}\n", "bold"),
                 *(Content(f"• {visible(line)}\n") for line in lines),
             )
         )

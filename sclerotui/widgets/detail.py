@@ -19,6 +19,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from sclerotui.notes import finding_key
 from sclerotui.store import Origin
 from sclerotui.text import one_line, visible
 from sclerotui.vocabulary import SUBTYPE_SHORT, TYPE_SHORT
@@ -46,6 +47,8 @@ class RecordView:
     therapy_names: dict[str, str] = field(default_factory=dict)
     origin: Origin | None = None
     counts: tuple[int, int] | None = None  # a therapy's trials and cases
+    notes: list = field(default_factory=list)  # the user's own (sclerotui.notes.Note)
+    notes_reason: str | None = None  # why this database keeps no notes, if it does not
 
 
 def heading(text: str) -> Content:
@@ -217,11 +220,12 @@ def trial_sections(view: RecordView) -> list[tuple[str, list[Part]]]:
     duration = f"{trial.duration_weeks:g} weeks" if trial.duration_weeks else None
     arms.append(labelled("Duration", duration))
     arm_names = {a.id: a.name for a in trial.arms}
+    noted = {note.finding for note in view.notes if note.finding}
     results = [
         heading("Endpoint and results"),
         labelled("Primary endpoint", trial.primary_endpoint),
         Content(visible(trial.results)),
-        Many(trial.findings, lambda finding: finding_line(finding, arm_names), "findings"),
+        Many(trial.findings, lambda finding: noted_line(finding, arm_names, noted), "findings"),
     ]
     safety = [
         heading("Safety"),
@@ -237,6 +241,14 @@ def trial_sections(view: RecordView) -> list[tuple[str, list[Part]]]:
         ("safety", safety),
         ("sources", source_lines(view.sources)),
     ]
+
+
+def noted_line(finding, arm_names: dict[str, str], noted: set[str]) -> Content:
+    """A finding's line, marked when the user keeps a note on it."""
+    line = finding_line(finding, arm_names)
+    if noted and finding_key(finding) in noted:
+        line = line + Content.styled("  ✎ your note", "$text-accent")
+    return line
 
 
 def finding_line(finding, arm_names: dict[str, str]) -> Content:
@@ -344,6 +356,23 @@ def therapy_sections(view: RecordView) -> list[tuple[str, list[Part]]]:
 SECTION_BUILDERS = {"trial": trial_sections, "case": case_sections, "therapy": therapy_sections}
 
 
+def notes_section(view: RecordView) -> list[Part] | None:
+    """The user's own notes and bookmark, labelled as theirs (never mixed with the record)."""
+    if not view.notes:
+        return None
+    rows = [heading("Your notes (yours, not from the sources)")]
+    for note in view.notes:
+        when = note.created_at.replace("T", " ").removesuffix("+00:00") + " UTC"
+        on = (f" on {one_line(note.finding)}", "italic") if note.finding else ""
+        text = "★ bookmarked" if note.bookmark else visible(note.text)
+        rows.append(
+            Content.assemble(
+                ("• ", "dim"), text, on, (f" — {one_line(note.author)}, {when}", "dim")
+            )
+        )
+    return rows
+
+
 class MoreHint(Static):
     """The line after a cut-short section: how much more it holds; a click shows the next part."""
 
@@ -378,7 +407,7 @@ class DetailView(VerticalScroll, can_focus=True):
     DetailView > .more-hint, DetailView > .more-part.-end { margin-bottom: 1; }
     """
     BINDINGS = [*VIM_KEYS, Binding("enter", "more", "Show more")]
-    SECTION_SLOTS = 6
+    SECTION_SLOTS = 7  # a trial's six, and the user's notes
     ALLOW_MAXIMIZE = True  # `z` zooms it like the lists (a scroll container refuses by default)
 
     def __init__(self, **kwargs) -> None:
@@ -401,6 +430,8 @@ class DetailView(VerticalScroll, can_focus=True):
             parts: list = [("empty", [Content.styled(empty, "italic dim")])]
         else:
             parts = SECTION_BUILDERS[view.kind](view)
+            if (notes := notes_section(view)) is not None:
+                parts.insert(1, ("notes", notes))
         slots = list(self.query(".section").results(Static))
         if not slots:
             slots = [Static(classes="section") for _ in range(self.SECTION_SLOTS)]

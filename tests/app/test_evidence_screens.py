@@ -44,7 +44,7 @@ async def test_g_on_a_therapy_opens_its_forest_plot(evidence_db):
         await open_forest(pilot)
         assert isinstance(app.screen, ForestScreen)
         text = forest_text(app.screen)
-        assert "Forest plot: mRSS — difference, units · all timepoints · 3 comparison(s)" in text
+        assert "Forest plot: mRSS — difference, units · all timepoints · 3 comparisons" in text
         assert "No pooled estimate" in text
         rows = option_texts(app.screen.query_one(ForestList))
         assert rows[0].startswith("FX-A · n=40/40 · week 24 · Rituximab vs Placebo")
@@ -115,14 +115,14 @@ async def test_u_opens_the_summary_and_enter_traces_a_row(evidence_db):
         await open_summary(pilot)
         assert isinstance(app.screen, SummaryScreen)
         rows = option_texts(app.screen.query_one(SummaryList))
-        assert rows[0].startswith("mRSS — difference, units\n  2 trial(s) · participants 141")
+        assert rows[0].startswith("mRSS — difference, units\n  2 trials · participants 141")
         assert (
             "certainty not assessed" in rows[0] and "range: −3 to −1.2 across 2 trials" in rows[0]
         )
         await pilot.press("enter")
         await settle(pilot)
         traced = static_text(app.screen.query_one("#summary-trace-text"))
-        assert "2 finding(s)" in traced and "FX-A findings[0], verified" in traced
+        assert "2 findings" in traced and "FX-A findings[0], verified" in traced
 
 
 async def test_palette_offers_the_forest_and_the_summary(evidence_db):
