@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import os
 
-# Textual sends at most TEXTUAL_FPS frames a second, on a fixed grid, and a frame whose turn
-# came while a handler ran waits one to two periods for the next: at Textual's 60 that held
-# a therapy's filled evidence list back 10-25 ms at 1M cases, after the work was done. At 120
-# the wait is at most 17 ms; frames are still sent only when something changed. A value the
-# user set wins. (Read once, when Textual is first imported: hence before the imports.)
+# Textual sends at most TEXTUAL_FPS frames a second on a fixed grid; a frame that missed its
+# turn waits for the next, so a higher rate shortens that wait (frames still go out only
+# when something changed). A value the user set wins. Read once, when Textual is first
+# imported: hence before the imports.
 os.environ.setdefault("TEXTUAL_FPS", "120")
 
 import gc
@@ -79,9 +78,8 @@ class SclerotuiApp(App):
             self.sub_title = "read-only"
 
     def get_default_screen(self) -> MainScreen:
-        # The explorer is the screen the app starts on. (Pushed from on_mount instead, its
-        # first frame was drawn inside Textual's mount batch, held back and counted as shown:
-        # the screen reached the terminal ~300 ms after it was drawn.)
+        # The explorer is the screen the app starts on (pushed from on_mount, its first frame
+        # was drawn inside Textual's mount batch and held back).
         return self.main_screen
 
     def _handle_exception(self, error: Exception) -> None:

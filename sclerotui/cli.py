@@ -354,9 +354,8 @@ def cmd_launch(args: argparse.Namespace) -> int:
     for name, what in TEXTUAL_LEAKS.items():
         if os.environ.get(name):
             say(f"{name} is set: {what}; unset it to keep record text on screen only")
-    # Start-up builds long-lived objects (modules, widgets, styles) and little garbage, yet
-    # Python's cycle collector ran over a hundred times before the first frame (~40 ms). The
-    # app turns it back on once that frame is out (SclerotuiApp.on_ready).
+    # Start-up builds long-lived objects and little garbage, yet the cycle collector kept
+    # running over them; the app turns it back on once the first frame is out (on_ready).
     gc.disable()
     try:
         from sclerotui.app import SclerotuiApp

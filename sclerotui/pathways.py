@@ -103,8 +103,8 @@ def _walk_sql(criteria: Criteria) -> tuple[str, list]:
         ),
         walk(case_id, step, path, response) AS (
             SELECT s.case_id, rt.step, {REGIMEN_OF}, rt.response
-            -- CROSS JOIN keeps start as the outer loop: left to itself the planner scanned
-            -- every case link and probed start, 4 s at 1M cases
+            -- CROSS JOIN keeps start as the outer loop: left to itself the planner scans
+            -- every case link and probes start
             FROM start s CROSS JOIN record_therapies rt
               ON rt.kind = 'case' AND rt.record_id = s.case_id AND rt.step = s.first_step + 1
             WHERE {LEAD}
@@ -200,8 +200,8 @@ def cases_at(
     """(case id, title, response to the node's therapy) of the cases behind one node.
 
     The same cases as the tree's walk reaches at that node, found by joining one step per
-    therapy of the path: the recursive walk, filtered afterwards, took 1-4 s per node at 1M
-    cases (SQLite cannot push the path into the recursion)."""
+    therapy of the path: SQLite cannot push the path into the recursive walk, which would
+    walk every pathway for each node."""
     if not path:
         return []
     where, args = _start_filter(criteria)

@@ -1,7 +1,7 @@
 """The domain's fixed vocabularies: subtypes, organs, responses, measures and the like.
 
 Plain enums and tables without pydantic, so the explorer's first screen can use them before
-the models (and pydantic, about 150 ms to import) are loaded.
+the models (and pydantic, slow to import) are loaded.
 """
 
 from __future__ import annotations

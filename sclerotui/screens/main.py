@@ -35,8 +35,7 @@ from sclerotui.widgets.therapy_list import TherapyList
 from sclerotui.widgets.timeline import SECTION_FOR_KIND, TimelineEvents, TimelinePane
 
 # A therapy with more trials and cases than this (without filters) has its evidence counted
-# by a worker when filters are on: counting took 0.45-0.7 s at 1M cases. Below it, the list
-# fills at once.
+# by a worker when filters are on, as counting it is slow. Below it, the list fills at once.
 BIG_THERAPY = 20_000
 
 
@@ -190,7 +189,7 @@ class MainScreen(Screen):
         self.reload()
         self.therapy_list.focus()
         if self._session is not None:
-            # After the first frame: a record on screen loads the models (about 150 ms).
+            # After the first frame: a record on screen loads the models (slow to import).
             self.call_after_refresh(self.restore_session)
         self.set_interval(CHANGE_CHECK_SECONDS, self.check_for_changes)
 
@@ -212,8 +211,8 @@ class MainScreen(Screen):
         """A read-only connection for one kind of background work, opened when first asked
         for (on the UI thread). A search interrupts its own connection when a key comes; on a
         shared one that stopped a count, and at 1M cases the app then said the database could
-        not be used. Kept apart, a filter's slow therapy count (about 20 s at 1M) also no
-        longer holds back a search or a therapy's evidence."""
+        not be used. Kept apart, a filter's slow therapy count also no longer holds back a
+        search or a therapy's evidence."""
         if work not in self._readers:
             self._readers[work] = Store(self.store.path, read_only=True, check=False)
         return self._readers[work]
@@ -266,7 +265,7 @@ class MainScreen(Screen):
             self.count_worker(self.reader("therapies"), self.criteria)
             if self.therapy_id is not None:
                 # The evidence on show must match the filters now, not once the therapies are
-                # counted: at 1M cases it listed records the filters exclude for 20 s.
+                # counted (a long while on a big database).
                 self._load_evidence(self.therapy_id, wait=False)
         else:
             self._show_therapies(lists.therapies(self.store, self.criteria), self.criteria)
@@ -331,15 +330,14 @@ class MainScreen(Screen):
             return  # a refill of the therapy list that kept the cursor: already listed
         if message.therapy_id != self.therapy_id:
             # Another therapy: its list starts at the top. (Filters and jumps keep the item:
-            # they set therapy_id first.) Finding the old item in a 175,000-case list also
-            # cost 70 ms per move.
+            # they set therapy_id first.) Finding the old item in a long list is slow too.
             self.item = None
         self.therapy_id = message.therapy_id
         self._load_evidence(message.therapy_id, wait=False)
 
     def _load_evidence(self, therapy_id: str, wait: bool) -> None:
         """Fill the evidence list for the therapy; a big one under filters is counted by a
-        worker (0.5-0.7 s for 175,000 cases at 1M), unless the caller must `wait`."""
+        worker, unless the caller must `wait`."""
         criteria, item = self.criteria, self.item
         if not wait and criteria and self._therapy_size(therapy_id) > BIG_THERAPY:
             evidence = self.evidence_list
@@ -357,7 +355,7 @@ class MainScreen(Screen):
 
     def _therapy_size(self, therapy_id: str) -> int:
         """The therapy's trials and cases without filters: what counting them under filters
-        reads (0.45-0.49 s at 1M even when 17,500 of 175,000 match)."""
+        reads, however few match."""
         if self._sizes is None:  # one read of the summary table
             rows = lists.therapies(self.store)
             self._sizes = {row.therapy.id: row.trials + row.cases for row in rows}
