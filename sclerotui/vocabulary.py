@@ -171,6 +171,19 @@ MEASURE_RANGES: dict[str, tuple[float, float]] = {
     "CRISS": (0, 1),
 }
 MEASURES = tuple(MEASURE_RANGES)
+# How a registry outcome's title names each measure (case-blind; FVC and DLCO also need a
+# unit to tell %pred from mL). Pattern text only: sclerotui.importers.patterns compiles it.
+MEASURE_TITLES: dict[str, str] = {
+    "mRSS": r"\bmRSS\b|modified\s+rodnan|rodnan\s+skin",
+    "FVC": r"\bFVC\b|forced\s+vital\s+capacity",
+    "DLCO": r"\bDLCO\b|diffusing\s+capacity",
+    "HAQ-DI": r"\bHAQ(?:-DI)?\b|health\s+assessment\s+questionnaire",
+    "6MWD": r"\b6[- ]?min(?:ute)?[- ]walk|six[- ]minute\s+walk|\b6MW[DT]\b",
+    "RCS": r"raynaud'?s?\s+condition\s+score|\bRCS\b",
+    "new DUs": r"new\s+(?:digital\s+)?ulcers?|new\s+DUs?\b",
+    "CRISS": r"\bCRISS\b|composite\s+response\s+index",
+    "creatinine": r"creatinine(?!\s+clearance)",
+}
 
 
 class DataError(Exception):
