@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 from pydantic import ValidationError
 
@@ -25,8 +26,9 @@ TABLES = (
 )
 
 
-def check_database(store: Store) -> list[str]:
-    """Every problem found, one line each, naming the record."""
+def check_database(store: Store, advance: Callable[[int], None] | None = None) -> list[str]:
+    """Every problem found, one line each, naming the record. `advance` hears of every
+    thousand records validated."""
     try:
         problems = store.integrity_problems()
     except sqlite3.DatabaseError as error:
@@ -36,7 +38,11 @@ def check_database(store: Store) -> list[str]:
     data = Dataset(sources=store.sources(r[0] for r in store.scan("SELECT id FROM sources")))
     for table, label, model in TABLES:
         records = getattr(data, table)
-        for record_id, raw in store.scan(f"SELECT id, data FROM {table} ORDER BY id"):
+        for done, (record_id, raw) in enumerate(
+            store.scan(f"SELECT id, data FROM {table} ORDER BY id"), 1
+        ):
+            if advance is not None and done % 1000 == 0:
+                advance(1000)
             try:
                 records.append(model.model_validate_json(raw))
             except ValidationError as error:

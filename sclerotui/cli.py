@@ -11,6 +11,7 @@ import gc
 import json
 import os
 import sqlite3
+import stat
 import sys
 from pathlib import Path
 
@@ -194,21 +195,50 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export",
         help="export records as JSON, CSV or Markdown",
-        description="Write the records a search selects (or all of them).",
+        description="Write the records a search selects (or all of them); or, in Markdown, "
+        "a forest plot of one measure or a therapy's summary of findings, as the explorer "
+        "shows them (no pooled estimate: the trials differ in population, measure and "
+        "timepoint).",
         epilog=examples(
             "sclerotui export > everything.json",
             "sclerotui export therapy:rituximab --format md -o rituximab.md",
             "sclerotui export kind:case organ:renal --format csv -o renal-cases.csv",
+            'sclerotui export --forest "FVC mL" -o fvc-forest.md',
+            "sclerotui export --forest mRSS --window about-52 subtype:diffuse",
+            "sclerotui export --summary nintedanib -o nintedanib-summary.md",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    export.add_argument("query", nargs="*", help="a search selecting the records (default: all)")
+    export.add_argument(
+        "query",
+        nargs="*",
+        help="a search selecting the records (default: all); with --forest, filters only "
+        "(subtype:, organ:, type:), and each row says whether its trial's population matches",
+    )
     export.add_argument(
         "--format",
         choices=["json", "csv", "md"],
-        default="json",
         help="json (re-importable, the default), csv (cases and events, the import format) "
-        "or md (a readable dossier)",
+        "or md (a readable dossier); --forest and --summary write md",
+    )
+    views = export.add_mutually_exclusive_group()
+    views.add_argument(
+        "--forest",
+        metavar="MEASURE",
+        help='the forest plot of a measure\'s trial effects (mRSS, "FVC mL"…; one plot per '
+        "effect scale), in Markdown",
+    )
+    views.add_argument(
+        "--summary",
+        metavar="THERAPY",
+        help="a therapy's summary of findings (its id, name or an alias), in Markdown",
+    )
+    export.add_argument(
+        "--window",
+        choices=list(FOREST_WINDOWS),
+        default="all",
+        help="with --forest: the timepoints shown (all; up-to-26 weeks; about-52, 40 to 64 "
+        "weeks; after-64); default all",
     )
     export.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="write here instead of standard output"
@@ -384,7 +414,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _regular_size(path: Path) -> int:
+    """A regular file's size for the progress bar; 0 for anything else, or a path we may not
+    look at (the import then says what is wrong with it, in one line)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    from sclerotui.checks import TABLES as CHECKED
     from sclerotui.checks import check_database
     from sclerotui.text import counted
 
@@ -393,8 +434,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         from sclerotui.bundle import default_db_path
 
         path = default_db_path()
+    from sclerotui.progress import progress
+
     with Store(path, read_only=True, check=False) as store:
-        problems = check_database(store)
+        total = sum(store.counts().get(table, 0) for table, _, _ in CHECKED)
+        with progress("checking records", total, "records") as advance:
+            problems = check_database(store, advance)
     for problem in problems:
         show(problem)
     if problems:
@@ -418,7 +463,10 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
     if args.cases < 1:
         raise StoreError("--cases must be at least 1")
-    totals = synthesize(args.out, args.cases, args.seed)
+    from sclerotui.progress import progress
+
+    with progress("writing synthetic cases", args.cases, "cases") as advance:
+        totals = synthesize(args.out, args.cases, args.seed, advance)
     show(
         f"wrote SYNTHETIC database {args.out}: {totals['cases']:,} cases, "
         f"{totals['events']:,} events (seed {args.seed}; not real patients)"
@@ -439,13 +487,21 @@ def cmd_import(args: argparse.Namespace) -> int:
                 f"cannot import into {store.path}: it is read-only ({store.read_only_reason}); "
                 "'import --check' validates the files without writing"
             )
-        report = import_files(
-            store,
-            args.files,
-            check=args.check,
-            replace=args.replace,
-            skip_unmatched=args.skip_unmatched,
-        )
+        from sclerotui.progress import progress
+        from sclerotui.text import counted
+
+        size = sum(_regular_size(path) for path in args.files) / 1e6
+        doing = "checking" if args.check else "importing"
+        files = counted(len(args.files), "file")
+        with progress(f"{doing} {files}", size, "MB") as advance:
+            report = import_files(
+                store,
+                args.files,
+                check=args.check,
+                replace=args.replace,
+                skip_unmatched=args.skip_unmatched,
+                advance=advance,
+            )
 
     for line in report.lines():
         show(line)
@@ -453,12 +509,27 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+FOREST_WINDOWS = {"all": 0, "up-to-26": 1, "about-52": 2, "after-64": 3}  # evidence.WINDOWS
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from sclerotui.export import export_text
 
+    view = "--forest" if args.forest is not None else "--summary" if args.summary else None
+    if view and args.format not in (None, "md"):
+        return bad_input(f"{view} writes Markdown; leave out --format {args.format}")
+    if args.window != "all" and args.forest is None:
+        return bad_input("--window goes with --forest")
     store, _ = open_store(args)
     with store:
-        text = export_text(store, " ".join(args.query), args.format)
+        if args.forest is not None:
+            text = forest_export(store, args.forest, " ".join(args.query), args.window)
+        elif args.summary is not None:
+            if args.query:
+                return bad_input(f"--summary takes a therapy, not a search: {' '.join(args.query)}")
+            text = summary_export(store, args.summary)
+        else:
+            text = export_text(store, " ".join(args.query), args.format or "json")
     if args.output is None:
         sys.stdout.write(text)
         return EXIT_OK
@@ -474,6 +545,52 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise StoreError(f"cannot write {args.output}: {error.strerror or error}{kept}") from None
     show(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK
+
+
+def bad_input(message: str) -> int:
+    say(message)
+    return EXIT_BAD_INPUT
+
+
+def forest_export(store: Store, measure: str, query: str, window: str) -> str:
+    """The forest plots of a measure (one per effect scale), or a StoreError naming the
+    measures that have trial effects as numbers."""
+    from sclerotui.evidence import WINDOWS, outcomes
+    from sclerotui.export import forest_markdown
+    from sclerotui.query import parse
+    from sclerotui.search import Search
+
+    found = outcomes(store)
+    chosen = [o for o in found if o.measure.casefold() == " ".join(measure.split()).casefold()]
+    if not chosen:
+        known = ", ".join(dict.fromkeys(o.measure for o in found)) or "none in this database"
+        raise StoreError(
+            f"--forest: no trial effect given as numbers for {measure!r} "
+            f"(measures with some: {known})"
+        )
+    parsed = parse(query)
+    if parsed.has_text or parsed.excluded:
+        raise StoreError(
+            f"--forest takes filters (subtype:, organ:, type:), not words: {query.strip()}"
+        )
+    criteria = Search(store).filters(parsed)
+    return "\n".join(
+        forest_markdown(store, outcome, WINDOWS[FOREST_WINDOWS[window]], criteria)
+        for outcome in chosen
+    )
+
+
+def summary_export(store: Store, therapy: str) -> str:
+    """A therapy's summary of findings, found by id, name or alias (any letter case)."""
+    from sclerotui.evidence import summary
+    from sclerotui.export import summary_markdown
+
+    wanted = " ".join(therapy.split()).casefold()
+    for record in store.therapy_records():
+        if wanted in {record.id, record.name.casefold(), *(a.casefold() for a in record.aliases)}:
+            rows, left_out = summary(store, record.id)
+            return summary_markdown(store, record.name, rows, left_out)
+    raise StoreError(f"--summary: no therapy {therapy!r} in this database (give its id or name)")
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from sclerotui import lists
 from sclerotui.importers.csv_cases import COLUMNS, encode_cell
 from sclerotui.models import Case, Dataset, Source, Therapy, TimelineEvent, Trial
-from sclerotui.plot import measure_groups, render
+from sclerotui.plot import MARKERS, OVERLAP, measure_groups, render
 from sclerotui.store import Store
-from sclerotui.text import invisible_characters, one_line, shown
-from sclerotui.vocabulary import SUBTYPE_SHORT, TYPE_SHORT
+from sclerotui.text import invisible_characters, shown
+from sclerotui.vocabulary import SCALE_SHORT, SUBTYPE_SHORT, TYPE_SHORT
 
 EXPORT_LIMIT = 100_000
 DOSSIER_ITEMS = 200  # a therapy's dossier from the app lists this many of its trials and cases
@@ -166,6 +166,7 @@ def _event_columns(event: TimelineEvent, sources: dict[str, Source]) -> dict:
         "note": event.note or "",
         "event_source": _source_text(sources.get(event.source or "")),
         "verified": verified,
+        "series": event.series or "",
     }
 
 
@@ -188,8 +189,9 @@ def markdown_text(text: str) -> str:
 
 
 def cell(text: str | None) -> str:
-    """Text safe inside a Markdown table cell, heading or list item."""
-    return markdown_text(text or "")
+    """Record text safe inside a Markdown table cell, heading or list item, without the
+    curators' verification marks (see without_marks)."""
+    return markdown_text(without_marks(text))
 
 
 def markdown_block(text: str) -> str:
@@ -219,26 +221,127 @@ def _escape_markdown(text: str) -> str:
     return MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(), text)
 
 
+# Research notes in record text: a verification mark ("[V]", "[V2, ERR review table]", "[U]")
+# says how a curator checked a figure and where it was read. A dossier is for colleagues: the
+# marks go; a figure's status shows as **unverified**, its source as a numbered reference.
+VERIFICATION_MARK = re.compile(r"\s*\[(?:V2?|U)(?:/U)?(?:[ ,;:][^\[\]]*)?\]")
+
+
+# Which mirror of a registry or of PubMed a fact was read on is a note for curators too: a
+# parenthesis naming one goes, and so does a sentence about one (unless it marks a figure
+# unverified, which must stay).
+MIRROR_PARENTHESIS = re.compile(r"\s*\([^()]*\bmirrors?\b[^()]*\)", re.IGNORECASE)
+MIRROR_SENTENCE = re.compile(r"[^.!?\n]*\bmirrors?\b[^.!?\n]*(?:[.!?]|$)", re.IGNORECASE)
+
+
+def without_marks(text: str | None) -> str:
+    """Prose without verification marks and notes on mirrors; an "[U…]" mark becomes
+    "(unverified)"."""
+    if not text:
+        return ""
+    text = VERIFICATION_MARK.sub(
+        lambda m: " (unverified)" if m.group().strip().startswith("[U") else "", text
+    )
+    if "mirror" not in text.casefold():
+        return text
+    text = MIRROR_PARENTHESIS.sub("", text)
+    return MIRROR_SENTENCE.sub(
+        lambda m: m.group() if "unverified" in m.group() else "", text
+    ).strip()
+
+
+def note_text(text: str | None) -> str:
+    """A note up to its first verification mark (what follows names where it was read); a
+    note cut at an "[U…]" mark says (unverified)."""
+    if not text:
+        return ""
+    mark = VERIFICATION_MARK.search(text)
+    if mark is None:
+        return text
+    kept = text[: mark.start()].rstrip(" ;,")
+    unverified = mark.group().strip().startswith("[U")
+    return f"{kept} (unverified)".strip() if unverified else kept
+
+
+def weeks(value: float | None) -> str:
+    """Weeks as written (104, not 104.0)."""
+    return "—" if value is None else f"{value:g}"
+
+
+class References:
+    """A dossier's numbered references: a source takes its number where it is first cited,
+    and the list at the end gives each in full (citation.reference)."""
+
+    def __init__(self, sources: dict[str, Source]) -> None:
+        self.sources = sources
+        self.order: list[str] = []
+
+    def cite(self, source_id: str | None) -> str:
+        if not source_id:
+            return ""
+        if source_id not in self.order:
+            self.order.append(source_id)
+        return f"[{self.order.index(source_id) + 1}]"
+
+    def cite_all(self, ids) -> str:
+        return ", ".join(self.cite(source_id) for source_id in dict.fromkeys(ids))
+
+    def markdown(self) -> list[str]:
+        if not self.order:
+            return []
+        from sclerotui.citation import reference
+
+        lines = ["## References", ""]
+        index = 0
+        while index < len(self.order):  # a reference may cite another, which then joins
+            source = self.sources.get(self.order[index])
+            text = reference(source) if source is not None else "(not in this database)"
+            lines.append(f"- [{index + 1}] {cell(self._numbered(text))}")
+            index += 1
+        return lines + [""]
+
+    def _numbered(self, text: str) -> str:
+        """A citation that names another source by its key says its number instead."""
+        for source_id in self.sources:
+            if source_id in text:
+                text = re.sub(
+                    rf"(?<![\w-]){re.escape(source_id)}(?![\w-])",
+                    lambda _, key=source_id: self.cite(key),
+                    text,
+                )
+        return text
+
+
+def _stamp(now: datetime | None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+
+
+INTRO = (
+    "Figures marked **unverified** were not verified in a stored source; numbers in brackets "
+    "are the references at the end."
+)
+
+
 def to_markdown(
     data: Dataset,
     order: list[str],
     title: str,
     notes: tuple[str, ...] = (),
     user_notes: dict | None = None,
+    now: datetime | None = None,
 ) -> str:
     """`user_notes`: the user's own notes by (kind, id) (sclerotui.notes), each record's
     written after it under a heading that says whose they are."""
     therapies = {t.id: t for t in data.therapies}
     trials = {t.id: t for t in data.trials}
     cases = {c.id: c for c in data.cases}
-    sources = {s.id: s for s in data.sources}
+    refs = References({s.id: s for s in data.sources})
     names = {t.id: t.name for t in data.therapies}
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         f"# {cell(title)}",
         "",
-        f"_Exported from sclerotui on {stamp}. Figures marked **unverified** were not "
-        "verified in a stored source; illustrative cases are teaching examples._",
+        f"_Exported from sclerotui on {_stamp(now)}. {INTRO} Illustrative cases are "
+        "teaching examples._",
         "",
     ]
     for note in notes:
@@ -246,12 +349,13 @@ def to_markdown(
     for key in order:
         kind, record_id = key.split(":", 1)
         if kind == "therapy" and record_id in therapies:
-            parts += therapy_markdown(therapies[record_id], data)
+            parts += therapy_markdown(therapies[record_id], data, refs)
         elif kind == "trial" and record_id in trials:
-            parts += trial_markdown(trials[record_id], data, sources)
+            parts += trial_markdown(trials[record_id], data, refs)
         elif kind == "case" and record_id in cases:
-            parts += case_markdown(cases[record_id], data, sources, names)
+            parts += case_markdown(cases[record_id], data, refs, names)
         parts += notes_markdown((user_notes or {}).get((kind, record_id), []))
+    parts += refs.markdown()
     return "\n".join(parts) + "\n"
 
 
@@ -267,7 +371,7 @@ def notes_markdown(notes: list) -> list[str]:
     return lines + [""]
 
 
-def therapy_markdown(therapy: Therapy, data: Dataset) -> list[str]:
+def therapy_markdown(therapy: Therapy, data: Dataset, refs: References) -> list[str]:
     lines = [
         f"## Therapy: {cell(therapy.name)}",
         "",
@@ -275,8 +379,10 @@ def therapy_markdown(therapy: Therapy, data: Dataset) -> list[str]:
         f"- Mechanism: {cell(therapy.mechanism)}",
         f"- Also known as: {cell(', '.join(therapy.aliases)) or 'none recorded'}",
         f"- Organ domains: {', '.join(o.value for o in therapy.organs) or 'none recorded'}",
-        "",
     ]
+    if therapy.sources:
+        lines.append(f"- Sources: {refs.cite_all(therapy.sources)}")
+    lines.append("")
     trials = [t for t in data.trials if therapy.id in t.therapies]
     cases = [c for c in data.cases if any(therapy.id in s.therapies for s in c.therapies)]
     if trials:
@@ -300,7 +406,28 @@ def therapy_markdown(therapy: Therapy, data: Dataset) -> list[str]:
     return lines
 
 
-def trial_markdown(trial: Trial, data: Dataset, sources: dict[str, Source]) -> list[str]:
+NOT_ESTIMABLE_WORDS = {"estimate": "estimate", "ci_low": "lower bound", "ci_high": "upper bound"}
+
+
+def finding_effect(finding) -> str:
+    """A finding's effect, interval (with its level, or none claimed) and p, as stored."""
+    effect = finding.effect
+    if effect is None and finding.estimate is not None and finding.scale is not None:
+        effect = f"{SCALE_SHORT[finding.scale]} {finding.estimate:g}"
+    interval = None
+    if finding.ci:
+        stated = "%" in finding.ci or finding.ci_level is None
+        interval = finding.ci if stated else f"{finding.ci_level:g}% CI {finding.ci}"
+        interval = interval if "CI" in interval else f"CI {interval}"
+    parts = [without_marks(effect), interval, finding.p and f"p {finding.p}"]
+    parts.append(without_marks(finding.text))
+    if finding.not_estimable:
+        names = ", ".join(NOT_ESTIMABLE_WORDS[name] for name in finding.not_estimable)
+        parts.append(f"not estimable: {names}")
+    return "; ".join(part for part in parts if part)
+
+
+def trial_markdown(trial: Trial, data: Dataset, refs: References) -> list[str]:
     kind = TYPE_SHORT.get(trial.evidence_type.value, trial.evidence_type.value)
     lines = [
         f"## Trial: {cell(trial.name)}",
@@ -310,11 +437,12 @@ def trial_markdown(trial: Trial, data: Dataset, sources: dict[str, Source]) -> l
         f"{f', {trial.year}' if trial.year else ''}"
         f"{'' if trial.verified else ' — **primary result unverified**'}",
         "",
-        f"- Design: {cell(trial.design)}",
-        f"- Population: {cell(trial.population)}",
-        f"- Primary endpoint: {cell(trial.primary_endpoint) or 'not reported'}",
-        f"- Results: {cell(trial.results)}",
-        f"- Safety: {cell(trial.safety) or 'not reported'}",
+        f"- Design: {cell(without_marks(trial.design))}",
+        f"- Population: {cell(without_marks(trial.population))}",
+        f"- Primary endpoint: {cell(without_marks(trial.primary_endpoint)) or 'not reported'}",
+        f"- Results: {cell(without_marks(trial.results))}",
+        f"- Safety: {cell(without_marks(trial.safety)) or 'not reported'}",
+        f"- Sources: {refs.cite_all(trial.sources)}",
         "",
     ]
     if trial.arms:
@@ -333,25 +461,18 @@ def trial_markdown(trial: Trial, data: Dataset, sources: dict[str, Source]) -> l
         ]
         for f in trial.findings:
             value = f"{f.value:g} {f.unit or ''}".strip() if f.value is not None else "—"
-            effect = "; ".join(
-                filter(None, [f.effect, f.ci and f"CI {f.ci}", f.p and f"p {f.p}", f.text])
-            )
             lines.append(
                 f"| {cell(f.measure)} | {cell(arm_names.get(f.arm or '', 'between arms'))}"
-                f" | {f.timepoint_weeks if f.timepoint_weeks is not None else '—'} | "
-                f"{cell(value)} | {cell(effect)} | "
-                f"{'yes' if f.verified else '**unverified**'} | {cell(f.source)} |"
+                f" | {weeks(f.timepoint_weeks)} | {cell(value)} | {cell(finding_effect(f))} | "
+                f"{'yes' if f.verified else '**unverified**'} | {refs.cite(f.source)} |"
             )
         lines.append("")
     events = [e for e in data.events if e.trial == trial.id]
-    lines += timeline_markdown(events, arm_names)
-    lines += sources_markdown([*trial.sources, *(f.source for f in trial.findings)], sources)
+    lines += timeline_markdown(events, arm_names, refs)
     return lines
 
 
-def case_markdown(
-    case: Case, data: Dataset, sources: dict[str, Source], names: dict[str, str]
-) -> list[str]:
+def case_markdown(case: Case, data: Dataset, refs: References, names: dict[str, str]) -> list[str]:
     lines = [f"## Case: {cell(case.title)}", ""]
     if case.illustrative:
         lines += ["> **Illustrative case** — a teaching example, not a real patient record.", ""]
@@ -360,72 +481,88 @@ def case_markdown(
         f"age {cell(case.age_band) or 'not reported'}",
         f"- Autoantibodies: {', '.join(a.value for a in case.autoantibodies) or 'none recorded'}",
         f"- Organs: {', '.join(o.value for o in case.organs) or 'none recorded'}",
+        f"- Sources: {refs.cite_all(case.sources)}",
         "",
         "| Step | Therapy | Response | Note |",
         "|---|---|---|---|",
     ]
     lines += [
         f"| {i} | {cell(' + '.join(names.get(t, t) for t in s.therapies))} | {s.response.value} "
-        f"| {cell(s.note)} |"
+        f"| {cell(note_text(s.note))} |"
         for i, s in enumerate(case.therapies, 1)
     ]
-    lines += ["", markdown_block(case.narrative), ""]
-    lines += timeline_markdown([e for e in data.events if e.case == case.id], {})
-    lines += sources_markdown(case.sources, sources)
+    lines += ["", markdown_block(without_marks(case.narrative)), ""]
+    lines += timeline_markdown([e for e in data.events if e.case == case.id], {}, refs)
     return lines
 
 
-def timeline_markdown(events: list[TimelineEvent], arm_names: dict[str, str]) -> list[str]:
+def _series_name(event: TimelineEvent, arm_names: dict[str, str]) -> str:
+    name = arm_names.get(event.arm or "", event.arm or "patient")
+    return f"{name}, {event.series}" if event.series else name  # as plot.measure_groups names it
+
+
+def timeline_markdown(
+    events: list[TimelineEvent], arm_names: dict[str, str], refs: References
+) -> list[str]:
     if not events:
         return []
     lines = [
         "### Timeline",
         "",
-        "| Week | Kind | Arm / therapy | Measure | Value | Note |",
-        "|---|---|---|---|---|---|",
+        "| Week | Kind | Arm / therapy | Measure | Value | Note | Source |",
+        "|---|---|---|---|---|---|---|",
     ]
+    unverified: set[tuple] = set()
     for e in events:
         value = "" if e.value is None else cell(f"{e.value:g} {e.unit or ''}".strip())
         if e.value is not None and e.verified is False:
             value += " **unverified**"
+            statistic = e.statistic.value if e.statistic else "value"
+            unverified.add((e.measure, statistic, _series_name(e, arm_names), e.week, e.value))
         who = arm_names.get(e.arm or "", e.arm or "") or (e.therapy or "")
         when = f"{e.week:g}" if e.week is not None else (e.date or "")
         lines.append(
             f"| {when} | {e.kind.value} | {cell(who)} | {cell(e.measure)} | "
-            f"{value} | {cell(e.note)} |"
+            f"{value} | {cell(note_text(e.note))} | {refs.cite(e.source)} |"
         )
     lines.append("")
     for group in measure_groups(events, arm_names):
-        plot = render(group.series, width=60, height=6)
-        legend = ", ".join(f"{s.name}" for s in group.series)
-        lines += [
-            f"{group.measure} ({group.statistic}, {cell(group.unit)}) — {cell(legend)}",
-            "",
-            "```",
-            *plot.lines,
-            "```",
-            "",
-        ]
+        lines += plot_markdown(group, unverified)
     return lines
 
 
-def sources_markdown(ids: list[str], sources: dict[str, Source]) -> list[str]:
-    lines = ["### Sources", ""]
-    for source_id in dict.fromkeys(ids):
-        source = sources.get(source_id)
-        if source is None:
-            continue
-        ref = f"{source.kind.value.upper()} {cell(source.ref)}: " if source.ref else ""
-        status = "" if source.verified else " _(identifier/citation not verified)_"
-        lines.append(f"- {ref}{cell(source.citation)}{status}")
+PLOT_UNVERIFIED = "Includes unverified values"
+
+
+def plot_markdown(group, unverified: set[tuple]) -> list[str]:
+    """A text plot, its legend with the plot's own markers, and every value written out with
+    the unverified ones marked (the plot's axis labels cannot carry a mark)."""
+    plot = render(group.series, width=60, height=6)
+    legend = ", ".join(
+        f"{MARKERS[index % len(MARKERS)]} {cell(s.name)}" for index, s in enumerate(group.series)
+    )
+    lines = [f"{group.measure} ({group.statistic}, {cell(group.unit)}): {legend}", ""]
+    if group.unverified:
+        lines += [f"**{PLOT_UNVERIFIED}**, marked in the values below the plot.", ""]
+    if plot.single_time:  # nothing drawn: the values below are the whole plot
+        lines += ["Values at one time point only: no trend to plot.", ""]
+    else:
+        lines += ["```", *plot.lines, "```", ""]
+        if plot.overlap:
+            lines += [f"{cell(OVERLAP)} marks a point shared by two or more series.", ""]
+    for index, series in enumerate(group.series):
+        shown = series.points[1:] if series.implicit_baseline else series.points
+        values = ", ".join(
+            f"week {w:g}: {cell(f'{v:g}')}"
+            + (
+                " **unverified**"
+                if (group.measure, group.statistic, series.name, w, v) in unverified
+                else ""
+            )
+            for w, v in shown
+        )
+        lines.append(f"- {MARKERS[index % len(MARKERS)]} {cell(series.name)}: {values}")
     return lines + [""]
-
-
-def citation_line(record: Trial | Case | Therapy, sources: list[Source]) -> str:
-    """One line to paste into notes: the record and its sources."""
-    name = record.name if isinstance(record, Trial | Therapy) else record.title
-    refs = "; ".join(f"{s.kind.value.upper()} {s.ref}" if s.ref else s.citation for s in sources)
-    return one_line(f"{name} — {refs}" if refs else name)
 
 
 def export_text(store: Store, query: str, fmt: str) -> str:
@@ -470,3 +607,138 @@ def record_markdown(store: Store, kind: str, record_id: str) -> str:
         )
     order = [f"{kind}:{record_id}"]
     return to_markdown(data, order, f"sclerotui: {name}", notes, _user_notes(store, order))
+
+
+# -- forest plot and summary of findings -----------------------------------------------------
+
+
+def _in_filters(row) -> str:
+    return "—" if row.in_filters is None else "yes" if row.in_filters else "**no**"
+
+
+def _comparison_cells(row) -> str:
+    subgroup = f"; {row.subgroup}" if row.subgroup else ""
+    return (
+        f"{cell(row.trial_name)} | {cell(row.arms + subgroup)} | {cell(row.n)} | {row.when} | "
+        f"{cell(row.numbers)} | {'yes' if row.verified else '**unverified**'}"
+    )
+
+
+def forest_markdown(
+    store: Store,
+    outcome,
+    window,
+    criteria=None,
+    context: str = "",
+    rows=None,
+    now: datetime | None = None,
+) -> str:
+    """One outcome's forest plot as the screen shows it: a row per trial comparison with its
+    numbers, mark and source, the intervals drawn against the line of no effect, and no pooled
+    estimate. `rows`: the screen's own rows (else read with evidence.forest)."""
+    from sclerotui.evidence import (
+        ESTIMATE,
+        ESTIMATE_UNVERIFIED,
+        NO_EFFECT,
+        NO_POOLING,
+        axis_for,
+        draw,
+        favours_line,
+        forest,
+    )
+    from sclerotui.facets import NO_CRITERIA
+
+    criteria = criteria or NO_CRITERIA
+    if rows is None:
+        rows = forest(store, outcome, window, criteria)
+    refs = References({s.id: s for s in store.sources(row.source for row in rows)})
+    filters = criteria.describe() if criteria else ""
+    lines = [
+        f"# Forest plot: {cell(outcome.label)}",
+        "",
+        f"_Exported from sclerotui on {_stamp(now)}. {INTRO}_",
+        "",
+        f"- Timepoints: {window.label}",
+        f"- Filters: {cell(filters)} (the In filters column says whether each trial's "
+        "population matches them)"
+        if filters
+        else "- Filters: none",
+        *([f"- Opened from: {cell(context)}"] if context else []),
+        f"- Comparisons: {len(rows)}",
+        "",
+        NO_POOLING,
+        "",
+    ]
+    if not rows:
+        lines += ["No comparison with numbers in this timepoint window.", ""]
+        return "\n".join(lines) + "\n"
+    lines += [
+        "| # | Trial | Arms | n | When | Estimate (interval) | Verified | In filters | Source |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {index} | {_comparison_cells(row)} | {_in_filters(row)} | {refs.cite(row.source)} |"
+        for index, row in enumerate(rows, 1)
+    ]
+    axis = axis_for(rows, 50)
+    scale = "log scale, no effect at 1" if axis.log else "no effect at 0"
+    lines += [
+        "",
+        f"Each row's interval against the line of no effect ({scale}): {ESTIMATE} estimate, "
+        f"{ESTIMATE_UNVERIFIED} unverified estimate, ├─┤ interval, {NO_EFFECT} no effect, "
+        "? a bound not given.",
+        "",
+        "```",
+        *(f"{index:>3}  {draw(row, axis)}" for index, row in enumerate(rows, 1)),
+        f"     {favours_line(rows, axis)}",
+        "```",
+        "",
+    ]
+    return "\n".join(lines + refs.markdown()) + "\n"
+
+
+def summary_markdown(
+    store: Store, therapy_name: str, rows, left_out: int, now: datetime | None = None
+) -> str:
+    """A therapy's summary of findings as the screen shows it: an overview row per outcome,
+    then every trial effect behind it with its mark and source."""
+    from sclerotui.evidence import CERTAINTY, MAX_OUTCOMES, NO_POOLING
+
+    refs = References(
+        {s.id: s for s in store.sources(c.source for row in rows for c in row.comparisons)}
+    )
+    more = f"; {left_out} more not shown" if left_out else ""
+    lines = [
+        f"# Summary of findings: {cell(therapy_name)}",
+        "",
+        f"_Exported from sclerotui on {_stamp(now)}. {INTRO}_",
+        "",
+        f"- Outcomes: {len(rows)} (at most {MAX_OUTCOMES}{more})",
+        f"- Certainty of evidence: {CERTAINTY} (no source grades it)",
+        "",
+        NO_POOLING,
+        "",
+    ]
+    if not rows:
+        lines += ["No comparison with numbers for this therapy in the database.", ""]
+        return "\n".join(lines) + "\n"
+    lines += [
+        "| Outcome | Trials | Participants | Range across trials | Certainty |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {cell(row.outcome.label)} | {row.studies} | {row.participants} | "
+        f"{cell(row.spread)} | {row.certainty} |"
+        for row in rows
+    ]
+    lines.append("")
+    for row in rows:
+        lines += [
+            f"## {cell(row.outcome.label)}",
+            "",
+            "| Trial | Arms | n | When | Estimate (interval) | Verified | Source |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [f"| {_comparison_cells(c)} | {refs.cite(c.source)} |" for c in row.comparisons]
+        lines.append("")
+    return "\n".join(lines + refs.markdown()) + "\n"

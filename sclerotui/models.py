@@ -187,6 +187,8 @@ class Finding(Model):
     n_intervention: Annotated[int, Field(ge=0, le=MAX_PARTICIPANTS)] | None = None
     n_comparator: Annotated[int, Field(ge=0, le=MAX_PARTICIPANTS)] | None = None
     subgroup: Name | None = None  # the population analysed, when not the whole trial's
+    # What the source reports as not estimable ("NA"), as against not given: those stay None.
+    not_estimable: list[Literal["estimate", "ci_low", "ci_high"]] = []
 
     @property
     def no_effect(self) -> float | None:
@@ -229,6 +231,9 @@ class Finding(Model):
             for label, number in (("estimate", self.estimate), ("ci_low", low), ("ci_high", high)):
                 if number is not None and number <= 0:
                     raise ValueError(f"{label}: a ratio is above 0 (got {number:g})")
+        for name in self.not_estimable:
+            if getattr(self, name) is not None:
+                raise ValueError(f"not_estimable: {name} is given ({getattr(self, name):g})")
         if self.intervention_arm is not None and self.intervention_arm == self.comparator_arm:
             raise ValueError("comparator_arm: an arm is not compared with itself")
         return self

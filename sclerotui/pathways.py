@@ -4,25 +4,27 @@ A pathway starts at a case's first failure (resistant, partial or intolerant) of
 therapy and follows the next steps in order while each of them failed too. A step is a regimen
 of one or more therapies given together (they share the step's number in `record_therapies`),
 named by its therapy ids joined with "+" in a path. Every node is one path of steps; its
-numbers count the cases that reached it and how they responded to its last step. The
-aggregation is done by SQLite in one recursive query over the indexed `record_therapies` table,
-so it does not loop over cases in Python.
+numbers count the cases that reached it and how they responded to its last step. The nodes
+each case reaches are written with the case (`pathway_steps`, see pathway_index.py), so a tree
+is one range scan; a database without that table (an older one opened read-only) is walked by
+one recursive query over the indexed `record_therapies` table, which the tests compare it with.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sclerotui import pathway_index
 from sclerotui.facets import NO_CRITERIA, Criteria, criteria_sql
 from sclerotui.store import Store
 from sclerotui.vocabulary import FAILED_RESPONSES
 
 FAILED = tuple(r.value for r in FAILED_RESPONSES)
 RESPONSES = ("responded", "partial", "resistant", "intolerant", "unknown")
-MAX_DEPTH = 6
+MAX_DEPTH = pathway_index.MAX_DEPTH
 
 
-REGIMEN = "+"  # joins the therapy ids of one step given together (slugs have no "+")
+REGIMEN = pathway_index.REGIMEN  # joins the therapy ids of one step given together
 
 
 def regimen_key(therapies) -> str:
@@ -118,8 +120,64 @@ def _walk_sql(criteria: Criteria) -> tuple[str, list]:
     return sql, args
 
 
+def _table_filter(criteria: Criteria) -> tuple[str, list]:
+    """The start filters (`_start_filter`'s) on pathway_steps' own columns: any of a
+    filter's values, every filter."""
+    clauses, args = [], []
+    for name in ("subtype", "type"):
+        values = sorted(getattr(criteria, name))
+        if values:
+            clauses.append(f"AND p.{name} IN ({','.join('?' * len(values))})")
+            args += values
+    for name, column in (("organ", "organs"), ("antibody", "antibodies")):
+        if getattr(criteria, name):
+            clauses.append(f"AND p.{column} & ? != 0")
+            args.append(pathway_index.mask(name, getattr(criteria, name)))
+    return " ".join(clauses), args
+
+
+def _path_text(path: tuple[str, ...]) -> str:
+    return pathway_index.STEP.join(regimen_key(regimen_therapies(key)) for key in path)
+
+
+def _tree_from_table(store: Store, start: str, criteria: Criteria) -> list[PathNode]:
+    """The tree from pathway_steps: one range scan of the starting therapy's rows, grouped
+    in the key's own order (path, response, subtype), each organ counted by its bit."""
+    where, args = _table_filter(criteria)
+    organs = pathway_index.ORGAN_BITS
+    counted = ", ".join(f"sum(p.organs >> {bit} & 1)" for bit in range(len(organs)))
+    with store.lock:
+        groups = store.read(
+            f"""SELECT p.path, p.response, p.subtype, count(*), sum(p.illustrative), {counted}
+                FROM pathway_steps p WHERE p.start = ? AND p.path > '' {where}
+                GROUP BY p.path, p.response, p.subtype""",
+            [start, *args],
+        )
+    nodes: dict[str, PathNode] = {}
+    for raw, response, subtype, count, illustrative, *organ_counts in groups:
+        node = nodes.get(raw)
+        if node is None:
+            node = nodes[raw] = PathNode(tuple(raw.split(pathway_index.STEP)))
+        node.cases += count
+        node.responses[response] = node.responses.get(response, 0) + count
+        node.subtypes[subtype] = node.subtypes.get(subtype, 0) + count
+        node.illustrative += illustrative
+        for organ, many in zip(organs, organ_counts, strict=True):
+            if many:
+                node.organs[organ] = node.organs.get(organ, 0) + many
+    return _ordered(list(nodes.values()))
+
+
 def pathway_tree(store: Store, start: str, criteria: Criteria = NO_CRITERIA) -> list[PathNode]:
     """Every node under a starting therapy, parents before children, largest first."""
+    if store.has_pathway_steps:
+        return _tree_from_table(store, start, criteria)
+    return walked_tree(store, start, criteria)
+
+
+def walked_tree(store: Store, start: str, criteria: Criteria = NO_CRITERIA) -> list[PathNode]:
+    """The tree walked from record_therapies by a recursive query: what pathway_steps holds,
+    computed afresh (an older database opened read-only has no table; tests compare them)."""
     base, args = _walk_sql(criteria)
     nodes: dict[str, PathNode] = {}
     with store.lock:
@@ -179,6 +237,13 @@ def _ordered(nodes: list[PathNode]) -> list[PathNode]:
 
 def starting_cases(store: Store, start: str, criteria: Criteria = NO_CRITERIA) -> int:
     """How many cases failed the starting therapy (the root of the tree)."""
+    if store.has_pathway_steps:
+        where, args = _table_filter(criteria)
+        with store.lock:
+            return store.first(
+                f"SELECT count(*) FROM pathway_steps p WHERE p.start = ? AND p.path = '' {where}",
+                [start, *args],
+            )[0]
     where, args = _start_filter(criteria)
     failed = ",".join(f"'{r}'" for r in FAILED)
     with store.lock:
@@ -204,6 +269,27 @@ def cases_at(
     walk every pathway for each node."""
     if not path:
         return []
+    if store.has_pathway_steps:
+        where, args = _table_filter(criteria)
+        with store.lock:
+            return store.read(
+                f"""SELECT c.id, c.title, p.response FROM pathway_steps p
+                    JOIN cases c ON c.id = p.case_id
+                    WHERE p.start = ? AND p.path = ? {where}
+                    ORDER BY c.title, c.id LIMIT ?""",
+                [start, _path_text(path), *args, limit],
+            )
+    return walked_cases_at(store, start, path, criteria, limit)
+
+
+def walked_cases_at(
+    store: Store,
+    start: str,
+    path: tuple[str, ...],
+    criteria: Criteria = NO_CRITERIA,
+    limit: int = 500,
+) -> list[tuple[str, str, str]]:
+    """cases_at from record_therapies, one join per step of the path (see cases_at)."""
     where, args = _start_filter(criteria)
     failed = ",".join(f"'{r}'" for r in FAILED)
     steps, step_args = [], []

@@ -3,15 +3,19 @@ bring a database up to SCHEMA_VERSION. The store applies them inside its transac
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING
+
+from sclerotui import pathway_index
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 
-SCHEMA_VERSION = 7  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
+SCHEMA_VERSION = 8  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
 # 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids;
-# 7: the user's own notes and bookmarks, and the lens's saved profile (see sclerotui/notes.py)
+# 7: the user's own notes and bookmarks, and the lens's saved profile (see sclerotui/notes.py);
+# 8: every case's pathway nodes, written with the case (pathway_steps, see pathway_index.py)
 BUNDLED = "bundled"  # the origin of the curated records, written only by a bundled build
 TOKENIZER = "unicode61 remove_diacritics 2"  # the search index's, and its term list's
 REQUIRED_TABLES = {
@@ -166,6 +170,26 @@ def _migrate_to_7(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migrate_to_8(db: sqlite_utils.Database) -> None:
+    """Schema 8: every node each case reaches on its pathways, written with the case, so a
+    therapy's tree is one range scan (see pathway_index.py); filled from the stored cases."""
+    for statement in pathway_index.CREATE.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    rebuild_pathway_steps(db.conn)
+
+
+def rebuild_pathway_steps(conn: sqlite3.Connection) -> int:
+    """Fill pathway_steps from the stored cases; returns how many rows it wrote. The caller
+    holds the transaction."""
+    conn.execute("DELETE FROM pathway_steps")
+    written = 0
+    for rows in pathway_index.stored_rows(conn.execute(pathway_index.STORED_CASES)):
+        conn.executemany(pathway_index.INSERT, rows)
+        written += len(rows)
+    return written
+
+
 MIGRATIONS = {
     2: _migrate_to_2,
     3: _migrate_to_3,
@@ -173,6 +197,7 @@ MIGRATIONS = {
     5: _migrate_to_5,
     6: _migrate_to_6,
     7: _migrate_to_7,
+    8: _migrate_to_8,
 }
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # The pydantic models are imported by the methods that build them, not with this module: the
 # explorer's first screen needs none (they cost a large share of start-up), nor does it need
 # sclerotui.rows, which a write imports.
-from sclerotui import schema
+from sclerotui import pathway_index, schema
 from sclerotui.schema import (
     BUNDLED,
     COUNT_THERAPY_STATS,
@@ -557,6 +557,8 @@ class Store:
                 self.conn.execute(
                     f"DELETE FROM {link} WHERE kind = ? AND record_id IN ({marks})", [kind, *chunk]
                 )
+            if kind == "case":
+                self.conn.execute(pathway_index.delete_sql(len(chunk)), chunk)
             self.conn.execute(
                 f"DELETE FROM search_index WHERE kind = ? AND record_id IN ({marks})",
                 [kind, *chunk],
@@ -599,6 +601,10 @@ class Store:
             "search_index",
         ):
             self._insert_rows(table, getattr(rows, table))
+        self.conn.executemany(
+            pathway_index.INSERT,
+            pathway_index.rows_of(rows.cases, rows.facets, rows.record_therapies),
+        )
         self.add_search_terms([(title, body) for title, body, _, _ in rows.search_index])
         self._insert_rows("events", rows.events)
         if origin == BUNDLED:
@@ -783,6 +789,12 @@ class Store:
             for kind, table in (("therapy", "therapies"), ("trial", "trials"), ("case", "cases"))
         )
         return {(row[0], row[1]) for row in self.conn.execute(sql, [BUNDLED] * 3)}
+
+    @cached_property
+    def has_pathway_steps(self) -> bool:
+        """Schema 8 keeps every case's pathway nodes; an older database opened read-only
+        has none, and its pathways are walked from record_therapies."""
+        return self.has_table("pathway_steps")
 
     @cached_property
     def has_notes(self) -> bool:

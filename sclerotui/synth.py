@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from sclerotui import pathway_index
 from sclerotui.dataset import bundled_dir, load_directory
 from sclerotui.facets import facet_rows
 from sclerotui.models import Dataset, Source
@@ -52,8 +53,11 @@ WORDS = PROSE.split(" ")
 BATCH = 5000
 
 
-def synthesize(path: Path, cases: int, seed: int = 1) -> dict[str, int]:
-    """Write a new synthetic database of `cases` cases at path; returns counts."""
+def synthesize(
+    path: Path, cases: int, seed: int = 1, advance: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    """Write a new synthetic database of `cases` cases at path; returns counts. `advance`
+    hears of each batch of cases written."""
     bundled = load_directory(bundled_dir())
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -78,6 +82,8 @@ def synthesize(path: Path, cases: int, seed: int = 1) -> dict[str, int]:
             _write_batch(store, batch, therapy_class)
             totals["cases"] += len(batch)
             totals["events"] += sum(len(c["events"]) for c in batch)
+            if advance is not None:
+                advance(len(batch))
         with store.transaction():
             store.set_meta("kind", "synthetic")
             store.set_meta("synthetic_seed", str(seed))
@@ -282,6 +288,7 @@ def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str])
             links,
         )
         store.execute_many("INSERT INTO record_sources VALUES (?, ?, ?)", refs)
+        store.execute_many(pathway_index.INSERT, pathway_index.rows_of(cases, facets, links))
         store.execute_many(
             "INSERT INTO search_index (title, body, kind, record_id) VALUES (?, ?, ?, ?)", index
         )

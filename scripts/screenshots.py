@@ -27,9 +27,37 @@ from tests.app.states import (  # noqa: E402
 )
 
 OUT = ROOT / "screenshots"
-NARROW = {"start", "case_timeline", "forest", "summary"}  # also drawn at 80x24
+NARROW = {"start", "case_timeline", "forest", "summary", "lens"}  # also drawn at 80x24
+
+
 # Screens that need the bundled data's pathways (drawn only here, tested on a fixture).
-EXTRA = {"pathways": pathways, "comparison": comparison, "forest": forest, "summary": summary}
+async def lens(pilot, ids) -> None:
+    """The patient lens for the profile README walks through: diffuse, anti-Scl-70, lung and
+    skin, failed cyclophosphamide then mycophenolate, FVC 55% predicted."""
+    from sclerotui.lens import Profile, ProfileStep
+    from tests.app.helpers import settle
+
+    pilot.app.lens_profile = Profile(
+        subtype="diffuse",
+        autoantibodies=["anti-scl-70"],
+        organs=["lung", "skin"],
+        steps=[
+            ProfileStep(therapies=["cyclophosphamide"], response="resistant"),
+            ProfileStep(therapies=["mycophenolate"], response="resistant"),
+        ],
+        fvc=55,
+    )
+    await pilot.press("l")
+    await settle(pilot)
+
+
+EXTRA = {
+    "pathways": pathways,
+    "comparison": comparison,
+    "forest": forest,
+    "summary": summary,
+    "lens": lens,
+}
 
 
 async def shoot(db: Path, state: str, size: tuple[int, int]) -> Path:

@@ -197,7 +197,7 @@ def test_markdown_dossier_marks_unverified_and_illustrative(capsys, mini_db):
     assert code == EXIT_OK
     assert out.startswith("# sclerotui dossier: nintedanib")
     assert "## Trial: Alpha lung trial" in out
-    assert "| FVC mL | Nintedanib | 52.0 | -52.4 mL/year |" in out
+    assert "| FVC mL | Nintedanib | 52 | -52.4 mL/year |" in out  # weeks as written
     assert "**unverified**" in out
     code, out, _ = run(capsys, "--db", mini_db, "export", "kind:case", "hsct", "--format", "md")
     assert "> **Illustrative case**" in out

@@ -59,6 +59,7 @@ EVENT_COLUMNS = [
     "note",
     "event_source",
     "verified",
+    "series",  # what the value is of, when not the whole measure (files before it still read)
 ]
 COLUMNS = CASE_COLUMNS + EVENT_COLUMNS
 REQUIRED = [
@@ -348,6 +349,7 @@ def _build(path, cases, case_lines, events, problems) -> Dataset:
             "note": row.get("note") or None,
             "source": source_id,
             "verified": verified,
+            "series": row.get("series") or None,
         }
         try:
             dataset.events.append(TimelineEvent.model_validate(record))

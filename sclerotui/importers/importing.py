@@ -6,7 +6,7 @@ import gc
 import os
 import signal
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +60,7 @@ def import_files(
     check: bool = False,
     replace: bool = False,
     skip_unmatched: bool = False,
+    advance: Callable[[float], None] | None = None,
 ) -> ImportReport:
     """Load and validate every file and (unless check) write them, in one transaction.
 
@@ -68,7 +69,7 @@ def import_files(
     database are left out (each named in the report), not a problem.
     """
     with collector_paused():
-        return _import_files(store, paths, check, replace, skip_unmatched)
+        return _import_files(store, paths, check, replace, skip_unmatched, advance)
 
 
 @contextmanager
@@ -86,7 +87,12 @@ def collector_paused() -> Iterator[None]:
 
 
 def _import_files(
-    store: Store, paths: list[Path], check: bool, replace: bool, skip_unmatched: bool
+    store: Store,
+    paths: list[Path],
+    check: bool,
+    replace: bool,
+    skip_unmatched: bool,
+    advance: Callable[[float], None] | None = None,
 ) -> ImportReport:
     """Each file is checked, then written at once and let go, so the importing process holds
     one file's records at a time (a reader process may hold the next: `_loaded_files`).
@@ -115,6 +121,8 @@ def _import_files(
             if not problems and not check:
                 store.import_file(data, loaded.origin, loaded.sha256, replace, True, events)
             del loaded, data, events  # this file's records go before the next file is read
+            if advance is not None:  # (in MB: the bar's unit)
+                advance(path.stat().st_size / 1e6 if path.is_file() else 0)
         if problems:
             raise DataError(problems)  # the batch's transaction is rolled back
     report.written = not check

@@ -69,6 +69,8 @@ from sclerotui.models import (
     NCT_RE,
     DataError,
     Dataset,
+    EffectScale,
+    Finding,
     Source,
     Therapy,
     TimelineEvent,
@@ -951,8 +953,10 @@ class _Study:
                     },
                     events,
                 )
+        counts = self.denominators(outcome, path)
         for index, analysis in enumerate(self.items(outcome, "analyses", path)):
-            finding = self.analysis(analysis, f"{path}.analyses[{index}]", groups, title)
+            apath = f"{path}.analyses[{index}]"
+            finding = self.analysis(analysis, apath, groups, title)
             if finding:
                 finding |= {
                     "measure": measure or title,
@@ -961,6 +965,7 @@ class _Study:
                     "primary": is_primary,
                     "source": self.source_id,
                 }
+                finding |= self.effect(analysis, apath, groups, rows, counts, finding)
                 findings.append(finding)
         return rows
 
@@ -976,13 +981,20 @@ class _Study:
         names = [groups[g].title for g in self.texts(analysis, "groupIds", path) if g in groups]
         method = self.text(analysis, "statisticalMethod", path)
         pct = self.text(analysis, "ciPctValue", path)
+        one_sided = (self.text(analysis, "ciNumSides", path) or "").upper() == "ONE_SIDED"
+        comment = self.text(analysis, "estimateComment", path)
         text = f"{title}: " + (" vs ".join(names) or "between groups")
         if method:
             text += f"; {method}"
+        if comment:
+            text += f"; {comment}"
+        shown = "not estimable (NA)" if _not_available(value) else value
+        level = f"{pct}% CI" if pct else "CI"
         return {
             "arm": None,
-            "effect": f"{param or 'estimate'} {value}" if value else None,
-            "ci": f"{lower} to {upper}" + (f" ({pct}% CI)" if pct else "")
+            "effect": f"{param or 'estimate'} {shown}" if value else None,
+            "ci": f"{lower} to {upper}"
+            + (f" ({level}, one-sided)" if one_sided else f" ({level})" if pct else "")
             if lower and upper
             else None,
             "p": p_value,
@@ -990,6 +1002,122 @@ class _Study:
             "verified": True,
             "note": "registry posted results (statistical analysis)",
         }
+
+    def effect(self, analysis: dict, path: str, groups, rows, counts, finding: dict) -> dict:
+        """The analysis as numbers (estimate, interval and level, scale, arms, n per arm),
+        only as far as the record states them; {} leaves it as text.
+
+        API v2 `analyses[]` fields read (all text): paramType (the estimation parameter: "Mean
+        Difference (Final Values)", "Odds Ratio (OR)", "Hazard Ratio, Log", "Slope", "Other"…
+        or free text), paramValue, ciPctValue, ciNumSides (ONE_SIDED / TWO_SIDED),
+        ciLowerLimit, ciUpperLimit, groupIds, groupDescription, estimateComment; n from the
+        outcome's denoms (units "Participants"). "NA" is not estimable, never a number. Nothing
+        is worked out: no interval from a p-value, no level when ciPctValue is absent, no ratio
+        from a log ratio. Which group is compared with which (the sign of a difference, the
+        numerator of a ratio) must be stated (estimateComment or groupDescription naming the
+        groups in order) or, for a difference, follow from the posted group values: else the
+        estimate stays text.
+        """
+        param = self.text(analysis, "paramType", path)
+        scale = _effect_scale(param)
+        if scale is None:
+            return {}
+        raw = {
+            name: self.text(analysis, key, path)
+            for name, key in (
+                ("estimate", "paramValue"),
+                ("ci_low", "ciLowerLimit"),
+                ("ci_high", "ciUpperLimit"),
+            )
+        }
+        numbers = {name: _number(value) for name, value in raw.items()}
+        not_estimable = [name for name, value in raw.items() if _not_available(value)]
+        sides = (self.text(analysis, "ciNumSides", path) or "").upper()
+        if sides == "ONE_SIDED":  # one bound, at a level not comparable with a two-sided one
+            numbers["ci_low"] = numbers["ci_high"] = None
+            not_estimable = [name for name in not_estimable if name == "estimate"]
+        if numbers["estimate"] is None and "estimate" not in not_estimable:
+            return {}
+        level = _number(self.text(analysis, "ciPctValue", path))
+        has_interval = numbers["ci_low"] is not None or numbers["ci_high"] is not None
+        numeric: dict = {
+            "scale": scale.value,
+            "estimate": numbers["estimate"],
+            "not_estimable": not_estimable,
+        }
+        if numbers["estimate"] is not None:
+            numeric |= {"ci_low": numbers["ci_low"], "ci_high": numbers["ci_high"]}
+            if has_interval and level is not None and 0 < level < 100:
+                numeric["ci_level"] = level
+        order = self.compared(analysis, path, groups, rows, scale, numbers)
+        if order is None:
+            if numbers["estimate"] is None:
+                return {"scale": scale.value, "not_estimable": not_estimable}
+            return {
+                "note": finding["note"] + "; which group is compared with which is not "
+                "stated, so the estimate is kept as text"
+            }
+        first, second = order
+        numeric |= {
+            "intervention_arm": groups[first].arm,
+            "comparator_arm": groups[second].arm,
+            "n_intervention": counts.get(first),
+            "n_comparator": counts.get(second),
+        }
+        if sides == "ONE_SIDED":
+            numeric["note"] = finding["note"] + "; one-sided interval, kept as text"
+        try:
+            Finding.model_validate(finding | numeric)
+        except ValidationError as error:
+            for line in describe_validation_error(error, "analysis"):
+                self.problem(path, line.removeprefix("analysis: "))
+            return {}
+        return numeric
+
+    def compared(self, analysis, path, groups, rows, scale, numbers) -> tuple[str, str] | None:
+        """(the intervention's group id, the comparator's): the analysis compares two groups,
+        each matched to an arm, and the record says which way round."""
+        ids = [g for g in self.texts(analysis, "groupIds", path) if g in groups]
+        if len(ids) != 2 or None in (groups[ids[0]].arm, groups[ids[1]].arm):
+            return None
+        if groups[ids[0]].arm == groups[ids[1]].arm:
+            return None
+        for key in ("estimateComment", "groupDescription"):
+            order = _order_named(self.text(analysis, key, path), ids, groups)
+            if order:
+                return order
+        estimate, low, high = numbers["estimate"], numbers["ci_low"], numbers["ci_high"]
+        if scale is not EffectScale.DIFFERENCE or None in (estimate, low, high):
+            return None
+        # The posted group values, one each, tell which way a difference was taken when the
+        # other way round would put their difference outside the record's own interval. The
+        # difference decides the order only; it is never stored or shown.
+        values: dict[str, list[float]] = {}
+        for group, value, *_ in rows:
+            for gid in ids:
+                if groups[gid] is group and value is not None:
+                    values.setdefault(gid, []).append(value)
+        if any(len(values.get(gid, [])) != 1 for gid in ids):
+            return None
+        for first, second in (ids, ids[::-1]):
+            posted = values[first][0] - values[second][0]
+            if posted * estimate > 0 and not low <= -posted <= high:
+                return first, second
+        return None
+
+    def denominators(self, outcome: dict, path: str) -> dict[str, int]:
+        """Participants analysed per group (the outcome's denoms in units of participants)."""
+        counts: dict[str, int] = {}
+        for index, denom in enumerate(self.items(outcome, "denoms", path)):
+            dpath = f"{path}.denoms[{index}]"
+            if _norm(self.text(denom, "units", dpath) or "") != "participants":
+                continue
+            for j, count in enumerate(self.items(denom, "counts", dpath)):
+                gid = self.text(count, "groupId", f"{dpath}.counts[{j}]")
+                value = _number(count.get("value"))
+                if gid and value is not None and value >= 0 and value == int(value):
+                    counts[gid] = int(value)
+        return counts
 
     def summary(self, outcome: dict, path: str, rows) -> str:
         title = self.text(outcome, "title", path) or "primary outcome"
@@ -1111,6 +1239,57 @@ class _Study:
         time_frame = module.get("timeFrame")
         when = f" ({_shorten(time_frame, 80)})" if isinstance(time_frame, str) else ""
         return f"Participants with serious adverse events{when}: " + "; ".join(parts) + "."
+
+
+def _effect_scale(param: str | None) -> EffectScale | None:
+    """Our scale for an estimation parameter, or None where the number is not on one of them:
+    a log ratio (never exponentiated here), a risk difference (percentage points or a
+    proportion, not said), a slope, a Cox coefficient, "Other"."""
+    words = _norm(param or "")
+    if not words or "log" in words.split():
+        return None
+    for name, scale in (
+        ("hazard ratio", EffectScale.HAZARD_RATIO),
+        ("odds ratio", EffectScale.ODDS_RATIO),
+        ("risk ratio", EffectScale.RISK_RATIO),
+        ("relative risk", EffectScale.RISK_RATIO),
+        ("rate ratio", EffectScale.RATE_RATIO),
+    ):
+        if name in words:
+            return scale
+    if "difference" in words and "risk difference" not in words:
+        return EffectScale.DIFFERENCE  # mean, median, least-squares mean: the measure's unit
+    return None
+
+
+def _not_available(value: str | None) -> bool:
+    """The registry's "NA" (not available / not estimable), as against a number or nothing."""
+    return value is not None and value.strip().upper() in ("NA", "N/A")
+
+
+ORDER_WORDS = re.compile(
+    r"^(?:-|−|–|/|minus|vs\.?|versus|over|relative to|compared (?:with|to)|divided by)$"
+)
+
+
+def _order_named(text: str | None, ids: list[str], groups) -> tuple[str, str] | None:
+    """The two groups in the order a comment names them ("Nintedanib minus Placebo",
+    "Drug / Placebo", "Drug versus Placebo"), or None when it does not say."""
+    if not text:
+        return None
+    lowered = text.casefold()
+    places = {}
+    for gid in ids:
+        title = groups[gid].title.casefold()
+        if lowered.count(title) != 1:
+            return None
+        places[gid] = lowered.index(title)
+    first, second = sorted(ids, key=places.get)
+    end = places[first] + len(groups[first].title)
+    between = " ".join(text[end : places[second]].split()).casefold()
+    if places[second] < end or not ORDER_WORDS.match(between):
+        return None
+    return first, second
 
 
 AGE_UNITS = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -66,6 +68,7 @@ class ForestScreen(Screen):
         Binding("o", "outcome(1)", "Next outcome"),
         Binding("O", "outcome(-1)", "Previous outcome", show=False),
         Binding("w", "window", "Timepoints"),
+        Binding("e", "export", "Export"),
     ]
 
     def __init__(
@@ -161,6 +164,19 @@ class ForestScreen(Screen):
         event.stop()
         if 0 <= event.option_index < len(self.rows):
             self.app.open_in_explorer("trial", self.rows[event.option_index].trial_id)
+
+    def action_export(self) -> None:
+        from sclerotui.export import forest_markdown
+        from sclerotui.screens.export import export_markdown
+
+        outcome, window, rows = self.outcome, WINDOWS[self.window], list(self.rows)
+        slug = re.sub(r"[^a-z0-9]+", "-", outcome.measure.casefold()).strip("-") or "outcome"
+        export_markdown(
+            self.app,
+            "this forest plot",
+            f"sclerotui-forest-{slug}.md",
+            lambda: forest_markdown(self.store, outcome, window, self.criteria, self.context, rows),
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()

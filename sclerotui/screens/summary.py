@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -50,6 +52,7 @@ class SummaryScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
+        Binding("e", "export", "Export"),
     ]
 
     def __init__(
@@ -116,6 +119,18 @@ class SummaryScreen(Screen):
                 (f"{one_line(row.outcome.label)}: {counted(len(lines), 'finding')}\n", "bold"),
                 *(Content(f"• {visible(line)}\n") for line in lines),
             )
+        )
+
+    def action_export(self) -> None:
+        from sclerotui.export import summary_markdown
+        from sclerotui.screens.export import export_markdown
+
+        slug = re.sub(r"[^a-z0-9]+", "-", self.therapy_name.casefold()).strip("-") or "therapy"
+        export_markdown(
+            self.app,
+            "this summary of findings",
+            f"sclerotui-summary-{slug}.md",
+            lambda: summary_markdown(self.store, self.therapy_name, self.rows, self.left_out),
         )
 
     def action_back(self) -> None:

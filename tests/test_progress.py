@@ -1,0 +1,114 @@
+"""Long commands show progress on a terminal (rate and time left), nothing when piped, and
+Ctrl-C during an import still leaves the database as it was."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+from app.pty_session import run_in_pty
+from conftest import build_mini_db
+
+from sclerotui.store import Store
+from sclerotui.synth import import_payload
+
+ESCAPE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def sclerotui(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sclerotui", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,  # a ceiling for a stuck run, not a deadline
+    )
+
+
+def clean_env(tmp_path) -> dict[str, str]:
+    import os
+
+    return {**os.environ, "SCLEROTUI_DATA_DIR": str(tmp_path / "data"), "TERM": "xterm"}
+
+
+def test_piped_output_is_unchanged(tmp_path):
+    """Into a pipe: the lines the commands printed before, and not a byte of progress."""
+    env = clean_env(tmp_path)
+    synth = sclerotui("db", "synth", "--cases", "40", "--out", str(tmp_path / "s.db"), env=env)
+    assert synth.returncode == 0, synth.stderr
+    assert synth.stderr == ""
+    assert re.fullmatch(
+        r"wrote SYNTHETIC database \S+: 40 cases, [\d,]+ events \(seed 1; not real patients\)\n",
+        synth.stdout,
+    )
+    checked = sclerotui("db", "check", str(tmp_path / "s.db"), env=env)
+    assert (checked.returncode, checked.stderr) == (0, "")
+    assert checked.stdout == f"{tmp_path / 's.db'}: ok\n"
+    db = build_mini_db(tmp_path / "mini.db")
+    payload = tmp_path / "cases.json"
+    payload.write_text(json.dumps(import_payload(30)))
+    imported = sclerotui("--db", str(db), "import", str(payload), env=env)
+    assert (imported.returncode, imported.stderr) == (0, ""), imported.stderr
+    assert imported.stdout.endswith(f"imported into {db}\n")
+    assert "importing" not in imported.stdout and "\x1b" not in imported.stdout
+
+
+def test_a_terminal_shows_progress_with_rate_and_time_left(tmp_path):
+    """In a pty, `db synth` draws a bar naming the work, with cases per second and the time
+    left (the rate from the first batch of 5,000 on), then clears it for its summary."""
+    out = tmp_path / "s.db"
+    run = run_in_pty(
+        ["db", "synth", "--cases", "10000", "--out", str(out)],
+        {"SCLEROTUI_DATA_DIR": str(tmp_path / "data"), "TERM": "xterm-256color"},
+        wait_for=b"wrote SYNTHETIC database",
+        keys=b"",
+        size=(120, 24),
+    )
+    assert run.painted and run.returncode == 0, run.output[-500:]
+    text = ESCAPE.sub(b"", run.output).decode()
+    assert "writing synthetic cases" in text
+    assert re.search(r"5,000/10,000 cases +[\d,]+ cases/s +left", text), text[-800:]
+
+
+def test_ctrl_c_during_an_import_with_progress_rolls_back(tmp_path):
+    """Ctrl-C while the bar is up (SIGINT to the command's process group, as a terminal
+    sends it): the command exits 130 and the database has no case of the file (the import
+    is one transaction)."""
+    import os
+    import pty
+    import select
+    import signal
+    import time
+
+    db = build_mini_db(tmp_path / "mini.db")
+    with Store(db, read_only=True) as store:
+        before = store.counts()
+    payload = tmp_path / "cases.json"
+    payload.write_text(json.dumps(import_payload(20_000)))  # seconds to validate and write
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sclerotui", "--db", str(db), "import", str(payload)],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        env=clean_env(tmp_path),
+        start_new_session=True,
+    )
+    os.close(slave)
+    output, ceiling = b"", time.monotonic() + 300  # a ceiling for a stuck run
+    try:
+        while b"importing 1 file" not in output and time.monotonic() < ceiling:
+            if select.select([master], [], [], 1.0)[0]:
+                output += os.read(master, 65536)
+        assert b"importing 1 file" in output, output[-500:]
+        os.killpg(process.pid, signal.SIGINT)
+        returncode = process.wait(timeout=300)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+    assert returncode == 130
+    with Store(db, read_only=True) as store:
+        assert store.counts() == before
