@@ -322,7 +322,7 @@ def bench_typing(
 
 def raw_fts(db: Path, query: str) -> float:
     """The baseline: the FTS5 query alone on the same database, best of 5."""
-    from sclerotui.search import fts_expression, parse
+    from sclerotui.query import fts_expression, parse
 
     expression = fts_expression(parse(query))
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -450,6 +450,7 @@ async def key_echoes(pilot, frames: Frames, runs: int) -> dict[str, list[float]]
 
 
 async def pilot_measurements(db: Path, runs: int) -> dict:
+    from sclerotui import lists
     from sclerotui.app import SclerotuiApp
     from sclerotui.store import Store
     from sclerotui.widgets.detail import DetailView
@@ -482,7 +483,7 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
                     await app.workers.wait_for_complete()
                     await pilot.pause()
                     if not kept:  # as if the last search had matched other records
-                        screen.search_store.drop_kept()
+                        screen.search.drop_kept()
                     screen.search_shown = None  # this run's results are not on screen yet
                     frames.expect(lambda query=query: screen.search_shown == query)
                     start = time.perf_counter()
@@ -493,7 +494,7 @@ async def pilot_measurements(db: Path, runs: int) -> dict:
         box.value = ""
         await pilot.press("escape")
         await pilot.pause()
-        busiest = max(screen.store.therapies(), key=lambda row: row.cases)
+        busiest = max(lists.therapies(screen.store), key=lambda row: row.cases)
         other = "nintedanib" if busiest.therapy.id != "nintedanib" else "hsct"
         evidence = screen.query_one(EvidenceList)
         detail = screen.query_one(DetailView)
@@ -583,13 +584,14 @@ def bench_pathways(
     its first node (what moving the tree's cursor waits for), the count of its starting
     cases, and the same tree walked by the recursive query (the baseline: what the tree
     took before pathway_steps, once per filter); and the number of nodes."""
+    from sclerotui import lists
+    from sclerotui.facets import Criteria
     from sclerotui.pathways import cases_at, pathway_tree, starting_cases, walked_tree
-    from sclerotui.search import Criteria
     from sclerotui.store import Store
 
     results = {}
     with Store(db, read_only=True) as store:
-        busiest = max(store.therapies(), key=lambda row: row.cases).therapy.id
+        busiest = max(lists.therapies(store), key=lambda row: row.cases).therapy.id
         for label, values in PATHWAY_FILTERS.items():
             criteria = Criteria(**values)
             tree, cases, count = [], [], []
@@ -631,38 +633,37 @@ def bench_ranking(db: Path) -> list[tuple]:
     the top 10 of bm25 over every match with the same column weights (FTS5's own ranking,
     nothing cut, nothing estimated); "counting ties": the app's hits whose exact score is
     no worse than the exact 10th's."""
-    from dataclasses import replace
-
-    import sclerotui.store as store_module
+    import sclerotui.search as search_module
+    from sclerotui.query import fts_expression, parse
     from sclerotui.ranking import BODY_WEIGHT, TITLE_WEIGHT
-    from sclerotui.search import fts_expression, parse
+    from sclerotui.search import Search
     from sclerotui.store import Store
 
     results = []
     with Store(db, read_only=True) as store:
+        search = Search(store)
         for label, text in RANKING_QUERIES.items():
             query = parse(text)
-            query = replace(query, criteria=store.resolve_criteria(query.criteria))
             times = []
             for _ in range(3):
-                store.drop_kept()
+                search.drop_kept()
                 start = time.perf_counter()
-                hits = store.search(query, limit=100)
+                hits = search.hits(query, limit=100)
                 times.append(time.perf_counter() - start)
-            cut, estimated = store_module.SEARCH_RANKED, store_module.FTS_RANKED_ROWS
-            store_module.SEARCH_RANKED, store_module.FTS_RANKED_ROWS = 10**12, 10**15
+            cut, estimated = search_module.SEARCH_RANKED, search_module.FTS_RANKED_ROWS
+            search_module.SEARCH_RANKED, search_module.FTS_RANKED_ROWS = 10**12, 10**15
             try:
                 start = time.perf_counter()
-                exact = store.search(query, limit=10)
+                exact = search.hits(query, limit=10)
                 exact_seconds = time.perf_counter() - start
             finally:
-                store_module.SEARCH_RANKED, store_module.FTS_RANKED_ROWS = cut, estimated
+                search_module.SEARCH_RANKED, search_module.FTS_RANKED_ROWS = cut, estimated
             mine = {(hit.kind, hit.id) for hit in hits[:10]}
             overlap = len(mine & {(hit.kind, hit.id) for hit in exact})
-            expression = fts_expression(query, {w: store._expand_word(w) for w in query.words}.get)
+            expression = fts_expression(query, {w: search._expand_word(w) for w in query.words}.get)
             scored = {
                 (kind, record_id): score
-                for kind, record_id, score in store.conn.execute(
+                for kind, record_id, score in store.read(
                     f"""SELECT kind, record_id, bm25(search_index, {TITLE_WEIGHT}, {BODY_WEIGHT})
                         FROM search_index WHERE search_index MATCH ?""",
                     [expression],
@@ -682,11 +683,12 @@ def bench_lens(db: Path, runs: int) -> dict[str, float]:
     clinician brings them, and without), the trials' eligibility, and the pathways from her
     last failed therapy (a worker's job), against the same-run baseline of counting the
     cases that failed her first therapy (one indexed count over the same table)."""
+    from sclerotui import lists
     from sclerotui.lens import Profile, ProfileStep, lens_pathways, similar_cases, trial_fit
     from sclerotui.store import Store
 
     with Store(db, read_only=True) as store:
-        busiest = sorted(store.therapies(), key=lambda row: -row.cases)
+        busiest = sorted(lists.therapies(store), key=lambda row: -row.cases)
         first, second = busiest[0].therapy.id, busiest[1].therapy.id
         failed = Profile(
             subtype="diffuse",
@@ -746,6 +748,7 @@ def peak_rss_mb(db: Path) -> float:
 import asyncio, gc
 from sclerotui.app import SclerotuiApp
 from sclerotui.store import Store
+from sclerotui import lists
 async def main():
     gc.disable()  # as the launcher does (see pilot_measurements)
     app = SclerotuiApp(Store({str(db)!r}, read_only=True))

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import os
 
-# Textual sends at most TEXTUAL_FPS frames a second, on a fixed grid, and a frame whose turn
-# came while a handler ran waits one to two periods for the next: at Textual's 60 that held
-# a therapy's filled evidence list back 10-25 ms at 1M cases, after the work was done. At 120
-# the wait is at most 17 ms; frames are still sent only when something changed. A value the
-# user set wins. (Read once, when Textual is first imported: hence before the imports.)
+# Textual sends at most TEXTUAL_FPS frames a second on a fixed grid; a frame that missed its
+# turn waits for the next, so a higher rate shortens that wait (frames still go out only
+# when something changed). A value the user set wins. Read once, when Textual is first
+# imported: hence before the imports.
 os.environ.setdefault("TEXTUAL_FPS", "120")
 
 import gc
@@ -20,30 +19,15 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
-from sclerotui.commands import JumpProvider
 from sclerotui.dataset import bundled_dir, load_vocabularies
+from sclerotui.facets import fallback_vocabularies
+from sclerotui.screens.commands import JumpProvider
 from sclerotui.screens.main import MainScreen
+from sclerotui.search import Search
 from sclerotui.store import Store, StoreError, describe_database_error
 from sclerotui.vocabulary import DataError
 
-SEARCH_CACHE_MB = 16  # the search connection's page cache (see SclerotuiApp.__init__)
 THEMES = ["textual-dark", "textual-light", "nord", "gruvbox", "solarized-light"]
-
-
-def fallback_vocabularies() -> dict:
-    """Labels straight from the enums, if the vocabulary file is missing."""
-    from sclerotui.vocabulary import EvidenceType, Organ, Response, Subtype, TherapyClass
-
-    def entries(enum):
-        return [{"id": member.value, "label": member.value} for member in enum]
-
-    return {
-        "subtypes": entries(Subtype),
-        "organs": entries(Organ),
-        "therapy_classes": entries(TherapyClass),
-        "responses": entries(Response),
-        "evidence_types": entries(EvidenceType),
-    }
 
 
 class SclerotuiApp(App):
@@ -67,10 +51,9 @@ class SclerotuiApp(App):
     ) -> None:
         super().__init__()
         self.store = store
-        # Search runs in a worker thread on a connection of its own. The file was checked for
-        # damage when `store` opened it: once at start-up is enough. Its page cache holds
-        # what typing a query on reads again (a filter's cases at 1M: 2 MB is not enough).
-        self.search_store = Store(store.path, read_only=True, check=False, cache_mb=SEARCH_CACHE_MB)
+        # Search runs in a worker thread on a connection of its own (see Search.open). The
+        # file was checked for damage when `store` opened it: once at start-up is enough.
+        self.search = Search.open(store.path)
         self.note = note
         self.lens_profile = None  # the patient lens's profile: in memory, never in the session
         self.database_error: str | None = None  # set when the database fails mid-session
@@ -90,14 +73,13 @@ class SclerotuiApp(App):
                 self.note = note = f"{note}; {notice}" if note else notice
             if session is not None and session.theme in self.available_themes:
                 self.theme = session.theme
-        self.main_screen = MainScreen(store, self.search_store, note, session=session)
+        self.main_screen = MainScreen(store, self.search, note, session=session)
         if store.read_only:
             self.sub_title = "read-only"
 
     def get_default_screen(self) -> MainScreen:
-        # The explorer is the screen the app starts on. (Pushed from on_mount instead, its
-        # first frame was drawn inside Textual's mount batch, held back and counted as shown:
-        # the screen reached the terminal ~300 ms after it was drawn.)
+        # The explorer is the screen the app starts on (pushed from on_mount, its first frame
+        # was drawn inside Textual's mount batch and held back).
         return self.main_screen
 
     def _handle_exception(self, error: Exception) -> None:
@@ -145,7 +127,7 @@ class SclerotuiApp(App):
 
     def on_unmount(self) -> None:
         self.save_session()
-        self.search_store.stop_and_close()  # a search may still be running
+        self.search.close()  # a search may still be running
 
     def action_help(self) -> None:
         from sclerotui.screens.compare import ComparisonScreen

@@ -35,13 +35,11 @@ def check_database(store: Store, advance: Callable[[int], None] | None = None) -
         return [f"integrity_check: {error}"]
     if problems and problems[0].startswith("integrity_check"):
         return problems  # records read from a damaged file prove nothing more
-    data = Dataset(
-        sources=store.sources(r[0] for r in store.conn.execute("SELECT id FROM sources"))
-    )
+    data = Dataset(sources=store.sources(r[0] for r in store.scan("SELECT id FROM sources")))
     for table, label, model in TABLES:
         records = getattr(data, table)
         for done, (record_id, raw) in enumerate(
-            store.conn.execute(f"SELECT id, data FROM {table} ORDER BY id"), 1
+            store.scan(f"SELECT id, data FROM {table} ORDER BY id"), 1
         ):
             if advance is not None and done % 1000 == 0:
                 advance(1000)
@@ -53,9 +51,7 @@ def check_database(store: Store, advance: Callable[[int], None] | None = None) -
     problems += figure_problems(data)
     problems += [
         f"event {row[0]}: belongs to no case or trial"
-        for row in store.conn.execute(
-            "SELECT id FROM events WHERE case_id IS NULL AND trial_id IS NULL"
-        )
+        for row in store.scan("SELECT id FROM events WHERE case_id IS NULL AND trial_id IS NULL")
     ]
     return problems
 

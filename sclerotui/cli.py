@@ -15,7 +15,7 @@ import stat
 import sys
 from pathlib import Path
 
-from sclerotui.search import SearchError
+from sclerotui.query import SearchError
 from sclerotui.store import ReadOnlyError, Store, StoreError, describe_database_error
 from sclerotui.vocabulary import DataError
 
@@ -384,9 +384,8 @@ def cmd_launch(args: argparse.Namespace) -> int:
     for name, what in TEXTUAL_LEAKS.items():
         if os.environ.get(name):
             say(f"{name} is set: {what}; unset it to keep record text on screen only")
-    # Start-up builds long-lived objects (modules, widgets, styles) and little garbage, yet
-    # Python's cycle collector ran over a hundred times before the first frame (~40 ms). The
-    # app turns it back on once that frame is out (SclerotuiApp.on_ready).
+    # Start-up builds long-lived objects and little garbage, yet the cycle collector kept
+    # running over them; the app turns it back on once the first frame is out (on_ready).
     gc.disable()
     try:
         from sclerotui.app import SclerotuiApp
@@ -476,7 +475,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from sclerotui.importing import import_files
+    from sclerotui.importers.importing import import_files
 
     if args.check:
         args.read_only = True  # validating never writes
@@ -558,7 +557,8 @@ def forest_export(store: Store, measure: str, query: str, window: str) -> str:
     measures that have trial effects as numbers."""
     from sclerotui.evidence import WINDOWS, outcomes
     from sclerotui.export import forest_markdown
-    from sclerotui.search import parse
+    from sclerotui.query import parse
+    from sclerotui.search import Search
 
     found = outcomes(store)
     chosen = [o for o in found if o.measure.casefold() == " ".join(measure.split()).casefold()]
@@ -573,7 +573,7 @@ def forest_export(store: Store, measure: str, query: str, window: str) -> str:
         raise StoreError(
             f"--forest takes filters (subtype:, organ:, type:), not words: {query.strip()}"
         )
-    criteria = store.resolve_criteria(parsed.criteria)
+    criteria = Search(store).filters(parsed)
     return "\n".join(
         forest_markdown(store, outcome, WINDOWS[FOREST_WINDOWS[window]], criteria)
         for outcome in chosen
@@ -615,15 +615,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from sclerotui.search import parse, split_snippet
+    from sclerotui.query import parse, split_snippet
+    from sclerotui.search import Search
 
     if args.limit < 1:
         raise SearchError(f"--limit must be 1 or more, not {args.limit}")
-    query = parse(" ".join(args.query))
+    query = parse(" ".join(args.query))  # a query that cannot be searched opens no database
     store, _ = open_store(args)
     with store:
-        criteria = store.resolve_criteria(query.criteria)
-        hits = store.search(query, criteria, limit=args.limit)
+        hits = Search(store).hits(query, limit=args.limit)
     if args.json:
         print(
             json.dumps(

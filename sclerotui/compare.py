@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sclerotui import lists
 from sclerotui.models import Therapy, TimelineEvent, Trial
 from sclerotui.pathways import PathwayPosition, position, response_mix
 from sclerotui.plot import MeasureGroup, bounds, measure_groups, render
-from sclerotui.store import TYPE_SHORT, Store
+from sclerotui.store import Store
 from sclerotui.text import counted, one_line
+from sclerotui.vocabulary import TYPE_SHORT
 
 MAX_COMPARED = 4
 
@@ -39,8 +41,8 @@ def gather(store: Store, therapy_ids: list[str]) -> list[Column]:
             continue
         # Counted, not taken from a window of the evidence list: that held 200 rows, so a
         # therapy with thousands of cases was shown with 200 beside its full response mix.
-        trial_count, cases = store.evidence_counts(therapy_id)
-        evidence = store.evidence(therapy_id, limit=trial_count) if trial_count else []
+        trial_count, cases = lists.evidence_counts(store, therapy_id)
+        evidence = lists.evidence(store, therapy_id, limit=trial_count) if trial_count else []
         trials = [store.trial(i.id) for i in evidence if i.kind == "trial"]
         trials = [t for t in trials if t is not None]
         columns.append(

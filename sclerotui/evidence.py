@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sclerotui.search import NO_CRITERIA, Criteria
-from sclerotui.store import Store, criteria_sql
+from sclerotui.facets import NO_CRITERIA, Criteria, criteria_sql
+from sclerotui.store import Store
 from sclerotui.text import counted
 from sclerotui.vocabulary import RATIO_SCALES, SCALE_SHORT, EffectScale, no_effect
 
@@ -156,13 +156,13 @@ def _comparisons(store: Store, trial_ids: list[str] | None = None) -> list[Compa
         where = f"AND t.id IN ({','.join('?' * len(trial_ids))})"
         args = list(trial_ids)
     with store.lock:
-        rows = store.conn.execute(
+        rows = store.read(
             f"""SELECT t.data FROM trials t
                 WHERE EXISTS (SELECT 1 FROM json_each(t.data, '$.findings') f
                               WHERE json_extract(f.value, '$.estimate') IS NOT NULL) {where}
                 ORDER BY t.name, t.id""",
             args,
-        ).fetchall()
+        )
     found = []
     for (data,) in rows:
         trial = Trial.model_validate_json(data)
@@ -203,16 +203,14 @@ def _comparisons(store: Store, trial_ids: list[str] | None = None) -> list[Compa
 
 
 def _trials_in_filters(store: Store, criteria: Criteria) -> set[str] | None:
-    """The trials whose population passes the filters (subtype, organ, evidence type), or
-    None with no filters active."""
-    kept = Criteria(subtype=criteria.subtype, organ=criteria.organ, type=criteria.type)
+    """The trials whose population passes the filters (those a trial carries: subtype, organ,
+    evidence type), or None with no filters active."""
+    kept = criteria.population("trial")
     if not kept:
         return None
     where, args = criteria_sql("trial", "t.id", kept, None)
     with store.lock:
-        return {
-            row[0] for row in store.conn.execute(f"SELECT t.id FROM trials t WHERE 1 {where}", args)
-        }
+        return {row[0] for row in store.scan(f"SELECT t.id FROM trials t WHERE 1 {where}", args)}
 
 
 def outcomes(store: Store, therapy: str | None = None, trial: str | None = None) -> list[Outcome]:

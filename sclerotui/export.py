@@ -8,12 +8,13 @@ import json
 import re
 from datetime import UTC, datetime
 
+from sclerotui import lists
 from sclerotui.importers.csv_cases import COLUMNS, encode_cell
 from sclerotui.models import Case, Dataset, Source, Therapy, TimelineEvent, Trial
 from sclerotui.plot import MARKERS, OVERLAP, measure_groups, render
-from sclerotui.store import SUBTYPE_SHORT, TYPE_SHORT, Store
+from sclerotui.store import Store
 from sclerotui.text import invisible_characters, shown
-from sclerotui.vocabulary import SCALE_SHORT
+from sclerotui.vocabulary import SCALE_SHORT, SUBTYPE_SHORT, TYPE_SHORT
 
 EXPORT_LIMIT = 100_000
 DOSSIER_ITEMS = 200  # a therapy's dossier from the app lists this many of its trials and cases
@@ -32,10 +33,9 @@ def select(store: Store, query: str) -> tuple[list[str], Dataset]:
             + [f"case:{c.id}" for c in data.cases]
         )
         return order, data
-    from sclerotui.search import parse
+    from sclerotui.search import Search
 
-    parsed = parse(query)
-    hits = store.search(parsed, store.resolve_criteria(parsed.criteria), limit=EXPORT_LIMIT)
+    hits = Search(store).hits(query, limit=EXPORT_LIMIT)
     records = {"therapy": [], "trial": [], "case": []}
     for hit in hits:
         record = store.record(hit.kind, hit.id)
@@ -589,8 +589,8 @@ def record_markdown(store: Store, kind: str, record_id: str) -> str:
     name = getattr(record, "name", None) or getattr(record, "title", record_id)
     notes: tuple[str, ...] = ()
     if kind == "therapy":
-        evidence = store.evidence(record_id, limit=DOSSIER_ITEMS)
-        total = store.evidence_count(record_id)
+        evidence = lists.evidence(store, record_id, limit=DOSSIER_ITEMS)
+        total = lists.evidence_count(store, record_id)
         if total > len(evidence):
             # A therapy can have 100,000 cases; the dossier must not pass for all of them.
             notes = (
@@ -646,7 +646,7 @@ def forest_markdown(
         favours_line,
         forest,
     )
-    from sclerotui.search import NO_CRITERIA
+    from sclerotui.facets import NO_CRITERIA
 
     criteria = criteria or NO_CRITERIA
     if rows is None:

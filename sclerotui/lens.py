@@ -38,9 +38,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sclerotui.search import ALIASES, Criteria
-from sclerotui.store import SUBTYPE_SHORT, Store, timestamp
-from sclerotui.vocabulary import FAILED_RESPONSES, Autoantibody, Organ, Response, Subtype
+from sclerotui.facets import FACETS, Criteria
+from sclerotui.store import Store, timestamp
+from sclerotui.vocabulary import (
+    FAILED_RESPONSES,
+    SUBTYPE_SHORT,
+    Autoantibody,
+    Organ,
+    Response,
+    Subtype,
+)
 
 FAILED = tuple(r.value for r in FAILED_RESPONSES)
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
@@ -137,7 +144,7 @@ FIELD_LABELS = {name: label for name, label, _ in FORM_FIELDS}
 
 def _word(vocabulary: str, field_name: str, word: str) -> str:
     """One typed word of a vocabulary (aliases and unique prefixes as in the search box)."""
-    choices = ALIASES[vocabulary]
+    choices = FACETS[vocabulary].words
     word = word.strip().lower()
     if word in choices:
         return choices[word]
@@ -189,7 +196,7 @@ class TherapyWords:
         raise ProfileError("therapies", f"{word!r} could be any of: {shown}")
 
 
-RESPONSE_WORDS = ALIASES["response"] | {
+RESPONSE_WORDS = FACETS["response"].words | {
     "fail": "resistant",
     "resistance": "resistant",
     "intolerance": "intolerant",
@@ -335,7 +342,7 @@ def save_profile(store: Store, profile: Profile) -> str:
         raise ProfileNotSaved(f"the profile is not saved: {problem}")
     saved_at = timestamp()
     with store.lock, store.transaction():
-        store.conn.execute(
+        store.write(
             "INSERT OR REPLACE INTO lens_profile (slot, data, saved_at) VALUES (?, ?, ?)",
             [SLOT, profile.model_dump_json(exclude_defaults=True), saved_at],
         )
@@ -347,9 +354,7 @@ def saved_profile(store: Store) -> tuple[Profile, str] | None:
     if not store.has_notes:
         return None
     with store.lock:
-        row = store.conn.execute(
-            "SELECT data, saved_at FROM lens_profile WHERE slot = ?", [SLOT]
-        ).fetchone()
+        row = store.first("SELECT data, saved_at FROM lens_profile WHERE slot = ?", [SLOT])
     if row is None:
         return None
     try:
@@ -363,7 +368,7 @@ def forget_profile(store: Store) -> bool:
     if not store.has_notes or store.read_only:
         return False
     with store.lock, store.transaction():
-        return store.conn.execute("DELETE FROM lens_profile WHERE slot = ?", [SLOT]).rowcount > 0
+        return store.write("DELETE FROM lens_profile WHERE slot = ?", [SLOT]) > 0
 
 
 # -- similar cases ----------------------------------------------------------------------------
@@ -457,7 +462,7 @@ def case_facts(store: Store, ids: list[str]) -> dict[str, CaseFacts]:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         marks = ",".join("?" * len(chunk))
-        for record_id, facet, value in store.conn.execute(
+        for record_id, facet, value in store.scan(
             f"""SELECT record_id, facet, value FROM facets WHERE kind = 'case'
                 AND record_id IN ({marks}) AND facet IN ('subtype', 'antibody', 'organ')""",
             chunk,
@@ -469,7 +474,7 @@ def case_facts(store: Store, ids: list[str]) -> dict[str, CaseFacts]:
                 entry.antibodies.add(value)
             else:
                 entry.organs.add(value)
-        for record_id, therapy_id, response in store.conn.execute(
+        for record_id, therapy_id, response in store.scan(
             f"""SELECT record_id, therapy_id, response FROM record_therapies
                 WHERE kind = 'case' AND record_id IN ({marks})""",
             chunk,
@@ -543,7 +548,7 @@ def similar_cases(
 def _size(store: Store, feature: Feature, cap: int = 20_000) -> int:
     """How many cases share a feature, counted up to `cap` (enough to order them)."""
     sql, args = feature.sql()
-    return store.conn.execute(f"SELECT count(*) FROM ({sql} LIMIT {cap})", args).fetchone()[0]
+    return store.first(f"SELECT count(*) FROM ({sql} LIMIT {cap})", args)[0]
 
 
 DRIVER_ROWS = 50_000  # at most this many of the rarest feature's cases are walked in pass 1
@@ -576,7 +581,7 @@ def _sharing_all(store: Store, ordered: list[Feature], limit: int) -> list[str]:
         args += probe_args
     return [
         row[0]
-        for row in store.conn.execute(
+        for row in store.scan(
             f"SELECT DISTINCT d.record_id FROM ({driver_sql} ORDER BY record_id "
             f"LIMIT {DRIVER_ROWS}) d WHERE 1 {' '.join(probes)} "
             f"ORDER BY d.record_id LIMIT {int(limit)}",
@@ -665,7 +670,7 @@ def _shared_weight_groups(store: Store, taken: list[Feature]) -> dict[int, list[
         args += feature_args
     groups: dict[int, list[str]] = {}
     # UNION, not UNION ALL: a case that failed a therapy in two steps shares it once.
-    for case_id, weight in store.conn.execute(
+    for case_id, weight in store.scan(
         f"SELECT record_id, sum(w) FROM ({' UNION '.join(parts)}) GROUP BY record_id",
         args,
     ):
@@ -689,7 +694,7 @@ def _explained(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         marks = ",".join("?" * len(chunk))
-        for case_id, title, illustrative, synthetic, sources in store.conn.execute(
+        for case_id, title, illustrative, synthetic, sources in store.scan(
             f"""SELECT id, title, illustrative, synthetic, json_extract(data, '$.sources')
                 FROM cases WHERE id IN ({marks})""",
             chunk,
@@ -924,11 +929,11 @@ def trial_fit(store: Store, profile: Profile) -> list[TrialFit]:
     from sclerotui.models import Eligibility
 
     with store.lock:
-        rows = store.conn.execute(
+        rows = store.read(
             """SELECT id, name, evidence_type, year, json_extract(data, '$.eligibility'),
                       json_extract(data, '$.organs')
                FROM trials"""
-        ).fetchall()
+        )
     fits = []
     mine = {o.value for o in profile.organs}
     for trial_id, name, evidence_type, year, raw, organs in rows:

@@ -113,13 +113,13 @@ def toggle_bookmark(store: Store, kind: str, record_id: str, who: str | None = N
     _check_target(kind, record_id)
     _require(store)
     with store.lock, store.transaction():
-        deleted = store.conn.execute(
+        deleted = store.write(
             "DELETE FROM user_notes WHERE record_kind = ? AND record_id = ? AND bookmark = 1",
             [kind, record_id],
-        ).rowcount
+        )
         if deleted:
             return False
-        store.conn.execute(
+        store.insert(
             "INSERT INTO user_notes (record_kind, record_id, finding, bookmark, text, author, "
             "created_at) VALUES (?, ?, NULL, 1, '', ?, ?)",
             [kind, record_id, who or author(), timestamp()],
@@ -130,18 +130,18 @@ def toggle_bookmark(store: Store, kind: str, record_id: str, who: str | None = N
 def _insert(store, kind, record_id, finding, bookmark, text, who) -> Note:
     created = timestamp()
     with store.lock, store.transaction():
-        cursor = store.conn.execute(
+        note_id = store.insert(
             "INSERT INTO user_notes (record_kind, record_id, finding, bookmark, text, author, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [kind, record_id, finding, int(bookmark), text, who, created],
         )
-    return Note(cursor.lastrowid, kind, record_id, finding, bookmark, text, who, created)
+    return Note(note_id, kind, record_id, finding, bookmark, text, who, created)
 
 
 def delete_note(store: Store, note_id: int) -> bool:
     _require(store)
     with store.lock, store.transaction():
-        return store.conn.execute("DELETE FROM user_notes WHERE id = ?", [note_id]).rowcount > 0
+        return store.write("DELETE FROM user_notes WHERE id = ?", [note_id]) > 0
 
 
 COLUMNS = "id, record_kind, record_id, finding, bookmark, text, author, created_at"
@@ -156,11 +156,11 @@ def notes_for(store: Store, kind: str, record_id: str) -> list[Note]:
     if not store.has_notes:
         return []
     with store.lock:
-        rows = store.conn.execute(
+        rows = store.read(
             f"SELECT {COLUMNS} FROM user_notes WHERE record_kind = ? AND record_id = ? "
             "ORDER BY created_at, id",
             [kind, record_id],
-        ).fetchall()
+        )
     return [_note(row) for row in rows]
 
 
@@ -172,7 +172,7 @@ def notes_for_many(store: Store, records: list[tuple[str, str]]) -> dict[tuple[s
     wanted = set(records)
     with store.lock:
         # The user's notes are few: read them all rather than one query per record.
-        for row in store.conn.execute(f"SELECT {COLUMNS} FROM user_notes ORDER BY created_at, id"):
+        for row in store.scan(f"SELECT {COLUMNS} FROM user_notes ORDER BY created_at, id"):
             note = _note(row)
             if (note.kind, note.record_id) in wanted:
                 found.setdefault((note.kind, note.record_id), []).append(note)
@@ -183,9 +183,7 @@ def all_notes(store: Store) -> list[Note]:
     if not store.has_notes:
         return []
     with store.lock:
-        rows = store.conn.execute(
-            f"SELECT {COLUMNS} FROM user_notes ORDER BY created_at, id"
-        ).fetchall()
+        rows = store.read(f"SELECT {COLUMNS} FROM user_notes ORDER BY created_at, id")
     return [_note(row) for row in rows]
 
 

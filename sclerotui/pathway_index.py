@@ -7,12 +7,11 @@ store writes a case's rows in the same transaction that writes the case, deletes
 it, and schema 8 fills it from the existing cases. Aggregating a therapy's tree is then one
 range scan, where the recursive walk over `record_therapies` took seconds at a million cases.
 
-Pure functions and plain SQL on a connection: no Store, no Textual.
+Pure functions and SQL text: the store (and schema 8) run them; no connection, no Textual.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -156,38 +155,31 @@ def rows_of(cases: list[tuple], facets: list[tuple], links: list[tuple]) -> list
     return rows
 
 
-def write(conn: sqlite3.Connection, rows: list[tuple]) -> None:
-    marks = ", ".join("?" * len(COLUMNS))
-    conn.executemany(f"INSERT INTO pathway_steps ({', '.join(COLUMNS)}) VALUES ({marks})", rows)
+INSERT = (
+    f"INSERT INTO pathway_steps ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+)
 
 
-def delete(conn: sqlite3.Connection, case_ids: list[str]) -> None:
-    """Delete the rows of cases about to be deleted or rewritten (`case_ids` ≤ 999)."""
-    marks = ",".join("?" * len(case_ids))
-    conn.execute(f"DELETE FROM pathway_steps WHERE case_id IN ({marks})", case_ids)
+def delete_sql(count: int) -> str:
+    """The statement deleting the rows of `count` cases (≤ 999), by case id."""
+    return f"DELETE FROM pathway_steps WHERE case_id IN ({','.join('?' * count)})"
 
 
-def _stored_cases(conn: sqlite3.Connection) -> Iterator[tuple]:
-    """Every stored case with its therapy links and filtered facets, read in one pass."""
-    cursor = conn.execute(
-        f"""SELECT c.id, c.subtype, c.illustrative,
-              (SELECT group_concat(therapy_id || char(31) || step || char(31) || response,
-                                   char(30))
-               FROM record_therapies WHERE kind = 'case' AND record_id = c.id),
-              (SELECT group_concat(facet || '=' || value, char(30)) FROM facets
-               WHERE kind = 'case' AND record_id = c.id
-                 AND facet IN ({",".join(f"'{f}'" for f in FILTERED)}))
-            FROM cases c"""
-    )
-    yield from cursor
+# Every stored case with its therapy links and filtered facets, read in one pass.
+STORED_CASES = f"""SELECT c.id, c.subtype, c.illustrative,
+      (SELECT group_concat(therapy_id || char(31) || step || char(31) || response, char(30))
+       FROM record_therapies WHERE kind = 'case' AND record_id = c.id),
+      (SELECT group_concat(facet || '=' || value, char(30)) FROM facets
+       WHERE kind = 'case' AND record_id = c.id
+         AND facet IN ({",".join(f"'{f}'" for f in FILTERED)}))
+    FROM cases c"""
 
 
-def rebuild(conn: sqlite3.Connection, batch: int = 20_000) -> int:
-    """Fill the table from the stored cases (schema 8 and `db check`'s repair); returns
-    how many rows it wrote. The caller holds the transaction."""
-    conn.execute("DELETE FROM pathway_steps")
-    written, pending = 0, []
-    for case_id, subtype, illustrative, links, facets in _stored_cases(conn):
+def stored_rows(stored_cases: Iterable[tuple], batch: int = 20_000) -> Iterator[list[tuple]]:
+    """The table's rows from the rows of STORED_CASES, in batches (to fill the table from
+    the stored cases: schema 8)."""
+    pending: list[tuple] = []
+    for case_id, subtype, illustrative, links, facets in stored_cases:
         parsed = []
         for link in links.split("\x1e") if links else ():
             therapy, step, response = link.split("\x1f")
@@ -195,8 +187,6 @@ def rebuild(conn: sqlite3.Connection, batch: int = 20_000) -> int:
         pairs = [tuple(f.split("=", 1)) for f in facets.split("\x1e")] if facets else []
         pending += case_rows(parsed, case_facets(case_id, subtype, illustrative, pairs))
         if len(pending) >= batch:
-            write(conn, pending)
-            written += len(pending)
+            yield pending
             pending = []
-    write(conn, pending)
-    return written + len(pending)
+    yield pending

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sclerotui import pathway_index
-from sclerotui.search import NO_CRITERIA, Criteria
-from sclerotui.store import Store, criteria_sql
+from sclerotui.facets import NO_CRITERIA, Criteria, criteria_sql
+from sclerotui.store import Store
 from sclerotui.vocabulary import FAILED_RESPONSES
 
 FAILED = tuple(r.value for r in FAILED_RESPONSES)
@@ -80,13 +80,7 @@ class PathNode:
 
 def _start_filter(criteria: Criteria) -> tuple[str, list]:
     """The main screen's filters, applied to the cases a pathway starts from."""
-    kept = Criteria(
-        subtype=criteria.subtype,
-        organ=criteria.organ,
-        antibody=criteria.antibody,
-        type=criteria.type,
-    )
-    return criteria_sql("case", "rt.record_id", kept, None)
+    return criteria_sql("case", "rt.record_id", criteria.population("case"), None)
 
 
 # A step's lead row (its smallest therapy id) carries the step; the rest of a regimen is
@@ -111,8 +105,8 @@ def _walk_sql(criteria: Criteria) -> tuple[str, list]:
         ),
         walk(case_id, step, path, response) AS (
             SELECT s.case_id, rt.step, {REGIMEN_OF}, rt.response
-            -- CROSS JOIN keeps start as the outer loop: left to itself the planner scanned
-            -- every case link and probed start, 4 s at 1M cases
+            -- CROSS JOIN keeps start as the outer loop: left to itself the planner scans
+            -- every case link and probes start
             FROM start s CROSS JOIN record_therapies rt
               ON rt.kind = 'case' AND rt.record_id = s.case_id AND rt.step = s.first_step + 1
             WHERE {LEAD}
@@ -153,12 +147,12 @@ def _tree_from_table(store: Store, start: str, criteria: Criteria) -> list[PathN
     organs = pathway_index.ORGAN_BITS
     counted = ", ".join(f"sum(p.organs >> {bit} & 1)" for bit in range(len(organs)))
     with store.lock:
-        groups = store.conn.execute(
+        groups = store.read(
             f"""SELECT p.path, p.response, p.subtype, count(*), sum(p.illustrative), {counted}
                 FROM pathway_steps p WHERE p.start = ? AND p.path > '' {where}
                 GROUP BY p.path, p.response, p.subtype""",
             [start, *args],
-        ).fetchall()
+        )
     nodes: dict[str, PathNode] = {}
     for raw, response, subtype, count, illustrative, *organ_counts in groups:
         node = nodes.get(raw)
@@ -188,7 +182,7 @@ def walked_tree(store: Store, start: str, criteria: Criteria = NO_CRITERIA) -> l
     nodes: dict[str, PathNode] = {}
     with store.lock:
         # One statement, so the walk (most of the cost) is computed once for both counts.
-        tagged = store.conn.execute(
+        tagged = store.read(
             base
             + """,
             walked AS (SELECT case_id, path, response FROM walk)  -- used twice: computed once
@@ -208,7 +202,7 @@ def walked_tree(store: Store, start: str, criteria: Criteria = NO_CRITERIA) -> l
             FROM walked w JOIN cases c ON c.id = w.case_id AND c.illustrative
             GROUP BY w.path""",
             [start, *args],
-        ).fetchall()
+        )
     for tag, raw, response, value, count in tagged:
         path = tuple(regimen_key(regimen_therapies(step)) for step in raw.split(">"))
         node = nodes.get(path)
@@ -246,19 +240,19 @@ def starting_cases(store: Store, start: str, criteria: Criteria = NO_CRITERIA) -
     if store.has_pathway_steps:
         where, args = _table_filter(criteria)
         with store.lock:
-            return store.conn.execute(
+            return store.first(
                 f"SELECT count(*) FROM pathway_steps p WHERE p.start = ? AND p.path = '' {where}",
                 [start, *args],
-            ).fetchone()[0]
+            )[0]
     where, args = _start_filter(criteria)
     failed = ",".join(f"'{r}'" for r in FAILED)
     with store.lock:
-        return store.conn.execute(
+        return store.first(
             f"""SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
                 WHERE rt.kind = 'case' AND rt.therapy_id = ? AND rt.response IN ({failed})
                 {where}""",
             [start, *args],
-        ).fetchone()[0]
+        )[0]
 
 
 def cases_at(
@@ -271,20 +265,20 @@ def cases_at(
     """(case id, title, response to the node's therapy) of the cases behind one node.
 
     The same cases as the tree's walk reaches at that node, found by joining one step per
-    therapy of the path: the recursive walk, filtered afterwards, took 1-4 s per node at 1M
-    cases (SQLite cannot push the path into the recursion)."""
+    therapy of the path: SQLite cannot push the path into the recursive walk, which would
+    walk every pathway for each node."""
     if not path:
         return []
     if store.has_pathway_steps:
         where, args = _table_filter(criteria)
         with store.lock:
-            return store.conn.execute(
+            return store.read(
                 f"""SELECT c.id, c.title, p.response FROM pathway_steps p
                     JOIN cases c ON c.id = p.case_id
                     WHERE p.start = ? AND p.path = ? {where}
                     ORDER BY c.title, c.id LIMIT ?""",
                 [start, _path_text(path), *args, limit],
-            ).fetchall()
+            )
     return walked_cases_at(store, start, path, criteria, limit)
 
 
@@ -317,7 +311,7 @@ def walked_cases_at(
         )
         step_args += [members[0], *members]
     with store.lock:
-        return store.conn.execute(
+        return store.read(
             f"""WITH start AS (
                     SELECT rt.record_id AS case_id, min(rt.step) AS first_step
                     FROM record_therapies rt
@@ -330,7 +324,7 @@ def walked_cases_at(
                 JOIN cases c ON c.id = s.case_id
                 ORDER BY c.title, c.id LIMIT ?""",
             [start, *args, *step_args, limit],
-        ).fetchall()
+        )
 
 
 def related_trials(
@@ -346,7 +340,7 @@ def related_trials(
         return []
     marks = ",".join("?" * len(therapies))
     with store.lock:
-        rows = store.conn.execute(
+        rows = store.read(
             f"""SELECT DISTINCT t.id, t.name, rt.therapy_id,
                        json_extract(t.data, '$.population')
                 FROM record_therapies rt JOIN trials t
@@ -354,7 +348,7 @@ def related_trials(
                 WHERE rt.therapy_id IN ({marks})
                 ORDER BY t.evidence_type = 'rct' DESC, t.name LIMIT ?""",
             [*therapies, limit],
-        ).fetchall()
+        )
         start_therapy = store.therapy(start)
     names = [start.lower()]
     if start_therapy is not None:
@@ -377,28 +371,28 @@ class PathwayPosition:
 def position(store: Store, therapy: str) -> PathwayPosition:
     failed = ",".join(f"'{r}'" for r in FAILED)
     with store.lock:
-        after, responded = store.conn.execute(
+        after, responded = store.first(
             f"""SELECT count(DISTINCT b.record_id),
                        count(DISTINCT CASE WHEN b.response = 'responded' THEN b.record_id END)
                 FROM record_therapies b JOIN record_therapies a
                   ON a.kind = 'case' AND a.record_id = b.record_id AND a.step = b.step - 1
                 WHERE b.kind = 'case' AND b.therapy_id = ? AND a.response IN ({failed})""",
             [therapy],
-        ).fetchone()
-        onward = store.conn.execute(
+        )
+        onward = store.first(
             f"""SELECT count(DISTINCT a.record_id)
                 FROM record_therapies a JOIN record_therapies b
                   ON b.kind = 'case' AND b.record_id = a.record_id AND b.step = a.step + 1
                 WHERE a.kind = 'case' AND a.therapy_id = ? AND a.response IN ({failed})""",
             [therapy],
-        ).fetchone()[0]
+        )[0]
     return PathwayPosition(after, responded, onward)
 
 
 def response_mix(store: Store, therapy: str) -> dict[str, int]:
     """How the cases given a therapy responded to it."""
     with store.lock:
-        rows = store.conn.execute(
+        rows = store.scan(
             """SELECT response, count(DISTINCT record_id) FROM record_therapies
                WHERE kind = 'case' AND therapy_id = ? GROUP BY response""",
             [therapy],

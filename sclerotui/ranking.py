@@ -172,9 +172,8 @@ def _frequencies(
             before[key] if key in before else _frequency(findall, letters, title, body)
             for key, (title, body) in zip(keys, folded, strict=True)
         ]
-    # In one comprehension, not a call per text: for one word over 2,000 texts a loop per
-    # text took 4.9 ms against 3.7. A substring test first: most titles hold none of the
-    # words, and it is ten times quicker than the regex that finds none.
+    # One comprehension, not a call per text; a substring test first, as most titles hold
+    # none of the words and it is much quicker than the regex that finds none.
     return [
         (TITLE_WEIGHT * len(findall(title)) if letters in title else 0)
         + (BODY_WEIGHT * len(findall(body)) if letters in body else 0)

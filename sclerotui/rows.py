@@ -2,7 +2,7 @@
 search index and events.
 
 Pure functions, no database: an import's second process builds a file's rows while the
-importing process writes the file before it (see sclerotui.importing)."""
+importing process writes the file before it (see sclerotui.importers.importing)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sclerotui.search import clean_for_index
+from sclerotui.facets import facet_rows
+from sclerotui.query import clean_for_index
 
 if TYPE_CHECKING:
     from sclerotui.models import Case, Dataset, Therapy, TimelineEvent, Trial
@@ -175,10 +176,6 @@ def _case_body(case: Case) -> str:
     )
 
 
-def _facet(rows: Rows, kind: str, record_id: str, facet: str, values) -> None:
-    rows.facets.extend((kind, record_id, facet, v) for v in dict.fromkeys(values))
-
-
 def _sources(rows: Rows, kind: str, record_id: str, ids) -> None:
     rows.record_sources.extend((kind, record_id, s) for s in dict.fromkeys(ids))
 
@@ -195,8 +192,7 @@ def _add_therapy(rows: Rows, therapy: Therapy, origin: str, imported_at: str) ->
             dump(therapy),
         )
     )
-    _facet(rows, "therapy", therapy.id, "organ", [o.value for o in therapy.organs])
-    _facet(rows, "therapy", therapy.id, "class", [therapy.therapy_class.value])
+    rows.facets.extend(facet_rows("therapy", therapy.id, therapy, {}))
     _sources(rows, "therapy", therapy.id, therapy.sources)
     rows.search_index.append((*index_text("therapy", therapy), "therapy", therapy.id))
 
@@ -219,10 +215,7 @@ def _add_trial(rows: Rows, trial: Trial, origin: str, imported_at: str, classes:
             dump(trial.model_copy(update={"origin": origin})),
         )
     )
-    _facet(rows, "trial", trial.id, "subtype", [s.value for s in trial.subtypes])
-    _facet(rows, "trial", trial.id, "organ", [o.value for o in trial.organs])
-    _facet(rows, "trial", trial.id, "type", [trial.evidence_type.value])
-    _facet(rows, "trial", trial.id, "class", [classes[t] for t in trial.therapies])
+    rows.facets.extend(facet_rows("trial", trial.id, trial, classes))
     rows.record_therapies.extend(
         ("trial", trial.id, t, None, None) for t in dict.fromkeys(trial.therapies)
     )
@@ -247,14 +240,7 @@ def _add_case(rows: Rows, case: Case, origin: str, imported_at: str, classes: di
             dump(case.model_copy(update={"origin": origin})),
         )
     )
-    _facet(rows, "case", case.id, "subtype", [case.subtype.value])
-    _facet(rows, "case", case.id, "organ", [o.value for o in case.organs])
-    _facet(rows, "case", case.id, "antibody", [a.value for a in case.autoantibodies])
-    _facet(rows, "case", case.id, "type", [case.evidence_type.value])
-    _facet(rows, "case", case.id, "response", [s.response.value for s in case.therapies])
-    _facet(
-        rows, "case", case.id, "class", [classes[t] for s in case.therapies for t in s.therapies]
-    )
+    rows.facets.extend(facet_rows("case", case.id, case, classes))
     # A regimen's therapies share their step's number: pathways read a step as one unit.
     rows.record_therapies.extend(
         ("case", case.id, therapy, index, step.response.value)

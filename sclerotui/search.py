@@ -1,317 +1,466 @@
-"""The search query language, parsed into a Query and translated into safe FTS5.
+"""Search: text and the active filters in, ranked hits out.
 
-Words are prefix-matched, "quoted phrases" match in order, -word excludes, and field:value
-filters narrow by facet. User text never reaches MATCH raw: every word is re-quoted, so no
-input can be read by FTS5 as an operator. Pure functions, no database access.
+A `Search` reads one database through its store's door and keeps, between keys, what the
+last ranked search read and counted. The explorer holds one on a connection of its own;
+the command line and export make one for a single search. The query language itself is in
+sclerotui.query, the filters in sclerotui.facets, the ranking in sclerotui.ranking.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property, partial
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sclerotui.vocabulary import Autoantibody, EvidenceType, Organ, Response, Subtype, TherapyClass
+from sclerotui.facets import FACETS, NO_CRITERIA, Criteria, criteria_sql, filter_source
+from sclerotui.query import (
+    MARK_END,
+    MARK_START,
+    Query,
+    SearchError,
+    clean_for_index,
+    excluded_match,
+    fts_expression,
+    parse,
+    phrase_matches,
+    word_matches,
+)
+from sclerotui.store import Store
 
-MAX_QUERY_CHARS = 1000
-MAX_TERMS = 32
-# Markers that wrap matched words in snippets; stripped from indexed text so data cannot fake them.
-MARK_START = "\ue000"
-MARK_END = "\ue001"
+if TYPE_CHECKING:
+    from sclerotui.ranking import Counted
 
-KINDS = ("therapy", "trial", "case")
-
-# field name -> (canonical facet, {accepted word: stored value})
-ALIASES: dict[str, dict[str, str]] = {
-    "subtype": {
-        **{s.value: s.value for s in Subtype},
-        "dcssc": "diffuse",
-        "lcssc": "limited",
-        "sssc": "sine",
-        "sine-scleroderma": "sine",
-        "dc": "diffuse",
-        "lc": "limited",
-    },
-    "organ": {
-        **{o.value: o.value for o in Organ},
-        "ild": "lung",
-        "pulmonary": "lung",
-        "ph": "pah",
-        "kidney": "renal",
-        "src": "renal",
-        "raynaud": "vascular",
-        "raynauds": "vascular",
-        "du": "vascular",
-        "ulcer": "vascular",
-        "digital-ulcer": "vascular",
-        "heart": "cardiac",
-        "gut": "gi",
-        "gastrointestinal": "gi",
-        "joint": "musculoskeletal",
-        "msk": "musculoskeletal",
-        "calcinosis-cutis": "calcinosis",
-    },
-    "class": {
-        **{c.value: c.value for c in TherapyClass},
-        "era": "endothelin-receptor-antagonist",
-        "pde5": "pde5-inhibitor",
-        "acei": "ace-inhibitor",
-        "ace": "ace-inhibitor",
-        "cell": "cell-therapy",
-        "hsct": "cell-therapy",
-        "antifibrotic": "antifibrotic",
-        "jak": "jak-inhibitor",
-        "arb": "angiotensin-receptor-blocker",
-        "procedure": "procedure-or-supportive",
-        "supportive": "procedure-or-supportive",
-    },
-    "response": {
-        **{r.value: r.value for r in Response},
-        "failed": "resistant",
-        "refractory": "resistant",
-        "responder": "responded",
-        "improved": "responded",
-    },
-    "type": {
-        **{e.value: e.value for e in EvidenceType},
-        "case": "case-report",
-        "cases": "case-report",
-        "trial": "rct",
-        "randomised": "rct",
-        "randomized": "rct",
-        "cohort": "observational",
-        "obs": "observational",
-    },
-    "antibody": {
-        **{a.value: a.value for a in Autoantibody},
-        "scl-70": "anti-scl-70",
-        "scl70": "anti-scl-70",
-        "ata": "anti-scl-70",
-        "topo": "anti-scl-70",
-        "aca": "anticentromere",
-        "centromere": "anticentromere",
-        "rnap": "anti-rnap-iii",
-        "rnap3": "anti-rnap-iii",
-        "rna-pol-iii": "anti-rnap-iii",
-        "u1rnp": "anti-u1rnp",
-        "pm-scl": "anti-pm-scl",
-        "pmscl": "anti-pm-scl",
-    },
-    "kind": {k: k for k in KINDS} | {"therapies": "therapy", "trials": "trial", "cases": "case"},
+SEARCH_RANKED = 2000  # a search ranks at most this many matches (see Search._ranked)
+OPENING = 120  # characters of a record's body shown for a hit found by filters alone
+SHARE_SAMPLE = 1000  # matches read to estimate how common a term is (see Search._share)
+MAX_EXPANSION = 64  # a typed word that begins more terms is left to FTS5's prefix query
+# Up to this many index entries for the terms, FTS5's bm25() ranks (see Search._ranked).
+FTS_RANKED_ROWS = 50_000
+CACHE_MB = 16  # the explorer's search connection's page cache (see Search.open)
+RECORD_TITLES = {
+    "therapy": ("therapies", "name"),
+    "trial": ("trials", "name"),
+    "case": ("cases", "title"),
 }
-FIELD_NAMES = {
-    "organs": "organ",
-    "subtypes": "subtype",
-    "responses": "response",
-    "evidence": "type",
-    "ab": "antibody",
-    "autoantibody": "antibody",
-}
-FIELDS = ("therapy", "note", *ALIASES)  # therapy: and note: take free words
-
-
-class SearchError(ValueError):
-    """The query cannot be searched for; the message says why, for the user."""
+ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # NOCASE
 
 
 @dataclass(frozen=True)
-class Criteria:
-    """Facet filters, from `field:value` words or from the app's filter screen.
+class Hit:
+    kind: str
+    id: str
+    title: str
+    cut: str | Callable[[], str] = field(repr=False, compare=False)  # the snippet, or its cut
+    rank: float
+    therapy: str | None  # the therapy to show it under in the explorer
 
-    Within a field the values are alternatives; across fields all must hold.
-    """
+    @cached_property
+    def snippet(self) -> str:
+        """Text around the matches, with query.MARK_START/MARK_END around matched words.
 
-    therapy: frozenset[str] = frozenset()
-    subtype: frozenset[str] = frozenset()
-    organ: frozenset[str] = frozenset()
-    antibody: frozenset[str] = frozenset()
-    response: frozenset[str] = frozenset()
-    type: frozenset[str] = frozenset()
-    kind: frozenset[str] = frozenset()
-    # "class" is a keyword, hence the trailing underscore.
-    class_: frozenset[str] = frozenset()
-    note: frozenset[str] = frozenset()  # words in the user's own notes; "*": any note
+        Cut when first read: the hits are ranked in a worker thread, and only those on
+        screen need a snippet before the results' first frame."""
+        return self.cut if isinstance(self.cut, str) else self.cut()
 
-    def items(self) -> list[tuple[str, frozenset[str]]]:
+
+class Search:
+    """Searches one database: `hits(text, filters)` is the one way in."""
+
+    def __init__(self, store: Store, owned: bool = False) -> None:
+        """`owned`: the search opened the store and closes it (see open)."""
+        self.store = store
+        self.owned = owned
+        # What the last ranked search read and counted, and the database's state it was
+        # read in (see _keep_while_unchanged).
+        self._texts: dict[int, tuple] = {}  # its candidates by rowid
+        self._counted: Counted | None = None  # their folded texts and its terms' counts
+        self._shares: dict[str, float] = {}  # its terms' shares of the index
+        self._kept_state: tuple[int, int] | None = None
+
+    @classmethod
+    def open(cls, path: Path) -> Search:
+        """A search with a read-only connection of its own, for the explorer: a key typed
+        while it runs interrupts only the search, and its page cache holds the index."""
+        return cls(Store(path, read_only=True, check=False, cache_mb=CACHE_MB), owned=True)
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    def interrupt(self) -> None:
+        """Stop the query running for an older text (it ends as interrupted)."""
+        self.store.interrupt()
+
+    def close(self) -> None:
+        """Close the connection, stopping a search a worker may still run."""
+        if self.owned:
+            self.store.stop_and_close()
+
+    # -- the way in ------------------------------------------------------------------------
+
+    def hits(
+        self, query: Query | str, filters: Criteria = NO_CRITERIA, limit: int = 50
+    ) -> list[Hit]:
+        """Ranked hits for the text (or its parsed query) under the active filters; raises
+        SearchError with a message for the user."""
+        if isinstance(query, str):
+            query = parse(query)
+        with self.store.lock:  # the explorer's worker and its interrupting keys share it
+            criteria = self.filters(query, filters)
+            if criteria.note and not self.store.has_notes:
+                raise SearchError(
+                    f"cannot search notes: {self.store.path} has none (schema "
+                    f"{self.store.schema_version}, from an older release, opened read-only)"
+                )
+            try:
+                return self._search(query, criteria, limit)
+            except sqlite3.OperationalError as error:
+                # The parser should make this impossible; never a crash for the user.
+                raise SearchError(f"cannot search for {query.text!r}: {error}") from None
+
+    def filters(self, query: Query, filters: Criteria = NO_CRITERIA) -> Criteria:
+        """The filters a search applies: those typed in the text, with the words naming
+        therapies replaced by their ids, and the active ones (a facet's values from either
+        are alternatives)."""
+        typed = query.criteria
+        for facet in FACETS.values():
+            if facet.sql == "therapy" and typed.get(facet.name):
+                typed = typed.with_values(facet.name, self._resolve(facet.name, typed))
+        return typed.merged(filters)
+
+    def _resolve(self, name: str, typed: Criteria) -> frozenset[str]:
+        ids: set[str] = set()
+        for word in typed.get(name):
+            matched = self.resolve_therapy(word)
+            if not matched:
+                raise SearchError(f"cannot search for {name}:{word}: no therapy by that name")
+            ids.update(matched)
+        return frozenset(ids)
+
+    def resolve_therapy(self, word: str) -> list[str]:
+        """Therapy ids whose id, name or alias begins with a word (for `therapy:` filters)."""
+        word = word.lower()
+        found = []
+        for therapy_id, name, aliases in self.store.read("SELECT id, name, aliases FROM therapies"):
+            names = [therapy_id, name.lower(), *(a.lower() for a in json.loads(aliases))]
+            if any(n == word or n.startswith(word) for n in names):
+                found.append(therapy_id)
+        return found
+
+    # -- finding -------------------------------------------------------------------------
+
+    def _search(self, query: Query, criteria: Criteria, limit: int) -> list[Hit]:
+        expansions = {word: self._expand_word(word) for word in query.words}
+        where: list[str] = []
+        args: list = []
+        match = fts_expression(query, expansions.get)
+        if match:
+            where.append("search_index MATCH ?")
+            args.append(match)
+        elif query.excluded:
+            where.append(
+                "search_index.rowid NOT IN "
+                "(SELECT rowid FROM search_index WHERE search_index MATCH ?)"
+            )
+            args.append(excluded_match(query))
+        kind_clauses = []
+        restricted = False  # reading each match's kind costs a row lookup: skip it if we can
+        for kind in ("therapy", "trial", "case"):
+            if criteria.kind and kind not in criteria.kind:
+                restricted = True
+                continue
+            clause, clause_args = criteria_sql(kind, "search_index.record_id", criteria, None)
+            restricted = restricted or bool(clause)
+            kind_clauses.append(f"(search_index.kind = '{kind}' {clause})")
+            args.extend(clause_args)
+        if not kind_clauses:
+            return []
+        if restricted or not where:
+            where.append("(" + " OR ".join(kind_clauses) + ")")
+        where_sql = " AND ".join(where)
+        if match:
+            rows = self._ranked(query, expansions, match, where_sql, args, limit)
+        elif query.excluded:
+            rows = self._filtered(where_sql, args, limit)
+        else:
+            rows = self._by_filters(criteria, limit)
+        wanted = set(criteria.therapy)
+        for word in query.words:
+            if len(word) >= 3:
+                wanted.update(self.resolve_therapy(word))
+        therapies = self.store.therapies_of([(kind, rid) for kind, rid, *_ in rows])
         return [
-            (name.rstrip("_"), getattr(self, name))
-            for name in self.__dataclass_fields__
-            if getattr(self, name)
+            Hit(kind, rid, title, snip, score, _preferred(kind, rid, therapies, wanted))
+            for kind, rid, title, snip, score in rows
         ]
 
-    def merged(self, other: Criteria) -> Criteria:
-        values = {
-            name: getattr(self, name) | getattr(other, name) for name in self.__dataclass_fields__
-        }
-        return Criteria(**values)
+    def _ranked(
+        self,
+        query: Query,
+        expansions: dict[str, tuple[str, ...] | None],
+        match: str,
+        where_sql: str,
+        args: list,
+        limit: int,
+    ) -> list[tuple]:
+        """The best matches among the first SEARCH_RANKED, ranked as bm25 ranks them.
 
-    def with_values(self, name: str, values: frozenset[str]) -> Criteria:
-        attr = "class_" if name == "class" else name
-        return replace(self, **{attr: frozenset(values)})
+        Ranking every match of a broad word on a million records would take seconds. Matches
+        come in rowid order (therapies, trials, then cases as added), so only the first
+        SEARCH_RANKED are ranked. FTS5's bm25() counts every record holding each term before
+        it scores one: when the terms are rare that is quick, and done in SQLite, off the
+        interpreter's lock. When they are common, the ranking is done in Python (see
+        sclerotui.ranking) with each term's share of the index estimated from a sample."""
+        from sclerotui.ranking import Term, scores, snippet, tokens
 
-    def __bool__(self) -> bool:
-        return bool(self.items())
+        self._keep_while_unchanged()
+        top = self._top_rowid()
+        words = zip(query.words, word_matches(query, expansions.get), strict=True)
+        wanted = [
+            Term(**_word_term(word, expansions.get(word)), share=self._share(expression, top))
+            for word, expression in words
+        ]
+        wanted += [
+            Term(phrase=tuple(tokens(phrase)), share=self._share(expression, top))
+            for phrase, expression in zip(query.phrases, phrase_matches(query), strict=True)
+        ]
+        if sum(term.share for term in wanted) * top <= FTS_RANKED_ROWS:
+            return self._ranked_by_fts(match, where_sql, args, limit)
+        candidates = self._candidates(where_sql, args)
+        texts = [(row[3], row[4]) for row in candidates]
+        scored = scores(texts, wanted, top, [row[0] for row in candidates], self._counted)
+        best = sorted(range(len(candidates)), key=lambda i: (scored[i], candidates[i][0]))[:limit]
+        return [
+            (
+                *candidates[i][1:4],
+                partial(snippet, *candidates[i][3:5], wanted, MARK_START, MARK_END),
+                scored[i],
+            )
+            for i in best
+        ]
 
-    def describe(self) -> str:
-        return " ".join(f"{name}:{','.join(sorted(values))}" for name, values in self.items())
+    def _candidates(self, where_sql: str, args: list) -> list[tuple]:
+        """(rowid, kind, record_id, title, body) of the first SEARCH_RANKED matches by rowid.
 
+        The rowids come from the index, then the texts from FTS5's content table, 500 at a
+        time: asked for a match's columns, FTS5 looks each row up on its own (slower; see
+        docs/PERFORMANCE.md). Typing on within a word mostly matches the records the last key
+        matched: their texts are kept from the last search (see _keep_while_unchanged)."""
+        first = f"""FROM search_index WHERE {where_sql}
+                    ORDER BY search_index.rowid LIMIT {SEARCH_RANKED}"""
+        if not self.has_content_table:
+            return self.store.read(
+                f"""SELECT search_index.rowid, search_index.kind, search_index.record_id,
+                           search_index.title, search_index.body {first}""",
+                args,
+            )
+        rowids = [row[0] for row in self.store.read(f"SELECT search_index.rowid {first}", args)]
+        kept = self._texts
+        texts = {rowid: kept[rowid] for rowid in rowids if rowid in kept}
+        for chunk in _chunks([rowid for rowid in rowids if rowid not in texts], 500):
+            for row in self.store.read(
+                f"""SELECT id, c2, c3, c0, c1 FROM search_index_content
+                    WHERE id IN ({",".join("?" * len(chunk))})""",
+                chunk,
+            ):
+                texts[row[0]] = row
+        self._texts = texts  # this search's candidates only
+        return [texts[rowid] for rowid in rowids if rowid in texts]
 
-@dataclass(frozen=True)
-class Query:
-    text: str
-    words: tuple[str, ...] = ()
-    phrases: tuple[str, ...] = ()
-    excluded: tuple[str, ...] = ()
-    criteria: Criteria = field(default_factory=Criteria)
+    def _keep_while_unchanged(self) -> None:
+        """Drops what the last ranked search kept (texts, counts, shares) if the database
+        has changed since: a kept text or count would rank and cut by the old words."""
+        state = self.store.change_marker()
+        if state is None or state != self._kept_state:  # (None before the first search too)
+            self.drop_kept()
+            self._kept_state = state
 
-    @property
-    def has_text(self) -> bool:
-        return bool(self.words or self.phrases)
+    def drop_kept(self) -> None:
+        """Forgets what the last ranked search read and counted (the benchmark times a search
+        without it, as after a search that matched other records)."""
+        from sclerotui.ranking import Counted
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.words or self.phrases or self.excluded or self.criteria)
+        self._texts, self._counted, self._shares = {}, Counted(), {}
 
+    @cached_property
+    def has_content_table(self) -> bool:
+        """Whether FTS5 keeps the index's texts in the table laid out as _candidates reads
+        it: columns c0-c3 holding the index's columns (title, body, kind, record_id)."""
+        from sclerotui.rows import COLUMNS
 
-TOKEN_RE = re.compile(r'(-?)(?:(\w[\w-]*):)?(?:"([^"]*)"?|(\S+))')
+        fts = self.store.columns("search_index")
+        content = self.store.columns("search_index_content")
+        return fts == list(COLUMNS["search_index"]) and content == ["id", "c0", "c1", "c2", "c3"]
 
+    @cached_property
+    def has_search_terms(self) -> bool:
+        """Schema 4 lists the index's terms; an older database opened read-only does not."""
+        return self.store.has_table("search_terms")
 
-def _has_token_chars(text: str) -> bool:
-    """FTS5's unicode61 tokenizer only indexes letters and digits."""
-    return any(ch.isalnum() for ch in text)
+    def _ranked_by_fts(self, match: str, where_sql: str, args: list, limit: int) -> list[tuple]:
+        """bm25() and snippet() in SQLite, over the first SEARCH_RANKED matches."""
+        from sclerotui.ranking import BODY_WEIGHT, SNIPPET_TOKENS, TITLE_WEIGHT, show_mark
 
-
-def _resolve_field(name: str, value: str, where: str) -> tuple[str, str]:
-    name = FIELD_NAMES.get(name.lower(), name.lower())
-    value = value.strip().lower()
-    if not value:
-        raise SearchError(f"cannot search for {where!r}: {name}: needs a value")
-    if name in ("therapy", "note"):
-        return name, value
-    choices = ALIASES[name]
-    starts = {v for k, v in choices.items() if k.startswith(value)}
-    if value not in choices and len(starts) == 1:
-        return name, starts.pop()  # a unique prefix, as while typing "organ:lu"
-    if value not in choices:
-        known = ", ".join(sorted({v for v in choices.values()}))
-        raise SearchError(f"cannot search for {where!r}: unknown {name} {value!r} (known: {known})")
-    return name, choices[value]
-
-
-def parse(text: str) -> Query:
-    """Parse user text into a Query, or raise SearchError with a message for the user."""
-    if len(text) > MAX_QUERY_CHARS:
-        raise SearchError(
-            f"cannot search for a query of {len(text):,} characters (at most {MAX_QUERY_CHARS:,})"
+        where_sql, args = self._first_ranked(where_sql, args)
+        # Ties (rare after a ranking) by rowid: reading 2,000 titles would cost more.
+        rows = self.store.read(
+            f"""SELECT search_index.kind, search_index.record_id, search_index.title,
+                       snippet(search_index, -1, char(57344), char(57345), '…', {SNIPPET_TOKENS}),
+                       bm25(search_index, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score,
+                       search_index.body
+                FROM search_index WHERE {where_sql}
+                ORDER BY score, search_index.rowid LIMIT ?""",
+            [*args, limit],
         )
-    text = text.replace(MARK_START, " ").replace(MARK_END, " ")
-    words: list[str] = []
-    phrases: list[str] = []
-    excluded: list[str] = []
-    facets: dict[str, set[str]] = {}
-    for match in TOKEN_RE.finditer(text):
-        negate, name, quoted, bare = match.groups()
-        raw = match.group(0)
-        if name is not None and name.lower() in FIELDS + tuple(FIELD_NAMES):
-            value = quoted if quoted is not None else (bare or "")
-            if negate:
-                raise SearchError(f"cannot search for {raw!r}: a field filter cannot be excluded")
-            for part in value.split(","):
-                key, resolved = _resolve_field(name, part, raw)
-                facets.setdefault(key, set()).add(resolved)
-            continue
-        if bare and bare.endswith(":") and bare[:-1].lower() in FIELDS + tuple(FIELD_NAMES):
-            raise SearchError(f"cannot search for {raw!r}: {bare[:-1]}: needs a value")
-        term = quoted if quoted is not None else raw.removeprefix("-") if negate else raw
-        if name is not None and quoted is None:
-            term = raw.removeprefix("-")  # "word:thing" that is not a field: search the words
-        if not _has_token_chars(term):
-            continue  # lone operators, punctuation, emoji: nothing FTS5 could match
-        if negate:
-            excluded.append(term)
-        elif quoted is not None or " " in term:
-            phrases.append(term)
-        else:
-            words.append(term)
-    if len(words) + len(phrases) + len(excluded) > MAX_TERMS:
-        raise SearchError(
-            f"cannot search for {len(words) + len(phrases) + len(excluded)} "
-            f"terms at once (at most {MAX_TERMS})"
+        # A cut that shows a figure keeps the figure's "(unverified)" (from the same text).
+        return [(*row[:3], show_mark(row[3], row[5], MARK_START, MARK_END), row[4]) for row in rows]
+
+    def _expand_word(self, word: str) -> tuple[str, ...] | None:
+        """The index's terms that begin with a typed word, or None to let FTS5 find them."""
+        if not (word.isascii() and word.isalnum()) or not self.has_search_terms:
+            return None
+        low = word.lower()
+        terms = tuple(
+            row[0]
+            for row in self.store.read(
+                "SELECT term FROM search_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
+                [low, low + "\U0010ffff", MAX_EXPANSION + 1],
+            )
         )
-    criteria = Criteria(
-        **{("class_" if k == "class" else k): frozenset(v) for k, v in facets.items()}
-    )
-    query = Query(
-        text=text,
-        words=tuple(words),
-        phrases=tuple(phrases),
-        excluded=tuple(excluded),
-        criteria=criteria,
-    )
-    if query.is_empty and text.strip():
-        raise SearchError(f"cannot search for {text.strip()[:40]!r}: no letters or digits in it")
-    return query
+        return None if len(terms) > MAX_EXPANSION else terms
+
+    def _share(self, expression: str, top: int) -> float:
+        """The fraction of the index's rowid range holding matches of an expression.
+
+        Counted when there are fewer than SHARE_SAMPLE; otherwise estimated from the rowid
+        of the SHARE_SAMPLE-th match, which reads a sample, not the whole doclist. Kept
+        while the database is unchanged: a word typed on after keeps its share."""
+        if expression in self._shares:
+            return self._shares[expression]
+        rowids = [
+            row[0]
+            for row in self.store.read(
+                "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid LIMIT ?",
+                [expression, SHARE_SAMPLE],
+            )
+        ]
+        share = len(rowids) / top if len(rowids) < SHARE_SAMPLE else SHARE_SAMPLE / rowids[-1]
+        if len(self._shares) > 1000:  # a long session's words: start again
+            self._shares.clear()
+        self._shares[expression] = share
+        return share
+
+    def _top_rowid(self) -> int:
+        row = self.store.first("SELECT rowid FROM search_index ORDER BY rowid DESC LIMIT 1")
+        return row[0] if row else 1
+
+    def _first_ranked(self, where_sql: str, args: list) -> tuple[str, list]:
+        """The condition narrowed to the first SEARCH_RANKED matches in rowid order (the
+        scan for the cut stops there, where ordering all matches would read every one)."""
+        cut = self.store.first(
+            f"SELECT search_index.rowid FROM search_index WHERE {where_sql} "
+            f"ORDER BY search_index.rowid LIMIT 1 OFFSET {SEARCH_RANKED - 1}",
+            args,
+        )
+        if cut is None:
+            return where_sql, args
+        return f"{where_sql} AND search_index.rowid <= ?", [*args, cut[0]]
+
+    def _by_filters(self, criteria: Criteria, limit: int) -> list[tuple]:
+        """Records that pass the filters alone (no words), by title: the first SEARCH_RANKED
+        of each kind, found from the facet index (scanning the search index for them would
+        read every record's text on the way)."""
+        chosen: list[tuple] = []
+        for kind, (table, title) in RECORD_TITLES.items():
+            clause, clause_args = criteria_sql(kind, "d.record_id", criteria, None)
+            if (criteria.kind and kind not in criteria.kind) or "AND 0" in clause:
+                continue
+            source, source_args, facet = filter_source(kind, criteria, table)
+            if facet is not None:  # the source holds only records with it: no check per record
+                clause, clause_args = criteria_sql(kind, "d.record_id", criteria, facet)
+            # Ordered as the search index's titles (markers removed) in SQLite, each kind's
+            # first `limit`; the kinds are merged below.
+            chosen += self.store.read(
+                f"""SELECT '{kind}', r.id, r.{title} FROM {table} r WHERE r.id IN (
+                      SELECT DISTINCT d.record_id FROM ({source}) d WHERE 1 {clause}
+                      LIMIT {SEARCH_RANKED})
+                    ORDER BY replace(replace(r.{title}, char(57344), ''), char(57345), '')
+                      COLLATE NOCASE LIMIT ?""",
+                [*source_args, *clause_args, limit],
+            )
+        chosen.sort(key=lambda row: clean_for_index(row[2]).translate(ASCII_LOWER))
+        return self._with_openings(chosen[:limit])
+
+    def _with_openings(self, chosen: list[tuple]) -> list[tuple]:
+        """(kind, id, title, the opening of the body it is searched by, 0) of each record.
+
+        A case's body opens with its narrative: read from its JSON by SQLite, which is
+        cheaper than building the case's model. A narrative shorter than the opening is
+        followed by the rest of the body: built from the model."""
+        from sclerotui.rows import index_text
+
+        cases = [record_id for kind, record_id, _ in chosen if kind == "case"]
+        narratives: dict[str, str] = {}
+        for chunk in _chunks(cases, 500):
+            narratives.update(
+                self.store.read(
+                    f"""SELECT id, json_extract(data, '$.narrative') FROM cases
+                        WHERE id IN ({",".join("?" * len(chunk))})""",
+                    chunk,
+                )
+            )
+        rows = []
+        for kind, record_id, title in chosen:
+            narrative = narratives.get(record_id) if kind == "case" else None
+            opening = clean_for_index(narrative or "")[:OPENING]
+            if len(opening) == OPENING:
+                rows.append((kind, record_id, clean_for_index(title), opening, 0))
+                continue
+            record = self.store.record(kind, record_id)
+            if record is not None:
+                title, body = index_text(kind, record)
+                rows.append((kind, record_id, title, body[:OPENING], 0))
+        return rows
+
+    def _filtered(self, where_sql: str, args: list, limit: int) -> list[tuple]:
+        """Records that pass a filter and lack excluded words, by title (no words to rank
+        them by): only the search index knows which records hold a word."""
+        where_sql, args = self._first_ranked(where_sql, args)
+        return self.store.read(
+            f"""SELECT search_index.kind, search_index.record_id, search_index.title,
+                       substr(search_index.body, 1, {OPENING}), 0
+                FROM search_index WHERE {where_sql}
+                ORDER BY search_index.title COLLATE NOCASE LIMIT ?""",
+            [*args, limit],
+        )
 
 
-def _quote(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
+def _word_term(word: str, terms: tuple[str, ...] | None) -> dict:
+    if terms is not None:
+        return {"terms": frozenset(terms)}
+    from sclerotui.ranking import tokens
+
+    parts = tokens(word)
+    if len(parts) == 1:
+        return {"prefix": parts[0]}
+    return {"phrase": tuple(parts)}  # "t-cell*": near enough for ranking
 
 
-# Given a typed word, the index's terms that begin with it, or None when not known.
-Expand = Callable[[str], "tuple[str, ...] | None"]
+def _preferred(
+    kind: str, record_id: str, therapies: dict[tuple[str, str], list[str]], wanted: set[str]
+) -> str | None:
+    """Which therapy to show a hit under: itself, a filtered-for one, or its first."""
+    if kind == "therapy":
+        return record_id
+    steps = therapies.get((kind, record_id), [])
+    preferred = [t for t in steps if t in wanted]
+    return (preferred or steps or [None])[0]
 
 
-def word_matches(query: Query, expand: Expand | None = None) -> list[str]:
-    """One FTS5 expression per typed word: any of the terms it begins.
-
-    With the terms listed, the word is their OR (FTS5 reads those doclists in step and
-    stops at a LIMIT); without, FTS5's prefix query, which merges them all first."""
-    parts = []
-    for word in query.words:
-        terms = expand(word) if expand else None
-        if terms is None:
-            parts.append(_quote(word) + "*")
-        elif terms:
-            parts.append("(" + " OR ".join(_quote(term) for term in terms) + ")")
-        else:
-            parts.append(_quote(word))  # no term begins with it: matches nothing, quickly
-    return parts
-
-
-def phrase_matches(query: Query) -> list[str]:
-    return [_quote(phrase) for phrase in query.phrases]
-
-
-def positive_match(query: Query, expand: Expand | None = None) -> str | None:
-    """The FTS5 MATCH expression for the words and phrases that must occur."""
-    return " AND ".join(word_matches(query, expand) + phrase_matches(query)) or None
-
-
-def excluded_match(query: Query) -> str | None:
-    """The FTS5 MATCH expression for any excluded word (whole words, not prefixes)."""
-    return " OR ".join(_quote(term) for term in query.excluded) or None
-
-
-def fts_expression(query: Query, expand: Expand | None = None) -> str | None:
-    positive = positive_match(query, expand)
-    negative = excluded_match(query)
-    if positive and negative:
-        return f"({positive}) NOT ({negative})"
-    return positive
-
-
-def clean_for_index(text: str) -> str:
-    """Text as it goes into the FTS index: without the snippet markers."""
-    return text.replace(MARK_START, "").replace(MARK_END, "")
-
-
-def split_snippet(snippet: str) -> list[tuple[str, bool]]:
-    """Split a snippet into (text, is_match) runs, for highlighting without markup."""
-    runs: list[tuple[str, bool]] = []
-    for index, part in enumerate(re.split(f"[{MARK_START}{MARK_END}]", snippet)):
-        if part:
-            runs.append((part, index % 2 == 1))
-    return runs
-
-
-NO_CRITERIA = Criteria()
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -16,13 +16,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sclerotui.search import ALIASES, MAX_QUERY_CHARS, Criteria
+from sclerotui.facets import FACETS, KINDS, Criteria, chosen_facets
+from sclerotui.query import MAX_QUERY_CHARS
 
 VERSION = 1
 HISTORY_LIMIT = 100
 MAX_FILE_BYTES = 1_000_000  # a session is a few hundred bytes: anything this big is not one
-RECORD_KINDS = ("therapy", "trial", "case")
-FILTER_FIELDS = ("subtype", "organ", "antibody", "response", "type", "kind", "class")
+RECORD_KINDS = KINDS
+FILTER_FIELDS = chosen_facets()
 
 Entry = tuple[str, str]  # (kind, record id)
 
@@ -178,7 +179,7 @@ def parse_session(text: str) -> Session:
     for name, values in filters.items():
         if name not in FILTER_FIELDS:
             raise DamagedSession(f"unknown filter {name!r}")
-        known = set(ALIASES[name].values())
+        known = set(FACETS[name].words.values())
         values = _ids(values, f"filter {name}")
         unknown = [value for value in values if value not in known]
         if unknown:

@@ -10,11 +10,10 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
@@ -23,52 +22,20 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from sclerotui.models import Case, Dataset, KnownIds, Source, Therapy, TimelineEvent, Trial
-    from sclerotui.ranking import Counted
 
 # The pydantic models are imported by the methods that build them, not with this module: the
-# explorer's first screen needs none, and importing them costs about 150 ms of start-up.
-# So are sclerotui.ranking (for a search) and sclerotui.rows (for a write): ~3 ms together.
-from sclerotui import pathway_index
-from sclerotui.search import (
-    MARK_END,
-    MARK_START,
-    NO_CRITERIA,
-    Criteria,
-    Query,
-    SearchError,
-    clean_for_index,
-    excluded_match,
-    fts_expression,
-    parse,
-    phrase_matches,
-    word_matches,
+# explorer's first screen needs none (they cost a large share of start-up), nor does it need
+# sclerotui.rows, which a write imports.
+from sclerotui import pathway_index, schema
+from sclerotui.schema import (
+    BUNDLED,
+    COUNT_THERAPY_STATS,
+    REQUIRED_TABLES,
+    SCHEMA_VERSION,
+    TOKENIZER,
 )
 
-SCHEMA_VERSION = 8  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
-# 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids;
-# 7: the user's own notes and bookmarks, and the lens's saved profile (see sclerotui/notes.py);
-# 8: every case's pathway nodes, written with the case (pathway_steps, see pathway_index.py)
-BUNDLED = "bundled"  # the origin of the curated records, written only by a bundled build
-TOKENIZER = "unicode61 remove_diacritics 2"  # the search index's, and its term list's
-REQUIRED_TABLES = {
-    "meta",
-    "sources",
-    "therapies",
-    "trials",
-    "cases",
-    "events",
-    "facets",
-    "record_therapies",
-    "record_sources",
-    "search_index",
-}
 BUSY_TIMEOUT_MS = 3000
-SEARCH_RANKED = 2000  # a search ranks at most this many matches (see Store._ranked)
-OPENING = 120  # characters of a record's body shown for a hit found by filters alone
-SHARE_SAMPLE = 1000  # matches read to estimate how common a term is (see Store._share)
-MAX_EXPANSION = 64  # a typed word that begins more terms is left to FTS5's prefix query
-# Up to this many index entries for the terms, FTS5's bm25() ranks (see Store._ranked).
-FTS_RANKED_ROWS = 50_000
 # Files up to this size get PRAGMA quick_check when opened (a few ms per MB). Bigger ones are
 # checked by `sclerotui db check`; damage found later is reported as it surfaces.
 QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024
@@ -88,68 +55,6 @@ class BusyError(StoreError):
 
 class ReadOnlyError(StoreError):
     pass
-
-
-# Rows read for the lists are named tuples, not frozen dataclasses: those three took about
-# 3 ms to define at import, before the explorer's first frame.
-
-
-class TherapyName(NamedTuple):
-    """What a list needs of a therapy, read from columns (no JSON, no model)."""
-
-    id: str
-    name: str
-    therapy_class: str
-
-
-class TherapyRow(NamedTuple):
-    therapy: TherapyName
-    trials: int
-    cases: int
-
-
-class EvidenceItem(NamedTuple):
-    """One line of a therapy's evidence list."""
-
-    kind: str  # "trial" or "case"
-    id: str
-    title: str
-    label: str  # e.g. "RCT n=576" or "case · dcSSc · resistant"
-    verified: bool
-    illustrative: bool
-
-
-@dataclass(frozen=True)
-class Hit:
-    kind: str
-    id: str
-    title: str
-    cut: str | Callable[[], str] = field(repr=False, compare=False)  # the snippet, or its cut
-    rank: float
-    therapy: str | None  # the therapy to show it under in the explorer
-
-    @cached_property
-    def snippet(self) -> str:
-        """Text around the matches, with search.MARK_START/MARK_END around matched words.
-
-        Cut when first read: the hits are ranked in a worker thread, and only those on
-        screen need a snippet before the results' first frame."""
-        return self.cut if isinstance(self.cut, str) else self.cut()
-
-
-SUBTYPE_SHORT = {
-    "limited": "lcSSc",
-    "diffuse": "dcSSc",
-    "sine": "ssSSc",
-    "not-stated": "subtype not stated",
-}
-TYPE_SHORT = {
-    "rct": "RCT",
-    "interventional": "interventional",
-    "observational": "observational",
-    "review": "review",
-    "case-report": "case report",
-}
 
 
 def timestamp() -> str:
@@ -223,12 +128,6 @@ class Store:
         # For a store shared with a worker thread. Re-entrant: a worker holds it across a
         # whole comparison, whose parts also take it.
         self.lock = threading.RLock()
-        # What the last ranked search read and counted, and the database's state it was
-        # read in (see _keep_while_unchanged).
-        self._texts: dict[int, tuple] = {}  # its candidates by rowid
-        self._counted: Counted | None = None  # their folded texts and its terms' counts
-        self._shares: dict[str, float] = {}  # its terms' shares of the index
-        self._kept_state: tuple[int, int] | None = None
         self._check_schema(create)
 
     @cached_property
@@ -360,8 +259,7 @@ class Store:
         self.backup_path = self._backup(f"schema-{version}")
         try:
             with self.transaction():
-                for target in range(version + 1, SCHEMA_VERSION + 1):
-                    MIGRATIONS[target](self.db)
+                schema.migrate(self.db, version)
                 self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except (sqlite3.Error, StoreError) as error:
             self.close()
@@ -402,7 +300,7 @@ class Store:
         """Close a connection a worker thread may be using: stop its query, then close once
         the worker lets go of the lock (closing a connection mid-query from another thread
         can crash the interpreter)."""
-        self.conn.interrupt()
+        self.interrupt()
         with self.lock:
             self.close()
 
@@ -412,14 +310,56 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    # -- the door: how feature modules (search, lists, pathways, lens, notes …) run SQL ----
+
+    def read(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        """The rows of one query, with parameters (never formatted into the SQL)."""
+        return self.conn.execute(sql, list(params)).fetchall()
+
+    def first(self, sql: str, params: Iterable = ()) -> tuple | None:
+        """The first row of one query, or None."""
+        return self.conn.execute(sql, list(params)).fetchone()
+
+    def scan(self, sql: str, params: Iterable = ()) -> Iterator[tuple]:
+        """The rows of one query, one at a time (for reads too big to hold at once)."""
+        yield from self.conn.execute(sql, list(params))
+
+    def write(self, sql: str, params: Iterable = ()) -> int:
+        """One statement that changes rows, inside `transaction()`; how many it changed."""
+        self._require_writable("write")
+        return self.conn.execute(sql, list(params)).rowcount
+
+    def insert(self, sql: str, params: Iterable = ()) -> int:
+        """One INSERT inside `transaction()`; the new row's rowid."""
+        self._require_writable("write")
+        return self.conn.execute(sql, list(params)).lastrowid
+
+    def execute_many(self, sql: str, rows: Iterable[tuple]) -> None:
+        """One statement for many rows; inside `transaction()`."""
+        self._require_writable("write")
+        self.conn.executemany(sql, rows)
+
+    def interrupt(self) -> None:
+        """Stop the query running on this connection (from another thread): it ends with
+        sqlite3.OperationalError "interrupted", for its worker to drop."""
+        self.conn.interrupt()
+
+    def has_table(self, name: str) -> bool:
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]
+        ).fetchone()
+        return found is not None
+
+    def columns(self, table: str) -> list[str]:
+        """A table's column names, in order ([] if there is no such table)."""
+        return [row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")]
+
     # -- schema --------------------------------------------------------------------------
 
     def create_schema(self) -> None:
         self._require_writable("create a database")
         with self.transaction():
-            _create_tables(self.db)
-            for target in range(2, SCHEMA_VERSION + 1):
-                MIGRATIONS[target](self.db)
+            schema.create(self.db)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.conn.execute("PRAGMA journal_mode = WAL")
 
@@ -618,7 +558,7 @@ class Store:
                     f"DELETE FROM {link} WHERE kind = ? AND record_id IN ({marks})", [kind, *chunk]
                 )
             if kind == "case":
-                pathway_index.delete(self.conn, chunk)
+                self.conn.execute(pathway_index.delete_sql(len(chunk)), chunk)
             self.conn.execute(
                 f"DELETE FROM search_index WHERE kind = ? AND record_id IN ({marks})",
                 [kind, *chunk],
@@ -661,8 +601,9 @@ class Store:
             "search_index",
         ):
             self._insert_rows(table, getattr(rows, table))
-        pathway_index.write(
-            self.conn, pathway_index.rows_of(rows.cases, rows.facets, rows.record_therapies)
+        self.conn.executemany(
+            pathway_index.INSERT,
+            pathway_index.rows_of(rows.cases, rows.facets, rows.record_therapies),
         )
         self.add_search_terms([(title, body) for title, body, _, _ in rows.search_index])
         self._insert_rows("events", rows.events)
@@ -850,12 +791,15 @@ class Store:
         return {(row[0], row[1]) for row in self.conn.execute(sql, [BUNDLED] * 3)}
 
     @cached_property
+    def has_pathway_steps(self) -> bool:
+        """Schema 8 keeps every case's pathway nodes; an older database opened read-only
+        has none, and its pathways are walked from record_therapies."""
+        return self.has_table("pathway_steps")
+
+    @cached_property
     def has_notes(self) -> bool:
         """Schema 7 keeps the user's notes; an older database opened read-only has none."""
-        found = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'user_notes'"
-        ).fetchone()
-        return found is not None
+        return self.has_table("user_notes")
 
     @property
     def schema_version(self) -> int:
@@ -897,545 +841,10 @@ class Store:
         )
         return [TimelineEvent.model_validate_json(row[0]) for row in rows]
 
-    def therapies(self, criteria: Criteria = NO_CRITERIA) -> list[TherapyRow]:
-        """Therapies with the number of trials and cases that pass the filters.
-
-        With filters on, therapies with no matching evidence drop out (the list narrows).
-        """
-        if not criteria.with_values("class", frozenset()).with_values("kind", frozenset()):
-            return self._therapies_unfiltered(criteria)
-        trial_where, trial_args = criteria_sql("trial", "rt.record_id", criteria, "therapy")
-        case_where, case_args = criteria_sql("case", "rt.record_id", criteria, "therapy")
-        class_filter = ""
-        args: list = []
-        if criteria.class_:
-            class_filter = f"AND t.class IN ({','.join('?' * len(criteria.class_))})"
-            args = sorted(criteria.class_)
-        sql = f"""
-            SELECT t.id, t.name, t.class,
-              (SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
-                 WHERE rt.therapy_id = t.id AND rt.kind = 'trial' {trial_where}),
-              (SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
-                 WHERE rt.therapy_id = t.id AND rt.kind = 'case' {case_where})
-            FROM therapies t WHERE 1 {class_filter}
-            ORDER BY t.class, t.name COLLATE NOCASE"""
-        rows = [
-            TherapyRow(TherapyName(*therapy), trials, cases)
-            for *therapy, trials, cases in self.conn.execute(sql, [*trial_args, *case_args, *args])
-        ]
-        narrowing = criteria.with_values("class", frozenset()).with_values("kind", frozenset())
-        if narrowing:
-            rows = [row for row in rows if row.trials or row.cases]
-        return rows
-
-    def _therapies_unfiltered(self, criteria: Criteria) -> list[TherapyRow]:
-        """From the summary table: start-up cost does not grow with the number of cases."""
-        class_filter, args = "", []
-        if criteria.class_:
-            class_filter = f"WHERE t.class IN ({','.join('?' * len(criteria.class_))})"
-            args = sorted(criteria.class_)
-        sql = f"""SELECT t.id, t.name, t.class, coalesce(s.trials, 0), coalesce(s.cases, 0)
-                  FROM therapies t LEFT JOIN therapy_stats s ON s.therapy_id = t.id
-                  {class_filter} ORDER BY t.class, t.name COLLATE NOCASE"""
-        return [
-            TherapyRow(TherapyName(*therapy), trials, cases)
-            for *therapy, trials, cases in self.conn.execute(sql, args)
-        ]
-
-    def evidence(
-        self,
-        therapy_id: str,
-        criteria: Criteria = NO_CRITERIA,
-        limit: int = 200,
-        offset: int = 0,
-        total: int | None = None,
-    ) -> list[EvidenceItem]:
-        """One window of a therapy's evidence that passes the filters: trials (newest first),
-        then cases in id order. Windows keep lists bounded however many cases there are.
-
-        `total` (from evidence_count) lets a window in the second half of a long list be read
-        from its end, which skips fewer index entries."""
-        criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
-        trials = self._evidence_trials(therapy_id, criteria)
-        items = [_evidence_item(row) for row in trials[offset : offset + limit]]
-        case_offset = max(0, offset - len(trials))
-        case_limit = limit - len(items)
-        if case_limit <= 0:
-            return items
-        case_total = None if total is None else total - len(trials)
-        ids = self._evidence_case_ids(therapy_id, criteria, case_limit, case_offset, case_total)
-        cases = self.conn.execute(
-            f"""SELECT 'case', c.id, c.title, c.evidence_type, NULL, c.subtype, rt.response, 1,
-                       c.illustrative, min(rt.step)
-                FROM cases c JOIN record_therapies rt
-                  ON rt.kind = 'case' AND rt.therapy_id = ? AND rt.record_id = c.id
-                WHERE c.id IN ({",".join("?" * len(ids))})
-                GROUP BY c.id ORDER BY c.id""",
-            [therapy_id, *ids],
-        ).fetchall()
-        return items + [_evidence_item(row) for row in cases]
-
-    def _evidence_case_ids(
-        self, therapy_id: str, criteria: Criteria, limit: int, offset: int, total: int | None
-    ) -> list[str]:
-        """The ids of one window of a therapy's cases, in id order.
-
-        They come from the index on (therapy_id, kind, record_id) alone, without sorting;
-        only those few cases are then read (skipping 100k case rows took seconds). OFFSET
-        still steps over every entry before the window, so a window nearer the end is read
-        backwards from the end (the last window of 175,000 cases: 50 ms forwards, 0.1 ms)."""
-        where, args = criteria_sql("case", "rt.record_id", criteria, None)
-        order = ""
-        if total is not None and offset > total // 2:
-            order = "DESC"
-            limit = max(0, min(limit, total - offset))
-            offset = max(0, total - offset - limit)
-        ids = [
-            row[0]
-            for row in self.conn.execute(
-                f"""SELECT rt.record_id FROM record_therapies rt
-                    WHERE rt.kind = 'case' AND rt.therapy_id = ? {where}
-                    GROUP BY rt.record_id ORDER BY rt.record_id {order} LIMIT ? OFFSET ?""",
-                [therapy_id, *args, limit, offset],
-            )
-        ]
-        return ids[::-1] if order else ids
-
-    def _evidence_trials(self, therapy_id: str, criteria: Criteria) -> list[tuple]:
-        """A therapy's trials that pass the filters, newest first (a handful per therapy)."""
-        trial_where, trial_args = criteria_sql("trial", "tr.id", criteria, None)
-        return self.conn.execute(
-            f"""SELECT 'trial', tr.id, tr.name, tr.evidence_type, tr.n, NULL, NULL, tr.verified, 0
-                FROM trials tr JOIN record_therapies rt
-                  ON rt.kind = 'trial' AND rt.record_id = tr.id AND rt.therapy_id = ?
-                WHERE 1 {trial_where}
-                ORDER BY -coalesce(tr.year, 0), tr.name COLLATE NOCASE""",
-            [therapy_id, *trial_args],
-        ).fetchall()
-
-    def evidence_count(self, therapy_id: str, criteria: Criteria = NO_CRITERIA) -> int:
-        """How many trials and cases of a therapy pass the filters."""
-        return sum(self.evidence_counts(therapy_id, criteria))
-
-    def evidence_counts(self, therapy_id: str, criteria: Criteria = NO_CRITERIA) -> tuple[int, int]:
-        """(trials, cases) of a therapy that pass the filters."""
-        criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
-        if not criteria:
-            row = self.conn.execute(
-                "SELECT trials, cases FROM therapy_stats WHERE therapy_id = ?", [therapy_id]
-            ).fetchone()
-            return (row[0], row[1]) if row else (0, 0)
-        counts = []
-        for kind in ("trial", "case"):
-            where, args = criteria_sql(kind, "rt.record_id", criteria, None)
-            counts.append(
-                self.conn.execute(
-                    f"""SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
-                        WHERE rt.kind = '{kind}' AND rt.therapy_id = ? {where}""",
-                    [therapy_id, *args],
-                ).fetchone()[0]
-            )
-        return counts[0], counts[1]
-
-    def evidence_has(self, therapy_id: str, criteria: Criteria, kind: str, record_id: str) -> bool:
-        """Whether one record is in a therapy's evidence under the filters (cheap)."""
-        criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
-        where, args = criteria_sql(kind, "rt.record_id", criteria, None)
-        return (
-            self.conn.execute(
-                f"""SELECT 1 FROM record_therapies rt WHERE rt.kind = ? AND rt.therapy_id = ?
-                AND rt.record_id = ? {where} LIMIT 1""",
-                [kind, therapy_id, record_id, *args],
-            ).fetchone()
-            is not None
-        )
-
-    def evidence_position(
-        self, therapy_id: str, criteria: Criteria, kind: str, record_id: str
-    ) -> int | None:
-        """Where a record stands in a therapy's evidence (to open the window holding it)."""
-        if not self.evidence_has(therapy_id, criteria, kind, record_id):
-            return None
-        criteria = criteria.with_values("therapy", frozenset()).with_values("class", frozenset())
-        trial_ids = [row[1] for row in self._evidence_trials(therapy_id, criteria)]
-        if kind == "trial":
-            return trial_ids.index(record_id) if record_id in trial_ids else None
-        where, args = criteria_sql("case", "rt.record_id", criteria, None)
-        before = self.conn.execute(
-            f"""SELECT count(DISTINCT rt.record_id) FROM record_therapies rt
-                WHERE rt.kind = 'case' AND rt.therapy_id = ? AND rt.record_id < ? {where}""",
-            [therapy_id, record_id, *args],
-        ).fetchone()[0]
-        return len(trial_ids) + before
-
-    def search(
-        self, query: Query | str, criteria: Criteria = NO_CRITERIA, limit: int = 50
-    ) -> list[Hit]:
-        """Ranked hits for a query (a string is parsed); raises SearchError for the user."""
-        if isinstance(query, str):
-            query = parse(query)
-        criteria = query.criteria.merged(criteria)
-        if criteria.note and not self.has_notes:
-            raise SearchError(
-                f"cannot search notes: {self.path} has none (schema {self.schema_version}, "
-                "from an older release, opened read-only)"
-            )
-        try:
-            return self._search(query, criteria, limit)
-        except sqlite3.OperationalError as error:
-            # The parser should make this impossible; never let it reach the user as a crash.
-            raise SearchError(f"cannot search for {query.text!r}: {error}") from None
-
-    def _search(self, query: Query, criteria: Criteria, limit: int) -> list[Hit]:
-        expansions = {word: self._expand_word(word) for word in query.words}
-        where: list[str] = []
-        args: list = []
-        match = fts_expression(query, expansions.get)
-        if match:
-            where.append("search_index MATCH ?")
-            args.append(match)
-        elif query.excluded:
-            where.append(
-                "search_index.rowid NOT IN "
-                "(SELECT rowid FROM search_index WHERE search_index MATCH ?)"
-            )
-            args.append(excluded_match(query))
-        kind_clauses = []
-        restricted = False  # reading each match's kind costs a row lookup: skip it if we can
-        for kind in ("therapy", "trial", "case"):
-            if criteria.kind and kind not in criteria.kind:
-                restricted = True
-                continue
-            clause, clause_args = criteria_sql(kind, "search_index.record_id", criteria, None)
-            restricted = restricted or bool(clause)
-            kind_clauses.append(f"(search_index.kind = '{kind}' {clause})")
-            args.extend(clause_args)
-        if not kind_clauses:
-            return []
-        if restricted or not where:
-            where.append("(" + " OR ".join(kind_clauses) + ")")
-        where_sql = " AND ".join(where)
-        if match:
-            rows = self._ranked(query, expansions, match, where_sql, args, limit)
-        elif query.excluded:
-            rows = self._filtered(where_sql, args, limit)
-        else:
-            rows = self._by_filters(criteria, limit)
-        wanted = set(criteria.therapy)
-        for word in query.words:
-            if len(word) >= 3:
-                wanted.update(self.resolve_therapy(word))
-        therapies = self._therapies_of([(kind, rid) for kind, rid, *_ in rows])
-        return [
-            Hit(kind, rid, title, snip, score, _preferred(kind, rid, therapies, wanted))
-            for kind, rid, title, snip, score in rows
-        ]
-
-    def _therapies_of(self, records: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
-        """Each trial's and case's therapies in step order, for many records in one query per
-        kind (a query per hit was a tenth of a search's time)."""
-        found: dict[tuple[str, str], list[str]] = {}
-        for kind in ("trial", "case"):
-            ids = [rid for of_kind, rid in records if of_kind == kind]
-            for start in range(0, len(ids), 500):  # well under SQLite's parameter limit
-                chunk = ids[start : start + 500]
-                rows = self.conn.execute(
-                    f"SELECT record_id, therapy_id FROM record_therapies "
-                    f"WHERE kind = ? AND record_id IN ({','.join('?' * len(chunk))}) "
-                    f"ORDER BY record_id, coalesce(step, 0), rowid",
-                    [kind, *chunk],
-                )
-                for rid, therapy_id in rows:
-                    found.setdefault((kind, rid), []).append(therapy_id)
-        return found
-
-    def _ranked(
-        self,
-        query: Query,
-        expansions: dict[str, tuple[str, ...] | None],
-        match: str,
-        where_sql: str,
-        args: list,
-        limit: int,
-    ) -> list[tuple]:
-        """The best matches among the first SEARCH_RANKED, ranked as bm25 ranks them.
-
-        Ranking every match of a broad word on a million records would take seconds. Matches
-        come in rowid order (therapies, trials, then cases as added), so only the first
-        SEARCH_RANKED are ranked. FTS5's bm25() counts every record holding each term before
-        it scores one: when the terms are rare that is quick, and done in SQLite, off the
-        interpreter's lock. When they are common, the ranking is done in Python (see
-        sclerotui.ranking) with each term's share of the index estimated from a sample."""
-        from sclerotui.ranking import Term, scores, snippet, tokens
-
-        self._keep_while_unchanged()
-        top = self._top_rowid()
-        words = zip(query.words, word_matches(query, expansions.get), strict=True)
-        wanted = [
-            Term(**self._word_term(word, expansions.get(word)), share=self._share(expression, top))
-            for word, expression in words
-        ]
-        wanted += [
-            Term(phrase=tuple(tokens(phrase)), share=self._share(expression, top))
-            for phrase, expression in zip(query.phrases, phrase_matches(query), strict=True)
-        ]
-        if sum(term.share for term in wanted) * top <= FTS_RANKED_ROWS:
-            return self._ranked_by_fts(match, where_sql, args, limit)
-        candidates = self._candidates(where_sql, args)
-        texts = [(row[3], row[4]) for row in candidates]
-        scored = scores(texts, wanted, top, [row[0] for row in candidates], self._counted)
-        best = sorted(range(len(candidates)), key=lambda i: (scored[i], candidates[i][0]))[:limit]
-        return [
-            (
-                *candidates[i][1:4],
-                partial(snippet, *candidates[i][3:5], wanted, MARK_START, MARK_END),
-                scored[i],
-            )
-            for i in best
-        ]
-
-    def _candidates(self, where_sql: str, args: list) -> list[tuple]:
-        """(rowid, kind, record_id, title, body) of the first SEARCH_RANKED matches by rowid.
-
-        Asked for a match's columns, FTS5 runs a lookup of its own in its content table for
-        each row; the rowids from the index and then the texts from that table, 500 at a time,
-        took 9.6 ms instead of 12.7 for 2,000 two-word matches at 1M cases (interleaved).
-        Typing on within a word mostly matches the records the last key matched: their texts
-        are kept from the last search (see _keep_while_unchanged)."""
-        first = f"""FROM search_index WHERE {where_sql}
-                    ORDER BY search_index.rowid LIMIT {SEARCH_RANKED}"""
-        if not self.has_content_table:
-            return self.conn.execute(
-                f"""SELECT search_index.rowid, search_index.kind, search_index.record_id,
-                           search_index.title, search_index.body {first}""",
-                args,
-            ).fetchall()
-        rowids = [row[0] for row in self.conn.execute(f"SELECT search_index.rowid {first}", args)]
-        kept = self._texts
-        texts = {rowid: kept[rowid] for rowid in rowids if rowid in kept}
-        for chunk in _chunks([rowid for rowid in rowids if rowid not in texts], 500):
-            for row in self.conn.execute(
-                f"""SELECT id, c2, c3, c0, c1 FROM search_index_content
-                    WHERE id IN ({",".join("?" * len(chunk))})""",
-                chunk,
-            ):
-                texts[row[0]] = row
-        self._texts = texts  # this search's candidates only
-        return [texts[rowid] for rowid in rowids if rowid in texts]
-
-    def _keep_while_unchanged(self) -> None:
-        """Drops what the last ranked search kept (texts, counts, shares) if the database
-        has changed since: a kept text or count would rank and cut by the old words."""
-        # Another connection's commit changes data_version; this one's, total_changes.
-        state = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
-        if state != self._kept_state:  # (None before the first search: dropped then too)
-            self.drop_kept()
-            self._kept_state = state
-
-    def drop_kept(self) -> None:
-        """Forgets what the last ranked search read and counted (the benchmark times a search
-        without it, as after a search that matched other records)."""
-        from sclerotui.ranking import Counted
-
-        self._texts, self._counted, self._shares = {}, Counted(), {}
-
-    @cached_property
-    def has_content_table(self) -> bool:
-        """Whether FTS5 keeps the index's texts in the table laid out as _candidates reads
-        it: columns c0-c3 holding the index's columns (title, body, kind, record_id)."""
-        from sclerotui.rows import COLUMNS
-
-        fts = [row[1] for row in self.conn.execute("PRAGMA table_info(search_index)")]
-        content = [row[1] for row in self.conn.execute("PRAGMA table_info(search_index_content)")]
-        return fts == list(COLUMNS["search_index"]) and content == ["id", "c0", "c1", "c2", "c3"]
-
-    def _ranked_by_fts(self, match: str, where_sql: str, args: list, limit: int) -> list[tuple]:
-        """bm25() and snippet() in SQLite, over the first SEARCH_RANKED matches."""
-        from sclerotui.ranking import BODY_WEIGHT, SNIPPET_TOKENS, TITLE_WEIGHT, show_mark
-
-        where_sql, args = self._first_ranked(where_sql, args)
-        # Ties (rare after a ranking) by rowid: reading 2,000 titles would cost more.
-        rows = self.conn.execute(
-            f"""SELECT search_index.kind, search_index.record_id, search_index.title,
-                       snippet(search_index, -1, char(57344), char(57345), '…', {SNIPPET_TOKENS}),
-                       bm25(search_index, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score,
-                       search_index.body
-                FROM search_index WHERE {where_sql}
-                ORDER BY score, search_index.rowid LIMIT ?""",
-            [*args, limit],
-        ).fetchall()
-        # A cut that shows a figure keeps the figure's "(unverified)" (from the same text).
-        return [(*row[:3], show_mark(row[3], row[5], MARK_START, MARK_END), row[4]) for row in rows]
-
-    @staticmethod
-    def _word_term(word: str, terms: tuple[str, ...] | None) -> dict:
-        if terms is not None:
-            return {"terms": frozenset(terms)}
-        from sclerotui.ranking import tokens
-
-        parts = tokens(word)
-        if len(parts) == 1:
-            return {"prefix": parts[0]}
-        return {"phrase": tuple(parts)}  # "t-cell*": near enough for ranking
-
-    def _expand_word(self, word: str) -> tuple[str, ...] | None:
-        """The index's terms that begin with a typed word, or None to let FTS5 find them."""
-        if not (word.isascii() and word.isalnum()) or not self.has_search_terms:
-            return None
-        low = word.lower()
-        terms = tuple(
-            row[0]
-            for row in self.conn.execute(
-                "SELECT term FROM search_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
-                [low, low + "\U0010ffff", MAX_EXPANSION + 1],
-            )
-        )
-        return None if len(terms) > MAX_EXPANSION else terms
-
-    @cached_property
-    def has_search_terms(self) -> bool:
-        """Schema 4 lists the index's terms; an older database opened read-only does not."""
-        found = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_terms'"
-        ).fetchone()
-        return found is not None
-
-    def _share(self, expression: str, top: int) -> float:
-        """The fraction of the index's rowid range holding matches of an expression.
-
-        Counted when there are fewer than SHARE_SAMPLE; otherwise estimated from the rowid
-        of the SHARE_SAMPLE-th match, which reads a sample, not the whole doclist. Kept
-        while the database is unchanged: a word typed on after keeps its share."""
-        if expression in self._shares:
-            return self._shares[expression]
-        rowids = [
-            row[0]
-            for row in self.conn.execute(
-                "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid LIMIT ?",
-                [expression, SHARE_SAMPLE],
-            )
-        ]
-        share = len(rowids) / top if len(rowids) < SHARE_SAMPLE else SHARE_SAMPLE / rowids[-1]
-        if len(self._shares) > 1000:  # a long session's words: start again
-            self._shares.clear()
-        self._shares[expression] = share
-        return share
-
-    def _top_rowid(self) -> int:
-        row = self.conn.execute(
-            "SELECT rowid FROM search_index ORDER BY rowid DESC LIMIT 1"
-        ).fetchone()
-        return row[0] if row else 1
-
-    def _first_ranked(self, where_sql: str, args: list) -> tuple[str, list]:
-        """The condition narrowed to the first SEARCH_RANKED matches in rowid order (the
-        scan for the cut stops there, where ordering all matches would read every one)."""
-        cut = self.conn.execute(
-            f"SELECT search_index.rowid FROM search_index WHERE {where_sql} "
-            f"ORDER BY search_index.rowid LIMIT 1 OFFSET {SEARCH_RANKED - 1}",
-            args,
-        ).fetchone()
-        if cut is None:
-            return where_sql, args
-        return f"{where_sql} AND search_index.rowid <= ?", [*args, cut[0]]
-
-    def _by_filters(self, criteria: Criteria, limit: int) -> list[tuple]:
-        """Records that pass the filters alone (no words), by title: the first SEARCH_RANKED
-        of each kind, found from the facet index. Scanning the search index for them read
-        every record's text on the way (40 ms at 1M cases for organ:lung response:resistant).
-        """
-        chosen: list[tuple] = []
-        for kind, (table, title) in RECORD_TITLES.items():
-            clause, clause_args = criteria_sql(kind, "d.record_id", criteria, None)
-            if (criteria.kind and kind not in criteria.kind) or "AND 0" in clause:
-                continue
-            source, source_args, facet = _filter_source(kind, criteria)
-            if facet is not None:  # the source holds only records with it: no check per record
-                clause, clause_args = criteria_sql(kind, "d.record_id", criteria, facet)
-            # Ordered as the search index's titles (markers removed) in SQLite, each kind's
-            # first `limit`; the kinds are merged below.
-            chosen += self.conn.execute(
-                f"""SELECT '{kind}', r.id, r.{title} FROM {table} r WHERE r.id IN (
-                      SELECT DISTINCT d.record_id FROM ({source}) d WHERE 1 {clause}
-                      LIMIT {SEARCH_RANKED})
-                    ORDER BY replace(replace(r.{title}, char(57344), ''), char(57345), '')
-                      COLLATE NOCASE LIMIT ?""",
-                [*source_args, *clause_args, limit],
-            ).fetchall()
-        chosen.sort(key=lambda row: clean_for_index(row[2]).translate(ASCII_LOWER))
-        return self._with_openings(chosen[:limit])
-
-    def _with_openings(self, chosen: list[tuple]) -> list[tuple]:
-        """(kind, id, title, the opening of the body it is searched by, 0) of each record.
-
-        A case's body opens with its narrative: read from its JSON by SQLite. Building 100
-        cases as models for it took about 7 ms of a 20 ms search at 1M cases. A narrative
-        shorter than the opening is followed by the rest of the body: built from the model."""
-        from sclerotui.rows import index_text
-
-        cases = [record_id for kind, record_id, _ in chosen if kind == "case"]
-        narratives: dict[str, str] = {}
-        for chunk in _chunks(cases, 500):
-            narratives.update(
-                self.conn.execute(
-                    f"""SELECT id, json_extract(data, '$.narrative') FROM cases
-                        WHERE id IN ({",".join("?" * len(chunk))})""",
-                    chunk,
-                )
-            )
-        rows = []
-        for kind, record_id, title in chosen:
-            narrative = narratives.get(record_id) if kind == "case" else None
-            opening = clean_for_index(narrative or "")[:OPENING]
-            if len(opening) == OPENING:
-                rows.append((kind, record_id, clean_for_index(title), opening, 0))
-                continue
-            record = self.record(kind, record_id)
-            if record is not None:
-                title, body = index_text(kind, record)
-                rows.append((kind, record_id, title, body[:OPENING], 0))
-        return rows
-
-    def _filtered(self, where_sql: str, args: list, limit: int) -> list[tuple]:
-        """Records that pass a filter and lack excluded words, by title (no words to rank
-        them by): only the search index knows which records hold a word."""
-        where_sql, args = self._first_ranked(where_sql, args)
-        return self.conn.execute(
-            f"""SELECT search_index.kind, search_index.record_id, search_index.title,
-                       substr(search_index.body, 1, {OPENING}), 0
-                FROM search_index WHERE {where_sql}
-                ORDER BY search_index.title COLLATE NOCASE LIMIT ?""",
-            [*args, limit],
-        ).fetchall()
-
-    def resolve_therapy(self, word: str) -> list[str]:
-        """Therapy ids whose id, name or alias matches a word (for `therapy:` filters)."""
-        word = word.lower()
-        found = []
-        for therapy_id, name, aliases in self.conn.execute(
-            "SELECT id, name, aliases FROM therapies"
-        ):
-            names = [therapy_id, name.lower(), *(a.lower() for a in json.loads(aliases))]
-            if any(n == word or n.startswith(word) for n in names):
-                found.append(therapy_id)
-        return found
-
     def therapy_words(self) -> list[tuple[str, str, list[str]]]:
         """Every therapy's (id, name, aliases), from columns: for reading typed words."""
         rows = self.conn.execute("SELECT id, name, aliases FROM therapies ORDER BY id")
         return [(therapy_id, name, json.loads(aliases)) for therapy_id, name, aliases in rows]
-
-    def resolve_criteria(self, criteria: Criteria) -> Criteria:
-        """Replace therapy words typed by the user with the ids they name."""
-        if not criteria.therapy:
-            return criteria
-        ids: set[str] = set()
-        for word in criteria.therapy:
-            matched = self.resolve_therapy(word)
-            if not matched:
-                raise SearchError(f"cannot search for therapy:{word}: no therapy by that name")
-            ids.update(matched)
-        return criteria.with_values("therapy", frozenset(ids))
 
     def all_records(self) -> Dataset:
         """Everything in the database as one Dataset (for export and checks)."""
@@ -1490,8 +899,27 @@ class Store:
         return list(self.conn.execute(sql, [limit]))
 
     def context_therapy(self, kind: str, record_id: str) -> str | None:
-        """The therapy a trial or case is listed under by default (its first)."""
-        return _preferred(kind, record_id, self._therapies_of([(kind, record_id)]), set())
+        """The therapy a record is listed under by default: itself, or its first."""
+        if kind == "therapy":
+            return record_id
+        return (self.therapies_of([(kind, record_id)]).get((kind, record_id)) or [None])[0]
+
+    def therapies_of(self, records: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+        """Each trial's and case's therapies in step order, for many records in one query per
+        kind (not a query per record)."""
+        found: dict[tuple[str, str], list[str]] = {}
+        for kind in ("trial", "case"):
+            ids = [rid for of_kind, rid in records if of_kind == kind]
+            for chunk in _chunks(ids, 500):  # well under SQLite's parameter limit
+                rows = self.conn.execute(
+                    f"SELECT record_id, therapy_id FROM record_therapies "
+                    f"WHERE kind = ? AND record_id IN ({','.join('?' * len(chunk))}) "
+                    f"ORDER BY record_id, coalesce(step, 0), rowid",
+                    [kind, *chunk],
+                )
+                for rid, therapy_id in rows:
+                    found.setdefault((kind, rid), []).append(therapy_id)
+        return found
 
     def change_marker(self) -> tuple[int, int] | None:
         """A value that changes when the database does: another connection's commit changes
@@ -1501,15 +929,6 @@ class Store:
         except sqlite3.Error:
             return None
         return version, self.conn.total_changes
-
-    @cached_property
-    def has_pathway_steps(self) -> bool:
-        """Schema 8 keeps every case's pathway nodes; an older database opened read-only
-        has none, and its pathways are walked from record_therapies."""
-        found = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pathway_steps'"
-        ).fetchone()
-        return found is not None
 
 
 class DuplicateError(StoreError):
@@ -1574,388 +993,3 @@ def _unwritable_reason(path: Path) -> str | None:
 def _chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-FACET_FIELDS = ("subtype", "organ", "antibody", "type", "response", "class")
-
-
-RECORD_TITLES = {
-    "therapy": ("therapies", "name"),
-    "trial": ("trials", "name"),
-    "case": ("cases", "title"),
-}
-ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # NOCASE
-
-
-def _filter_source(kind: str, criteria: Criteria) -> tuple[str, list, str | None]:
-    """A query for the ids of one kind's records that may pass the filters, as few as the
-    indexes allow: those with the first facet filtered on, or the therapy, or all of them;
-    and the facet, when the source is one (every id it gives passes that filter)."""
-    joined = bool(criteria.therapy)
-    if criteria.note:
-        clause, args = note_clause(kind, "n0.record_id", criteria.note, table="")
-        return (
-            f"SELECT n0.record_id FROM user_notes n0 WHERE n0.record_kind = ? {clause}",
-            [kind, *args],
-            "note",
-        )
-    for name, values in criteria.items():
-        if name in ("kind", "therapy") or (name == "response" and joined):
-            continue
-        marks = ",".join("?" * len(values))
-        return (
-            f"SELECT record_id FROM facets WHERE facet = ? AND kind = ? AND value IN ({marks})",
-            [name, kind, *sorted(values)],
-            name,
-        )
-    table = RECORD_TITLES[kind][0]
-    if joined:
-        marks = ",".join("?" * len(criteria.therapy))
-        if kind == "therapy":
-            therapies = sorted(criteria.therapy)
-            return f"SELECT id AS record_id FROM therapies WHERE id IN ({marks})", therapies, None
-        return (
-            f"SELECT record_id FROM record_therapies WHERE kind = ? AND therapy_id IN ({marks})",
-            [kind, *sorted(criteria.therapy)],
-            None,
-        )
-    return f"SELECT id AS record_id FROM {table}", [], None
-
-
-ANY_NOTE = "*"  # note:* — any record with a note or a bookmark
-
-
-def note_clause(kind: str, id_expr: str, values, table: str = "n") -> tuple[str, list]:
-    """`AND …` for `note:` words: the record has a note holding any of them (case-blind, as
-    typed: part of a word matches), or any note or bookmark for `note:*`. With table="" the
-    caller reads user_notes itself (as n0), so only the text test is added."""
-    words = sorted(v for v in values if v != ANY_NOTE)
-    alias = table or "n0"
-    text = " OR ".join(f"instr(lower({alias}.text), ?) > 0" for _ in words)
-    test = "" if ANY_NOTE in values or not words else f" AND ({text})"
-    if not table:
-        return test, words
-    return (
-        f"AND EXISTS (SELECT 1 FROM user_notes {table} WHERE {table}.record_kind = '{kind}' "
-        f"AND {table}.record_id = {id_expr}{test})",
-        words,
-    )
-
-
-def _preferred(
-    kind: str, record_id: str, therapies: dict[tuple[str, str], list[str]], wanted: set[str]
-) -> str | None:
-    """Which therapy to show a hit under: itself, a filtered-for one, or its first."""
-    if kind == "therapy":
-        return record_id
-    steps = therapies.get((kind, record_id), [])
-    preferred = [t for t in steps if t in wanted]
-    return (preferred or steps or [None])[0]
-
-
-def criteria_sql(kind: str, id_expr: str, criteria: Criteria, skip: str | None) -> tuple[str, list]:
-    """SQL (`AND …`) restricting records of one kind, identified by id_expr, to the criteria.
-
-    A facet a kind does not have (a therapy has no subtype) excludes that kind.
-    The therapy and response filters, when both given, must hold for the same case step:
-    "resistant to cyclophosphamide", not "resistant to something, and had cyclophosphamide".
-    `skip` names a filter the caller applies itself (the therapy list joins on therapy, and
-    then a response filter means the response to that therapy, column rt.response).
-    """
-    clauses: list[str] = []
-    args: list = []
-    joined = bool(criteria.therapy) and skip != "therapy"
-    for name, values in criteria.items():
-        marks = ",".join("?" * len(values))
-        if name in ("kind", skip) or (name == "response" and joined and kind == "case"):
-            continue
-        if name == "response" and kind != "case":
-            clauses.append("AND 0")  # only cases have responses
-        elif name == "response" and skip == "therapy":
-            clauses.append(f"AND rt.response IN ({marks})")
-            args.extend(sorted(values))
-        elif name == "therapy" and kind == "therapy":
-            clauses.append(f"AND {id_expr} IN ({marks})")
-            args.extend(sorted(values))
-        elif name == "note":
-            clause, note_args = note_clause(kind, id_expr, values)
-            clauses.append(clause)
-            args.extend(note_args)
-        elif name == "therapy":
-            step, step_args = "", []
-            if criteria.response and kind == "case":
-                step = f" AND q.response IN ({','.join('?' * len(criteria.response))})"
-                step_args = sorted(criteria.response)
-            clauses.append(
-                f"AND EXISTS (SELECT 1 FROM record_therapies q WHERE q.kind = "
-                f"'{kind}' AND q.record_id = {id_expr} AND q.therapy_id IN ({marks})"
-                f"{step})"
-            )
-            args.extend([*sorted(values), *step_args])
-        else:
-            clauses.append(
-                f"AND EXISTS (SELECT 1 FROM facets f WHERE f.kind = '{kind}' AND "
-                f"f.record_id = {id_expr} AND f.facet = '{name}' "
-                f"AND f.value IN ({marks}))"
-            )
-            args.extend(sorted(values))
-    return " ".join(clauses), args
-
-
-def _evidence_item(row) -> EvidenceItem:
-    kind, rid, title, evidence_type, n, subtype, response, verified, illustrative = row[:9]
-    if kind == "trial":
-        label = TYPE_SHORT.get(evidence_type, evidence_type)
-        if n is not None:
-            label += f" n={n:,}"
-    else:
-        parts = ["case", SUBTYPE_SHORT.get(subtype, subtype or "?"), response or "unknown"]
-        if illustrative:
-            parts.append("illustrative")
-        label = " · ".join(parts)
-    return EvidenceItem(kind, rid, title, label, bool(verified), bool(illustrative))
-
-
-def _migrate_to_2(db: sqlite_utils.Database) -> None:
-    """Schema 2: a log of imported files (which file, when, how many records)."""
-    db["imports"].create(
-        {
-            "id": int,
-            "file": str,
-            "sha256": str,
-            "imported_at": str,
-            "trials": int,
-            "cases": int,
-            "events": int,
-            "replaced": int,
-        },
-        pk="id",
-    )
-
-
-COUNT_THERAPY_STATS = """
-    INSERT INTO therapy_stats (therapy_id, trials, cases)
-    SELECT t.id,
-      (SELECT count(DISTINCT record_id) FROM record_therapies
-         WHERE therapy_id = t.id AND kind = 'trial'),
-      (SELECT count(DISTINCT record_id) FROM record_therapies
-         WHERE therapy_id = t.id AND kind = 'case')
-    FROM therapies t"""
-
-
-def _migrate_to_3(db: sqlite_utils.Database) -> None:
-    """Schema 3: per-therapy counts, so the therapy list never counts all cases at start-up,
-    and an index giving a therapy's cases in id order (for windows of the evidence list)."""
-    db["record_therapies"].create_index(["therapy_id", "kind", "record_id"], if_not_exists=True)
-    db["therapy_stats"].create({"therapy_id": str, "trials": int, "cases": int}, pk="therapy_id")
-    db.execute(COUNT_THERAPY_STATS)
-
-
-def _migrate_to_4(db: sqlite_utils.Database) -> None:
-    """Schema 4: every term in the search index, so a typed word is matched as the list of
-    terms it begins (FTS5 merges a prefix's whole doclist before its first match)."""
-    db.execute("CREATE TABLE search_terms (term TEXT PRIMARY KEY) WITHOUT ROWID")
-    db.execute("CREATE VIRTUAL TABLE temp.all_terms USING fts5vocab(main, search_index, row)")
-    try:
-        db.execute("INSERT INTO search_terms SELECT term FROM temp.all_terms")
-    finally:
-        db.execute("DROP TABLE temp.all_terms")
-
-
-def _migrate_to_5(db: sqlite_utils.Database) -> None:
-    """Schema 5: a case's events and a trial's events are indexed apart. The two-owner indexes
-    held every case event under a NULL trial sorted by week, so each new event went to a random
-    place in a million-entry index: a third of an import's time. Lookups by either owner (`=`
-    and `IN`) still use them; SQLite knows such a match cannot be NULL."""
-    for owner in ("case", "trial"):
-        db.execute(f"DROP INDEX IF EXISTS idx_events_{owner}_id_week")
-        db.execute(
-            f"CREATE INDEX idx_events_{owner}_id_week ON events ({owner}_id, week) "
-            f"WHERE {owner}_id IS NOT NULL"
-        )
-
-
-def _migrate_to_6(db: sqlite_utils.Database) -> None:
-    """Schema 6: an origin says how a record came, not just a file name ("import:x.json"; a
-    file named "bundled" could pass for the curated data and be deleted by a refresh), and
-    the curated data's ids are listed, so a user's record of one of them is known as theirs.
-    The events of curated records count as curated (the only way to tell them before)."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS curated (kind TEXT NOT NULL, id TEXT NOT NULL, "
-        "PRIMARY KEY (kind, id)) WITHOUT ROWID"
-    )
-    for kind, table in (
-        ("therapy", "therapies"),
-        ("trial", "trials"),
-        ("case", "cases"),
-        ("source", "sources"),
-    ):
-        db.execute(
-            f"INSERT OR IGNORE INTO curated SELECT '{kind}', id FROM {table} WHERE origin = ?",
-            [BUNDLED],
-        )
-    for owner in ("trial", "case"):
-        db.execute(
-            f"INSERT OR IGNORE INTO curated SELECT 'event', id FROM events WHERE {owner}_id IN "
-            f"(SELECT id FROM {owner}s WHERE origin = ?)",
-            [BUNDLED],
-        )
-    # Origin by origin, through the origin index: a synthetic database holds a million cases.
-    # ("synthetic" stays: db synth's; a file of that name is left so, and no refresh deletes it.)
-    for table in ("therapies", "trials", "cases", "sources"):
-        named = [row[0] for row in db.execute(f"SELECT DISTINCT origin FROM {table}")]
-        for origin in named:
-            if origin in (None, BUNDLED, "synthetic") or origin.startswith("import:"):
-                continue
-            data = (
-                ", data = json_set(data, '$.origin', :new)" if table in ("trials", "cases") else ""
-            )
-            db.execute(
-                f"UPDATE {table} SET origin = :new{data} WHERE origin = :old",
-                {"new": f"import:{origin}", "old": origin},
-            )
-
-
-def _migrate_to_7(db: sqlite_utils.Database) -> None:
-    """Schema 7: the user's notes and bookmarks on records (and on a trial's findings), and
-    the patient lens's saved profile. Tables of their own, apart from the curated data and
-    without foreign keys to it: a refresh of the bundled records never touches them, and a
-    note outlives its record being replaced."""
-    db.execute(
-        """CREATE TABLE IF NOT EXISTS user_notes (
-            id INTEGER PRIMARY KEY,
-            record_kind TEXT NOT NULL,
-            record_id TEXT NOT NULL,
-            finding TEXT,
-            bookmark INTEGER NOT NULL DEFAULT 0,
-            text TEXT NOT NULL DEFAULT '',
-            author TEXT NOT NULL,
-            created_at TEXT NOT NULL)"""
-    )
-    db.execute(
-        "CREATE INDEX IF NOT EXISTS idx_user_notes_record ON user_notes (record_kind, record_id)"
-    )
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS lens_profile (slot TEXT PRIMARY KEY, data TEXT NOT NULL, "
-        "saved_at TEXT NOT NULL) WITHOUT ROWID"
-    )
-
-
-def _migrate_to_8(db: sqlite_utils.Database) -> None:
-    """Schema 8: every node each case reaches on its pathways, written with the case, so a
-    therapy's tree is one range scan (see pathway_index.py); filled from the stored cases."""
-    for statement in pathway_index.CREATE.split(";"):
-        if statement.strip():
-            db.execute(statement)
-    pathway_index.rebuild(db.conn)
-
-
-MIGRATIONS = {
-    2: _migrate_to_2,
-    3: _migrate_to_3,
-    4: _migrate_to_4,
-    5: _migrate_to_5,
-    6: _migrate_to_6,
-    7: _migrate_to_7,
-    8: _migrate_to_8,
-}
-
-
-def _create_tables(db: sqlite_utils.Database) -> None:
-    """The tables of schema 1; later schemas are reached through MIGRATIONS."""
-    record = {"origin": str, "imported_at": str, "data": str}
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["sources"].create(
-        {"id": str, "kind": str, "ref": str, "citation": str, "verified": int, "origin": str},
-        pk="id",
-        not_null={"kind", "citation"},
-    )
-    db["therapies"].create(
-        {"id": str, "name": str, "class": str, "aliases": str, **record},
-        pk="id",
-        not_null={"name", "class", "data"},
-    )
-    db["trials"].create(
-        {
-            "id": str,
-            "name": str,
-            "acronym": str,
-            "registry_id": str,
-            "year": int,
-            "evidence_type": str,
-            "n": int,
-            "verified": int,
-            "synthetic": int,
-            **record,
-        },
-        pk="id",
-        not_null={"name", "evidence_type", "data"},
-    )
-    db["cases"].create(
-        {
-            "id": str,
-            "title": str,
-            "subtype": str,
-            "evidence_type": str,
-            "illustrative": int,
-            "synthetic": int,
-            **record,
-        },
-        pk="id",
-        not_null={"title", "subtype", "data"},
-    )
-    db["events"].create(
-        {
-            "seq": int,
-            "id": str,
-            "case_id": str,
-            "trial_id": str,
-            "arm_id": str,
-            "week": float,
-            "date": str,
-            "kind": str,
-            "therapy_id": str,
-            "measure": str,
-            "value": float,
-            "source_id": str,
-            "data": str,
-        },
-        pk="seq",
-        not_null={"id", "kind", "data"},
-        foreign_keys=[
-            ("case_id", "cases", "id"),
-            ("trial_id", "trials", "id"),
-            ("therapy_id", "therapies", "id"),
-            ("source_id", "sources", "id"),
-        ],
-    )
-    db["facets"].create(
-        {"kind": str, "record_id": str, "facet": str, "value": str},
-        pk=("kind", "record_id", "facet", "value"),
-    )
-    db["record_therapies"].create(
-        {"kind": str, "record_id": str, "therapy_id": str, "step": int, "response": str},
-        foreign_keys=[("therapy_id", "therapies", "id")],
-    )
-    db["record_sources"].create(
-        {"kind": str, "record_id": str, "source_id": str},
-        pk=("kind", "record_id", "source_id"),
-        foreign_keys=[("source_id", "sources", "id")],
-    )
-    db["events"].create_index(["id"], unique=True)
-    db["events"].create_index(["case_id", "week"])
-    db["events"].create_index(["trial_id", "week"])
-    db["events"].create_index(["therapy_id"])
-    db["events"].create_index(["source_id"])
-    db["facets"].create_index(["facet", "value", "kind", "record_id"])
-    db["record_therapies"].create_index(["therapy_id", "kind", "response", "record_id"])
-    db["record_therapies"].create_index(["kind", "record_id"])
-    db["record_sources"].create_index(["source_id"])
-    for table in ("therapies", "trials", "cases"):
-        db[table].create_index(["origin"])
-    db["therapies"].create_index(["class", "name"])
-    db["trials"].create_index(["evidence_type"])
-    db["cases"].create_index(["subtype"])
-    db.execute(f"""CREATE VIRTUAL TABLE search_index USING fts5(
-        title, body, kind UNINDEXED, record_id UNINDEXED,
-        tokenize = '{TOKENIZER}')""")

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sclerotui.search import ALIASES, TOKEN_RE, SearchError, parse
+from sclerotui.facets import FACETS
+from sclerotui.query import TOKEN_RE, SearchError, parse
 
 # The facets a plain word can name, in the order a reading writes them when tied.
 FIELDS = ("therapy", "subtype", "organ", "antibody", "response")
@@ -75,13 +76,11 @@ def vocabulary(
     vocabularies (their multi-word aliases, e.g. "interstitial lung disease") and the
     therapies (id, name, aliases). Therapies win a clash: a drug's name is meant as one."""
     words: dict[str, tuple[str, str]] = {}
-    groups = {"subtype": "subtypes", "organ": "organs", "antibody": "autoantibodies"}
-    groups["response"] = "responses"
     for field in ("response", "antibody", "subtype", "organ"):
-        for entry in (vocabularies or {}).get(groups[field], []):
+        for entry in (vocabularies or {}).get(FACETS[field].vocabulary, []):
             for alias in [entry.get("id", ""), *entry.get("aliases", [])]:
                 words[alias.lower()] = (field, entry["id"])
-        for alias, value in ALIASES[field].items():
+        for alias, value in FACETS[field].words.items():
             words[alias.lower()] = (field, value)
         for alias, value in EXTRA.get(field, {}).items():
             words[alias] = (field, value)

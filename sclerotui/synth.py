@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sclerotui import pathway_index
 from sclerotui.dataset import bundled_dir, load_directory
+from sclerotui.facets import facet_rows
 from sclerotui.models import Dataset, Source
 from sclerotui.store import Store, StoreError
 
@@ -208,6 +209,23 @@ def _event(
     return event
 
 
+class _FacetView:
+    """A generated case as sclerotui.facets reads a Case, without building the model."""
+
+    def __init__(self, case: dict) -> None:
+        self.subtype = case["subtype"]
+        self.organs = case["organs"]
+        self.autoantibodies = case["autoantibodies"]
+        self.evidence_type = case["evidence_type"]
+        self.therapies = [_StepView(step) for step in case["therapies"]]
+
+
+class _StepView:
+    def __init__(self, step: dict) -> None:
+        self.therapies = [step["therapy"]]
+        self.response = step["response"]
+
+
 def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str]) -> None:
     cases, facets, links, refs, index, events = [], [], [], [], [], []
     for item in batch:
@@ -226,17 +244,7 @@ def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str])
                 json.dumps(case),
             )
         )
-        values = (
-            [("subtype", case["subtype"]), ("type", "case-report")]
-            + [("organ", o) for o in case["organs"]]
-            + [("antibody", a) for a in case["autoantibodies"]]
-            + [("response", r) for r in dict.fromkeys(s["response"] for s in case["therapies"])]
-            + [
-                ("class", c)
-                for c in dict.fromkeys(therapy_class[s["therapy"]] for s in case["therapies"])
-            ]
-        )
-        facets += [("case", cid, facet, value) for facet, value in values]
+        facets += facet_rows("case", cid, _FacetView(case), therapy_class)
         links += [
             ("case", cid, s["therapy"], n, s["response"]) for n, s in enumerate(case["therapies"])
         ]
@@ -268,25 +276,24 @@ def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str])
             for e in item["events"]
         ]
     with store.transaction():
-        conn = store.conn
-        conn.executemany(
+        store.execute_many(
             "INSERT INTO cases (id, title, subtype, evidence_type, illustrative, synthetic, "
             "origin, imported_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             cases,
         )
-        conn.executemany("INSERT INTO facets VALUES (?, ?, ?, ?)", facets)
-        conn.executemany(
+        store.execute_many("INSERT INTO facets VALUES (?, ?, ?, ?)", facets)
+        store.execute_many(
             "INSERT INTO record_therapies (kind, record_id, therapy_id, step, "
             "response) VALUES (?, ?, ?, ?, ?)",
             links,
         )
-        conn.executemany("INSERT INTO record_sources VALUES (?, ?, ?)", refs)
-        pathway_index.write(conn, pathway_index.rows_of(cases, facets, links))
-        conn.executemany(
+        store.execute_many("INSERT INTO record_sources VALUES (?, ?, ?)", refs)
+        store.execute_many(pathway_index.INSERT, pathway_index.rows_of(cases, facets, links))
+        store.execute_many(
             "INSERT INTO search_index (title, body, kind, record_id) VALUES (?, ?, ?, ?)", index
         )
         store.add_search_terms([(title, body) for title, body, _, _ in index])
-        conn.executemany(
+        store.execute_many(
             "INSERT INTO events (id, case_id, trial_id, arm_id, week, date, kind, therapy_id, "
             "measure, value, source_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             events,

@@ -34,8 +34,8 @@ INVISIBLE = (
 
 @cache
 def _pattern(characters: str) -> re.Pattern[str]:
-    # Compiled on first use: the three took ~3 ms at import, before the explorer's first
-    # frame, and most record text is printable, which str.isprintable tells without them.
+    # Compiled on first use, not at import (before the first frame): most record text is
+    # printable, which str.isprintable tells without them.
     return re.compile(f"[{characters}]")
 
 

@@ -1,7 +1,7 @@
 """The domain's fixed vocabularies: subtypes, organs, responses, measures and the like.
 
 Plain enums and tables without pydantic, so the explorer's first screen can use them before
-the models (and pydantic, about 150 ms to import) are loaded.
+the models (and pydantic, slow to import) are loaded.
 """
 
 from __future__ import annotations
@@ -74,6 +74,22 @@ class EvidenceType(StrEnum):
     OBSERVATIONAL = "observational"
     REVIEW = "review"
     CASE_REPORT = "case-report"
+
+
+# Short labels for lists and headings.
+SUBTYPE_SHORT = {
+    "limited": "lcSSc",
+    "diffuse": "dcSSc",
+    "sine": "ssSSc",
+    "not-stated": "subtype not stated",
+}
+TYPE_SHORT = {
+    "rct": "RCT",
+    "interventional": "interventional",
+    "observational": "observational",
+    "review": "review",
+    "case-report": "case report",
+}
 
 
 class SourceKind(StrEnum):
@@ -155,6 +171,19 @@ MEASURE_RANGES: dict[str, tuple[float, float]] = {
     "CRISS": (0, 1),
 }
 MEASURES = tuple(MEASURE_RANGES)
+# How a registry outcome's title names each measure (case-blind; FVC and DLCO also need a
+# unit to tell %pred from mL). Pattern text only: sclerotui.importers.patterns compiles it.
+MEASURE_TITLES: dict[str, str] = {
+    "mRSS": r"\bmRSS\b|modified\s+rodnan|rodnan\s+skin",
+    "FVC": r"\bFVC\b|forced\s+vital\s+capacity",
+    "DLCO": r"\bDLCO\b|diffusing\s+capacity",
+    "HAQ-DI": r"\bHAQ(?:-DI)?\b|health\s+assessment\s+questionnaire",
+    "6MWD": r"\b6[- ]?min(?:ute)?[- ]walk|six[- ]minute\s+walk|\b6MW[DT]\b",
+    "RCS": r"raynaud'?s?\s+condition\s+score|\bRCS\b",
+    "new DUs": r"new\s+(?:digital\s+)?ulcers?|new\s+DUs?\b",
+    "CRISS": r"\bCRISS\b|composite\s+response\s+index",
+    "creatinine": r"creatinine(?!\s+clearance)",
+}
 
 
 class DataError(Exception):

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from sclerotui import lists
 from sclerotui.bundle import build
 from sclerotui.checks import check_database
 from sclerotui.dataset import bundled_dir, load_directory, load_vocabularies
@@ -23,8 +24,8 @@ from sclerotui.models import (
     TherapyClass,
     validate_dataset,
 )
-from sclerotui.search import parse
-from sclerotui.store import SEARCH_RANKED, Store
+from sclerotui.query import parse
+from sclerotui.search import SEARCH_RANKED, Search
 
 REQUIRED_THERAPIES = {
     "methotrexate",
@@ -208,7 +209,7 @@ def test_the_evidence_base_is_at_least_60_trials_and_40_cases(built):
 )
 def test_published_cases_answer_the_filters(built, query):
     parsed = parse(query)
-    hits = built.search(parsed, built.resolve_criteria(parsed.criteria), 100)
+    hits = Search(built).hits(parsed, limit=100)
     assert [h for h in hits if h.kind == "case"], query
 
 
@@ -229,8 +230,8 @@ def test_built_database_passes_checks(built):
 
 
 def test_every_therapy_found_by_its_name(built):
-    for row in built.therapies():
-        hits = built.search(f'"{row.therapy.name}" kind:therapy')
+    for row in lists.therapies(built):
+        hits = Search(built).hits(f'"{row.therapy.name}" kind:therapy')
         assert row.therapy.id in {h.id for h in hits}, row.therapy.id
 
 
@@ -266,11 +267,10 @@ def test_filter_only_search_finds_what_a_scan_of_the_index_finds(built, text, mo
     # with excluded words is answered) must agree, hit for hit and in order, where it sees
     # every match: excluding a word no record holds leaves the filters alone to decide.
     query = parse(text)
-    criteria = built.resolve_criteria(query.criteria)
-    fast = built.search(query, criteria, 500)
+    fast = Search(built).hits(query, limit=500)
     assert fast or "kind:trial" in text, text
-    monkeypatch.setattr(Store, "_by_filters", lambda *args: pytest.fail("not the scan"))
-    scanned = built.search(replace(query, excluded=("zzqqxnotaword",)), criteria, 500)
+    monkeypatch.setattr(Search, "_by_filters", lambda *args: pytest.fail("not the scan"))
+    scanned = Search(built).hits(replace(query, excluded=("zzqqxnotaword",)), limit=500)
     assert len(scanned) < SEARCH_RANKED  # the scan saw every match
     assert [(h.kind, h.id, h.title, h.snippet, h.therapy) for h in fast] == [
         (h.kind, h.id, h.title, h.snippet, h.therapy) for h in scanned

@@ -81,7 +81,7 @@ def test_the_explorer_keeps_its_session_in_the_data_directory(mini_db, monkeypat
 
     def run_app(app):
         launched.append((app.session_path, app.main_screen._session is None))
-        app.search_store.close()
+        app.search.close()
 
     monkeypatch.setattr(SclerotuiApp, "run", run_app)
     path = session_path(mini_db)

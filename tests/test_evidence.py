@@ -15,7 +15,7 @@ from sclerotui.evidence import (
     outcomes,
     summary,
 )
-from sclerotui.search import Criteria
+from sclerotui.facets import Criteria
 from sclerotui.store import Store
 
 

@@ -16,8 +16,8 @@ from markdown_it import MarkdownIt
 from sclerotui.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from sclerotui.evidence import NO_POOLING, WINDOWS, outcomes, summary
 from sclerotui.export import forest_markdown, summary_markdown
+from sclerotui.facets import Criteria
 from sclerotui.models import Dataset
-from sclerotui.search import Criteria
 from sclerotui.store import Store
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"

@@ -109,7 +109,7 @@ def test_batch_files_are_written_one_at_a_time_in_one_transaction(
     """A small file is written before the next is read (a big one is read by a second
     process meanwhile: test_import_read_ahead), yet a later file's problem takes the
     earlier files back out."""
-    import sclerotui.importing as importing
+    import sclerotui.importers.importing as importing
 
     steps = []
     load, write = importing.load, Store.import_file

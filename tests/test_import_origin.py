@@ -17,7 +17,7 @@ from conftest import write_case_file
 from sclerotui.bundle import build
 from sclerotui.cli import EXIT_OK, main
 from sclerotui.dataset import bundled_dir
-from sclerotui.importing import import_files
+from sclerotui.importers.importing import import_files
 from sclerotui.store import Origin, Store
 from sclerotui.widgets.detail import origin_line
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, write_case_file
 
-import sclerotui.importing as importing
+import sclerotui.importers.importing as importing
 from sclerotui.importers import LoadedFile
-from sclerotui.importing import import_files
+from sclerotui.importers.importing import import_files
 from sclerotui.models import DataError
 from sclerotui.store import Store
 

@@ -18,7 +18,7 @@ CEILING_S = 120  # generous: the event is waited for, this only bounds a failure
 # for an hour (as a big file would for a while), says the reader's pid, then waits.
 PARENT = """
 import sys, time
-import sclerotui.importing as importing
+import sclerotui.importers.importing as importing
 
 class Busy:
     def __reduce__(self):

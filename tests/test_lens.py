@@ -8,6 +8,7 @@ import pytest
 from lens_fixture import EXPECTED_ORDER, build_lens_db
 from pydantic import ValidationError
 
+from sclerotui import lists
 from sclerotui.lens import (
     CANNOT_TELL,
     ELIGIBLE,
@@ -54,7 +55,7 @@ def lens_store(tmp_path):
 
 
 def names(store):
-    return {row.therapy.id: row.therapy.name for row in store.therapies()}
+    return {row.therapy.id: row.therapy.name for row in lists.therapies(store)}
 
 
 # -- the profile -------------------------------------------------------------------------------
@@ -179,7 +180,7 @@ def brute_force(store, profile, limit):
 def test_the_fast_ranking_equals_scoring_every_case(synthetic_store):
     """The threshold walk finds exactly the top cases that scoring all 2,000 would."""
     rng = random.Random(25)
-    therapies = [row.therapy.id for row in synthetic_store.therapies() if row.cases]
+    therapies = [row.therapy.id for row in lists.therapies(synthetic_store) if row.cases]
     for _ in range(25):
         steps = [
             ProfileStep(therapies=[t], response=rng.choice(["resistant", "partial", "responded"]))

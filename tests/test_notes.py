@@ -9,6 +9,7 @@ import sqlite3
 
 import pytest
 
+from sclerotui import lists
 from sclerotui.bundle import build
 from sclerotui.dataset import bundled_dir
 from sclerotui.export import export_text, record_markdown
@@ -22,7 +23,8 @@ from sclerotui.notes import (
     toggle_bookmark,
     unavailable_reason,
 )
-from sclerotui.search import SearchError
+from sclerotui.query import SearchError
+from sclerotui.search import Search
 from sclerotui.store import SCHEMA_VERSION, Store
 from tests.conftest import build_mini_db
 
@@ -89,7 +91,7 @@ def test_schema_6_databases_gain_the_notes_tables(mini_db):
         assert not old.has_notes and notes_for(old, "case", "case-one") == []
         assert "older release (schema 6)" in unavailable_reason(old)
         with pytest.raises(SearchError, match="cannot search notes"):
-            old.search("note:anything")
+            Search(old).hits("note:anything")
     with Store(mini_db) as upgraded:
         assert upgraded.upgraded_from == 6 and upgraded.has_notes
         assert SCHEMA_VERSION >= 7  # (8 adds pathway_steps)
@@ -102,25 +104,25 @@ def test_schema_6_databases_gain_the_notes_tables(mini_db):
 def test_note_in_the_search_language(store):
     add_note(store, "case", "case-one", "Consider HSCT referral")
     toggle_bookmark(store, "trial", "alpha")
-    assert [(h.kind, h.id) for h in store.search("note:hsct")] == [("case", "case-one")]
-    assert [(h.kind, h.id) for h in store.search("note:referral kind:case")] == [
+    assert [(h.kind, h.id) for h in Search(store).hits("note:hsct")] == [("case", "case-one")]
+    assert [(h.kind, h.id) for h in Search(store).hits("note:referral kind:case")] == [
         ("case", "case-one")
     ]
-    assert {(h.kind, h.id) for h in store.search("note:*")} == {
+    assert {(h.kind, h.id) for h in Search(store).hits("note:*")} == {
         ("case", "case-one"),
         ("trial", "alpha"),
     }
-    assert store.search("note:nothing-like-this") == []
+    assert Search(store).hits("note:nothing-like-this") == []
     # With words too: the note narrows the words' hits.
-    words = {(h.kind, h.id) for h in store.search("case")}
-    assert {(h.kind, h.id) for h in store.search("case note:hsct")} <= words
+    words = {(h.kind, h.id) for h in Search(store).hits("case")}
+    assert {(h.kind, h.id) for h in Search(store).hits("case note:hsct")} <= words
 
 
 def test_a_note_filter_narrows_the_therapy_counts(store):
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
 
     add_note(store, "case", "case-one", "remember")
-    rows = store.therapies(Criteria(note=frozenset({"remember"})))
+    rows = lists.therapies(store, Criteria(note=frozenset({"remember"})))
     assert rows and all(row.trials == 0 for row in rows)
     assert sum(row.cases for row in rows) >= 1
 
@@ -160,7 +162,7 @@ def test_notes_survive_a_refresh_of_the_bundled_data(tmp_path):
         assert store.trial("senscis").results.endswith("(refreshed)")
         assert [n.text for n in notes_for(store, "trial", "senscis")] == ["Eligible? check DLCO"]
         assert [n.bookmark for n in notes_for(store, "case", "case-dcssc-cyc-hsct")] == [True]
-        assert [(h.kind, h.id) for h in store.search("note:dlco")] == [("trial", "senscis")]
+        assert [(h.kind, h.id) for h in Search(store).hits("note:dlco")] == [("trial", "senscis")]
     finally:
         store.close()
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sclerotui import pathway_index
+from sclerotui.facets import Criteria
 from sclerotui.models import Dataset
 from sclerotui.pathways import (
     cases_at,
@@ -20,7 +21,7 @@ from sclerotui.pathways import (
     walked_cases_at,
     walked_tree,
 )
-from sclerotui.search import Criteria
+from sclerotui.schema import rebuild_pathway_steps
 from sclerotui.store import Store
 
 THERAPIES = ["cyclophosphamide", "mycophenolate", "nintedanib", "hsct", "rituximab", "bosentan"]
@@ -77,10 +78,10 @@ def stored_rows(store: Store) -> list[tuple]:
 
 
 def rebuilt_rows(store: Store) -> list[tuple]:
-    """What pathway_index.rebuild writes from the stored cases, read in a copy."""
+    """What schema.rebuild_pathway_steps writes from the stored cases, read in a copy."""
     copy = sqlite3.connect(":memory:")
     store.conn.backup(copy)
-    pathway_index.rebuild(copy)
+    rebuild_pathway_steps(copy)
     rows = copy.execute("SELECT * FROM pathway_steps ORDER BY 1, 2, 3, 4, 5").fetchall()
     copy.close()
     return rows

@@ -9,6 +9,7 @@ from pathway_fixture import build_pathway_db
 
 from sclerotui.bundle import build
 from sclerotui.compare import gather, shared_scales, to_markdown
+from sclerotui.facets import Criteria
 from sclerotui.models import Dataset
 from sclerotui.pathways import (
     cases_at,
@@ -18,7 +19,6 @@ from sclerotui.pathways import (
     response_mix,
     starting_cases,
 )
-from sclerotui.search import Criteria
 from sclerotui.store import Store
 
 

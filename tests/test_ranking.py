@@ -11,11 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sclerotui import ranking
-from sclerotui import store as store_module
+from sclerotui import search as search_module
 from sclerotui.models import Dataset
+from sclerotui.query import MARK_END, MARK_START
 from sclerotui.ranking import SNIPPET_TOKENS, Term, fold, scores, show_mark, snippet
-from sclerotui.search import MARK_END, MARK_START
-from sclerotui.store import MAX_EXPANSION, SCHEMA_VERSION, TOKENIZER, Store
+from sclerotui.search import MAX_EXPANSION, Search
+from sclerotui.store import SCHEMA_VERSION, TOKENIZER, Store
 from sclerotui.synth import synthesize
 
 
@@ -252,25 +253,25 @@ def test_every_prefix_of_every_term_matches_what_fts5_prefix_query_matches(mini)
     prefixes = {p for p in prefixes if p.isascii() and p.isalnum()}
     assert len(prefixes) > 200
     for prefix in sorted(prefixes):
-        found = {(hit.kind, hit.id) for hit in mini.search(prefix, limit=10_000)}
+        found = {(hit.kind, hit.id) for hit in Search(mini).hits(prefix, limit=10_000)}
         assert found == prefix_matches(mini, prefix), prefix
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.text("abcdefghilmnoprstuy", min_size=1, max_size=6))
 def test_typed_words_match_as_the_prefix_query_does(mini, word):
-    found = {(hit.kind, hit.id) for hit in mini.search(word, limit=10_000)}
+    found = {(hit.kind, hit.id) for hit in Search(mini).hits(word, limit=10_000)}
     assert found == prefix_matches(mini, word)
 
 
 def test_a_word_beginning_too_many_terms_is_left_to_fts5(mini):
-    short = [p for p in "abcdefghijklmnopqrstuvwxyz" if len(mini._expand_word(p) or ()) > 0]
+    short = [p for p in "abcdefghijklmnopqrstuvwxyz" if len(Search(mini)._expand_word(p) or ()) > 0]
     assert short  # the fixture has words
     many = ["w" + str(n) for n in range(MAX_EXPANSION + 1)]
     mini.conn.executemany("INSERT INTO search_terms VALUES (?)", [(t,) for t in many])
     try:
-        assert mini._expand_word("w") is None
-        assert mini.search("w", limit=10_000) is not None  # FTS5's prefix query answers
+        assert Search(mini)._expand_word("w") is None
+        assert Search(mini).hits("w", limit=10_000) is not None  # FTS5's prefix query answers
     finally:
         mini.conn.execute("DELETE FROM search_terms WHERE term GLOB 'w[0-9]*'")
 
@@ -286,8 +287,8 @@ def test_imported_text_adds_its_terms(tmp_path):
         assert {"zyxoplasty", "sjogren", "naive"} <= {
             row[0] for row in store.conn.execute("SELECT term FROM search_terms")
         }
-        assert ("case", "case-new") in {(h.kind, h.id) for h in store.search("zyxo")}
-        assert ("case", "case-new") in {(h.kind, h.id) for h in store.search("sjog")}
+        assert ("case", "case-new") in {(h.kind, h.id) for h in Search(store).hits("zyxo")}
+        assert ("case", "case-new") in {(h.kind, h.id) for h in Search(store).hits("sjog")}
         listed = {row[0] for row in store.conn.execute("SELECT term FROM search_terms")}
         assert listed == index_terms(store.conn)
 
@@ -313,11 +314,11 @@ def test_schema_3_database_gains_its_term_list_on_upgrade(tmp_path):
 def test_schema_3_database_opened_read_only_searches_with_fts5_prefixes(tmp_path):
     path = build_mini_db(tmp_path / "old.db")
     with Store(path) as store:
-        expected = {(h.kind, h.id) for h in store.search("mycophen")}
+        expected = {(h.kind, h.id) for h in Search(store).hits("mycophen")}
     as_schema_3(path)
     with Store(path, read_only=True) as store:
-        assert not store.has_search_terms
-        assert {(h.kind, h.id) for h in store.search("mycophen")} == expected
+        assert not Search(store).has_search_terms
+        assert {(h.kind, h.id) for h in Search(store).hits("mycophen")} == expected
         assert expected
 
 
@@ -328,9 +329,9 @@ def test_a_synthetic_database_lists_its_terms(tmp_path):
     with Store(path, read_only=True) as store:
         listed = {row[0] for row in store.conn.execute("SELECT term FROM search_terms")}
         assert listed == index_terms(store.conn)
-        assert {(h.kind, h.id) for h in store.search("fatig", limit=10_000)} == prefix_matches(
-            store, "fatig"
-        )
+        assert {
+            (h.kind, h.id) for h in Search(store).hits("fatig", limit=10_000)
+        } == prefix_matches(store, "fatig")
 
 
 @pytest.mark.parametrize(
@@ -349,9 +350,9 @@ def test_a_synthetic_database_lists_its_terms(tmp_path):
 def test_python_ranking_finds_and_orders_as_fts5_bm25_does(mini, monkeypatch, text, same_order):
     """Common terms on a big database are ranked in Python, rare ones by bm25() in SQLite:
     on the same records the two agree."""
-    by_fts = [(h.kind, h.id) for h in mini.search(text, limit=10_000)]
-    monkeypatch.setattr(store_module, "FTS_RANKED_ROWS", -1)  # every query ranked in Python
-    hits = mini.search(text, limit=10_000)
+    by_fts = [(h.kind, h.id) for h in Search(mini).hits(text, limit=10_000)]
+    monkeypatch.setattr(search_module, "FTS_RANKED_ROWS", -1)  # every query ranked in Python
+    hits = Search(mini).hits(text, limit=10_000)
     in_python = [(h.kind, h.id) for h in hits]
     assert by_fts and sorted(in_python) == sorted(by_fts)
     if same_order:
@@ -362,10 +363,10 @@ def test_python_ranking_finds_and_orders_as_fts5_bm25_does(mini, monkeypatch, te
 
 def test_python_ranked_snippets_are_cut_when_first_read(mini, monkeypatch):
     # The worker ranks 100 hits; only the screenful shown first needs snippets at once.
-    monkeypatch.setattr(store_module, "FTS_RANKED_ROWS", -1)
+    monkeypatch.setattr(search_module, "FTS_RANKED_ROWS", -1)
     cuts = []
     monkeypatch.setattr(ranking, "snippet", lambda *args: cuts.append(1) or snippet(*args))
-    hits = mini.search("lung", limit=10_000)
+    hits = Search(mini).hits("lung", limit=10_000)
     assert len(hits) > 1 and cuts == []
     first = hits[0].snippet
     assert cuts == [1] and MARK_START in first
@@ -389,10 +390,10 @@ def test_matches_read_from_fts5s_content_table_are_those_fts5_gives(
     """Ranked in Python, the first matches' texts are read from the table FTS5 keeps them in,
     in one query per 500; read through FTS5 (as for a table laid out otherwise) they are the
     same rows, and so the same hits."""
-    monkeypatch.setattr(store_module, "FTS_RANKED_ROWS", -1)
-    monkeypatch.setattr(store_module, "SEARCH_RANKED", 1200)  # more than one query's 500
+    monkeypatch.setattr(search_module, "FTS_RANKED_ROWS", -1)
+    monkeypatch.setattr(search_module, "SEARCH_RANKED", 1200)  # more than one query's 500
     synthetic = synthetic_store
-    assert synthetic.has_content_table
+    assert Search(synthetic).has_content_table
     reads = []
     execute = synthetic.conn.execute
 
@@ -402,10 +403,11 @@ def test_matches_read_from_fts5s_content_table_are_those_fts5_gives(
 
     with monkeypatch.context() as watching:
         watching.setattr(synthetic, "conn", Wrapped(synthetic.conn, watched))
-        direct = synthetic.search(text, limit=10_000)
+        direct = Search(synthetic).hits(text, limit=10_000)
     assert direct and reads.count(True) >= 1
-    monkeypatch.setitem(synthetic.__dict__, "has_content_table", False)
-    through_fts = synthetic.search(text, limit=10_000)
+    laid_out_otherwise = Search(synthetic)
+    monkeypatch.setitem(laid_out_otherwise.__dict__, "has_content_table", False)
+    through_fts = laid_out_otherwise.hits(text, limit=10_000)
     assert direct == through_fts  # kind, id, title, rank and therapy, in order
     assert [h.snippet for h in direct[:20]] == [h.snippet for h in through_fts[:20]]
 
@@ -427,7 +429,7 @@ def test_an_index_laid_out_otherwise_is_read_through_fts5(tmp_path):
     conn.close()
     store = Store.__new__(Store)
     store.conn = sqlite3.connect(path)
-    assert not store.has_content_table
+    assert not Search(store).has_content_table
 
 
 @pytest.mark.parametrize("changed_by", ["another connection", "this connection"])
@@ -437,11 +439,11 @@ def test_what_the_last_search_kept_is_dropped_after_a_change(tmp_path, monkeypat
     a kept count rank them)."""
     path = build_mini_db(tmp_path / "mini.db")
     with Store(path) as writer, Store(path, read_only=True) as reader:
-        searcher = reader if changed_by == "another connection" else writer
-        monkeypatch.setattr(store_module, "FTS_RANKED_ROWS", -1)  # ranked in Python
-        before = searcher.search("lung", limit=10_000)
+        searcher = Search(reader if changed_by == "another connection" else writer)
+        monkeypatch.setattr(search_module, "FTS_RANKED_ROWS", -1)  # ranked in Python
+        before = searcher.hits("lung", limit=10_000)
         assert len(before) > 2 and searcher._texts and searcher._counted.counts  # kept
-        again = searcher.search("lung", limit=10_000)
+        again = searcher.hits("lung", limit=10_000)
         assert [(h.id, h.rank, h.snippet) for h in again] == [
             (h.id, h.rank, h.snippet) for h in before
         ]
@@ -451,6 +453,6 @@ def test_what_the_last_search_kept_is_dropped_after_a_change(tmp_path, monkeypat
             ["lung " * 40 + "rewritten", last.id, last.kind],
         )
         writer.conn.commit()
-        after = searcher.search("lung", limit=10_000)
+        after = searcher.hits("lung", limit=10_000)
         assert (after[0].kind, after[0].id) == (last.kind, last.id)
         assert "rewritten" in after[0].snippet or after[0].snippet.count("lung") > 5

@@ -11,8 +11,8 @@ import pytest
 
 from sclerotui.dataset import bundled_dir, load_directory
 from sclerotui.importers import load
+from sclerotui.importers.importing import import_files
 from sclerotui.importers.registry import _measure_of, parse_registry, parse_time_frame
-from sclerotui.importing import import_files
 from sclerotui.models import SLUG, DataError, KnownIds, Therapy, validate_dataset
 from sclerotui.store import Store
 

@@ -13,8 +13,8 @@ import pytest
 
 from sclerotui.cli import EXIT_BAD_INPUT, EXIT_OK, build_parser, main
 from sclerotui.dataset import bundled_dir, load_directory
+from sclerotui.importers.importing import import_files
 from sclerotui.importers.registry import parse_registry
-from sclerotui.importing import import_files
 from sclerotui.store import Store
 from sclerotui.widgets.detail import Feed, RecordView, trial_sections
 

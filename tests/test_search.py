@@ -10,12 +10,12 @@ from conftest import build_mini_db, load_mini
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sclerotui.search import (
+from sclerotui.facets import Criteria
+from sclerotui.query import (
     MARK_END,
     MARK_START,
     MAX_QUERY_CHARS,
     MAX_TERMS,
-    Criteria,
     Query,
     SearchError,
     clean_for_index,
@@ -25,7 +25,8 @@ from sclerotui.search import (
     positive_match,
     split_snippet,
 )
-from sclerotui.store import Hit, Store
+from sclerotui.search import Hit, Search
+from sclerotui.store import Store
 
 
 def search_error(text: str) -> str:
@@ -276,10 +277,8 @@ def shared_store(tmp_path_factory):
 def test_store_search_never_crashes(shared_store, text):
     """Raw text, and the CLI's path (parse, resolve therapy words, search): hits or SearchError."""
     for run in (
-        lambda: shared_store.search(text),
-        lambda: shared_store.search(
-            parse(text), shared_store.resolve_criteria(parse(text).criteria)
-        ),
+        lambda: Search(shared_store).hits(text),
+        lambda: Search(shared_store).hits(parse(text)),
     ):
         try:
             hits = run()
@@ -308,11 +307,10 @@ def test_filters_alone_find_on_a_synthetic_database_what_a_scan_finds(
     not checked again). A scan of the search index, which checks every filter on every
     record, must find the same hits in the same order, where it sees every match."""
     query = parse(text)
-    criteria = synthetic_store.resolve_criteria(query.criteria)
-    fast = synthetic_store.search(query, criteria, 500)
+    fast = Search(synthetic_store).hits(query, limit=500)
     assert len(fast) >= 10, text  # enough records differ in the other filters to tell
-    monkeypatch.setattr(Store, "_by_filters", lambda *args: pytest.fail("not the scan"))
-    scanned = synthetic_store.search(replace(query, excluded=("zzqqxnotaword",)), criteria, 500)
+    monkeypatch.setattr(Search, "_by_filters", lambda *args: pytest.fail("not the scan"))
+    scanned = Search(synthetic_store).hits(replace(query, excluded=("zzqqxnotaword",)), limit=500)
     assert [(h.kind, h.id, h.title, h.snippet) for h in fast] == [
         (h.kind, h.id, h.title, h.snippet) for h in scanned
     ]
@@ -333,7 +331,7 @@ def test_a_filter_hits_opening_is_the_body_it_is_searched_by(tmp_path, monkeypat
         monkeypatch.setattr(
             Store, "record", lambda self, kind, rid: loaded.append(rid) or record(self, kind, rid)
         )
-        hits = store.search("organ:lung kind:case")
+        hits = Search(store).hits("organ:lung kind:case")
         monkeypatch.undo()
         assert {hit.id for hit in hits} == {"case-one", "case-three"}
         assert loaded == ["case-three"]  # its narrative is shorter than an opening
@@ -341,3 +339,33 @@ def test_a_filter_hits_opening_is_the_body_it_is_searched_by(tmp_path, monkeypat
             title, body = index_text("case", store.case(hit.id))
             assert (hit.title, hit.snippet) == (title, body[:120])
         assert MARK_START not in hits[0].snippet and "Lung fibrosis progressed" in hits[0].snippet
+
+
+def test_typed_filters_and_the_active_ones_merge_one_way(shared_store):
+    """Typed therapy words become the ids they name, then join the active filters (a
+    facet's values from either are alternatives). The command line and export used to keep
+    the typed word beside its ids; the explorer did not."""
+    search = Search(shared_store)
+    active = Criteria(subtype={"diffuse"}, organ={"skin"})
+    assert search.filters(parse("therapy:cyclo organ:lung"), active) == Criteria(
+        therapy={"cyclophosphamide"}, subtype={"diffuse"}, organ={"lung", "skin"}
+    )
+    with pytest.raises(SearchError, match="therapy:aspirin: no therapy by that name"):
+        search.hits("therapy:aspirin")
+
+
+def test_the_explorer_the_command_line_and_export_search_the_one_way(
+    shared_store, monkeypatch, capsys
+):
+    from sclerotui import cli
+    from sclerotui.export import select
+
+    calls = []
+    hits = Search.hits
+    monkeypatch.setattr(
+        Search, "hits", lambda self, *args, **kw: calls.append(args[0]) or hits(self, *args, **kw)
+    )
+    assert cli.main(["--db", str(shared_store.path), "search", "therapy:cyc"]) == 0
+    order, _ = select(shared_store, "therapy:cyc")
+    assert len(calls) == 2 and order
+    assert "case-one" in capsys.readouterr().out

@@ -9,9 +9,12 @@ import sqlite3
 
 import pytest
 
+from sclerotui import lists
 from sclerotui.checks import check_database
+from sclerotui.facets import NO_CRITERIA
 from sclerotui.models import Case, Dataset, TimelineEvent
-from sclerotui.search import MARK_END, MARK_START, NO_CRITERIA, SearchError, parse
+from sclerotui.query import MARK_END, MARK_START, SearchError, parse
+from sclerotui.search import Search
 from sclerotui.store import SCHEMA_VERSION, DuplicateError, ReadOnlyError, Store, StoreError
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -22,12 +25,12 @@ def sha256(path) -> str:
 
 
 def criteria(store: Store, text: str):
-    return store.resolve_criteria(parse(text).criteria)
+    return Search(store).filters(parse(text))
 
 
 def hits(store: Store, text: str) -> list[tuple[str, str]]:
     query = parse(text)
-    return [(h.kind, h.id) for h in store.search(query, store.resolve_criteria(query.criteria))]
+    return [(h.kind, h.id) for h in Search(store).hits(query)]
 
 
 def new_case(case_id: str = "user-case", therapy: str = "rituximab", **extra) -> Case:
@@ -48,7 +51,8 @@ def new_case(case_id: str = "user-case", therapy: str = "rituximab", **extra) ->
 
 
 def test_a_connection_gets_the_page_cache_asked_for(store):
-    from sclerotui.app import SEARCH_CACHE_MB, SclerotuiApp
+    from sclerotui.app import SclerotuiApp
+    from sclerotui.search import CACHE_MB
 
     def cache_kib(conn: sqlite3.Connection) -> int:
         return -conn.execute("PRAGMA cache_size").fetchone()[0]
@@ -57,8 +61,8 @@ def test_a_connection_gets_the_page_cache_asked_for(store):
         assert cache_kib(searcher.conn) == 16_000
     default = cache_kib(store.conn)
     app = SclerotuiApp(store)  # search runs on a connection with a bigger cache
-    assert cache_kib(app.search_store.conn) == 1000 * SEARCH_CACHE_MB > default
-    app.search_store.close()
+    assert cache_kib(app.search.store.conn) == 1000 * CACHE_MB > default
+    app.search.close()
 
 
 def test_counts(store):
@@ -86,7 +90,7 @@ def test_records_read_back_as_written(store, mini_dataset):
 
 
 def test_therapies_with_counts(store):
-    rows = {row.therapy.id: (row.trials, row.cases) for row in store.therapies()}
+    rows = {row.therapy.id: (row.trials, row.cases) for row in lists.therapies(store)}
     assert rows == {
         "cyclophosphamide": (1, 2),
         "mycophenolate": (1, 1),
@@ -98,7 +102,7 @@ def test_therapies_with_counts(store):
 
 
 def test_therapies_ordered_by_class_then_name(store):
-    assert [row.therapy.id for row in store.therapies()] == [
+    assert [row.therapy.id for row in lists.therapies(store)] == [
         "nintedanib",  # antifibrotic
         "rituximab",  # biologic
         "hsct",  # cell-therapy
@@ -109,7 +113,7 @@ def test_therapies_ordered_by_class_then_name(store):
 
 
 def test_therapies_narrow_with_response(store):
-    rows = store.therapies(criteria(store, "response:resistant"))
+    rows = lists.therapies(store, criteria(store, "response:resistant"))
     assert [(r.therapy.id, r.trials, r.cases) for r in rows] == [
         ("bosentan", 0, 1),
         ("cyclophosphamide", 0, 1),
@@ -117,7 +121,7 @@ def test_therapies_narrow_with_response(store):
 
 
 def test_therapies_narrow_with_organ_and_subtype(store):
-    rows = store.therapies(criteria(store, "organ:lung subtype:diffuse"))
+    rows = lists.therapies(store, criteria(store, "organ:lung subtype:diffuse"))
     assert {r.therapy.id: (r.trials, r.cases) for r in rows} == {
         "nintedanib": (1, 0),
         "cyclophosphamide": (1, 2),
@@ -127,12 +131,12 @@ def test_therapies_narrow_with_organ_and_subtype(store):
 
 
 def test_therapies_class_filter_keeps_whole_class(store):
-    rows = store.therapies(criteria(store, "class:immunosuppressant"))
+    rows = lists.therapies(store, criteria(store, "class:immunosuppressant"))
     assert [r.therapy.id for r in rows] == ["cyclophosphamide", "mycophenolate"]
 
 
 def test_evidence_order_and_labels(store):
-    items = store.evidence("cyclophosphamide")
+    items = lists.evidence(store, "cyclophosphamide")
     assert [(i.kind, i.id, i.label) for i in items] == [
         ("trial", "gamma", "RCT n=142"),
         ("case", "case-one", "case · dcSSc · resistant · illustrative"),
@@ -144,7 +148,7 @@ def test_evidence_order_and_labels(store):
 
 
 def test_evidence_trials_newest_first(store):
-    assert [(i.id, i.label) for i in store.evidence("rituximab")] == [
+    assert [(i.id, i.label) for i in lists.evidence(store, "rituximab")] == [
         ("beta", "observational n=63"),
         ("case-four", "case · ssSSc · unknown · illustrative"),
         ("case-two", "case · lcSSc · partial · illustrative"),
@@ -152,18 +156,20 @@ def test_evidence_trials_newest_first(store):
 
 
 def test_evidence_filtered(store):
-    items = store.evidence("cyclophosphamide", criteria(store, "response:intolerant"))
+    items = lists.evidence(store, "cyclophosphamide", criteria(store, "response:intolerant"))
     assert [i.id for i in items] == ["case-three"]
-    items = store.evidence("rituximab", criteria(store, "type:rct"))
+    items = lists.evidence(store, "rituximab", criteria(store, "type:rct"))
     assert items == []
 
 
 def test_evidence_limit_and_offset(store):
-    assert [i.id for i in store.evidence("cyclophosphamide", limit=1, offset=1)] == ["case-one"]
+    assert [i.id for i in lists.evidence(store, "cyclophosphamide", limit=1, offset=1)] == [
+        "case-one"
+    ]
 
 
 def test_search_ranks_and_marks_matches(store):
-    found = store.search("rituximab")
+    found = Search(store).hits("rituximab")
     assert {(h.kind, h.id) for h in found} == {
         ("trial", "beta"),
         ("therapy", "rituximab"),
@@ -178,7 +184,7 @@ def test_search_ranks_and_marks_matches(store):
 
 
 def test_search_title_match_outranks_body_match(store):
-    found = store.search("alpha")
+    found = Search(store).hits("alpha")
     assert found[0].id == "alpha"
     assert found[0].snippet == f"{MARK_START}Alpha{MARK_END} lung trial"
 
@@ -225,9 +231,9 @@ def test_search_word_and_exclusion(store):
 
 
 def test_search_hit_context_therapy(store):
-    [hit] = store.search(parse("transplant kind:case"), criteria(store, "therapy:hsct"))
+    [hit] = Search(store).hits(parse("transplant kind:case"), criteria(store, "therapy:hsct"))
     assert (hit.id, hit.therapy) == ("case-one", "hsct")
-    [hit] = store.search("transplant kind:case")
+    [hit] = Search(store).hits("transplant kind:case")
     assert hit.therapy == "cyclophosphamide"  # its first step
 
 
@@ -235,7 +241,7 @@ def test_search_text_from_data_cannot_fake_markers(tmp_path, mini_dataset):
     mini_dataset.cases[0].narrative = f"fake {MARK_START}marker{MARK_END} text"
     with Store(tmp_path / "m.db", create=True) as store:
         store.write_dataset(mini_dataset, "bundled")
-        [hit] = store.search("fake")
+        [hit] = Search(store).hits("fake")
     assert hit.snippet.count(MARK_START) == 1
 
 
@@ -315,7 +321,7 @@ def test_replace_therapy_that_cases_point_to(store, mini_dataset):
     renamed = rituximab.model_copy(update={"name": "Rituximab (renamed)"})
     store.write_dataset(Dataset(therapies=[renamed]), "bundled", replace=True)
     assert store.therapy("rituximab").name == "Rituximab (renamed)"
-    assert [i.id for i in store.evidence("rituximab")] == ["beta", "case-four", "case-two"]
+    assert [i.id for i in lists.evidence(store, "rituximab")] == ["beta", "case-four", "case-two"]
     assert store.integrity_problems() == []
 
 
@@ -382,7 +388,7 @@ def test_read_only_refuses_writes_and_leaves_file_alone(mini_db):
         assert store.read_only
         assert store.read_only_reason == "opened with --read-only"
         assert store.counts()["cases"] == 4
-        assert [h.id for h in store.search("bosentan kind:therapy")] == ["bosentan"]
+        assert [h.id for h in Search(store).hits("bosentan kind:therapy")] == ["bosentan"]
         with pytest.raises(ReadOnlyError, match="is read-only"):
             store.write_dataset(Dataset(cases=[new_case()]), "user-import")
         with pytest.raises(ReadOnlyError):
@@ -531,12 +537,12 @@ def test_copy_of_database_opens(mini_db, tmp_path):
 def test_search_ranks_only_the_first_matches(store, monkeypatch):
     """A broad query on a big database ranks the first SEARCH_RANKED matches (in rowid
     order), not all of them; below the cap nothing changes."""
-    from sclerotui import store as store_module
+    from sclerotui import search as search_module
 
-    everything = store.search(parse("lung"))
+    everything = Search(store).hits(parse("lung"))
     assert len(everything) == 9
-    monkeypatch.setattr(store_module, "SEARCH_RANKED", 3)
-    capped = store.search(parse("lung"))
+    monkeypatch.setattr(search_module, "SEARCH_RANKED", 3)
+    capped = Search(store).hits(parse("lung"))
     first = store.conn.execute(
         "SELECT kind, record_id FROM search_index WHERE search_index MATCH '\"lung\"*' "
         "ORDER BY rowid LIMIT 3"
@@ -545,8 +551,8 @@ def test_search_ranks_only_the_first_matches(store, monkeypatch):
     # ranked among themselves as before
     order = [(hit.kind, hit.id) for hit in everything if (hit.kind, hit.id) in set(first)]
     assert [(hit.kind, hit.id) for hit in capped] == order
-    monkeypatch.setattr(store_module, "SEARCH_RANKED", 9)
-    assert store.search(parse("lung")) == everything
+    monkeypatch.setattr(search_module, "SEARCH_RANKED", 9)
+    assert Search(store).hits(parse("lung")) == everything
 
 
 def test_evidence_windows_read_from_the_end_match_those_read_from_the_start(tmp_path):
@@ -557,14 +563,14 @@ def test_evidence_windows_read_from_the_end_match_those_read_from_the_start(tmp_
     path = tmp_path / "synthetic.db"
     synthesize(path, 800, seed=3)
     with Store(path, read_only=True) as synthetic:
-        therapy = max(synthetic.therapies(), key=lambda row: row.cases).therapy.id
+        therapy = max(lists.therapies(synthetic), key=lambda row: row.cases).therapy.id
         for text in ("", "subtype:diffuse", "response:resistant"):
             wanted = criteria(synthetic, text) if text else NO_CRITERIA
-            total = synthetic.evidence_count(therapy, wanted)
+            total = lists.evidence_count(synthetic, therapy, wanted)
             assert total > 60, text
             for offset in (0, 1, total // 2 - 1, total // 2 + 1, total - 25, total - 7, total):
-                forwards = synthetic.evidence(therapy, wanted, 20, offset)
-                backwards = synthetic.evidence(therapy, wanted, 20, offset, total)
+                forwards = lists.evidence(synthetic, therapy, wanted, 20, offset)
+                backwards = lists.evidence(synthetic, therapy, wanted, 20, offset, total)
                 assert backwards == forwards, (text, offset)
                 assert len(forwards) == max(0, min(20, total - offset))
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sclerotui.dataset import bundled_dir, load_directory, load_vocabularies
-from sclerotui.search import parse
+from sclerotui.query import parse
 from sclerotui.suggest import read_as, vocabulary
 
 

@@ -39,6 +39,32 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from sclerotui.importers.patterns import (
+    ALLOCATION,
+    BASELINE_RE,
+    CHANGE_RE,
+    DOSE_RE,
+    EXCLUSION_RE,
+    LOCALISED_RE,
+    MASKING,
+    MEASURE_PATTERNS,
+    MILLILITRES_RE,
+    MODELS,
+    NO_THERAPY_RE,
+    NUMBER_UNIT_RE,
+    ORGAN_PATTERNS,
+    PARAM_TYPES,
+    PARTICIPANTS_RE,
+    PER_YEAR_RE,
+    PERCENT_PREDICTED_RE,
+    PLACEBO_RE,
+    SSC_RE,
+    SUBTYPE_PATTERNS,
+    TIME_UNIT_ALIASES,
+    TYPE_PREFIX_RE,
+    UNIT_NUMBER_RE,
+    UNIT_WEEKS,
+)
 from sclerotui.models import (
     NCT_RE,
     DataError,
@@ -52,127 +78,6 @@ from sclerotui.models import (
     describe_validation_error,
 )
 
-# -- recognising the disease, its subsets and organs ---------------------------------------
-
-SSC_RE = re.compile(
-    r"systemic[- ]sclerosis|sclerodermi?a|\bSSc\b|\bCREST\b|sclérodermie", re.IGNORECASE
-)
-# Localised scleroderma (morphea) is a skin disease, not systemic sclerosis.
-LOCALISED_RE = re.compile(
-    r"(?:juvenile\s+)?locali[sz]ed\s+scleroderma|linear\s+scleroderma|morphoea|morphea",
-    re.IGNORECASE,
-)
-SUBTYPE_PATTERNS = {
-    "diffuse": r"diffuse[- ]cutaneous|\bdcSSc\b|diffuse\s+(?:systemic\s+sclerosis|scleroderma)",
-    "limited": r"limited[- ]cutaneous|\blcSSc\b|limited\s+(?:systemic\s+sclerosis|scleroderma)",
-    "sine": r"sine\s+scleroderma|\bssSSc\b",
-}
-ORGAN_PATTERNS = {
-    "skin": r"\bskin\b|\bmRSS\b|rodnan",
-    "lung": r"\bILD\b|interstitial|pulmonary\s+fibrosis|\bFVC\b|forced\s+vital\s+capacity|"
-    r"\bSSc-ILD\b",
-    "pah": r"pulmonary\s+arterial\s+hypertension|\bPAH\b|\bSSc-PAH\b",
-    "renal": r"renal\s+crisis|\bSRC\b",
-    "vascular": r"raynaud|digital\s+ulcer",
-    "gi": r"gastro|oesophag|esophag|\bGI\b|intestin|bowel|\bGAVE\b|reflux|dysphagia",
-    "cardiac": r"cardiac|\bheart\b|myocard|pericard",
-    "musculoskeletal": r"arthritis|tendon\s+friction|contracture|musculoskeletal|myositis",
-}
-EXCLUSION_RE = re.compile(r"exclusion\s+criteria", re.IGNORECASE)
-
-# -- interventions -----------------------------------------------------------------------
-
-NO_THERAPY_RE = re.compile(
-    r"placebo|\bsham\b|standard\s+(?:of\s+)?care|usual\s+care|best\s+supportive\s+care|"
-    r"no\s+intervention|\bvehicle\b|background\s+therapy|observation\s+only",
-    re.IGNORECASE,
-)
-# A placebo "matching nintedanib" is still a placebo: it never takes the drug's therapy.
-PLACEBO_RE = re.compile(r"placebo|\bsham\b|\bvehicle\b|\bdummy\b", re.IGNORECASE)
-TYPE_PREFIX_RE = re.compile(
-    r"^(?:drug|biological|device|procedure|radiation|behavioral|genetic|dietary supplement|"
-    r"combination product|diagnostic test|other)\s*:\s*",
-    re.IGNORECASE,
-)
-DOSE_RE = re.compile(r"\d\s*(?:mg|g|µg|mcg|ug|ml|iu|units?|ng)\b", re.IGNORECASE)
-
-# -- outcome measures --------------------------------------------------------------------
-
-# (our measure name, pattern over the outcome title); FVC and DLCO also need a unit.
-MEASURE_PATTERNS = [
-    ("mRSS", re.compile(r"\bmRSS\b|modified\s+rodnan|rodnan\s+skin", re.IGNORECASE)),
-    ("FVC", re.compile(r"\bFVC\b|forced\s+vital\s+capacity", re.IGNORECASE)),
-    ("DLCO", re.compile(r"\bDLCO\b|diffusing\s+capacity", re.IGNORECASE)),
-    (
-        "HAQ-DI",
-        re.compile(r"\bHAQ(?:-DI)?\b|health\s+assessment\s+questionnaire", re.IGNORECASE),
-    ),
-    (
-        "6MWD",
-        re.compile(r"\b6[- ]?min(?:ute)?[- ]walk|six[- ]minute\s+walk|\b6MW[DT]\b", re.IGNORECASE),
-    ),
-    ("RCS", re.compile(r"raynaud'?s?\s+condition\s+score|\bRCS\b", re.IGNORECASE)),
-    (
-        "new DUs",
-        re.compile(r"new\s+(?:digital\s+)?ulcers?|new\s+DUs?\b", re.IGNORECASE),
-    ),
-    ("CRISS", re.compile(r"\bCRISS\b|composite\s+response\s+index", re.IGNORECASE)),
-    ("creatinine", re.compile(r"creatinine(?!\s+clearance)", re.IGNORECASE)),
-]
-PERCENT_PREDICTED_RE = re.compile(
-    r"%\s*(?:of\s+)?pred|percent(?:age)?\s+(?:of\s+)?predicted|%\s*predicted|\bpp\b",
-    re.IGNORECASE,
-)
-MILLILITRES_RE = re.compile(r"\bml\b|millilit", re.IGNORECASE)
-PER_YEAR_RE = re.compile(r"per\s+year|/\s*year|\bannual|\byearly\b|per\s+annum", re.IGNORECASE)
-CHANGE_RE = re.compile(
-    r"\bchange|\bdecline|\brate\b|\bdifference\b|from\s+baseline|\bdecrease|\bincrease",
-    re.IGNORECASE,
-)
-PARTICIPANTS_RE = re.compile(r"participant|patient|subject|people", re.IGNORECASE)
-
-PARAM_TYPES = {
-    "MEAN": "mean",
-    "MEDIAN": "median",
-    "LEAST_SQUARES_MEAN": "least-squares mean",
-    "GEOMETRIC_MEAN": "geometric mean",
-    "GEOMETRIC_LEAST_SQUARES_MEAN": "geometric least-squares mean",
-    "LOG_MEAN": "log mean",
-    "NUMBER": "number",
-    "COUNT_OF_PARTICIPANTS": "count of participants",
-    "COUNT_OF_UNITS": "count of units",
-}
-MASKING = {
-    "NONE": "open-label",
-    "SINGLE": "single-blind",
-    "DOUBLE": "double-blind",
-    "TRIPLE": "triple-blind",
-    "QUADRUPLE": "quadruple-blind",
-}
-ALLOCATION = {"RANDOMIZED": "randomised", "NON_RANDOMIZED": "non-randomised"}
-MODELS = {
-    "PARALLEL": "parallel-group",
-    "CROSSOVER": "crossover",
-    "SINGLE_GROUP": "single-group",
-    "FACTORIAL": "factorial",
-    "SEQUENTIAL": "sequential",
-}
-
-# -- time frames -------------------------------------------------------------------------
-
-UNIT_WEEKS = {"day": 1 / 7, "week": 1.0, "month": 52 / 12, "year": 52.0}
-_UNIT = r"(day|week|month|year|wk|mo|yr)s?\b"
-_NUM = r"(\d+(?:\.\d+)?)"
-_ALIASES = {"wk": "week", "mo": "month", "yr": "year"}
-# "52 weeks", "52-week", "12 months"; "0 to 52 weeks" (the number before 'to' shares the unit)
-NUMBER_UNIT_RE = re.compile(_NUM + r"(?:\s*(?:to|-|–|and|or)\s*" + _NUM + r")?\s*-?\s*" + _UNIT)
-# "Week 52", "Weeks 12 and 24", "Month 12", "Day 28", "weeks 0-52"
-UNIT_NUMBER_RE = re.compile(
-    r"\b" + _UNIT + r"\s*" + _NUM + r"((?:\s*(?:,|to|-|–|and|or|through)\s*\d+(?:\.\d+)?)*)",
-    re.IGNORECASE,
-)
-BASELINE_RE = re.compile(r"\bbaseline\b|\bscreening\b|\bday\s*(?:0|1)\b", re.IGNORECASE)
-
 
 def parse_time_frame(text: str | None) -> float | None:
     """Weeks from baseline for a registry time frame: the latest time it names.
@@ -184,13 +89,13 @@ def parse_time_frame(text: str | None) -> float | None:
         return None
     times: list[float] = []
     for match in NUMBER_UNIT_RE.finditer(text.lower()):
-        unit = _ALIASES.get(match.group(3), match.group(3))
+        unit = TIME_UNIT_ALIASES.get(match.group(3), match.group(3))
         for number in (match.group(1), match.group(2)):
             if number is not None:
                 times.append(float(number) * UNIT_WEEKS[unit])
     for match in UNIT_NUMBER_RE.finditer(text):
         unit = match.group(1).lower()
-        unit = _ALIASES.get(unit, unit)
+        unit = TIME_UNIT_ALIASES.get(unit, unit)
         numbers = [match.group(2), *re.findall(r"\d+(?:\.\d+)?", match.group(3) or "")]
         times += [float(number) * UNIT_WEEKS[unit] for number in numbers]
     if times:
@@ -449,22 +354,22 @@ class _Study:
             got = "it is missing" if protocol is None else f"got {_kind(protocol)}"
             self.problem("protocolSection", f"a study record needs a protocolSection; {got}")
             return None
-        p = "protocolSection"
-        ident = self.obj(protocol, "identificationModule", p)
+        protocol_at = "protocolSection"
+        ident = self.obj(protocol, "identificationModule", protocol_at)
         nct = ident.get("nctId")
         if not isinstance(nct, str) or not NCT_RE.match(nct.strip()):
             shown = "missing" if nct is None else f"{nct!r} is not NCT followed by 8 digits"
-            self.problem(f"{p}.identificationModule.nctId", shown)
+            self.problem(f"{protocol_at}.identificationModule.nctId", shown)
             return None
         self.nct = nct = nct.strip()
-        ip = f"{p}.identificationModule"
-        brief = self.text(ident, "briefTitle", ip)
-        official = self.text(ident, "officialTitle", ip)
-        acronym = self.text(ident, "acronym", ip)
-        conditions_module = self.obj(protocol, "conditionsModule", p)
-        cp = f"{p}.conditionsModule"
-        conditions = self.texts(conditions_module, "conditions", cp)
-        keywords = self.texts(conditions_module, "keywords", cp)
+        ident_at = f"{protocol_at}.identificationModule"
+        brief = self.text(ident, "briefTitle", ident_at)
+        official = self.text(ident, "officialTitle", ident_at)
+        acronym = self.text(ident, "acronym", ident_at)
+        conditions_module = self.obj(protocol, "conditionsModule", protocol_at)
+        conditions_at = f"{protocol_at}.conditionsModule"
+        conditions = self.texts(conditions_module, "conditions", conditions_at)
+        keywords = self.texts(conditions_module, "keywords", conditions_at)
 
         about = " ".join([*conditions, *keywords, brief or "", official or "", acronym or ""])
         if not SSC_RE.search(LOCALISED_RE.sub(" ", about)):
@@ -472,13 +377,13 @@ class _Study:
             self.notes.append(f"skipped {nct}: not about systemic sclerosis (conditions: {shown})")
             return None
         if not (brief or official):
-            self.problem(f"{ip}.briefTitle", "missing (and no officialTitle either)")
+            self.problem(f"{ident_at}.briefTitle", "missing (and no officialTitle either)")
 
-        status = self.obj(protocol, "statusModule", p)
-        design_module = self.obj(protocol, "designModule", p)
-        eligibility = self.obj(protocol, "eligibilityModule", p)
-        outcomes = self.obj(protocol, "outcomesModule", p)
-        arms_module = self.obj(protocol, "armsInterventionsModule", p)
+        status = self.obj(protocol, "statusModule", protocol_at)
+        design_module = self.obj(protocol, "designModule", protocol_at)
+        eligibility = self.obj(protocol, "eligibilityModule", protocol_at)
+        outcomes = self.obj(protocol, "outcomesModule", protocol_at)
+        arms_module = self.obj(protocol, "armsInterventionsModule", protocol_at)
         results = study.get("resultsSection")
         if results is not None and not isinstance(results, dict):
             self.problem("resultsSection", f"expected an object, got {_kind(results)}")
@@ -488,9 +393,11 @@ class _Study:
         self.source_id = nct.lower()  # the registry record, whatever the trial's id
         year = self.year(status)
         n = self.enrollment(design_module)
-        criteria = self.text(eligibility, "eligibilityCriteria", f"{p}.eligibilityModule") or ""
+        criteria = (
+            self.text(eligibility, "eligibilityCriteria", f"{protocol_at}.eligibilityModule") or ""
+        )
         inclusion = EXCLUSION_RE.split(criteria, maxsplit=1)[0]
-        primary = self.items(outcomes, "primaryOutcomes", f"{p}.outcomesModule")
+        primary = self.items(outcomes, "primaryOutcomes", f"{protocol_at}.outcomesModule")
         primary_text = " ".join(
             f"{o.get('measure', '')} {o.get('description', '')}"
             for o in primary
@@ -515,7 +422,7 @@ class _Study:
                 self.unmatched = unmatched
             else:
                 self.problem(
-                    f"{p}.armsInterventionsModule.interventions",
+                    f"{protocol_at}.armsInterventionsModule.interventions",
                     f"{unmatched}; a trial must belong to at least one therapy: add the therapy "
                     "first (or an alias for it), then import this study; or import with "
                     "--skip-unmatched to leave such studies out",
@@ -646,27 +553,31 @@ class _Study:
         return "/".join(dict.fromkeys(numbers)) or None
 
     def design(self, design: dict, status: dict) -> str:
-        dp = "protocolSection.designModule"
-        info = self.obj(design, "designInfo", dp)
-        ip = f"{dp}.designInfo"
-        study_type = (self.text(design, "studyType", dp) or "study").replace("_", " ").lower()
+        design_at = "protocolSection.designModule"
+        info = self.obj(design, "designInfo", design_at)
+        info_at = f"{design_at}.designInfo"
+        study_type = (
+            (self.text(design, "studyType", design_at) or "study").replace("_", " ").lower()
+        )
         parts = []
-        allocation = self.text(info, "allocation", ip)
+        allocation = self.text(info, "allocation", info_at)
         if allocation in ALLOCATION:
             parts.append(ALLOCATION[allocation])
-        model = self.text(info, "interventionModel", ip) or self.text(
-            info, "observationalModel", ip
+        model = self.text(info, "interventionModel", info_at) or self.text(
+            info, "observationalModel", info_at
         )
         if model:
             parts.append(MODELS.get(model, model.replace("_", " ").lower()))
-        masking = self.text(self.obj(info, "maskingInfo", ip), "masking", f"{ip}.maskingInfo")
+        masking = self.text(
+            self.obj(info, "maskingInfo", info_at), "masking", f"{info_at}.maskingInfo"
+        )
         if masking:
             parts.append(MASKING.get(masking, masking.replace("_", " ").lower()))
         if allocation is None and study_type == "interventional":
             parts.insert(0, "allocation not stated")
         # The phase is the trial's own field, shown beside the design wherever it is shown.
         summary = study_type.capitalize() + (": " + ", ".join(parts) if parts else "")
-        info_n = self.obj(design, "enrollmentInfo", dp)
+        info_n = self.obj(design, "enrollmentInfo", design_at)
         count, kind = info_n.get("count"), info_n.get("type")
         if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
             summary += f"; enrolment {count}" + (
@@ -687,11 +598,11 @@ class _Study:
         return summary + " (ClinicalTrials.gov record)"
 
     def population(self, conditions: list[str], eligibility: dict, criteria: str) -> str:
-        ep = "protocolSection.eligibilityModule"
+        eligibility_at = "protocolSection.eligibilityModule"
         parts = []
         if conditions:
             parts.append("Conditions: " + "; ".join(conditions) + ".")
-        ages = [self.text(eligibility, key, ep) for key in ("minimumAge", "maximumAge")]
+        ages = [self.text(eligibility, key, eligibility_at) for key in ("minimumAge", "maximumAge")]
         if ages[0] and ages[1]:
             parts.append(f"Ages {ages[0]} to {ages[1]}.")
         elif ages[0]:
@@ -705,12 +616,13 @@ class _Study:
     def eligibility(self, eligibility: dict, criteria: str) -> dict | None:
         """What the registry's eligibility module states in fields (ages, sex), with its
         criteria text kept whole; criteria only in the text are left not stated."""
-        ep = "protocolSection.eligibilityModule"
+        eligibility_at = "protocolSection.eligibilityModule"
         ages = [
-            _registry_years(self.text(eligibility, k, ep)) for k in ("minimumAge", "maximumAge")
+            _registry_years(self.text(eligibility, k, eligibility_at))
+            for k in ("minimumAge", "maximumAge")
         ]
         sex = {"ALL": "all", "FEMALE": "female", "MALE": "male"}.get(
-            (self.text(eligibility, "sex", ep) or "").upper()
+            (self.text(eligibility, "sex", eligibility_at) or "").upper()
         )
         if ages == [None, None] and sex is None and not criteria:
             return None
@@ -896,9 +808,9 @@ class _Study:
     # -- results section -------------------------------------------------------------
 
     def results(self, results: dict, trial_id: str, arms: dict[str, dict]):
-        rp = "resultsSection"
-        module = self.obj(results, "outcomeMeasuresModule", rp)
-        measures = self.items(module, "outcomeMeasures", f"{rp}.outcomeMeasuresModule")
+        results_at = "resultsSection"
+        module = self.obj(results, "outcomeMeasuresModule", results_at)
+        measures = self.items(module, "outcomeMeasures", f"{results_at}.outcomeMeasuresModule")
         unmatched: list[str] = []
         findings: list[dict] = []
         events: list[TimelineEvent] = []
@@ -906,7 +818,7 @@ class _Study:
         primary_posted = False
         all_groups: dict[str, _Group] = {}
         for k, outcome in enumerate(measures):
-            opath = f"{rp}.outcomeMeasuresModule.outcomeMeasures[{k}]"
+            opath = f"{results_at}.outcomeMeasuresModule.outcomeMeasures[{k}]"
             groups = self.groups(outcome, opath, arms, unmatched)
             all_groups.update(groups)
             rows = self.outcome_rows(outcome, opath, groups, trial_id, k, findings, events)

@@ -1,4 +1,4 @@
-"""The filter screen: subtype, organ domain, therapy class, response and evidence type."""
+"""The filter screen: a group of values for each facet that sclerotui.facets puts in it."""
 
 from __future__ import annotations
 
@@ -10,16 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from sclerotui.facets import Criteria, dialog_facets
 from sclerotui.screens import screen_css
-from sclerotui.search import Criteria
-
-FACETS = [
-    ("subtype", "Subtype", "subtypes"),
-    ("organ", "Organ domain", "organs"),
-    ("class", "Therapy class", "therapy_classes"),
-    ("response", "Response (cases)", "responses"),
-    ("type", "Evidence type", "evidence_types"),
-]
 
 # Below this many columns three facets side by side leave no room for the labels (at 40
 # only the check boxes showed): the facets stack, one per row, and the grid scrolls.
@@ -51,14 +43,14 @@ class FilterScreen(ModalScreen[Criteria | None]):
                 id="filter-help",
             )
             with Grid(id="filter-grid"):
-                for name, title, vocabulary in FACETS:
-                    chosen = dict(self.criteria.items()).get(name, frozenset())
+                for facet in dialog_facets():
+                    chosen = self.criteria.get(facet.name)
                     selections = [
                         Selection(entry["label"], entry["id"], entry["id"] in chosen)
-                        for entry in self.vocabularies.get(vocabulary, [])
+                        for entry in self.vocabularies.get(facet.vocabulary, [])
                     ]
-                    widget = SelectionList[str](*selections, id=f"facet-{name}")
-                    widget.border_title = title
+                    widget = SelectionList[str](*selections, id=f"facet-{facet.name}")
+                    widget.border_title = facet.label
                     yield widget
             yield Static(id="filter-current")
 
@@ -93,9 +85,9 @@ class FilterScreen(ModalScreen[Criteria | None]):
 
     def _chosen(self) -> Criteria:
         criteria = self.criteria
-        for name, _, _ in FACETS:
-            values = self.query_one(f"#facet-{name}", SelectionList).selected
-            criteria = criteria.with_values(name, frozenset(values))
+        for facet in dialog_facets():
+            values = self.query_one(f"#facet-{facet.name}", SelectionList).selected
+            criteria = criteria.with_values(facet.name, frozenset(values))
         return criteria
 
     def action_apply(self) -> None:

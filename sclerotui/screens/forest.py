@@ -24,8 +24,8 @@ from sclerotui.evidence import (
     favours_line,
     forest,
 )
+from sclerotui.facets import NO_CRITERIA, Criteria
 from sclerotui.screens import screen_css
-from sclerotui.search import NO_CRITERIA, Criteria
 from sclerotui.store import Store
 from sclerotui.text import counted, one_line
 from sclerotui.widgets.key_footer import KeyFooter

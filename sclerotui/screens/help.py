@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from sclerotui.facets import FACETS
 from sclerotui.screens import screen_css
 
 EXTRA_KEYS = [
@@ -18,8 +19,10 @@ EXTRA_KEYS = [
     ("ctrl+p", "Command palette: jump to any therapy, trial or case by name"),
 ]
 
-QUERY_HELP = """Search language: words (prefix-matched), "quoted phrases", -excluded,
-and filters field:value — therapy: subtype: organ: response: type: class: antibody: kind:
+# Every filter of sclerotui.facets; note: has a line of its own, below.
+FILTERS = " ".join(f"{name}:" for name, facet in FACETS.items() if facet.sql != "note")
+QUERY_HELP = f"""Search language: words (prefix-matched), "quoted phrases", -excluded,
+and filters field:value — {FILTERS}
 e.g.  organ:lung response:resistant   therapy:cyclophosphamide -placebo   "skin score"
 Values may be alternatives: organ:lung,skin.  Unverified figures are marked as such.
 note:word finds records whose notes (yours, a / b) hold the word; note:* any note or bookmark."""

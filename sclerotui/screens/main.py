@@ -7,9 +7,8 @@ hands plain models to the panes; the panes tell it what the user did through mes
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import replace
 
-from textual import events, work
+from textual import events, getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -20,9 +19,12 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Header, Input, OptionList, Static
 from textual.worker import get_current_worker
 
+from sclerotui import lists
+from sclerotui.facets import NO_CRITERIA, Criteria
+from sclerotui.query import SearchError
 from sclerotui.screens.workers import unless_cancelled
-from sclerotui.search import NO_CRITERIA, Criteria, Query, SearchError, parse
-from sclerotui.store import Hit, Store
+from sclerotui.search import Hit, Search
+from sclerotui.store import Store
 from sclerotui.text import one_line
 from sclerotui.widgets.detail import DetailView, RecordView
 from sclerotui.widgets.evidence_list import WINDOW, EvidenceList
@@ -33,8 +35,7 @@ from sclerotui.widgets.therapy_list import TherapyList
 from sclerotui.widgets.timeline import SECTION_FOR_KIND, TimelineEvents, TimelinePane
 
 # A therapy with more trials and cases than this (without filters) has its evidence counted
-# by a worker when filters are on: counting took 0.45-0.7 s at 1M cases. Below it, the list
-# fills at once.
+# by a worker when filters are on, as counting it is slow. Below it, the list fills at once.
 BIG_THERAPY = 20_000
 
 
@@ -43,12 +44,12 @@ def evidence_window(
 ) -> tuple[int, int, list]:
     """(total, offset, items): the therapy's evidence count and the window that holds the
     item, if the therapy lists it, else its first window."""
-    total = store.evidence_count(therapy_id, criteria)
+    total = lists.evidence_count(store, therapy_id, criteria)
     position = None
     if item is not None:
-        position = store.evidence_position(therapy_id, criteria, *item)
+        position = lists.evidence_position(store, therapy_id, criteria, *item)
     offset = window_start(position or 0, total)
-    return total, offset, store.evidence(therapy_id, criteria, WINDOW, offset, total)
+    return total, offset, lists.evidence(store, therapy_id, criteria, WINDOW, offset, total)
 
 
 def window_start(position: int, total: int) -> int:
@@ -114,9 +115,16 @@ class MainScreen(Screen):
 
     criteria: reactive[Criteria] = reactive(NO_CRITERIA, init=False)
 
-    def __init__(
-        self, store: Store, search_store: Store, note: str | None = None, session=None
-    ) -> None:
+    therapy_list = getters.query_one(TherapyList)
+    evidence_list = getters.query_one(EvidenceList)  # the search results are beside it
+    switcher = getters.query_one(ContentSwitcher)  # the evidence list or the search results
+    detail_view = getters.query_one(DetailView)
+    timeline_pane = getters.query_one(TimelinePane)
+    search_box = getters.query_one("#search", Input)
+    status_line = getters.query_one("#status", Static)
+    reading_line = getters.query_one("#reading", Static)  # a reading of the typed words
+
+    def __init__(self, store: Store, search: Search, note: str | None = None, session=None) -> None:
         super().__init__()
         from sclerotui.session import History
 
@@ -131,7 +139,7 @@ class MainScreen(Screen):
         self.synthetic = False
         self.marked: list[str] = []
         self.store = store
-        self.search_store = search_store
+        self.search = search  # owns the search connection and what it keeps between keys
         self.note = note
         self.therapy_id: str | None = None
         self.item: tuple[str, str] | None = None
@@ -169,17 +177,19 @@ class MainScreen(Screen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#therapies").border_title = "Therapies"
-        self.query_one("#evidence").border_title = "Evidence"
-        self.query_one("#detail").border_title = "Detail"
-        self.query_one("#timeline").border_title = "Outcome timeline"
-        self.therapy_names = {row.therapy.id: row.therapy.name for row in self.store.therapies()}
+        self.therapy_list.border_title = "Therapies"
+        self.evidence_list.border_title = "Evidence"
+        self.detail_view.border_title = "Detail"
+        self.timeline_pane.border_title = "Outcome timeline"
+        self.therapy_names = {
+            row.therapy.id: row.therapy.name for row in lists.therapies(self.store)
+        }
         self.synthetic = self.store.meta("kind") == "synthetic"
         self._change_marker = self.store.change_marker()
         self.reload()
-        self.query_one(TherapyList).focus()
+        self.therapy_list.focus()
         if self._session is not None:
-            # After the first frame: a record on screen loads the models (about 150 ms).
+            # After the first frame: a record on screen loads the models (slow to import).
             self.call_after_refresh(self.restore_session)
         self.set_interval(CHANGE_CHECK_SECONDS, self.check_for_changes)
 
@@ -191,7 +201,9 @@ class MainScreen(Screen):
             return
         self._change_marker = marker
         self._sizes = None
-        self.therapy_names = {row.therapy.id: row.therapy.name for row in self.store.therapies()}
+        self.therapy_names = {
+            row.therapy.id: row.therapy.name for row in lists.therapies(self.store)
+        }
         self._evidence_shown = None  # the refilled therapy list then reloads the evidence
         self.reload()
 
@@ -199,10 +211,10 @@ class MainScreen(Screen):
         """A read-only connection for one kind of background work, opened when first asked
         for (on the UI thread). A search interrupts its own connection when a key comes; on a
         shared one that stopped a count, and at 1M cases the app then said the database could
-        not be used. Kept apart, a filter's slow therapy count (about 20 s at 1M) also no
-        longer holds back a search or a therapy's evidence."""
+        not be used. Kept apart, a filter's slow therapy count also no longer holds back a
+        search or a therapy's evidence."""
         if work not in self._readers:
-            self._readers[work] = Store(self.search_store.path, read_only=True, check=False)
+            self._readers[work] = Store(self.store.path, read_only=True, check=False)
         return self._readers[work]
 
     def _stop(self, work: str) -> None:
@@ -211,7 +223,7 @@ class MainScreen(Screen):
         query ends as interrupted, and the worker, cancelled first, drops it."""
         self.workers.cancel_group(self, work)
         if work in self._readers:
-            self._readers[work].conn.interrupt()
+            self._readers[work].interrupt()
 
     def on_unmount(self) -> None:
         # The screen's workers are cancelled by now; one may still be in a query.
@@ -253,27 +265,27 @@ class MainScreen(Screen):
             self.count_worker(self.reader("therapies"), self.criteria)
             if self.therapy_id is not None:
                 # The evidence on show must match the filters now, not once the therapies are
-                # counted: at 1M cases it listed records the filters exclude for 20 s.
+                # counted (a long while on a big database).
                 self._load_evidence(self.therapy_id, wait=False)
         else:
-            self._show_therapies(self.store.therapies(self.criteria), self.criteria)
+            self._show_therapies(lists.therapies(self.store, self.criteria), self.criteria)
 
     @work(exclusive=True, thread=True, group="therapies")
     def count_worker(self, store: Store, criteria: Criteria) -> None:
         with store.lock:
-            rows = unless_cancelled(store.therapies, criteria)
+            rows = unless_cancelled(lists.therapies, store, criteria)
         if rows is not None:
             self.app.call_from_thread(self._show_therapies, rows, criteria)
 
     def _show_therapies(self, rows: list, criteria: Criteria) -> None:
         if criteria != self.criteria:
             return  # the filters changed again while this was counted
-        therapy_list = self.query_one(TherapyList)
+        therapy_list = self.therapy_list
         therapy_list.show(rows, keep=self.therapy_id)
         if not rows:
             self.therapy_id = None
-            self.query_one(EvidenceList).show([], "No therapy has evidence matching the filters")
-            self.query_one(DetailView).show(None, "Nothing matches the filters")
+            self.evidence_list.show([], "No therapy has evidence matching the filters")
+            self.detail_view.show(None, "Nothing matches the filters")
             self._show_timeline(None)
         self._update_status(len(rows))
 
@@ -308,28 +320,27 @@ class MainScreen(Screen):
             # At 80 columns the long form ran off the line.
             note = "restored (n: fresh)" if self.has_class("narrow") else self.session_note
             parts.append((f" · {note}", "$text-success"))
-        self.query_one("#status", Static).update(Content.assemble(*parts))
+        self.status_line.update(Content.assemble(*parts))
 
     def on_therapy_list_therapy_highlighted(self, message: TherapyList.TherapyHighlighted) -> None:
-        if message.therapy_id != self.query_one(TherapyList).therapy_id:
+        if message.therapy_id != self.therapy_list.therapy_id:
             return  # stale: the cursor has moved on since this was posted
         shown = (message.therapy_id, self.criteria) == self._evidence_shown
         if shown and message.therapy_id == self.therapy_id:
             return  # a refill of the therapy list that kept the cursor: already listed
         if message.therapy_id != self.therapy_id:
             # Another therapy: its list starts at the top. (Filters and jumps keep the item:
-            # they set therapy_id first.) Finding the old item in a 175,000-case list also
-            # cost 70 ms per move.
+            # they set therapy_id first.) Finding the old item in a long list is slow too.
             self.item = None
         self.therapy_id = message.therapy_id
         self._load_evidence(message.therapy_id, wait=False)
 
     def _load_evidence(self, therapy_id: str, wait: bool) -> None:
         """Fill the evidence list for the therapy; a big one under filters is counted by a
-        worker (0.5-0.7 s for 175,000 cases at 1M), unless the caller must `wait`."""
+        worker, unless the caller must `wait`."""
         criteria, item = self.criteria, self.item
         if not wait and criteria and self._therapy_size(therapy_id) > BIG_THERAPY:
-            evidence = self.query_one(EvidenceList)
+            evidence = self.evidence_list
             evidence.border_title = self._evidence_title(therapy_id, "counting…")
             evidence.show([], "Counting the trials and cases that match the filters…")
             self._stop("evidence")
@@ -344,9 +355,9 @@ class MainScreen(Screen):
 
     def _therapy_size(self, therapy_id: str) -> int:
         """The therapy's trials and cases without filters: what counting them under filters
-        reads (0.45-0.49 s at 1M even when 17,500 of 175,000 match)."""
+        reads, however few match."""
         if self._sizes is None:  # one read of the summary table
-            rows = self.store.therapies()
+            rows = lists.therapies(self.store)
             self._sizes = {row.therapy.id: row.trials + row.cases for row in rows}
         return self._sizes.get(therapy_id, 0)
 
@@ -371,7 +382,7 @@ class MainScreen(Screen):
         if (therapy_id, criteria, item) != (self.therapy_id, self.criteria, self.item):
             return  # stale: counted for a therapy, filters or item since left
         self._evidence_shown = (therapy_id, criteria)
-        evidence = self.query_one(EvidenceList)
+        evidence = self.evidence_list
         evidence.border_title = self._evidence_title(therapy_id, f"{total:,}")
         keep = f"{item[0]}:{item[1]}" if item else None
         evidence.show(
@@ -385,17 +396,19 @@ class MainScreen(Screen):
             self._show_therapy(therapy_id)
 
     def on_evidence_list_window_wanted(self, message: EvidenceList.WindowWanted) -> None:
-        evidence = self.query_one(EvidenceList)
+        evidence = self.evidence_list
         if self.therapy_id is None or not evidence.total:
             return
         position = min(max(0, message.position), evidence.total - 1)
         offset = window_start(position, evidence.total)
-        items = self.store.evidence(self.therapy_id, self.criteria, WINDOW, offset, evidence.total)
+        items = lists.evidence(
+            self.store, self.therapy_id, self.criteria, WINDOW, offset, evidence.total
+        )
         if items:
             evidence.show_window(items, offset, position)
 
     def on_therapy_list_therapy_chosen(self, message: TherapyList.TherapyChosen) -> None:
-        self.query_one(EvidenceList).focus()
+        self.evidence_list.focus()
 
     def on_evidence_list_item_highlighted(self, message: EvidenceList.ItemHighlighted) -> None:
         # The list's own frame goes out first; the detail and timeline follow after it, so a
@@ -405,9 +418,9 @@ class MainScreen(Screen):
 
     def _follow_item(self, kind: str, record_id: str) -> None:
         self.follows_pending -= 1
-        if (kind, record_id) != self.query_one(EvidenceList).item:
+        if (kind, record_id) != self.evidence_list.item:
             return  # stale: the cursor has moved on, or the list was refilled
-        shown = self.query_one(DetailView).current
+        shown = self.detail_view.current
         if shown is not None and (shown.kind, shown.record.id) == (kind, record_id):
             return  # already on show (a refill that kept the cursor on it)
         self.show_item(kind, record_id)
@@ -416,7 +429,7 @@ class MainScreen(Screen):
     def on_evidence_list_item_chosen(self, message: EvidenceList.ItemChosen) -> None:
         self.show_item(message.kind, message.record_id)
         self._visit((message.kind, message.record_id))
-        self.query_one(DetailView).focus()
+        self.detail_view.focus()
 
     def show_item(self, kind: str, record_id: str) -> None:
         record = self.store.record(kind, record_id)
@@ -434,7 +447,7 @@ class MainScreen(Screen):
             self.store.origin_of(kind, record_id),
         )
         self._add_notes(view)
-        self.query_one(DetailView).show(view)
+        self.detail_view.show(view)
         self._show_timeline(view)
 
     def _show_therapy(self, therapy_id: str) -> None:
@@ -443,13 +456,13 @@ class MainScreen(Screen):
             return
         self.item = None
         view = RecordView("therapy", therapy, self.store.sources(therapy.sources))
-        view.counts = self.store.evidence_counts(therapy_id, self.criteria)
+        view.counts = lists.evidence_counts(self.store, therapy_id, self.criteria)
         self._add_notes(view)
-        self.query_one(DetailView).show(view)
+        self.detail_view.show(view)
         self._show_timeline(None)
 
     def _show_timeline(self, view: RecordView | None) -> None:
-        pane = self.query_one(TimelinePane)
+        pane = self.timeline_pane
         if view is None or view.kind == "therapy":
             pane.show([], {}, self.therapy_names, "Select a trial or case to see its timeline")
             return
@@ -458,7 +471,7 @@ class MainScreen(Screen):
         pane.show(events, arm_names, self.therapy_names, "No timeline events recorded")
 
     def on_timeline_events_event_chosen(self, message: TimelineEvents.EventChosen) -> None:
-        detail = self.query_one(DetailView)
+        detail = self.detail_view
         section = SECTION_FOR_KIND.get(message.event.kind.value, "header")
         for candidate in (section, "arms" if section == "sequence" else "sequence", "header"):
             if detail.scroll_to_section(candidate):
@@ -473,7 +486,7 @@ class MainScreen(Screen):
         self.search_text = event.value
         if not event.value.strip():
             self.workers.cancel_group(self, "search")
-            self.query_one(ContentSwitcher).current = "evidence"
+            self.switcher.current = "evidence"
             self._restore_record()
             return
         # No pause for typing to stop: the query runs in a thread, and the next keystroke
@@ -484,7 +497,7 @@ class MainScreen(Screen):
         # A paste outside the search box (the box takes its own) is text to search for,
         # never keys to run.
         event.stop()
-        search = self.query_one("#search", Input)
+        search = self.search_box
         self.set_focus(search)
         search.insert_text_at_cursor(event.text)
 
@@ -507,15 +520,15 @@ class MainScreen(Screen):
         if self._results is None:
             self._results = SearchResults(id="results")
             self._results.display = False  # until the switcher shows it
-            self.query_one(ContentSwitcher).mount(self._results)
+            self.switcher.mount(self._results)
         return self._results
 
     def _run_search(self, text: str) -> None:
         self.results_list().stop_adding()
-        self.query_one(ContentSwitcher).current = "results"
+        self.switcher.current = "results"
         # Stop a query still running for older text; its cancelled worker reports nothing.
         self.workers.cancel_group(self, "search")
-        self.search_store.conn.interrupt()
+        self.search.interrupt()
         self.search_worker(text, self.criteria)
 
     @work(exclusive=True, thread=True, group="search")
@@ -523,19 +536,13 @@ class MainScreen(Screen):
         """Runs off the UI thread; a newer keystroke cancels this one's result."""
         worker = get_current_worker()
         try:
-            query = parse(text)
-            with self.search_store.lock:
-                hits = unless_cancelled(self._searched, query, criteria)
+            hits = unless_cancelled(self.search.hits, text, criteria, SEARCH_LIMIT)
         except SearchError as error:
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._show_search_error, text, str(error))
             return
         if hits is not None:
             self.app.call_from_thread(self._show_hits, text, hits)
-
-    def _searched(self, query: Query, criteria: Criteria) -> list[Hit]:
-        resolved = self.search_store.resolve_criteria(query.criteria)
-        return self.search_store.search(replace(query, criteria=resolved), criteria, SEARCH_LIMIT)
 
     def _show_hits(self, text: str, hits: list[Hit]) -> None:
         self.search_shown = text
@@ -560,14 +567,14 @@ class MainScreen(Screen):
 
     def _clear_record(self, why: str) -> None:
         """No record beside results that have none (the last one read as if it were a hit)."""
-        self.query_one(DetailView).show(None, why)
+        self.detail_view.show(None, why)
         self._show_timeline(None)
 
     def _restore_record(self) -> None:
         """Back from a search that cleared the detail: the evidence cursor's record again."""
-        if self.query_one(DetailView).current is not None:
+        if self.detail_view.current is not None:
             return
-        item = self.query_one(EvidenceList).item
+        item = self.evidence_list.item
         if item is not None:
             self.show_item(*item)
         elif self.therapy_id is not None:
@@ -587,21 +594,21 @@ class MainScreen(Screen):
             therapy_id = self.store.context_therapy(kind, record_id)
         if therapy_id is None:
             return
-        self.query_one(ContentSwitcher).current = "evidence"
+        self.switcher.current = "evidence"
         self.item = None if kind == "therapy" else (kind, record_id)
         self.therapy_id = therapy_id
-        therapy_list = self.query_one(TherapyList)
+        therapy_list = self.therapy_list
         # The list is loaded here, once: the cursor move must not load it again later.
         with therapy_list.prevent(OptionList.OptionHighlighted):
             hidden = not therapy_list.select_therapy(therapy_id) or (
                 self.item is not None
-                and not self.store.evidence_has(therapy_id, self.criteria, *self.item)
+                and not lists.evidence_has(self.store, therapy_id, self.criteria, *self.item)
             )
             if hidden and self.criteria:
                 self._set_filters_aside(kind)
                 therapy_list.select_therapy(therapy_id)
         # A therapy goes in the detail itself: the list's first item must not replace it.
-        evidence = self.query_one(EvidenceList)
+        evidence = self.evidence_list
         quiet = evidence.prevent(EvidenceList.ItemHighlighted)
         with quiet if kind == "therapy" else nullcontext():
             self._load_evidence(therapy_id, wait=True)
@@ -609,7 +616,7 @@ class MainScreen(Screen):
             self._show_therapy(therapy_id)
             therapy_list.focus()
         else:
-            self.query_one(DetailView).focus()
+            self.detail_view.focus()
         self._visit((kind, record_id))
 
     # -- actions -------------------------------------------------------------------------
@@ -624,31 +631,31 @@ class MainScreen(Screen):
         return ["restore_filters", *(self.FOOTER_ORDER[focused.id] if focused else [])]
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "focus_search" and self.focused is self.query_one("#search"):
+        if action == "focus_search" and self.focused is self.search_box:
             return False  # in the box a slash is text: it goes in, behind the keys before it
         if action == "restore_filters":
             return self.filters_aside is not None
         return True
 
     def action_focus_search(self) -> None:
-        search = self.query_one("#search", Input)
+        search = self.search_box
         self.set_focus(search)  # at once, not after the keys already queued
         if search.value.strip():
             self.results_list()
-            self.query_one(ContentSwitcher).current = "results"
+            self.switcher.current = "results"
 
     def action_back(self) -> None:
         if self.maximized is not None:
             self.minimize()
             return
-        search = self.query_one("#search", Input)
-        if search.value or self.query_one(ContentSwitcher).current == "results":
+        search = self.search_box
+        if search.value or self.switcher.current == "results":
             search.value = ""
             self.search_text = ""
-            self.query_one(ContentSwitcher).current = "evidence"
-            self.query_one(TherapyList).focus()
+            self.switcher.current = "evidence"
+            self.therapy_list.focus()
         elif search.has_focus:
-            self.query_one(TherapyList).focus()
+            self.therapy_list.focus()
 
     def action_zoom(self) -> None:
         if self.maximized is not None:
@@ -656,7 +663,7 @@ class MainScreen(Screen):
         elif self.focused is not None:
             target = self.focused
             if isinstance(target, TimelineEvents):
-                target = self.query_one(TimelinePane)
+                target = self.timeline_pane
             self.maximize(target, container=False)
 
     def action_filters(self) -> None:
@@ -854,7 +861,7 @@ class MainScreen(Screen):
     def _cursor_therapy(self) -> str | None:
         """The therapy under the list's cursor. (self.therapy_id follows the cursor a message
         later: "Down m" or "Down p" typed ahead acted on the therapy the cursor had left.)"""
-        return self.query_one(TherapyList).therapy_id or self.therapy_id
+        return self.therapy_list.therapy_id or self.therapy_id
 
     def action_mark(self) -> None:
         from sclerotui.compare import MAX_COMPARED
@@ -872,7 +879,7 @@ class MainScreen(Screen):
             return
         else:
             self.marked.append(therapy_id)
-        self.query_one(TherapyList).show_marks(list(self.marked))
+        self.therapy_list.show_marks(list(self.marked))
         names = ", ".join(one_line(self.therapy_names.get(t, t)) for t in self.marked) or "none"
         self.notify(
             f"Marked: {names}" + ("  (c compares)" if len(self.marked) >= 2 else ""),
@@ -956,7 +963,7 @@ class MainScreen(Screen):
         self.marked = [t for t in dict.fromkeys(session.marked) if t in self.therapy_names]
         self.marked = self.marked[:MAX_COMPARED]
         if self.marked:
-            self.query_one(TherapyList).show_marks(list(self.marked))
+            self.therapy_list.show_marks(list(self.marked))
         history = History(session.history, session.history_index)
         history.keep_only(self._exists)
         self.history = history
@@ -965,19 +972,20 @@ class MainScreen(Screen):
         if record is not None:
             kind, record_id = record
             listed = therapy is not None and (
-                kind == "therapy" or self.store.evidence_has(therapy, NO_CRITERIA, kind, record_id)
+                kind == "therapy"
+                or lists.evidence_has(self.store, therapy, NO_CRITERIA, kind, record_id)
             )
             self.jump_to(kind, record_id, therapy if listed and kind != "therapy" else None)
         elif therapy is not None:
             self.jump_to("therapy", therapy)
         if session.query.strip():
-            self.query_one("#search", Input).value = session.query
+            self.search_box.value = session.query
         self.session_note = "restored where you were (n starts fresh)"
         self._update_status(self._status_count)
 
     def session_state(self):
         """Where the user is, for the next start (see session.py for what it may hold)."""
-        from sclerotui.search import MAX_QUERY_CHARS
+        from sclerotui.query import MAX_QUERY_CHARS
         from sclerotui.session import Session, filters_of
 
         if self._session is not None:
@@ -1001,17 +1009,17 @@ class MainScreen(Screen):
         self.session_note = None
         self.history = History()
         self.marked = []
-        self.query_one(TherapyList).show_marks([])
-        self.query_one("#search", Input).value = ""
+        self.therapy_list.show_marks([])
+        self.search_box.value = ""
         self.search_text = ""
-        self.query_one(ContentSwitcher).current = "evidence"
+        self.switcher.current = "evidence"
         self.item = None
         self.therapy_id = None
         if self.criteria:
             self.criteria = NO_CRITERIA  # reloads
         else:
             self.reload()
-        self.query_one(TherapyList).focus()
+        self.therapy_list.focus()
         self.notify("Started fresh", timeout=2)
 
     # -- words read as filters -------------------------------------------------------------
@@ -1021,7 +1029,7 @@ class MainScreen(Screen):
         way back to the words."""
         from sclerotui.suggest import read_as, vocabulary
 
-        line = self.query_one("#reading", Static)
+        line = self.reading_line
         if self._undo is not None and text == self._undo[0]:
             self._reading = None
             line.update(
@@ -1050,7 +1058,7 @@ class MainScreen(Screen):
 
     def key_tab(self, event) -> None:
         """tab in the search box applies the reading offered (elsewhere: the next pane)."""
-        search = self.query_one("#search", Input)
+        search = self.search_box
         if self._reading is None or self.focused is not search:
             return
         event.stop()
@@ -1060,7 +1068,7 @@ class MainScreen(Screen):
         search.cursor_position = len(search.value)
 
     def key_ctrl_z(self, event) -> None:
-        search = self.query_one("#search", Input)
+        search = self.search_box
         if self._undo is None or self.focused is not search:
             return
         event.stop()

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Header, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 
+from sclerotui.facets import NO_CRITERIA, Criteria
 from sclerotui.pathways import (
     PathNode,
     cases_at,
@@ -23,9 +24,9 @@ from sclerotui.pathways import (
 )
 from sclerotui.screens import screen_css
 from sclerotui.screens.workers import unless_cancelled
-from sclerotui.search import NO_CRITERIA, Criteria
-from sclerotui.store import SUBTYPE_SHORT, Store
+from sclerotui.store import Store
 from sclerotui.text import one_line, shorten
+from sclerotui.vocabulary import SUBTYPE_SHORT
 from sclerotui.widgets.evidence_list import TITLE_CHARS
 from sclerotui.widgets.key_footer import KeyFooter
 from sclerotui.widgets.therapy_list import VIM_KEYS

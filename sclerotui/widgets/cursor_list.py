@@ -32,8 +32,7 @@ class CursorList(OptionList):
     def add_below(self, options: list[Option]) -> None:
         """Options added under the rows on show. When the pane ends above them, only the
         scroll bar changes on screen, so the rows are not drawn again: OptionList repaints
-        the whole list for every addition (3-8 ms for a pane of search hits, and a key typed
-        meanwhile waited for it)."""
+        the whole list for every addition, and a key typed meanwhile waits for it."""
         window_end = self.scroll_offset.y + self.scrollable_content_region.height
         if self.styles.auto_dimensions or window_end > self.virtual_size.height:
             self.add_options(options)

@@ -7,7 +7,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from sclerotui.store import EvidenceItem
+from sclerotui.lists import EvidenceItem
 from sclerotui.text import one_line, shorten
 from sclerotui.widgets.cursor_list import CursorList, Row
 from sclerotui.widgets.therapy_list import VIM_KEYS

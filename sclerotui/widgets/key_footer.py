@@ -24,8 +24,8 @@ class KeyFooter(Footer):
     still work there are shown, and help is on F1.
 
     Textual rebuilds the footer whenever the screen's bindings might have changed: on every
-    focus move, and three times while the explorer starts (30-40 ms each, before the detail
-    pane could fill). Here it is rebuilt only if what it would show differs."""
+    focus move, and three times while the explorer starts (each before the detail pane
+    could fill). Here it is rebuilt only if what it would show differs."""
 
     _shown: tuple | None = None
 

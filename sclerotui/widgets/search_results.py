@@ -7,8 +7,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from sclerotui.search import split_snippet
-from sclerotui.store import Hit
+from sclerotui.query import split_snippet
+from sclerotui.search import Hit
 from sclerotui.text import one_line, shorten, visible
 from sclerotui.widgets.cursor_list import CursorList, Row
 from sclerotui.widgets.evidence_list import TITLE_CHARS
@@ -97,8 +97,7 @@ class SearchResults(CursorList):
 
     def _add_rest(self, filled: int, start: int) -> None:
         """A few more hits, then the next few after the next frame: the UI thread stays free
-        for keys (the other 75 or so at once held it for 15-30 ms, and for 50-100 ms
-        at 1M cases while the next search ran)."""
+        for keys (all the rest at once held it, longest while the next search ran)."""
         if filled != self._filled:
             return  # a newer search (or message) has replaced these hits
         stop = min(start + REST_CHUNK, len(self.hits))

@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from sclerotui.store import TherapyRow
+from sclerotui.lists import TherapyRow
 from sclerotui.text import one_line
 from sclerotui.widgets.cursor_list import CursorList, Row
 

@@ -6,7 +6,7 @@ to open, so the same states run on the fixture database and on the bundled one.
 
 from __future__ import annotations
 
-from sclerotui.search import Criteria
+from sclerotui.facets import Criteria
 from tests.app.helpers import caught_up, settle
 
 FIXTURE_IDS = {

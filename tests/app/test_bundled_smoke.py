@@ -7,7 +7,7 @@ from pathlib import Path
 from sclerotui.app import SclerotuiApp
 from sclerotui.bundle import build
 from sclerotui.dataset import load_directory
-from sclerotui.importing import import_files
+from sclerotui.importers.importing import import_files
 from sclerotui.store import Store
 from sclerotui.widgets.therapy_list import TherapyList
 from sclerotui.widgets.timeline import TimelineEvents

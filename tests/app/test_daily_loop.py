@@ -448,7 +448,7 @@ async def test_a_pathway_node_reads_whole_and_right_scrolls_the_tree(tmp_path):
 
 
 async def test_counts_read_in_words_that_agree(mini_db):
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
     from sclerotui.widgets.evidence_list import EvidenceList
     from tests.app.helpers import detail_text, option_texts
 
@@ -546,7 +546,7 @@ async def test_opening_a_trial_from_the_pathways_says_the_filters_went_and_r_res
 ):
     from pathway_fixture import build_pathway_db
 
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
 
     app = make_app(build_pathway_db(tmp_path / "pathways.db"))
     async with app.run_test(size=(120, 40)) as pilot:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from evidence_fixture import build_evidence_db
 
+from sclerotui.facets import Criteria
 from sclerotui.screens.forest import ForestList, ForestScreen
 from sclerotui.screens.main import MainScreen
 from sclerotui.screens.summary import SummaryList, SummaryScreen
-from sclerotui.search import Criteria
 from tests.app.helpers import caught_up, explorer_ready, make_app, option_texts, settle, static_text
 
 

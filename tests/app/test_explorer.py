@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.widgets import ContentSwitcher, Input
 from textual.widgets._footer import FooterKey
 
+from sclerotui.facets import Criteria
 from sclerotui.screens.filters import FilterScreen
 from sclerotui.screens.help import HelpScreen
-from sclerotui.search import Criteria
 from sclerotui.widgets.evidence_list import EvidenceList
 from sclerotui.widgets.key_footer import KeyFooter
 from sclerotui.widgets.search_results import SearchResults
@@ -259,6 +259,22 @@ async def test_filters_narrow_list_show_chips_and_clear(mini_db):
         await caught_up(pilot)
         assert not screen.criteria
         assert "bosentan" in [o.id for o in screen.query_one(TherapyList).options]
+
+
+async def test_the_filter_dialog_narrows_by_autoantibody(mini_db):
+    app = make_app(mini_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        await pilot.press("f")
+        await caught_up(pilot)
+        app.screen.query_one("#facet-antibody").select("anticentromere")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.criteria == Criteria(antibody=frozenset({"anticentromere"}))
+        # Only case-two is anticentromere: bosentan then rituximab.
+        ids = [o.id for o in screen.query_one(TherapyList).options if o.id]
+        assert sorted(ids) == ["bosentan", "rituximab"]
+        assert "antibody: anticentromere" in static_text(screen.query_one("#status"))
 
 
 async def test_selection_survives_filter_change(mini_db):

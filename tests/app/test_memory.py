@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.widgets import Input
 
 from sclerotui.app import SclerotuiApp
-from sclerotui.search import NO_CRITERIA, Criteria
+from sclerotui.facets import NO_CRITERIA, Criteria
 from sclerotui.session import session_path
 from sclerotui.store import Store
 from tests.app.helpers import caught_up, make_app, settle, static_text

@@ -6,9 +6,9 @@ import pytest
 from pathway_fixture import build_pathway_db
 from textual.widgets import Input
 
+from sclerotui.facets import Criteria
 from sclerotui.screens.compare import ComparisonScreen
 from sclerotui.screens.pathways import PathwaysScreen, PathwayTree
-from sclerotui.search import Criteria
 from tests.app.helpers import (
     caught_up,
     detail_text,

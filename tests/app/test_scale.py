@@ -8,6 +8,8 @@ import threading
 import pytest
 from textual.widgets import Input
 
+from sclerotui import lists
+from sclerotui.facets import NO_CRITERIA
 from sclerotui.synth import synthesize
 from sclerotui.widgets.evidence_list import WINDOW, EvidenceList
 from sclerotui.widgets.search_results import REST_CHUNK, SearchResults
@@ -21,19 +23,21 @@ def synthetic_db(tmp_path_factory):
     return path
 
 
-def hold_therapy_count(screen, first) -> list:
-    """Make each count of the therapies under filters call first(connection) before it
-    counts (a gate to wait on, or a long query); returns the filters of each count."""
+def hold_therapy_count(screen, first, monkeypatch) -> list:
+    """Make each count of the therapies under filters (on the screen's reader for them) call
+    first(connection) before it counts (a gate to wait on, or a long query); returns the
+    filters of each count."""
     counter = screen.reader("therapies")
-    count = counter.therapies
+    count = lists.therapies
     counted = []
 
-    def held(criteria):
-        counted.append(criteria)
-        first(counter.conn)
-        return count(criteria)
+    def held(store, criteria=NO_CRITERIA):
+        if store is counter:
+            counted.append(criteria)
+            first(counter.conn)
+        return count(store, criteria)
 
-    counter.therapies = held
+    monkeypatch.setattr(lists, "therapies", held)
     return counted
 
 
@@ -115,15 +119,15 @@ async def test_a_keystroke_during_a_slow_search_is_handled_and_the_stale_result_
     started, release = threading.Event(), threading.Event()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
-        search = screen.search_store.search
+        search = screen.search.hits
 
-        def slow_search(query, criteria, limit):
-            if query.text == "fatig":  # stands for a query that takes long on a big database
+        def slow_search(text, criteria, limit):
+            if text == "fatig":  # stands for a query that takes long on a big database
                 started.set()
                 release.wait(120)
-            return search(query, criteria, limit)
+            return search(text, criteria, limit)
 
-        screen.search_store.search = slow_search
+        screen.search.hits = slow_search
         shown: list[str] = []
         show_hits = screen._show_hits
         screen._show_hits = lambda text, hits: (shown.append(text), show_hits(text, hits))
@@ -146,7 +150,7 @@ async def test_search_results_show_a_screenful_first_and_the_rest_after_it(synth
     async with app.run_test(size=(120, 40)) as pilot:
         await caught_up(pilot)
         screen = app.main_screen
-        hits = screen.store.search("fatigue", limit=100)
+        hits = screen.search.hits("fatigue", limit=100)
         assert len(hits) == 100
         results = screen.results_list()
         screen.query_one("#top").current = "results"
@@ -199,7 +203,7 @@ def test_a_comparison_counts_every_case_not_a_window_of_them(synthetic_db):
     with Store(synthetic_db, read_only=True) as store:
         columns = gather(store, ["cyclophosphamide", "hsct"])
         for column in columns:
-            trials, cases = store.evidence_counts(column.therapy.id)
+            trials, cases = lists.evidence_counts(store, column.therapy.id)
             assert cases > WINDOW and column.cases == cases
             assert len(column.trials) == trials
 
@@ -244,7 +248,7 @@ async def test_a_big_therapy_under_filters_is_counted_by_a_worker(synthetic_db, 
     says it is counting, keys are answered meanwhile, and a count for a therapy the cursor
     has left is dropped."""
     import sclerotui.screens.main as main_screen
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
     from sclerotui.widgets.therapy_list import TherapyList
 
     monkeypatch.setattr(main_screen, "BIG_THERAPY", 100)  # as big as at 1M, relatively
@@ -255,13 +259,14 @@ async def test_a_big_therapy_under_filters_is_counted_by_a_worker(synthetic_db, 
         screen = app.main_screen
         await caught_up(pilot)
         counter = screen.reader("evidence")
-        count = counter.evidence_count
+        count = lists.evidence_count
 
-        def slow_count(therapy_id, criteria):
-            gate.wait(120)
-            return count(therapy_id, criteria)
+        def slow_count(store, therapy_id, criteria):
+            if store is counter:
+                gate.wait(120)
+            return count(store, therapy_id, criteria)
 
-        counter.evidence_count = slow_count
+        monkeypatch.setattr(lists, "evidence_count", slow_count)
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await settle(pilot)
         therapies = screen.query_one(TherapyList)
@@ -284,25 +289,25 @@ async def test_a_big_therapy_under_filters_is_counted_by_a_worker(synthetic_db, 
 
         await pilot.press("up")
         await settle(pilot)
-        expected = count("cyclophosphamide", screen.criteria)
+        expected = count(counter, "cyclophosphamide", screen.criteria)
         assert expected > 100
         assert str(evidence.border_title).endswith(f"({expected:,})")
         assert evidence.total == expected and evidence.option_count == min(WINDOW, expected)
 
 
 async def test_the_status_line_shows_new_filters_before_the_therapies_are_counted(
-    synthetic_db,
+    synthetic_db, monkeypatch
 ):
     """Counting the therapies under filters takes seconds at 1M cases; the status line named
     no filters until it was done."""
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
 
     gate = threading.Event()
     app = make_app(synthetic_db)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.main_screen
         await caught_up(pilot)
-        hold_therapy_count(screen, lambda _: gate.wait(120))
+        hold_therapy_count(screen, lambda _: gate.wait(120), monkeypatch)
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await pilot.pause()
         status = static_text(screen.query_one("#status"))
@@ -314,13 +319,13 @@ async def test_the_status_line_shows_new_filters_before_the_therapies_are_counte
 
 
 async def test_a_search_typed_while_the_therapies_are_counted_neither_waits_nor_stops_it(
-    synthetic_db,
+    synthetic_db, monkeypatch
 ):
     """Found by hand at 1M cases: a filter set, then a search typed while the therapies were
     counted under it (about 20 s). The search's interrupt for older text hit the count, on
     the one connection both used, and the app said the database could not be used. The
     count here is held inside SQLite (a function waiting on a gate), as a slow query is."""
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
 
     gate = threading.Event()
     app = make_app(synthetic_db)
@@ -328,7 +333,9 @@ async def test_a_search_typed_while_the_therapies_are_counted_neither_waits_nor_
         screen = app.main_screen
         await caught_up(pilot)
         screen.reader("therapies").conn.create_function("held", 0, lambda: gate.wait(120) and 0)
-        hold_therapy_count(screen, lambda conn: conn.execute("SELECT held()").fetchone())
+        hold_therapy_count(
+            screen, lambda conn: conn.execute("SELECT held()").fetchone(), monkeypatch
+        )
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await pilot.pause()
         screen.query_one("#search", Input).focus()
@@ -376,10 +383,10 @@ async def wait_for(pilot, event: threading.Event) -> None:
     raise AssertionError("the held count never started")
 
 
-async def test_new_filters_stop_the_count_for_the_old_ones(synthetic_db):
+async def test_new_filters_stop_the_count_for_the_old_ones(synthetic_db, monkeypatch):
     """A count for filters since changed is interrupted, not waited for: at 1M cases each
     count takes about 20 s, and the new one queued behind the old on their connection."""
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
 
     errors: list[str] = []
     app = make_app(synthetic_db)
@@ -393,7 +400,7 @@ async def test_new_filters_stop_the_count_for_the_old_ones(synthetic_db):
             if len(counted) == 1:
                 run_long_query(conn, errors, started)
 
-        counted = hold_therapy_count(screen, long_the_first_time)
+        counted = hold_therapy_count(screen, long_the_first_time, monkeypatch)
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await wait_for(pilot, started)  # the first count is under way
         screen.criteria = Criteria(subtype=frozenset({"limited"}))
@@ -406,10 +413,12 @@ async def test_new_filters_stop_the_count_for_the_old_ones(synthetic_db):
         assert "subtype: limited" in static_text(screen.query_one("#status"))
 
 
-async def test_quitting_while_the_therapies_are_counted_stops_the_count_cleanly(synthetic_db):
+async def test_quitting_while_the_therapies_are_counted_stops_the_count_cleanly(
+    synthetic_db, monkeypatch
+):
     """q during a long count: the count's query is interrupted and its connection closed
     once the worker lets go of it; the app reports no database problem."""
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
 
     errors: list[str] = []
     app = make_app(synthetic_db)
@@ -417,7 +426,7 @@ async def test_quitting_while_the_therapies_are_counted_stops_the_count_cleanly(
         screen = app.main_screen
         await caught_up(pilot)
         started = threading.Event()
-        hold_therapy_count(screen, lambda conn: run_long_query(conn, errors, started))
+        hold_therapy_count(screen, lambda conn: run_long_query(conn, errors, started), monkeypatch)
         screen.criteria = Criteria(subtype=frozenset({"diffuse"}))
         await wait_for(pilot, started)  # the count is under way
         await pilot.press("q")
@@ -434,7 +443,7 @@ async def test_new_filters_refilter_the_evidence_before_the_therapies_are_counte
     records the filter excludes until the therapies were counted (about 20 s). It is listed
     for the filters at once, and not again when the therapy list is refilled."""
     import sclerotui.screens.main as main_screen
-    from sclerotui.search import Criteria
+    from sclerotui.facets import Criteria
 
     gate = threading.Event()
     app = make_app(synthetic_db)
@@ -445,7 +454,7 @@ async def test_new_filters_refilter_the_evidence_before_the_therapies_are_counte
         await caught_up(pilot)
         evidence = screen.query_one(EvidenceList)
         unfiltered = evidence.total
-        hold_therapy_count(screen, lambda _: gate.wait(120))
+        hold_therapy_count(screen, lambda _: gate.wait(120), monkeypatch)
         listed = []
         window = main_screen.evidence_window
 
@@ -457,7 +466,7 @@ async def test_new_filters_refilter_the_evidence_before_the_therapies_are_counte
         diffuse = Criteria(subtype=frozenset({"diffuse"}))
         screen.criteria = diffuse
         await pilot.pause()
-        expected = screen.store.evidence_count("cyclophosphamide", diffuse)
+        expected = lists.evidence_count(screen.store, "cyclophosphamide", diffuse)
         assert 0 < expected < unfiltered
         assert evidence.total == expected
         assert str(evidence.border_title).endswith(f"({expected:,})")

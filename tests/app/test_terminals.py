@@ -11,10 +11,10 @@ from textual.errors import NoWidget
 from textual.widget import Widget
 from textual.widgets import Footer, Input, SelectionList
 
-from sclerotui.screens.filters import FACETS, FilterScreen
+from sclerotui.facets import Criteria, dialog_facets
+from sclerotui.screens.filters import FilterScreen
 from sclerotui.screens.help import HelpScreen
 from sclerotui.screens.pathways import PathwaysScreen, PathwayTree
-from sclerotui.search import Criteria
 from sclerotui.widgets.evidence_list import EvidenceList
 from sclerotui.widgets.search_results import SearchResults
 from sclerotui.widgets.therapy_list import TherapyList
@@ -142,7 +142,7 @@ async def test_filter_dialog_is_readable_on_a_small_terminal(mini_db):
         await pilot.press("f")
         await caught_up(pilot)
         assert isinstance(app.screen, FilterScreen)
-        for name, _, _ in FACETS:
+        for name in (facet.name for facet in dialog_facets()):
             facet = app.screen.query_one(f"#facet-{name}", SelectionList)
             assert app.focused is facet
             assert_visible(facet, min_width=20, min_height=3)

@@ -23,9 +23,9 @@ def highlight(matcher, text: str) -> Content:
 
 class JumpProvider(Provider):
     async def startup(self) -> None:
-        screen = self.app.main_screen
-        with screen.store.lock:
-            self.titles = screen.store.titles()
+        store = self.app.store  # the explorer's; a worker may be reading it too
+        with store.lock:
+            self.titles = store.titles()
 
     def _open(self, kind: str, record_id: str) -> None:
         self.app.main_screen.jump_to(kind, record_id)

@@ -75,8 +75,8 @@ def import_files(
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector off while files load: an import holds millions of new objects
-    (parsed JSON, models, rows), none in cycles, and the collector kept walking all of them;
-    15% of an import of 30k cases. Nothing is lost: what it would find, it finds afterwards."""
+    (parsed JSON, models, rows), none in cycles, and the collector kept walking all of them.
+    Nothing is lost: what it would find, it finds afterwards."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

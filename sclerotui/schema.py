@@ -1,0 +1,301 @@
+"""The database's schema: the tables of the first release and the numbered migrations that
+bring a database up to SCHEMA_VERSION. The store applies them inside its transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from sclerotui import pathway_index
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+SCHEMA_VERSION = 8  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
+# 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids;
+# 7: the user's own notes and bookmarks, and the lens's saved profile (see sclerotui/notes.py);
+# 8: every case's pathway nodes, written with the case (pathway_steps, see pathway_index.py)
+BUNDLED = "bundled"  # the origin of the curated records, written only by a bundled build
+TOKENIZER = "unicode61 remove_diacritics 2"  # the search index's, and its term list's
+REQUIRED_TABLES = {
+    "meta",
+    "sources",
+    "therapies",
+    "trials",
+    "cases",
+    "events",
+    "facets",
+    "record_therapies",
+    "record_sources",
+    "search_index",
+}
+
+
+def create(db: sqlite_utils.Database) -> None:
+    """Every table of the latest schema, in a new database (inside a transaction)."""
+    _create_tables(db)
+    for target in range(2, SCHEMA_VERSION + 1):
+        MIGRATIONS[target](db)
+
+
+def migrate(db: sqlite_utils.Database, version: int) -> None:
+    """An older release's database brought up to SCHEMA_VERSION (inside a transaction)."""
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[target](db)
+
+
+def _migrate_to_2(db: sqlite_utils.Database) -> None:
+    """Schema 2: a log of imported files (which file, when, how many records)."""
+    db["imports"].create(
+        {
+            "id": int,
+            "file": str,
+            "sha256": str,
+            "imported_at": str,
+            "trials": int,
+            "cases": int,
+            "events": int,
+            "replaced": int,
+        },
+        pk="id",
+    )
+
+
+COUNT_THERAPY_STATS = """
+    INSERT INTO therapy_stats (therapy_id, trials, cases)
+    SELECT t.id,
+      (SELECT count(DISTINCT record_id) FROM record_therapies
+         WHERE therapy_id = t.id AND kind = 'trial'),
+      (SELECT count(DISTINCT record_id) FROM record_therapies
+         WHERE therapy_id = t.id AND kind = 'case')
+    FROM therapies t"""
+
+
+def _migrate_to_3(db: sqlite_utils.Database) -> None:
+    """Schema 3: per-therapy counts, so the therapy list never counts all cases at start-up,
+    and an index giving a therapy's cases in id order (for windows of the evidence list)."""
+    db["record_therapies"].create_index(["therapy_id", "kind", "record_id"], if_not_exists=True)
+    db["therapy_stats"].create({"therapy_id": str, "trials": int, "cases": int}, pk="therapy_id")
+    db.execute(COUNT_THERAPY_STATS)
+
+
+def _migrate_to_4(db: sqlite_utils.Database) -> None:
+    """Schema 4: every term in the search index, so a typed word is matched as the list of
+    terms it begins (FTS5 merges a prefix's whole doclist before its first match)."""
+    db.execute("CREATE TABLE search_terms (term TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute("CREATE VIRTUAL TABLE temp.all_terms USING fts5vocab(main, search_index, row)")
+    try:
+        db.execute("INSERT INTO search_terms SELECT term FROM temp.all_terms")
+    finally:
+        db.execute("DROP TABLE temp.all_terms")
+
+
+def _migrate_to_5(db: sqlite_utils.Database) -> None:
+    """Schema 5: a case's events and a trial's events are indexed apart. The two-owner indexes
+    held every case event under a NULL trial sorted by week, so each new event went to a random
+    place in a million-entry index: a third of an import's time. Lookups by either owner (`=`
+    and `IN`) still use them; SQLite knows such a match cannot be NULL."""
+    for owner in ("case", "trial"):
+        db.execute(f"DROP INDEX IF EXISTS idx_events_{owner}_id_week")
+        db.execute(
+            f"CREATE INDEX idx_events_{owner}_id_week ON events ({owner}_id, week) "
+            f"WHERE {owner}_id IS NOT NULL"
+        )
+
+
+def _migrate_to_6(db: sqlite_utils.Database) -> None:
+    """Schema 6: an origin says how a record came, not just a file name ("import:x.json"; a
+    file named "bundled" could pass for the curated data and be deleted by a refresh), and
+    the curated data's ids are listed, so a user's record of one of them is known as theirs.
+    The events of curated records count as curated (the only way to tell them before)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS curated (kind TEXT NOT NULL, id TEXT NOT NULL, "
+        "PRIMARY KEY (kind, id)) WITHOUT ROWID"
+    )
+    for kind, table in (
+        ("therapy", "therapies"),
+        ("trial", "trials"),
+        ("case", "cases"),
+        ("source", "sources"),
+    ):
+        db.execute(
+            f"INSERT OR IGNORE INTO curated SELECT '{kind}', id FROM {table} WHERE origin = ?",
+            [BUNDLED],
+        )
+    for owner in ("trial", "case"):
+        db.execute(
+            f"INSERT OR IGNORE INTO curated SELECT 'event', id FROM events WHERE {owner}_id IN "
+            f"(SELECT id FROM {owner}s WHERE origin = ?)",
+            [BUNDLED],
+        )
+    # Origin by origin, through the origin index: a synthetic database holds a million cases.
+    # ("synthetic" stays: db synth's; a file of that name is left so, and no refresh deletes it.)
+    for table in ("therapies", "trials", "cases", "sources"):
+        named = [row[0] for row in db.execute(f"SELECT DISTINCT origin FROM {table}")]
+        for origin in named:
+            if origin in (None, BUNDLED, "synthetic") or origin.startswith("import:"):
+                continue
+            data = (
+                ", data = json_set(data, '$.origin', :new)" if table in ("trials", "cases") else ""
+            )
+            db.execute(
+                f"UPDATE {table} SET origin = :new{data} WHERE origin = :old",
+                {"new": f"import:{origin}", "old": origin},
+            )
+
+
+def _migrate_to_7(db: sqlite_utils.Database) -> None:
+    """Schema 7: the user's notes and bookmarks on records (and on a trial's findings), and
+    the patient lens's saved profile. Tables of their own, apart from the curated data and
+    without foreign keys to it: a refresh of the bundled records never touches them, and a
+    note outlives its record being replaced."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS user_notes (
+            id INTEGER PRIMARY KEY,
+            record_kind TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            finding TEXT,
+            bookmark INTEGER NOT NULL DEFAULT 0,
+            text TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL,
+            created_at TEXT NOT NULL)"""
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_user_notes_record ON user_notes (record_kind, record_id)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS lens_profile (slot TEXT PRIMARY KEY, data TEXT NOT NULL, "
+        "saved_at TEXT NOT NULL) WITHOUT ROWID"
+    )
+
+
+def _migrate_to_8(db: sqlite_utils.Database) -> None:
+    """Schema 8: every node each case reaches on its pathways, written with the case, so a
+    therapy's tree is one range scan (see pathway_index.py); filled from the stored cases."""
+    for statement in pathway_index.CREATE.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    rebuild_pathway_steps(db.conn)
+
+
+def rebuild_pathway_steps(conn: sqlite3.Connection) -> int:
+    """Fill pathway_steps from the stored cases; returns how many rows it wrote. The caller
+    holds the transaction."""
+    conn.execute("DELETE FROM pathway_steps")
+    written = 0
+    for rows in pathway_index.stored_rows(conn.execute(pathway_index.STORED_CASES)):
+        conn.executemany(pathway_index.INSERT, rows)
+        written += len(rows)
+    return written
+
+
+MIGRATIONS = {
+    2: _migrate_to_2,
+    3: _migrate_to_3,
+    4: _migrate_to_4,
+    5: _migrate_to_5,
+    6: _migrate_to_6,
+    7: _migrate_to_7,
+    8: _migrate_to_8,
+}
+
+
+def _create_tables(db: sqlite_utils.Database) -> None:
+    """The tables of schema 1; later schemas are reached through MIGRATIONS."""
+    record = {"origin": str, "imported_at": str, "data": str}
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["sources"].create(
+        {"id": str, "kind": str, "ref": str, "citation": str, "verified": int, "origin": str},
+        pk="id",
+        not_null={"kind", "citation"},
+    )
+    db["therapies"].create(
+        {"id": str, "name": str, "class": str, "aliases": str, **record},
+        pk="id",
+        not_null={"name", "class", "data"},
+    )
+    db["trials"].create(
+        {
+            "id": str,
+            "name": str,
+            "acronym": str,
+            "registry_id": str,
+            "year": int,
+            "evidence_type": str,
+            "n": int,
+            "verified": int,
+            "synthetic": int,
+            **record,
+        },
+        pk="id",
+        not_null={"name", "evidence_type", "data"},
+    )
+    db["cases"].create(
+        {
+            "id": str,
+            "title": str,
+            "subtype": str,
+            "evidence_type": str,
+            "illustrative": int,
+            "synthetic": int,
+            **record,
+        },
+        pk="id",
+        not_null={"title", "subtype", "data"},
+    )
+    db["events"].create(
+        {
+            "seq": int,
+            "id": str,
+            "case_id": str,
+            "trial_id": str,
+            "arm_id": str,
+            "week": float,
+            "date": str,
+            "kind": str,
+            "therapy_id": str,
+            "measure": str,
+            "value": float,
+            "source_id": str,
+            "data": str,
+        },
+        pk="seq",
+        not_null={"id", "kind", "data"},
+        foreign_keys=[
+            ("case_id", "cases", "id"),
+            ("trial_id", "trials", "id"),
+            ("therapy_id", "therapies", "id"),
+            ("source_id", "sources", "id"),
+        ],
+    )
+    db["facets"].create(
+        {"kind": str, "record_id": str, "facet": str, "value": str},
+        pk=("kind", "record_id", "facet", "value"),
+    )
+    db["record_therapies"].create(
+        {"kind": str, "record_id": str, "therapy_id": str, "step": int, "response": str},
+        foreign_keys=[("therapy_id", "therapies", "id")],
+    )
+    db["record_sources"].create(
+        {"kind": str, "record_id": str, "source_id": str},
+        pk=("kind", "record_id", "source_id"),
+        foreign_keys=[("source_id", "sources", "id")],
+    )
+    db["events"].create_index(["id"], unique=True)
+    db["events"].create_index(["case_id", "week"])
+    db["events"].create_index(["trial_id", "week"])
+    db["events"].create_index(["therapy_id"])
+    db["events"].create_index(["source_id"])
+    db["facets"].create_index(["facet", "value", "kind", "record_id"])
+    db["record_therapies"].create_index(["therapy_id", "kind", "response", "record_id"])
+    db["record_therapies"].create_index(["kind", "record_id"])
+    db["record_sources"].create_index(["source_id"])
+    for table in ("therapies", "trials", "cases"):
+        db[table].create_index(["origin"])
+    db["therapies"].create_index(["class", "name"])
+    db["trials"].create_index(["evidence_type"])
+    db["cases"].create_index(["subtype"])
+    db.execute(f"""CREATE VIRTUAL TABLE search_index USING fts5(
+        title, body, kind UNINDEXED, record_id UNINDEXED,
+        tokenize = '{TOKENIZER}')""")
