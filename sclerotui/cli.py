@@ -477,9 +477,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                 f"cannot import into {store.path}: it is read-only ({store.read_only_reason}); "
                 "'import --check' validates the files without writing"
             )
-        from sclerotui.progress import progress
+        from sclerotui.progress import megabytes, progress
 
-        size = sum(path.stat().st_size for path in args.files if path.is_file()) / 1e6
+        size = sum(megabytes(path) for path in args.files)
         doing = "checking" if args.check else "importing"
         with progress(f"{doing} {len(args.files)} file(s)", size, "MB") as advance:
             report = import_files(
