@@ -11,7 +11,6 @@ import gc
 import json
 import os
 import sqlite3
-import stat
 import sys
 from pathlib import Path
 
@@ -414,16 +413,6 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _regular_size(path: Path) -> int:
-    """A regular file's size for the progress bar; 0 for anything else, or a path we may not
-    look at (the import then says what is wrong with it, in one line)."""
-    try:
-        info = path.stat()
-    except OSError:
-        return 0
-    return info.st_size if stat.S_ISREG(info.st_mode) else 0
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     from sclerotui.checks import TABLES as CHECKED
     from sclerotui.checks import check_database
@@ -487,10 +476,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                 f"cannot import into {store.path}: it is read-only ({store.read_only_reason}); "
                 "'import --check' validates the files without writing"
             )
-        from sclerotui.progress import progress
+        from sclerotui.progress import megabytes, progress
         from sclerotui.text import counted
 
-        size = sum(_regular_size(path) for path in args.files) / 1e6
+        size = sum(megabytes(path) for path in args.files)
         doing = "checking" if args.check else "importing"
         files = counted(len(args.files), "file")
         with progress(f"{doing} {files}", size, "MB") as advance:

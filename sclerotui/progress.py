@@ -27,6 +27,15 @@ def shown() -> bool:
         return False
 
 
+def megabytes(path) -> float:
+    """A file's size for a bar in MB; 0 for what cannot be read (the command itself says
+    why, in its own words)."""
+    try:
+        return path.stat().st_size / 1e6
+    except OSError:
+        return 0.0
+
+
 @contextmanager
 def progress(description: str, total: float | None, unit: str) -> Iterator[Advance]:
     """Yields advance(amount): `amount` more of `total` `unit`s done.

@@ -121,8 +121,10 @@ def _import_files(
             if not problems and not check:
                 store.import_file(data, loaded.origin, loaded.sha256, replace, True, events)
             del loaded, data, events  # this file's records go before the next file is read
-            if advance is not None:  # (in MB: the bar's unit)
-                advance(path.stat().st_size / 1e6 if path.is_file() else 0)
+            if advance is not None:
+                from sclerotui.progress import megabytes
+
+                advance(megabytes(path))
         if problems:
             raise DataError(problems)  # the batch's transaction is rolled back
     report.written = not check
