@@ -34,19 +34,10 @@ NARROW = {"start", "case_timeline", "forest", "summary", "lens"}  # also drawn a
 async def lens(pilot, ids) -> None:
     """The patient lens for the profile README walks through: diffuse, anti-Scl-70, lung and
     skin, failed cyclophosphamide then mycophenolate, FVC 55% predicted."""
-    from sclerotui.lens import Profile, ProfileStep
     from tests.app.helpers import settle
+    from tests.lens_fixture import PROFILE
 
-    pilot.app.lens_profile = Profile(
-        subtype="diffuse",
-        autoantibodies=["anti-scl-70"],
-        organs=["lung", "skin"],
-        steps=[
-            ProfileStep(therapies=["cyclophosphamide"], response="resistant"),
-            ProfileStep(therapies=["mycophenolate"], response="resistant"),
-        ],
-        fvc=55,
-    )
+    pilot.app.lens_profile = PROFILE
     await pilot.press("l")
     await settle(pilot)
 

@@ -5,8 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sclerotui.lens import Profile, ProfileStep
 from sclerotui.models import Dataset
 from sclerotui.store import Store
+
+# The profile the tests, the screenshots and README walk through: diffuse, anti-Scl-70, lung
+# and skin, failed cyclophosphamide then mycophenolate, FVC 55% predicted.
+PROFILE = Profile(
+    subtype="diffuse",
+    autoantibodies=["anti-scl-70"],
+    organs=["lung", "skin"],
+    steps=[
+        ProfileStep(therapies=["cyclophosphamide"], response="resistant"),
+        ProfileStep(therapies=["mycophenolate"], response="resistant"),
+    ],
+    fvc=55,
+)
 
 SOURCES = [
     {"id": "fixture-verified", "kind": "citation", "citation": "Fixture source", "verified": True},

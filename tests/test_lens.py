@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from lens_fixture import EXPECTED_ORDER, build_lens_db
+from lens_fixture import EXPECTED_ORDER, PROFILE, build_lens_db
 from pydantic import ValidationError
 
 from sclerotui import lists
@@ -35,17 +35,6 @@ from sclerotui.lens import (
 )
 from sclerotui.models import Eligibility
 from sclerotui.store import Store
-
-PROFILE = Profile(
-    subtype="diffuse",
-    autoantibodies=["anti-scl-70"],
-    organs=["lung", "skin"],
-    steps=[
-        ProfileStep(therapies=["cyclophosphamide"], response="resistant"),
-        ProfileStep(therapies=["mycophenolate"], response="resistant"),
-    ],
-    fvc=55,
-)
 
 
 @pytest.fixture

@@ -5,28 +5,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from lens_fixture import EXPECTED_ORDER, build_lens_db
+from lens_fixture import EXPECTED_ORDER, PROFILE, build_lens_db
 from textual.widgets import Input
 
 from sclerotui.app import SclerotuiApp
-from sclerotui.lens import Profile, ProfileStep, saved_profile
+from sclerotui.lens import Profile, saved_profile
 from sclerotui.screens.export import ExportScreen
 from sclerotui.screens.lens import LensScreen, ProfileForm
 from sclerotui.screens.main import MainScreen
 from sclerotui.screens.notes import NoteScreen
 from sclerotui.store import Store
 from tests.app.helpers import caught_up, detail_text, explorer_ready, option_texts, settle
-
-PROFILE = Profile(
-    subtype="diffuse",
-    autoantibodies=["anti-scl-70"],
-    organs=["lung", "skin"],
-    steps=[
-        ProfileStep(therapies=["cyclophosphamide"], response="resistant"),
-        ProfileStep(therapies=["mycophenolate"], response="resistant"),
-    ],
-    fvc=55,
-)
 
 
 @pytest.fixture
