@@ -15,7 +15,8 @@ import os
 from pathlib import Path
 
 from sclerotui.dataset import bundled_dir, fingerprint, load_directory
-from sclerotui.store import BUNDLED, Store, StoreError
+from sclerotui.origin import BUNDLED
+from sclerotui.store import Store, StoreError
 from sclerotui.vocabulary import DataError
 
 BUNDLED_ORIGIN = BUNDLED

@@ -590,7 +590,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         show(f"database: {store.path}{' (read-only)' if store.read_only else ''}")
         for table, count in store.counts().items():
             show(f"{table:>10}: {count:,}")
-        from sclerotui.store import describe_origin
+        from sclerotui.origin import describe_origin
 
         for origin, count in store.origins():
             kind, where = describe_origin(origin)

@@ -39,7 +39,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sclerotui.facets import FACETS, Criteria
-from sclerotui.store import Store, timestamp
+from sclerotui.origin import timestamp
+from sclerotui.store import Store
 from sclerotui.vocabulary import (
     FAILED_RESPONSES,
     SUBTYPE_SHORT,

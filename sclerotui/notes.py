@@ -13,7 +13,8 @@ import getpass
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sclerotui.store import Store, timestamp
+from sclerotui.origin import timestamp
+from sclerotui.store import Store
 
 if TYPE_CHECKING:
     from sclerotui.models import Finding, Trial

@@ -18,7 +18,8 @@ from sclerotui.bundle import build
 from sclerotui.cli import EXIT_OK, main
 from sclerotui.dataset import bundled_dir
 from sclerotui.importers.importing import import_files
-from sclerotui.store import Origin, Store
+from sclerotui.origin import Origin
+from sclerotui.store import Store
 from sclerotui.widgets.detail import origin_line
 
 CEILING_S = 120  # bounds a failure; the subprocess is waited for

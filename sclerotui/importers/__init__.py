@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sclerotui.models import DataError, Dataset, Therapy
-from sclerotui.store import import_origin
+from sclerotui.origin import import_origin
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -27,7 +27,7 @@ class LoadedFile:
     dataset: Dataset
     notes: list[str] = field(default_factory=list)  # reported, not errors (e.g. skipped studies)
     locations: dict[str, int] = field(default_factory=dict)  # "case x" -> CSV line it starts on
-    origin: str = ""  # how its records came (store.import_origin): the file's name, or a pipe
+    origin: str = ""  # how its records came (origin.import_origin): the file's name, or a pipe
     sha256: str = ""  # of the bytes read
 
     def locate(self, problem: str) -> str:

@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from sclerotui.notes import finding_key
-from sclerotui.store import Origin
+from sclerotui.origin import Origin
 from sclerotui.text import one_line, visible
 from sclerotui.vocabulary import SUBTYPE_SHORT, TYPE_SHORT
 from sclerotui.widgets.therapy_list import CLASS_LABELS, VIM_KEYS
