@@ -41,6 +41,9 @@ class Facet:
     dialog: int | None = None  # its place in the `f` dialog; None: typed only
     population: bool = False  # says who was studied, not what was given or how it went
     values_of: Mapping[str, ValuesOf] = field(default_factory=dict)  # by kind, for facet rows
+    # A word typed alone may name it ("failed lung": response:resistant organ:lung); the
+    # suggestion under the search box reads these (sclerotui/suggest.py).
+    plain: bool = False
 
     @property
     def words(self) -> dict[str, str]:
@@ -63,6 +66,7 @@ FACET_LIST = [
         None,
         KINDS,
         sql="therapy",
+        plain=True,
     ),
     Facet(
         "subtype",
@@ -85,6 +89,7 @@ FACET_LIST = [
             "trial": lambda trial, _: trial.subtypes,
             "case": lambda case, _: [case.subtype],
         },
+        plain=True,
     ),
     Facet(
         "organ",
@@ -118,6 +123,7 @@ FACET_LIST = [
             "trial": lambda trial, _: trial.organs,
             "case": lambda case, _: case.organs,
         },
+        plain=True,
     ),
     Facet(
         "antibody",
@@ -143,6 +149,7 @@ FACET_LIST = [
         dialog=6,
         population=True,
         values_of={"case": lambda case, _: case.autoantibodies},
+        plain=True,
     ),
     Facet(
         "response",
@@ -160,6 +167,7 @@ FACET_LIST = [
         vocabulary="responses",
         dialog=4,
         values_of={"case": lambda case, _: [step.response for step in case.therapies]},
+        plain=True,
     ),
     Facet(
         "type",

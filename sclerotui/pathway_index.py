@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
+from sclerotui.facets import FACETS
 from sclerotui.vocabulary import FAILED_RESPONSES
 
 FAILED = frozenset(r.value for r in FAILED_RESPONSES)
@@ -23,16 +24,15 @@ REGIMEN = "+"  # joins the therapy ids of one step given together (slugs have no
 STEP = ">"  # joins the steps of a path
 # A case's organs and autoantibodies as bits of one integer each, so a tree counts every
 # organ and tests a filter with integer arithmetic (a text of marks tested with instr() took
-# four times as long). Append only: a stored bit keeps its meaning (tests check that every
-# value of the vocabulary has one).
-ORGAN_BITS = (
-    "skin", "lung", "pah", "renal", "vascular", "gi", "cardiac", "musculoskeletal", "calcinosis",
-)  # fmt: skip
-ANTIBODY_BITS = (
-    "anti-scl-70", "anticentromere", "anti-rnap-iii", "anti-u1rnp", "anti-pm-scl", "other",
-    "negative", "unknown",
-)  # fmt: skip
-BITS = {"organ": ORGAN_BITS, "antibody": ANTIBODY_BITS}
+# four times as long). A value's bit is its place in the vocabulary's enum (sclerotui/
+# vocabulary.py, as the facet declares its values): the bits are stored, so a new value is
+# appended at the enum's end and takes the next bit; a value moved or removed would change
+# what a stored bit means (tests/test_pathway_index.py pins the assignments).
+BITS: dict[str, tuple[str, ...]] = {
+    name: FACETS[name].values or () for name in ("organ", "antibody")
+}
+ORGAN_BITS = BITS["organ"]
+ANTIBODY_BITS = BITS["antibody"]
 FILTERED = ("organ", "antibody", "type")  # the facets read besides the subtype column
 # The key's columns first, in the key's order: SQLite 3.40's integrity check reads a WITHOUT
 # ROWID table's other columns wrongly otherwise ("NULL value in pathway_steps.organs").

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sclerotui.facets import FACETS
+from sclerotui.facets import FACET_LIST, FACETS
 from sclerotui.query import TOKEN_RE, SearchError, parse
 
-# The facets a plain word can name, in the order a reading writes them when tied.
-FIELDS = ("therapy", "subtype", "organ", "antibody", "response")
+# The facets a plain word can name, as facets.py declares them (Facet.plain).
+FIELDS = tuple(facet.name for facet in FACET_LIST if facet.plain)
 LONGEST = 5  # words in the longest name looked for
 
 # Words of the vocabularies too common in ordinary text to read as a filter on their own.
@@ -74,16 +74,23 @@ def vocabulary(
 ) -> dict[str, tuple[str, str]]:
     """{lower-case words: (field, value)} from the query language's aliases, the app's
     vocabularies (their multi-word aliases, e.g. "interstitial lung disease") and the
-    therapies (id, name, aliases). Therapies win a clash: a drug's name is meant as one."""
-    words: dict[str, tuple[str, str]] = {}
-    for field in ("response", "antibody", "subtype", "organ"):
-        for entry in (vocabularies or {}).get(FACETS[field].vocabulary, []):
-            for alias in [entry.get("id", ""), *entry.get("aliases", [])]:
-                words[alias.lower()] = (field, entry["id"])
-        for alias, value in FACETS[field].words.items():
-            words[alias.lower()] = (field, value)
-        for alias, value in EXTRA.get(field, {}).items():
-            words[alias] = (field, value)
+    therapies (id, name, aliases). Therapies win a clash: a drug's name is meant as one. A
+    word two values of the vocabularies claim names neither (so the facets' order is no
+    choice between them)."""
+    claims: dict[str, set[tuple[str, str]]] = {}
+    for field in FIELDS:
+        facet = FACETS[field]
+        if facet.values is None:
+            continue  # free words (therapies: from the arguments)
+        named = [
+            (alias, entry["id"])
+            for entry in (vocabularies or {}).get(facet.vocabulary, [])
+            for alias in [entry.get("id", ""), *entry.get("aliases", [])]
+        ]
+        named += [*facet.words.items(), *EXTRA.get(field, {}).items()]
+        for alias, value in named:
+            claims.setdefault(alias.lower(), set()).add((field, value))
+    words = {word: next(iter(named)) for word, named in claims.items() if len(named) == 1}
     for ambiguous in AMBIGUOUS:
         words.pop(ambiguous, None)
     for therapy_id, name, aliases in therapies:

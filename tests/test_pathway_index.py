@@ -242,3 +242,32 @@ def test_every_organ_and_autoantibody_has_its_bit():
     assert set(pathway_index.ORGAN_BITS) == {o.value for o in Organ}
     assert set(pathway_index.ANTIBODY_BITS) == {a.value for a in Autoantibody}
     assert pathway_index.mask("organ", ["lung", "skin", "nowhere"]) == 0b11
+
+
+# The bits of databases already written (schema 8): bit n is the n-th value. A new value of
+# the vocabulary is appended at its enum's end (it takes the next bit); these never move.
+STORED_BITS = {
+    "organ": (
+        "skin", "lung", "pah", "renal", "vascular", "gi", "cardiac", "musculoskeletal",
+        "calcinosis",
+    ),
+    "antibody": (
+        "anti-scl-70", "anticentromere", "anti-rnap-iii", "anti-u1rnp", "anti-pm-scl", "other",
+        "negative", "unknown",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("facet", sorted(STORED_BITS))
+def test_a_stored_bit_keeps_its_value(facet):
+    """The bits come from the vocabulary's order: moving or removing a value there would make
+    a database built before read other organs or autoantibodies than it was written with."""
+    bits = pathway_index.BITS[facet]
+    stored = STORED_BITS[facet]
+    assert bits[: len(stored)] == stored, (
+        f"the {facet} values' order changed: append new values at the end of the enum"
+    )
+    for bit, value in enumerate(stored):
+        assert pathway_index.mask(facet, [value]) == 1 << bit
+    # One signed 64-bit integer column holds them (SQLite's INTEGER).
+    assert len(bits) <= 63

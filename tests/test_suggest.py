@@ -6,9 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sclerotui import suggest
 from sclerotui.dataset import bundled_dir, load_directory, load_vocabularies
+from sclerotui.facets import FACETS
 from sclerotui.query import parse
-from sclerotui.suggest import read_as, vocabulary
+from sclerotui.suggest import AMBIGUOUS, FIELDS, read_as, vocabulary
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +79,30 @@ def test_an_imported_therapy_is_read_by_its_aliases():
     words = vocabulary([("abc-123", "Abcximab", ["ABX", "abc cream"])])
     assert read_as("abx", words).text == "therapy:abc-123"
     assert read_as("topical abc cream", words).text == "topical therapy:abc-123"
+
+
+def test_every_value_of_a_facet_named_by_plain_words_is_read(words):
+    """Every facet declared `plain` in facets.py (bar the therapy, whose words are the
+    therapies') has each of its values read, unless the value is too common a word."""
+    for field in FIELDS:
+        for value in FACETS[field].values or ():
+            if value not in AMBIGUOUS:
+                assert words[value] == (field, value)
+
+
+def test_a_facet_declared_plain_is_read_without_another_edit(monkeypatch):
+    assert vocabulary([], {}).get("rct") is None  # the evidence type is typed only
+    monkeypatch.setattr(suggest, "FIELDS", (*suggest.FIELDS, "type"))
+    assert vocabulary([], {})["rct"] == ("type", "rct")
+
+
+def test_a_word_two_facets_claim_names_neither():
+    """Which facet is read first is no choice between them: the word stays full text."""
+    claimed = {"subtypes": [{"id": "diffuse", "aliases": ["lung"]}]}
+    words = vocabulary([], claimed)
+    assert "lung" not in words
+    assert words["diffuse"] == ("subtype", "diffuse")
+    assert vocabulary([], {})["lung"] == ("organ", "lung")
 
 
 TYPED = st.lists(
