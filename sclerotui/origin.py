@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-BUNDLED = "bundled"  # the origin of the curated records, written only by a bundled build
+from sclerotui.schema import BUNDLED  # the curated records' origin, declared with the schema
 
 
 def timestamp() -> str:

@@ -7,7 +7,6 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from sclerotui import pathway_index
-from sclerotui.origin import BUNDLED
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -17,6 +16,7 @@ SCHEMA_VERSION = 8  # 1: first release; 2: the imports log; 3: therapy_stats; 4:
 # 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids;
 # 7: the user's own notes and bookmarks, and the lens's saved profile (see sclerotui/notes.py);
 # 8: every case's pathway nodes, written with the case (pathway_steps, see pathway_index.py)
+BUNDLED = "bundled"  # the origin of the curated records, written only by a bundled build
 TOKENIZER = "unicode61 remove_diacritics 2"  # the search index's, and its term list's
 REQUIRED_TABLES = {
     "meta",

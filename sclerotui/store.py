@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 # explorer's first screen needs none (they cost a large share of start-up), nor does it need
 # sclerotui.rows, which a write imports.
 from sclerotui import pathway_index, schema
-from sclerotui.origin import BUNDLED, Origin, describe_origin, timestamp
+from sclerotui.origin import Origin, describe_origin, timestamp
 from sclerotui.schema import (
+    BUNDLED,
     COUNT_THERAPY_STATS,
     REQUIRED_TABLES,
     SCHEMA_VERSION,
