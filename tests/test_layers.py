@@ -110,3 +110,20 @@ def test_each_way_of_touching_a_connection_is_found(source):
 )
 def test_the_door_is_not_mistaken_for_a_connection(source):
     assert connection_uses(source) == []
+
+
+def test_widgets_do_not_import_the_store():
+    """Widgets are handed plain rows and models; what they read of a record's origin comes
+    from origin.py, not through the door."""
+    found = []
+    for path in sorted((PACKAGE / "widgets").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "sclerotui.store":
+                found.append(f"{path.name}:{node.lineno}")
+            elif isinstance(node, ast.ImportFrom) and node.module == "sclerotui":
+                found += [f"{path.name}:{node.lineno}" for a in node.names if a.name == "store"]
+            elif isinstance(node, ast.Import):
+                found += [
+                    f"{path.name}:{node.lineno}" for a in node.names if a.name == "sclerotui.store"
+                ]
+    assert found == []
