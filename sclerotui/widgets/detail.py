@@ -256,18 +256,20 @@ def finding_line(finding, arm_names: dict[str, str]) -> Content:
     parts: list = [("• ", "dim"), (one_line(finding.measure), "bold"), f" — {one_line(who)}"]
     if finding.timepoint_weeks is not None:
         parts.append(f" at week {finding.timepoint_weeks:g}")
-    parts.append(": ")
+    parts.append(":")
+    said = []  # what the finding states, each part after the one before it
     if finding.value is not None:
-        parts.append(
-            (f"{finding.value:g}{' ' + one_line(finding.unit) if finding.unit else ''}", "bold")
-        )
+        value = f"{finding.value:g}{' ' + one_line(finding.unit) if finding.unit else ''}"
         if finding.comparator_value is not None:
-            parts.append(f" vs {finding.comparator_value:g}")
+            value = Content.assemble((value, "bold"), f" vs {finding.comparator_value:g}")
+        said.append(Content.styled(value, "bold") if isinstance(value, str) else value)
     # The interval's level as its source gives it; none is assumed.
     level = "CI (level not stated) " if finding.ci_level is None else f"{finding.ci_level:g}% CI "
     for label, value in (("", finding.effect), (level, finding.ci), ("p ", finding.p)):
         if value:
-            parts.append(f"; {label}{one_line(value)}")
+            said.append(Content(f"{label}{one_line(value)}"))
+    for index, part in enumerate(said):
+        parts.extend(["; " if index else " ", part])
     if finding.text:
         parts.append(f" {one_line(finding.text)}")
     parts.append(
