@@ -74,11 +74,15 @@ def _participants(value: object) -> int | None:
 # Text: spaces collapsed, "" as None. Texts: a list of text (a number in it is refused, as a
 # list of names or labels holds none), empty ones left out.
 Text = Annotated[str | None, AfterValidator(_clean_text)]
+# Both are empty when missing (a factory: pydantic would deep-copy a [] default each time).
 Texts = Annotated[
-    list[Annotated[str, Strict()]], BeforeValidator(_empty_list), AfterValidator(_clean_texts)
+    list[Annotated[str, Strict()]],
+    BeforeValidator(_empty_list),
+    AfterValidator(_clean_texts),
+    Field(default_factory=list),
 ]
 # A list of objects, or an object (a module), that may be null.
-Items = Annotated[list[T], BeforeValidator(_empty_list)]
+Items = Annotated[list[T], BeforeValidator(_empty_list), Field(default_factory=list)]
 Part = Annotated[T, BeforeValidator(_empty_object)]
 # A figure, kept as written (v2 writes "20.5" or "NA"; older records numbers).
 Figure = Annotated[str | int | float | bool | None, PlainValidator(_figure)]
@@ -99,8 +103,8 @@ class Identification(Lenient):
 
 
 class Conditions(Lenient):
-    conditions: Texts = []
-    keywords: Texts = []
+    conditions: Texts
+    keywords: Texts
 
 
 class StartDate(Lenient):
@@ -137,7 +141,7 @@ class Design(Lenient):
     enrollmentInfo: Part[Enrollment] = Field(default_factory=Enrollment)
     studyType: Text = None
     designInfo: Part[DesignInfo] = Field(default_factory=DesignInfo)
-    phases: Texts = []
+    phases: Texts
 
 
 class Eligibility(Lenient):
@@ -154,7 +158,7 @@ class PlannedOutcome(Lenient):
 
 
 class Outcomes(Lenient):
-    primaryOutcomes: Items[PlannedOutcome] = []
+    primaryOutcomes: Items[PlannedOutcome]
 
 
 class Named(Lenient):
@@ -171,19 +175,19 @@ class Named(Lenient):
 class Intervention(Named):
     name: Text = None
     type: Text = None
-    otherNames: Texts = []
-    armGroupLabels: Texts = []
+    otherNames: Texts
+    armGroupLabels: Texts
 
 
 class ArmGroup(Named):
     label: Text = None
-    interventionNames: Texts = []
+    interventionNames: Texts
     description: Text = None
 
 
 class ArmsInterventions(Lenient):
-    interventions: Items[Intervention] = []
-    armGroups: Items[ArmGroup] = []
+    interventions: Items[Intervention]
+    armGroups: Items[ArmGroup]
 
 
 class Protocol(Lenient):
@@ -213,16 +217,16 @@ class Achievement(Lenient):
 
 class Milestone(Lenient):
     type: Text = None
-    achievements: Items[Achievement] = []
+    achievements: Items[Achievement]
 
 
 class Period(Lenient):
-    milestones: Items[Milestone] = []
+    milestones: Items[Milestone]
 
 
 class ParticipantFlow(Lenient):
-    groups: Items[Group] = []
-    periods: Items[Period] = []
+    groups: Items[Group]
+    periods: Items[Period]
 
 
 class Measurement(Lenient):
@@ -236,12 +240,12 @@ class Measurement(Lenient):
 
 class Category(Lenient):
     title: Text = None
-    measurements: Items[Measurement] = []
+    measurements: Items[Measurement]
 
 
 class MeasureClass(Lenient):
     title: Text = None
-    categories: Items[Category] = []
+    categories: Items[Category]
 
 
 class Count(Lenient):
@@ -251,7 +255,7 @@ class Count(Lenient):
 
 class Denominator(Lenient):
     units: Text = None
-    counts: Items[Count] = []
+    counts: Items[Count]
 
 
 class Analysis(Lenient):
@@ -262,7 +266,7 @@ class Analysis(Lenient):
     paramValue: Text = None
     ciLowerLimit: Text = None
     ciUpperLimit: Text = None
-    groupIds: Texts = []
+    groupIds: Texts
     statisticalMethod: Text = None
     ciPctValue: Text = None
     ciNumSides: Text = None
@@ -271,32 +275,32 @@ class Analysis(Lenient):
 
 
 class OutcomeMeasure(Lenient):
-    groups: Items[Group] = []
+    groups: Items[Group]
     title: Text = None
     unitOfMeasure: Text = None
     timeFrame: Text = None
     paramType: Text = None
     dispersionType: Text = None
     type: Text = None
-    classes: Items[MeasureClass] = []
-    denoms: Items[Denominator] = []
-    analyses: Items[Analysis] = []
+    classes: Items[MeasureClass]
+    denoms: Items[Denominator]
+    analyses: Items[Analysis]
 
 
 class OutcomeMeasures(Lenient):
-    outcomeMeasures: Items[OutcomeMeasure] = []
+    outcomeMeasures: Items[OutcomeMeasure]
 
 
 class BaselineMeasure(Lenient):
     title: Text = None
     unitOfMeasure: Text = None
     paramType: Text = None
-    classes: Items[MeasureClass] = []
+    classes: Items[MeasureClass]
 
 
 class Baseline(Lenient):
-    groups: Items[Group] = []
-    measures: Items[BaselineMeasure] = []
+    groups: Items[Group]
+    measures: Items[BaselineMeasure]
 
 
 class EventGroup(Lenient):
@@ -307,7 +311,7 @@ class EventGroup(Lenient):
 
 
 class AdverseEvents(Lenient):
-    eventGroups: Items[EventGroup] = []
+    eventGroups: Items[EventGroup]
     timeFrame: Text = None
 
 
