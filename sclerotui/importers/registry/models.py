@@ -30,7 +30,9 @@ T = TypeVar("T")
 
 
 def _clean_text(value: str | None) -> str | None:
-    return " ".join(value.split()) or None if value is not None else None
+    if value is None:
+        return None
+    return " ".join(value.split()) or None
 
 
 def _clean_texts(values: list[str]) -> list[str]:
@@ -71,10 +73,11 @@ def _participants(value: object) -> int | None:
     return int(value)
 
 
-# Text: spaces collapsed, "" as None. Texts: a list of text (a number in it is refused, as a
-# list of names or labels holds none), empty ones left out.
+# Text: spaces collapsed, "" as None; a number is its text.
 Text = Annotated[str | None, AfterValidator(_clean_text)]
-# Both are empty when missing (a factory: pydantic would deep-copy a [] default each time).
+# A list of text, empty ones left out; a number in it is refused (a list of names or labels
+# holds none). Lists are empty when missing: from a factory, as pydantic would deep-copy a
+# [] default for every object.
 Texts = Annotated[
     list[Annotated[str, Strict()]],
     BeforeValidator(_empty_list),
@@ -89,6 +92,8 @@ Figure = Annotated[str | int | float | bool | None, PlainValidator(_figure)]
 
 
 class Lenient(BaseModel):
+    """A part of the record: fields we do not read are ignored."""
+
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
 

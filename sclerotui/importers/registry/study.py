@@ -4,6 +4,7 @@ by their builders into a Trial, its registry Source and the trial's timeline eve
 from __future__ import annotations
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from sclerotui.importers.registry.models import read_study
 from sclerotui.importers.registry.protocol import (
@@ -24,7 +25,7 @@ from sclerotui.models import (
 
 # What says which study this is and what it is about: its problems are reported even for a
 # study that is then skipped (about another disease), whose other modules are not read.
-HEAD = (("identificationModule",), ("conditionsModule",))
+HEAD = {"identificationModule", "conditionsModule"}
 NCT_AT = "protocolSection.identificationModule.nctId"
 
 
@@ -54,7 +55,8 @@ def build_study(
     study, shape_errors = read_study(record)
     head_errors, other_errors = [], []
     for error in shape_errors:
-        in_head = error["loc"][:1] == ("protocolSection",) and error["loc"][1:2] in HEAD
+        loc = error["loc"]
+        in_head = len(loc) > 1 and loc[0] == "protocolSection" and loc[1] in HEAD
         (head_errors if in_head else other_errors).append(error)
 
     nct = study.protocolSection.identificationModule.nctId if study else None
@@ -109,6 +111,6 @@ def build_study(
     return trial, source, events
 
 
-def report(errors: list, log: StudyLog) -> None:
+def report(errors: list[ErrorDetails], log: StudyLog) -> None:
     for line in describe_validation_error(errors, f"{log.where}: {log.record}", brackets=True):
         log.add(line)
