@@ -1,6 +1,6 @@
 """Registry import speed, old code against new: ClinicalTrials.gov records through parse_registry.
 
-    uv run python benchmarks/registry.py --old REV [--rounds 10] [--repeat 30]
+    uv run python benchmarks/registry.py --old REV [--rounds 10] [--repeat 30] [--cli]
 
 REV (a commit, e.g. the one before a change) is unpacked with `git archive` into a temporary
 directory. Each round starts one fresh process for the old tree and one for the new (this
@@ -14,7 +14,9 @@ whose problems are the error path), and a page of 300 studies made of the fixtur
 their NCT ids renumbered (studies with results, matched arms, analyses). Parsing the JSON text
 is not timed: both read the same parsed object. Each is timed with the cycle collector off,
 as `sclerotui import` reads files (importing.collector_paused), and on, as a caller of
-parse_registry alone would have it.
+parse_registry alone would have it. With --cli, the whole command instead: `sclerotui import
+--check` of the 300-study page on a database built from the bundled data (start-up, reading
+the JSON, the mapping, the checks), old and new processes alternating.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import copy
 import gc
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -98,11 +101,57 @@ def run_tree(tree: Path, repeat: int) -> dict[str, float]:
     return answer["times"]
 
 
+def run_cli(tree: Path, database: Path, page: Path) -> tuple[float, float, int]:
+    """`sclerotui import --check PAGE` in a fresh process: its CPU time, wall time, exit code."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "SCLEROTUI_DATA_DIR": str(database.parent)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "sclerotui", "--db", str(database), "import", "--check", str(page)],
+        env=env,
+        capture_output=True,
+        cwd=tree,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return cpu, wall, result.returncode
+
+
+def end_to_end(old_tree: Path, rounds: int, directory: Path) -> None:
+    database = directory / "bundled.db"
+    subprocess.run(
+        [sys.executable, "-m", "sclerotui", "db", "build", "--out", str(database)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "SCLEROTUI_DATA_DIR": str(directory)},
+        check=True,
+        capture_output=True,
+    )
+    page = directory / "page.json"
+    page.write_text(json.dumps(workloads()["page of 300 studies"]), encoding="utf-8")
+    found: dict[str, list[tuple[float, float, int]]] = {"old": [], "new": []}
+    for round_index in range(rounds):
+        order = [("old", old_tree), ("new", ROOT)]
+        if round_index % 2:
+            order.reverse()
+        for label, tree in order:
+            found[label].append(run_cli(tree, database, page))
+    print(f"sclerotui import --check of the 300-study page ({page.stat().st_size:,} bytes):")
+    for label in ("old", "new"):
+        cpu = statistics.median(run[0] for run in found[label]) * 1000
+        wall = statistics.median(run[1] for run in found[label]) * 1000
+        codes = sorted({run[2] for run in found[label]})
+        print(f"  {label}: cpu {cpu:7.1f} ms, wall {wall:7.1f} ms, exit {codes}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--old", help="the commit to compare with (git rev)")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument(
+        "--cli", action="store_true", help="time `sclerotui import --check` end to end instead"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -119,6 +168,11 @@ def main() -> None:
             check=True,
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(old_tree)], input=archive, check=True)
+        if args.cli:
+            with tempfile.TemporaryDirectory(prefix="registry-cli-") as scratch:
+                end_to_end(old_tree, args.rounds, Path(scratch))
+            print("load average:", Path("/proc/loadavg").read_text().strip())
+            return
         results: dict[str, dict[str, list[float]]] = {"old": {}, "new": {}}
         loads = []
         for round_index in range(args.rounds):
