@@ -9,8 +9,8 @@ every one of them and reads the record on without them, so that its other proble
 in the same run.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: pydantic would evaluate every field's annotation from
+# its text when the classes are built (compile and eval, about half of this module's import).
 import re
 from typing import Annotated, TypeVar
 
