@@ -34,6 +34,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from sclerotui.vocabulary import (  # noqa: F401 (re-exported: models is the domain's one import)
     FAILED_RESPONSES,
@@ -464,11 +465,21 @@ class Dataset(Model):
     events: list[TimelineEvent] = []
 
 
-def describe_validation_error(error: ValidationError, where: str) -> list[str]:
-    """Turn pydantic's error list into one line per problem, naming record and field."""
+def describe_validation_error(
+    error: ValidationError | list[ErrorDetails], where: str, *, brackets: bool = False
+) -> list[str]:
+    """Turn pydantic's error list into one line per problem, naming record and field.
+
+    `brackets`: list indexes as a JSON path writes them (outcomes[0].title, not outcomes.0.title).
+    """
     lines = []
-    for item in error.errors():
-        loc = ".".join(str(part) for part in item["loc"])
+    for item in error.errors() if isinstance(error, ValidationError) else error:
+        if brackets:
+            loc = "".join(
+                f"[{part}]" if isinstance(part, int) else f".{part}" for part in item["loc"]
+            ).removeprefix(".")
+        else:
+            loc = ".".join(str(part) for part in item["loc"])
         message = item["msg"].removeprefix("Value error, ")
         value = item.get("input")
         shown = "" if isinstance(value, dict | list) else f" (got {_shorten(repr(value))})"

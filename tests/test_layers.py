@@ -127,3 +127,46 @@ def test_widgets_do_not_import_the_store():
                     f"{path.name}:{node.lineno}" for a in node.names if a.name == "sclerotui.store"
                 ]
     assert found == []
+
+
+# The explorer's rooms; everything else (models, store, search, importers, export, cli) is the
+# data layer and never imports Textual, so the command line and imports do not pay for it.
+UI = {"app.py", "screens", "widgets"}
+
+
+def test_the_data_layer_never_imports_textual():
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.relative_to(PACKAGE).parts[0] in UI:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name == "textual" or name.startswith("textual.") for name in names):
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert found == []
+
+
+def test_the_registry_importer_loads_without_textual():
+    """Importing the registry package (models, builders) and reading a record pulls in no
+    Textual module, even indirectly."""
+    import subprocess
+    import sys
+
+    fixture = Path(__file__).parent / "fixtures" / "registry" / "single_study_results.json"
+    code = (
+        "import json, sys\n"
+        "from sclerotui.importers.registry import parse_registry\n"
+        "from sclerotui.importers.registry.models import read_study\n"
+        f"study, problems = read_study(json.load(open({str(fixture)!r})))\n"
+        "assert study is not None and problems == []\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'textual'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert result.stdout.strip() == "[]"

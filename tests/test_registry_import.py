@@ -474,7 +474,7 @@ def test_every_bad_record_in_a_file_is_reported(therapies):
         f"{where}: studies[1]: protocolSection.identificationModule.nctId: 'NCT123' is not NCT "
         "followed by 8 digits",
         f"{where}: studies[2] (NCT00077584): protocolSection.designModule.enrollmentInfo.count: "
-        "-5 is negative; enrolment cannot be below 0",
+        "enrolment cannot be below 0 (got -5)",
         f"{where}: studies[3] (NCT01474109): resultsSection.outcomeMeasuresModule."
         "outcomeMeasures[0].classes[0].categories[0].measurements[0] "
         "(event nct01474109-om1-rituximab): value: mRSS 80 is outside 0–51",
@@ -521,11 +521,11 @@ def test_wrong_types_are_errors_naming_the_field(therapies):
         parse_registry(study, "x.json", therapies)
     assert caught.value.problems == [
         "x.json: study (NCT01234567): protocolSection.statusModule.startDateStruct.date: "
-        "'last spring' is not a yyyy, yyyy-MM or yyyy-MM-dd date",
+        "not a yyyy, yyyy-MM or yyyy-MM-dd date (got 'last spring')",
         "x.json: study (NCT01234567): protocolSection.designModule.enrollmentInfo.count: "
-        "'many' is not a whole number of participants",
-        "x.json: study (NCT01234567): protocolSection.designModule.phases: expected a list of "
-        "text, got text",
+        "not a whole number of participants (got 'many')",
+        "x.json: study (NCT01234567): protocolSection.designModule.phases: expected a list "
+        "(got 'PHASE3')",
     ]
 
 

@@ -115,7 +115,7 @@ def test_skip_unmatched_leaves_other_problems_refusing_the_file(capsys, mini_db,
     before = sha(mini_db)
     code, _, err = run(capsys, "--db", mini_db, "import", "--skip-unmatched", path)
     assert code == EXIT_BAD_INPUT
-    assert "enrollmentInfo.count: -1 is negative" in err
+    assert "enrollmentInfo.count: enrolment cannot be below 0 (got -1)" in err
     assert sha(mini_db) == before
 
 
