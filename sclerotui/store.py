@@ -1,4 +1,5 @@
-"""The one door to SQLite: opening (read-only or not), schema, queries and writes.
+"""The one door to SQLite: opening (read-only or not) and health checks, writes, record reads,
+and the small door (read, first, scan, write, interrupt) the feature rooms query through.
 
 Each record is kept whole as JSON (so it reads back exactly as validated) beside the columns
 and link tables the filters and the search need. Writes happen in one transaction each.
