@@ -37,9 +37,8 @@ def test_every_test_the_readme_names_exists():
     missing = []
     for file, test in named:
         path = ROOT / "tests" / file if file else None
-        if path is None or not path.exists():
-            missing.append(f"{file}::{test}")
-        elif test and test not in defined_tests(path):
+        absent = path is None or not path.exists()
+        if absent or (test and test not in defined_tests(path)):
             missing.append(f"{file}::{test}")
     assert missing == []
 
