@@ -99,12 +99,17 @@ def database(cases: int) -> Path:
 # -- 1. start-up in a real pseudo-terminal ---------------------------------------------------
 
 
-def first_paint(argv: list[str], markers: list[bytes], timeout: float = 30.0) -> list[float]:
-    """Seconds from spawning argv in a pty to each of `markers` first appearing in its output."""
+def first_paint(
+    argv: list[str], markers: list[bytes], timeout: float = 30.0, cwd: Path | None = None
+) -> list[float]:
+    """Seconds from spawning argv in a pty to each of `markers` first appearing in its output
+    (run in `cwd`: `python -m sclerotui` there runs that checkout's code)."""
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child: become the program
         os.environ.update({"TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"})
+        if cwd is not None:
+            os.chdir(cwd)
         os.execvp(argv[0], argv)
     seen = b""
     at: dict[bytes, float] = {}
@@ -130,12 +135,13 @@ def first_paint(argv: list[str], markers: list[bytes], timeout: float = 30.0) ->
         os.close(fd)
 
 
-def compile_bytecode() -> None:
+def compile_bytecode(trees: list[Path] = ()) -> None:
     """Byte-compile the app and its packages, as installing a wheel (or any earlier start on
     a machine that keeps .pyc files) does; otherwise every start compiles what it imports."""
     import sysconfig
 
-    for where in (ROOT / "sclerotui", Path(sysconfig.get_paths()["purelib"])):
+    wheres = [ROOT / "sclerotui", Path(sysconfig.get_paths()["purelib"])]
+    for where in [*wheres, *(Path(tree) / "sclerotui" for tree in trees)]:
         subprocess.run(
             [sys.executable, "-m", "compileall", "-q", "-j", "0", str(where)],
             check=True,
@@ -155,23 +161,29 @@ STARTUP_MARKERS = [b"Outcome timeline", "Evidence —".encode(), b"Therapy seque
 STARTUP_RUNS = 15
 
 
-def bench_startup(db: Path, runs: int) -> tuple[list[float], float]:
+def bench_startup(
+    db: Path, runs: int, trees: list[Path] = ()
+) -> tuple[list[float], float, list[list[float]]]:
     """Medians of the app's first paint, lists filled and detail filled, and of the baseline's
     first paint, run in turns (so drift in the machine's speed falls on both alike); at
-    least STARTUP_RUNS of each."""
+    least STARTUP_RUNS of each. `trees`: other checkouts (an older commit's), started in the
+    same turns; their medians come last."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
         handle.write(BASELINE_APP)
     baseline, app = [], []
+    others: list[list] = [[] for _ in trees]
+    argv = [sys.executable, "-m", "sclerotui", "--db", str(db), "--read-only"]
     for _ in range(max(runs, STARTUP_RUNS)):
         baseline += first_paint([sys.executable, handle.name], [b"Timeline pane"])
-        app.append(
-            first_paint(
-                [sys.executable, "-m", "sclerotui", "--db", str(db), "--read-only"],
-                STARTUP_MARKERS,
-            )
-        )
+        app.append(first_paint(argv, STARTUP_MARKERS, cwd=ROOT))
+        for tree, times in zip(trees, others, strict=True):
+            times.append(first_paint(argv, STARTUP_MARKERS, cwd=tree))
     os.unlink(handle.name)
-    return [median(moment) for moment in zip(*app, strict=True)], median(baseline)
+
+    def medians(samples: list) -> list[float]:
+        return [median(moment) for moment in zip(*samples, strict=True)]
+
+    return medians(app), median(baseline), [medians(times) for times in others]
 
 
 # -- 1b. every key of whole queries, typed in a real pseudo-terminal -------------------------
@@ -906,6 +918,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--import-cases", type=int, default=20000)
     parser.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        type=Path,
+        help="startup: also start the app from this checkout (an older commit's worktree), "
+        "in the same turns",
+    )
+    parser.add_argument(
         "--only", default=",".join(PARTS), help=f"the parts to run, of {','.join(PARTS)}"
     )
     # The import benchmark's own steps, each run in a fresh process (see bench_import).
@@ -926,7 +946,7 @@ def main() -> None:
         f"machine: {platform.platform()}, Python {platform.python_version()}, "
         f"{os.cpu_count()} cores; runs={args.runs}"
     )
-    compile_bytecode()
+    compile_bytecode(args.tree)
     print("bytecode compiled for the app and its packages (as an installed wheel has it)")
     rss = {}
     for cases in sizes:
@@ -936,7 +956,7 @@ def main() -> None:
             f"{db.stat().st_size / cases:,.0f} bytes per case incl. events and FTS)"
         )
         if "startup" in parts:
-            print_startup(db, args.runs)
+            print_startup(db, args.runs, args.tree)
         if "pilot" in parts:
             print_pilot(db, args.runs)
         if "pathways" in parts:
@@ -964,15 +984,22 @@ def main() -> None:
     )
 
 
-def print_startup(db: Path, runs: int) -> None:
-    (app, lists, detail), baseline = bench_startup(db, runs)
+def print_startup(db: Path, runs: int, trees: list[Path] = ()) -> None:
+    load = os.getloadavg()[0]
+    (app, lists, detail), baseline, others = bench_startup(db, runs, trees)
     print(
         f"start-up to first paint: {app * 1000:.0f} ms vs minimal app "
         f"{baseline * 1000:.0f} ms (ratio {app / baseline:.2f}; target <= 1.3); "
         f"evidence listed at {lists * 1000:.0f} ms (ratio {lists / baseline:.2f}), first "
         f"record in the detail at {detail * 1000:.0f} ms (ratio {detail / baseline:.2f}; "
-        "target <= 1.3)"
+        f"target <= 1.3); load average {load:.2f} before, {os.getloadavg()[0]:.2f} after"
     )
+    for tree, (app, lists, detail) in zip(trees, others, strict=True):
+        print(
+            f"   same turns, {tree}: first paint {app * 1000:.0f} ms ({app / baseline:.2f}), "
+            f"evidence {lists * 1000:.0f} ms ({lists / baseline:.2f}), first record "
+            f"{detail * 1000:.0f} ms ({detail / baseline:.2f})"
+        )
 
 
 def print_typing(db: Path, runs: int) -> None:

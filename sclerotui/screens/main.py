@@ -187,11 +187,26 @@ class MainScreen(Screen):
         self.synthetic = self.store.meta("kind") == "synthetic"
         self._change_marker = self.store.change_marker()
         self.reload()
+        self._show_first_record()
         self.therapy_list.focus()
         if self._session is not None:
             # After the first frame: a record on screen loads the models (slow to import).
             self.call_after_refresh(self.restore_session)
         self.set_interval(CHANGE_CHECK_SECONDS, self.check_for_changes)
+
+    def _show_first_record(self) -> None:
+        """The first therapy's evidence and its first record, drawn in the first frame. (By
+        messages, each step waited for a frame of its own: the record came three frames
+        after the panes.) The messages still come, and find it all on show already."""
+        therapy_id = self.therapy_list.therapy_id
+        if therapy_id is None or self.criteria:
+            return
+        self.therapy_id = therapy_id
+        self._load_evidence(therapy_id, wait=True)
+        item = self.evidence_list.item
+        if item is not None:
+            self.show_item(*item, first=True)
+            self._visit(item, browsing=True)
 
     def check_for_changes(self) -> None:
         """When another program (an import) has written to the database, count the therapies
@@ -431,24 +446,40 @@ class MainScreen(Screen):
         self._visit((message.kind, message.record_id))
         self.detail_view.focus()
 
-    def show_item(self, kind: str, record_id: str) -> None:
-        record = self.store.record(kind, record_id)
+    def show_item(self, kind: str, record_id: str, first: bool = False) -> None:
+        """The record in the detail and its timeline. The `first` one, drawn in the first
+        frame, is read without pydantic (plain.py); its timeline follows after that frame."""
+        if first:
+            from sclerotui import plain
+
+            record = plain.record(self.store, kind, record_id)
+        else:
+            record = self.store.record(kind, record_id)
         if record is None:
             return
         self.item = (kind, record_id)
-        sources = [*record.sources]
+        ids = [*record.sources]
         if kind == "trial":
-            sources += [f.source for f in record.findings]
+            ids += [f.source for f in record.findings]
         view = RecordView(
             kind,
             record,
-            self.store.sources(sources),
+            plain.sources(self.store, ids) if first else self.store.sources(ids),
             self.therapy_names,
             self.store.origin_of(kind, record_id),
         )
         self._add_notes(view)
         self.detail_view.show(view)
-        self._show_timeline(view)
+        if first:
+            self.call_after_refresh(self._timeline_after_first_frame, view)
+        else:
+            self._show_timeline(view)
+
+    def _timeline_after_first_frame(self, view: RecordView) -> None:
+        # Not if a key replaced the record meanwhile, nor once the app is closing (a quit
+        # as it starts: the pane can no longer mount its parts).
+        if self.detail_view.current is view and self.timeline_pane.is_attached:
+            self._show_timeline(view)
 
     def _show_therapy(self, therapy_id: str) -> None:
         therapy = self.store.therapy(therapy_id)
