@@ -221,12 +221,18 @@ ESCAPES = re.compile(
 class Terminal:
     """A program in a pseudo-terminal of 120x40, read as a terminal would be."""
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], cwd: Path | None = None) -> None:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
         env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
         self.process = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+            cwd=cwd,
         )
         os.close(slave)
         self.fd, self.output = master, b""
@@ -281,12 +287,12 @@ def shown_for(text: str) -> re.Pattern[bytes]:
 
 
 def type_queries(
-    argv: list[str], ready: bytes, focus: bytes, gap: float
+    argv: list[str], ready: bytes, focus: bytes, gap: float, cwd: Path | None = None
 ) -> list[tuple[str, float | None]]:
     """Seconds from each key written to the pty to its outcome on screen, over every key of
     TYPED_QUERIES, after `focus` (keys that put the cursor in the search box); `gap` seconds
     pass between one key's outcome and the next key."""
-    terminal = Terminal(argv)
+    terminal = Terminal(argv, cwd)
     try:
         terminal.until(re.compile(re.escape(ready)), 0)
         terminal.drain(1.0)
@@ -311,22 +317,22 @@ def type_queries(
 
 
 def bench_typing(
-    db: Path, runs: int, gap: float = 0.15
-) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
-    """Every key of the typed queries in the app and in the baseline, runs in turns."""
+    db: Path, runs: int, gap: float = 0.15, trees: list[Path] = ()
+) -> tuple[list[tuple[str, float]], list[tuple[str, float]], list[list[tuple[str, float]]]]:
+    """Every key of the typed queries in the app and in the baseline, runs in turns; and in
+    the app from other checkouts (`trees`), in the same turns."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
         handle.write(TYPING_BASELINE_APP)
     app, baseline = [], []
+    others: list[list] = [[] for _ in trees]
+    argv = [sys.executable, "-m", "sclerotui", "--db", str(db), "--read-only"]
     for _ in range(max(1, runs // 2)):
         baseline += type_queries([sys.executable, handle.name], b"Detail pane", b"", gap)
-        app += type_queries(
-            [sys.executable, "-m", "sclerotui", "--db", str(db), "--read-only"],
-            b"Outcome timeline",
-            b"/",
-            gap,
-        )
+        app += type_queries(argv, b"Outcome timeline", b"/", gap, cwd=ROOT)
+        for tree, times in zip(trees, others, strict=True):
+            times += type_queries(argv, b"Outcome timeline", b"/", gap, cwd=tree)
     os.unlink(handle.name)
-    return app, baseline
+    return app, baseline, others
 
 
 # -- 2 and 3. search as you type and browsing, driven through Pilot --------------------------
@@ -962,7 +968,7 @@ def main() -> None:
         if "pathways" in parts:
             print_pathways(db, args.runs)
         if "typing" in parts:
-            print_typing(db, args.runs)
+            print_typing(db, args.runs, args.tree)
         if "ranking" in parts:
             print_ranking(db)
         if "lens" in parts:
@@ -1002,8 +1008,9 @@ def print_startup(db: Path, runs: int, trees: list[Path] = ()) -> None:
         )
 
 
-def print_typing(db: Path, runs: int) -> None:
-    app, baseline = bench_typing(db, runs)
+def print_typing(db: Path, runs: int, trees: list[Path] = ()) -> None:
+    load = os.getloadavg()[0]
+    app, baseline, others = bench_typing(db, runs, trees=trees)
     missed = sum(1 for _, seconds in app + baseline if seconds is None)
     app = [(text, seconds) for text, seconds in app if seconds is not None]
     baseline = [(text, seconds) for text, seconds in baseline if seconds is not None]
@@ -1024,6 +1031,15 @@ def print_typing(db: Path, runs: int) -> None:
         print(
             f"   {query!r:<20} median {median(mine) * 1000:4.0f} ms  max {max(mine) * 1000:4.0f} ms"
         )
+    for tree, keys in zip(trees, others, strict=True):
+        done = [seconds for _, seconds in keys if seconds is not None]
+        slowest = sorted((pair for pair in keys if pair[1] is not None), key=lambda p: -p[1])[:5]
+        print(
+            f"   same turns, {tree}: median {median(done) * 1000:.0f} ms, p95 "
+            f"{p95(done) * 1000:.0f} ms ({len(keys) - len(done)} not found); slowest: "
+            + ", ".join(f"{text!r} {seconds * 1000:.0f}" for text, seconds in slowest)
+        )
+    print(f"   load average {load:.2f} before, {os.getloadavg()[0]:.2f} after")
 
 
 def print_pathways(db: Path, runs: int) -> None:

@@ -480,6 +480,7 @@ class MainScreen(Screen):
         # as it starts: the pane can no longer mount its parts).
         if self.detail_view.current is view and self.timeline_pane.is_attached:
             self._show_timeline(view)
+        self.app.freeze_start_up()
 
     def _show_therapy(self, therapy_id: str) -> None:
         therapy = self.store.therapy(therapy_id)

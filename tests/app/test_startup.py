@@ -84,22 +84,49 @@ def test_the_first_record_and_its_timeline_come_up_with_no_key_pressed(tmp_path,
 
 
 GC_SCRIPT = """
-import asyncio, gc, json, sys
-from sclerotui.app import SclerotuiApp
+import asyncio, gc, json, sys, time
+from sclerotui.app import IDLE_SECONDS, SclerotuiApp
 from sclerotui.store import Store
+
+fulls = []  # when each full collection started
+
+def watch(phase, info):
+    if phase == "start" and info["generation"] == 2:
+        fulls.append(time.monotonic())
+
+gc.callbacks.append(watch)
 
 async def main():
     gc.disable()  # as the launcher does, for start-up
     app = SclerotuiApp(Store(sys.argv[1], read_only=True))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+        seen = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}
+        seen["threshold"] = gc.get_threshold()[2]
+        while app.main_screen.timeline_pane._shown is None:  # the models come with it
+            await pilot.pause(0.02)
+        from sclerotui.models import Case
+        seen["models_frozen"] = not any(o is Case for o in gc.get_objects())
+        # A key, then as many allocations as typing makes in a while: a full collection is
+        # due, and waits for input to go quiet.
+        await pilot.press("j")
+        before = len(fulls)
+        kept = [[] for _ in range(300_000)]
+        seen["pending"] = gc.get_count()[2]
+        seen["fulls_while_busy"] = len(fulls) - before
+        del kept
+        while len(fulls) == before:
+            await pilot.pause(0.05)
+        seen["quiet_before_full"] = fulls[before] - app._last_input >= IDLE_SECONDS
+        print(json.dumps(seen))
 
 asyncio.run(main())
 """
 
 
 def test_the_cycle_collector_is_back_on_once_the_first_frame_is_out(mini_db):
+    from sclerotui.app import FULL_AFTER, FULL_ANYWAY, HELD_FULL_COLLECTIONS
+
     done = subprocess.run(
         [sys.executable, "-c", GC_SCRIPT, str(mini_db)], capture_output=True, text=True, timeout=120
     )
@@ -107,6 +134,22 @@ def test_the_cycle_collector_is_back_on_once_the_first_frame_is_out(mini_db):
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["enabled"] is True
     assert seen["frozen"] > 10_000  # start-up's objects, skipped by later collections
+    # The models, loaded after the first frame for the timeline, are frozen with them.
+    assert seen["models_frozen"] is True
+    # Full collections wait for a quiet moment: none ran while one was due at once after a key.
+    assert seen["threshold"] == HELD_FULL_COLLECTIONS
+    assert FULL_AFTER <= seen["pending"] < FULL_ANYWAY
+    assert seen["fulls_while_busy"] == 0
+    assert seen["quiet_before_full"] is True
+
+
+def test_a_full_collection_is_due_when_input_is_quiet_or_too_many_are_pending():
+    from sclerotui.app import FULL_AFTER, FULL_ANYWAY, IDLE_SECONDS, full_collection_due
+
+    assert not full_collection_due(FULL_AFTER - 1, quiet_seconds=60)  # nothing much to collect
+    assert not full_collection_due(FULL_AFTER, quiet_seconds=IDLE_SECONDS / 2)  # typing
+    assert full_collection_due(FULL_AFTER, quiet_seconds=IDLE_SECONDS)
+    assert full_collection_due(FULL_ANYWAY, quiet_seconds=0)  # typing for long: memory bound
 
 
 def test_the_launcher_holds_the_cycle_collector_off_only_while_the_app_runs(monkeypatch, mini_db):
