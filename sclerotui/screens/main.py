@@ -537,6 +537,7 @@ class MainScreen(Screen):
         # Down from the search box walks into the results; a second Down typed before the
         # focus moved goes on down them. (Focus moves at once: keys after it go to the list.)
         results = self.results_list()
+        self._show_results()  # (typed before the first results came)
         if self.focused is results:  # (has_focus changes only when the list hears of it)
             results.action_cursor_down()
         else:
@@ -544,6 +545,7 @@ class MainScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search" and self.search_text.strip():
+            self._show_results()
             self.results_list().focus()
 
     def results_list(self) -> SearchResults:
@@ -556,8 +558,10 @@ class MainScreen(Screen):
         return self._results
 
     def _run_search(self, text: str) -> None:
+        # The results pane is shown with the results (_show_results), not now: switching
+        # panes lays out the screen, a frame that took 50 ms under load, and drawn now it
+        # took the UI thread from the search of the first key of each query.
         self.results_list().stop_adding()
-        self.switcher.current = "results"
         # Stop a query still running for older text; its cancelled worker reports nothing.
         self.workers.cancel_group(self, "search")
         self.search.interrupt()
@@ -576,7 +580,17 @@ class MainScreen(Screen):
         if hits is not None:
             self.app.call_from_thread(self._show_hits, text, hits)
 
+    def _show_results(self) -> bool:
+        """The results pane on show; False once the search box was cleared (a search that
+        ended as it was, its worker past the check for cancellation, shows nothing)."""
+        if not self.search_text.strip():
+            return False
+        self.switcher.current = "results"
+        return True
+
     def _show_hits(self, text: str, hits: list[Hit]) -> None:
+        if not self._show_results():
+            return
         self.search_shown = text
         results = self.results_list()
         filters = self.criteria.describe()
@@ -593,6 +607,8 @@ class MainScreen(Screen):
             self._clear_record("No result to show: escape goes back to the evidence")
 
     def _show_search_error(self, text: str, message: str) -> None:
+        if not self._show_results():
+            return
         self.search_shown = text
         self.results_list().show_message(message, "Search: cannot search", error=True)
         self._clear_record("No result to show: escape goes back to the evidence")
