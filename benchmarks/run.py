@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import fcntl
 import gc
 import json
@@ -267,10 +268,13 @@ class Terminal:
         os.write(self.fd, data)
         return since, time.perf_counter()
 
-    def close(self) -> None:
+    def close(self) -> float:
+        """Stop the program; the CPU seconds (user and system) it used."""
         self.process.kill()
-        self.process.wait()
+        _, _, usage = os.wait4(self.process.pid, 0)
+        self.process.returncode = -9
         os.close(self.fd)
+        return usage.ru_utime + usage.ru_stime
 
 
 def shown_for(text: str) -> re.Pattern[bytes]:
@@ -287,11 +291,17 @@ def shown_for(text: str) -> re.Pattern[bytes]:
 
 
 def type_queries(
-    argv: list[str], ready: bytes, focus: bytes, gap: float, cwd: Path | None = None
+    argv: list[str],
+    ready: bytes,
+    focus: bytes,
+    gap: float,
+    cwd: Path | None = None,
+    cpu: list[float] | None = None,
 ) -> list[tuple[str, float | None]]:
     """Seconds from each key written to the pty to its outcome on screen, over every key of
     TYPED_QUERIES, after `focus` (keys that put the cursor in the search box); `gap` seconds
-    pass between one key's outcome and the next key."""
+    pass between one key's outcome and the next key. The program's CPU seconds, start-up
+    and typing, are added to `cpu`: on a busy machine a steadier figure than the wall clock."""
     terminal = Terminal(argv, cwd)
     try:
         terminal.until(re.compile(re.escape(ready)), 0)
@@ -313,7 +323,9 @@ def type_queries(
             terminal.drain(0.8)
         return times
     finally:
-        terminal.close()
+        used = terminal.close()
+        if cpu is not None:
+            cpu.append(used)
 
 
 def bench_typing(
@@ -328,11 +340,14 @@ def bench_typing(
     argv = [sys.executable, "-m", "sclerotui", "--db", str(db), "--read-only"]
     for _ in range(max(1, runs // 2)):
         baseline += type_queries([sys.executable, handle.name], b"Detail pane", b"", gap)
-        app += type_queries(argv, b"Outcome timeline", b"/", gap, cwd=ROOT)
+        app += type_queries(argv, b"Outcome timeline", b"/", gap, ROOT, TYPING_CPU[ROOT])
         for tree, times in zip(trees, others, strict=True):
-            times += type_queries(argv, b"Outcome timeline", b"/", gap, cwd=tree)
+            times += type_queries(argv, b"Outcome timeline", b"/", gap, tree, TYPING_CPU[tree])
     os.unlink(handle.name)
     return app, baseline, others
+
+
+TYPING_CPU: dict[Path, list[float]] = collections.defaultdict(list)  # per checkout, per run
 
 
 # -- 2 and 3. search as you type and browsing, driven through Pilot --------------------------
@@ -1040,6 +1055,13 @@ def print_typing(db: Path, runs: int, trees: list[Path] = ()) -> None:
             + ", ".join(f"{text!r} {seconds * 1000:.0f}" for text, seconds in slowest)
         )
     print(f"   load average {load:.2f} before, {os.getloadavg()[0]:.2f} after")
+    for tree in [ROOT, *trees]:
+        used = TYPING_CPU.pop(tree, [])
+        if used:
+            print(
+                f"   CPU seconds of each app run (start-up and all its keys), {tree}: "
+                + ", ".join(f"{seconds:.2f}" for seconds in used)
+            )
 
 
 def print_pathways(db: Path, runs: int) -> None:
