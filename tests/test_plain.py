@@ -123,3 +123,21 @@ def test_the_comparison_catches_a_field_read_wrong(store):
     del shown.__dict__["safety"]
     found = differences(model, shown)
     assert any(".evidence_type" in d for d in found) and any(".safety: missing" in d for d in found)
+
+
+async def test_a_first_record_the_models_refuse_is_reported_as_the_models_say(mini_db):
+    # plain.py trusts the stored JSON; a record that is not what the models write (a damaged
+    # or hand-edited file) fails as any other record does, with pydantic's account of it.
+    import sqlite3
+
+    from pydantic import ValidationError
+
+    from sclerotui.app import SclerotuiApp
+
+    with sqlite3.connect(mini_db) as connection:
+        connection.execute("UPDATE trials SET data = '{}' WHERE id = 'alpha'")
+    connection.close()
+    app = SclerotuiApp(Store(mini_db, read_only=True))
+    with pytest.raises(ValidationError, match="validation errors for Trial"):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()

@@ -204,9 +204,15 @@ class MainScreen(Screen):
         self.therapy_id = therapy_id
         self._load_evidence(therapy_id, wait=True)
         item = self.evidence_list.item
-        if item is not None:
+        if item is None:
+            return
+        try:
             self.show_item(*item, first=True)
-            self._visit(item, browsing=True)
+        except Exception:  # noqa: BLE001 (a record the models would refuse too)
+            # plain.py takes the stored JSON on trust; the models say what is wrong with it
+            # (or show it), as they do for any other record.
+            self.show_item(*item)
+        self._visit(item, browsing=True)
 
     def check_for_changes(self) -> None:
         """When another program (an import) has written to the database, count the therapies
