@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import fcntl
 import gc
 import json
@@ -99,12 +100,17 @@ def database(cases: int) -> Path:
 # -- 1. start-up in a real pseudo-terminal ---------------------------------------------------
 
 
-def first_paint(argv: list[str], markers: list[bytes], timeout: float = 30.0) -> list[float]:
-    """Seconds from spawning argv in a pty to each of `markers` first appearing in its output."""
+def first_paint(
+    argv: list[str], markers: list[bytes], timeout: float = 30.0, cwd: Path | None = None
+) -> list[float]:
+    """Seconds from spawning argv in a pty to each of `markers` first appearing in its output
+    (run in `cwd`: `python -m sclerotui` there runs that checkout's code)."""
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child: become the program
         os.environ.update({"TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"})
+        if cwd is not None:
+            os.chdir(cwd)
         os.execvp(argv[0], argv)
     seen = b""
     at: dict[bytes, float] = {}
@@ -130,12 +136,13 @@ def first_paint(argv: list[str], markers: list[bytes], timeout: float = 30.0) ->
         os.close(fd)
 
 
-def compile_bytecode() -> None:
+def compile_bytecode(trees: list[Path] = ()) -> None:
     """Byte-compile the app and its packages, as installing a wheel (or any earlier start on
     a machine that keeps .pyc files) does; otherwise every start compiles what it imports."""
     import sysconfig
 
-    for where in (ROOT / "sclerotui", Path(sysconfig.get_paths()["purelib"])):
+    wheres = [ROOT / "sclerotui", Path(sysconfig.get_paths()["purelib"])]
+    for where in [*wheres, *(Path(tree) / "sclerotui" for tree in trees)]:
         subprocess.run(
             [sys.executable, "-m", "compileall", "-q", "-j", "0", str(where)],
             check=True,
@@ -155,23 +162,29 @@ STARTUP_MARKERS = [b"Outcome timeline", "Evidence —".encode(), b"Therapy seque
 STARTUP_RUNS = 15
 
 
-def bench_startup(db: Path, runs: int) -> tuple[list[float], float]:
+def bench_startup(
+    db: Path, runs: int, trees: list[Path] = ()
+) -> tuple[list[float], float, list[list[float]]]:
     """Medians of the app's first paint, lists filled and detail filled, and of the baseline's
     first paint, run in turns (so drift in the machine's speed falls on both alike); at
-    least STARTUP_RUNS of each."""
+    least STARTUP_RUNS of each. `trees`: other checkouts (an older commit's), started in the
+    same turns; their medians come last."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
         handle.write(BASELINE_APP)
     baseline, app = [], []
+    others: list[list] = [[] for _ in trees]
+    argv = [sys.executable, "-m", "sclerotui", "--db", str(db), "--read-only"]
     for _ in range(max(runs, STARTUP_RUNS)):
         baseline += first_paint([sys.executable, handle.name], [b"Timeline pane"])
-        app.append(
-            first_paint(
-                [sys.executable, "-m", "sclerotui", "--db", str(db), "--read-only"],
-                STARTUP_MARKERS,
-            )
-        )
+        app.append(first_paint(argv, STARTUP_MARKERS, cwd=ROOT))
+        for tree, times in zip(trees, others, strict=True):
+            times.append(first_paint(argv, STARTUP_MARKERS, cwd=tree))
     os.unlink(handle.name)
-    return [median(moment) for moment in zip(*app, strict=True)], median(baseline)
+
+    def medians(samples: list) -> list[float]:
+        return [median(moment) for moment in zip(*samples, strict=True)]
+
+    return medians(app), median(baseline), [medians(times) for times in others]
 
 
 # -- 1b. every key of whole queries, typed in a real pseudo-terminal -------------------------
@@ -209,12 +222,18 @@ ESCAPES = re.compile(
 class Terminal:
     """A program in a pseudo-terminal of 120x40, read as a terminal would be."""
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], cwd: Path | None = None) -> None:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
         env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
         self.process = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+            cwd=cwd,
         )
         os.close(slave)
         self.fd, self.output = master, b""
@@ -249,10 +268,13 @@ class Terminal:
         os.write(self.fd, data)
         return since, time.perf_counter()
 
-    def close(self) -> None:
+    def close(self) -> float:
+        """Stop the program; the CPU seconds (user and system) it used."""
         self.process.kill()
-        self.process.wait()
+        _, _, usage = os.wait4(self.process.pid, 0)
+        self.process.returncode = -9
         os.close(self.fd)
+        return usage.ru_utime + usage.ru_stime
 
 
 def shown_for(text: str) -> re.Pattern[bytes]:
@@ -269,12 +291,18 @@ def shown_for(text: str) -> re.Pattern[bytes]:
 
 
 def type_queries(
-    argv: list[str], ready: bytes, focus: bytes, gap: float
+    argv: list[str],
+    ready: bytes,
+    focus: bytes,
+    gap: float,
+    cwd: Path | None = None,
+    cpu: list[float] | None = None,
 ) -> list[tuple[str, float | None]]:
     """Seconds from each key written to the pty to its outcome on screen, over every key of
     TYPED_QUERIES, after `focus` (keys that put the cursor in the search box); `gap` seconds
-    pass between one key's outcome and the next key."""
-    terminal = Terminal(argv)
+    pass between one key's outcome and the next key. The program's CPU seconds, start-up
+    and typing, are added to `cpu`: on a busy machine a steadier figure than the wall clock."""
+    terminal = Terminal(argv, cwd)
     try:
         terminal.until(re.compile(re.escape(ready)), 0)
         terminal.drain(1.0)
@@ -295,26 +323,31 @@ def type_queries(
             terminal.drain(0.8)
         return times
     finally:
-        terminal.close()
+        used = terminal.close()
+        if cpu is not None:
+            cpu.append(used)
 
 
 def bench_typing(
-    db: Path, runs: int, gap: float = 0.15
-) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
-    """Every key of the typed queries in the app and in the baseline, runs in turns."""
+    db: Path, runs: int, gap: float = 0.15, trees: list[Path] = ()
+) -> tuple[list[tuple[str, float]], list[tuple[str, float]], list[list[tuple[str, float]]]]:
+    """Every key of the typed queries in the app and in the baseline, runs in turns; and in
+    the app from other checkouts (`trees`), in the same turns."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
         handle.write(TYPING_BASELINE_APP)
     app, baseline = [], []
+    others: list[list] = [[] for _ in trees]
+    argv = [sys.executable, "-m", "sclerotui", "--db", str(db), "--read-only"]
     for _ in range(max(1, runs // 2)):
         baseline += type_queries([sys.executable, handle.name], b"Detail pane", b"", gap)
-        app += type_queries(
-            [sys.executable, "-m", "sclerotui", "--db", str(db), "--read-only"],
-            b"Outcome timeline",
-            b"/",
-            gap,
-        )
+        app += type_queries(argv, b"Outcome timeline", b"/", gap, ROOT, TYPING_CPU[ROOT])
+        for tree, times in zip(trees, others, strict=True):
+            times += type_queries(argv, b"Outcome timeline", b"/", gap, tree, TYPING_CPU[tree])
     os.unlink(handle.name)
-    return app, baseline
+    return app, baseline, others
+
+
+TYPING_CPU: dict[Path, list[float]] = collections.defaultdict(list)  # per checkout, per run
 
 
 # -- 2 and 3. search as you type and browsing, driven through Pilot --------------------------
@@ -906,6 +939,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--import-cases", type=int, default=20000)
     parser.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        type=Path,
+        help="startup: also start the app from this checkout (an older commit's worktree), "
+        "in the same turns",
+    )
+    parser.add_argument(
         "--only", default=",".join(PARTS), help=f"the parts to run, of {','.join(PARTS)}"
     )
     # The import benchmark's own steps, each run in a fresh process (see bench_import).
@@ -926,7 +967,7 @@ def main() -> None:
         f"machine: {platform.platform()}, Python {platform.python_version()}, "
         f"{os.cpu_count()} cores; runs={args.runs}"
     )
-    compile_bytecode()
+    compile_bytecode(args.tree)
     print("bytecode compiled for the app and its packages (as an installed wheel has it)")
     rss = {}
     for cases in sizes:
@@ -936,13 +977,13 @@ def main() -> None:
             f"{db.stat().st_size / cases:,.0f} bytes per case incl. events and FTS)"
         )
         if "startup" in parts:
-            print_startup(db, args.runs)
+            print_startup(db, args.runs, args.tree)
         if "pilot" in parts:
             print_pilot(db, args.runs)
         if "pathways" in parts:
             print_pathways(db, args.runs)
         if "typing" in parts:
-            print_typing(db, args.runs)
+            print_typing(db, args.runs, args.tree)
         if "ranking" in parts:
             print_ranking(db)
         if "lens" in parts:
@@ -964,19 +1005,27 @@ def main() -> None:
     )
 
 
-def print_startup(db: Path, runs: int) -> None:
-    (app, lists, detail), baseline = bench_startup(db, runs)
+def print_startup(db: Path, runs: int, trees: list[Path] = ()) -> None:
+    load = os.getloadavg()[0]
+    (app, lists, detail), baseline, others = bench_startup(db, runs, trees)
     print(
         f"start-up to first paint: {app * 1000:.0f} ms vs minimal app "
         f"{baseline * 1000:.0f} ms (ratio {app / baseline:.2f}; target <= 1.3); "
         f"evidence listed at {lists * 1000:.0f} ms (ratio {lists / baseline:.2f}), first "
         f"record in the detail at {detail * 1000:.0f} ms (ratio {detail / baseline:.2f}; "
-        "target <= 1.3)"
+        f"target <= 1.3); load average {load:.2f} before, {os.getloadavg()[0]:.2f} after"
     )
+    for tree, (app, lists, detail) in zip(trees, others, strict=True):
+        print(
+            f"   same turns, {tree}: first paint {app * 1000:.0f} ms ({app / baseline:.2f}), "
+            f"evidence {lists * 1000:.0f} ms ({lists / baseline:.2f}), first record "
+            f"{detail * 1000:.0f} ms ({detail / baseline:.2f})"
+        )
 
 
-def print_typing(db: Path, runs: int) -> None:
-    app, baseline = bench_typing(db, runs)
+def print_typing(db: Path, runs: int, trees: list[Path] = ()) -> None:
+    load = os.getloadavg()[0]
+    app, baseline, others = bench_typing(db, runs, trees=trees)
     missed = sum(1 for _, seconds in app + baseline if seconds is None)
     app = [(text, seconds) for text, seconds in app if seconds is not None]
     baseline = [(text, seconds) for text, seconds in baseline if seconds is not None]
@@ -997,6 +1046,22 @@ def print_typing(db: Path, runs: int) -> None:
         print(
             f"   {query!r:<20} median {median(mine) * 1000:4.0f} ms  max {max(mine) * 1000:4.0f} ms"
         )
+    for tree, keys in zip(trees, others, strict=True):
+        done = [seconds for _, seconds in keys if seconds is not None]
+        slowest = sorted((pair for pair in keys if pair[1] is not None), key=lambda p: -p[1])[:5]
+        print(
+            f"   same turns, {tree}: median {median(done) * 1000:.0f} ms, p95 "
+            f"{p95(done) * 1000:.0f} ms ({len(keys) - len(done)} not found); slowest: "
+            + ", ".join(f"{text!r} {seconds * 1000:.0f}" for text, seconds in slowest)
+        )
+    print(f"   load average {load:.2f} before, {os.getloadavg()[0]:.2f} after")
+    for tree in [ROOT, *trees]:
+        used = TYPING_CPU.pop(tree, [])
+        if used:
+            print(
+                f"   CPU seconds of each app run (start-up and all its keys), {tree}: "
+                + ", ".join(f"{seconds:.2f}" for seconds in used)
+            )
 
 
 def print_pathways(db: Path, runs: int) -> None:

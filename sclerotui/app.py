@@ -14,8 +14,10 @@ os.environ.setdefault("TEXTUAL_FPS", "120")
 
 import gc
 import sqlite3
+import time
 from pathlib import Path
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
@@ -28,6 +30,23 @@ from sclerotui.store import Store, StoreError, describe_database_error
 from sclerotui.vocabulary import DataError
 
 THEMES = ["textual-dark", "textual-light", "nord", "gruvbox", "solarized-light"]
+
+# Full collections of the cycle collector walk every object not frozen (Textual's cached
+# strips of rendered lines, mostly): 40-200 ms on a busy machine, and one fell inside a key
+# every few seconds of typing. Python runs one after FULL_AFTER middle-generation
+# collections; here, automatic ones wait (HELD_FULL_COLLECTIONS) and the app runs one when
+# it is due and input has been quiet for IDLE_SECONDS, or, past FULL_ANYWAY, regardless.
+FULL_AFTER = 10  # Python's own third threshold
+FULL_ANYWAY = 200  # about 1.4 million allocations: memory stays bounded during long typing
+HELD_FULL_COLLECTIONS = 1_000_000
+IDLE_SECONDS = 1.0
+IDLE_CHECK_SECONDS = 0.5
+
+
+def full_collection_due(pending: int, quiet_seconds: float) -> bool:
+    """Whether to run a full collection now: `pending` middle-generation collections since
+    the last full one, `quiet_seconds` since the last input."""
+    return pending >= FULL_ANYWAY or (pending >= FULL_AFTER and quiet_seconds >= IDLE_SECONDS)
 
 
 class SclerotuiApp(App):
@@ -57,6 +76,8 @@ class SclerotuiApp(App):
         self.note = note
         self.lens_profile = None  # the patient lens's profile: in memory, never in the session
         self.database_error: str | None = None  # set when the database fails mid-session
+        self._start_up_frozen = False  # the launcher held the cycle collector for start-up
+        self._last_input = 0.0  # time.monotonic() of the last key, paste or mouse event
         try:
             self.vocabularies = load_vocabularies(bundled_dir())
         except DataError:
@@ -99,10 +120,33 @@ class SclerotuiApp(App):
 
     def on_ready(self) -> None:
         # The first frame is out. If the launcher held the cycle collector off for start-up,
-        # turn it back on, with what start-up built moved where later collections skip it.
+        # turn it back on, with what start-up built moved where later collections skip it,
+        # and its full collections moved to moments without input (collect_when_idle).
         if not gc.isenabled():
+            self._start_up_frozen = True
             gc.freeze()
+            young, middle, _ = gc.get_threshold()
+            gc.set_threshold(young, middle, HELD_FULL_COLLECTIONS)
             gc.enable()
+            self.set_interval(IDLE_CHECK_SECONDS, self.collect_when_idle)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def collect_when_idle(self) -> None:
+        """A full collection, when one is due and no key or mouse came for a while."""
+        quiet = time.monotonic() - self._last_input
+        if full_collection_due(gc.get_count()[2], quiet):
+            gc.collect()
+
+    def freeze_start_up(self) -> None:
+        """Start-up's last long-lived objects are built (the models, loaded for the first
+        timeline after the first frame): move them too where collections skip them. Left
+        among the collected, every full collection walked them again while keys were typed."""
+        if self._start_up_frozen:
+            gc.freeze()
 
     def on_mount(self) -> None:
         if self.session_path is not None:

@@ -187,11 +187,32 @@ class MainScreen(Screen):
         self.synthetic = self.store.meta("kind") == "synthetic"
         self._change_marker = self.store.change_marker()
         self.reload()
+        self._show_first_record()
         self.therapy_list.focus()
         if self._session is not None:
             # After the first frame: a record on screen loads the models (slow to import).
             self.call_after_refresh(self.restore_session)
         self.set_interval(CHANGE_CHECK_SECONDS, self.check_for_changes)
+
+    def _show_first_record(self) -> None:
+        """The first therapy's evidence and its first record, drawn in the first frame. (By
+        messages, each step waited for a frame of its own: the record came three frames
+        after the panes.) The messages still come, and find it all on show already."""
+        therapy_id = self.therapy_list.therapy_id
+        if therapy_id is None or self.criteria:
+            return
+        self.therapy_id = therapy_id
+        self._load_evidence(therapy_id, wait=True)
+        item = self.evidence_list.item
+        if item is None:
+            return
+        try:
+            self.show_item(*item, first=True)
+        except Exception:  # noqa: BLE001 (a record the models would refuse too)
+            # plain.py takes the stored JSON on trust; the models say what is wrong with it
+            # (or show it), as they do for any other record.
+            self.show_item(*item)
+        self._visit(item, browsing=True)
 
     def check_for_changes(self) -> None:
         """When another program (an import) has written to the database, count the therapies
@@ -431,24 +452,41 @@ class MainScreen(Screen):
         self._visit((message.kind, message.record_id))
         self.detail_view.focus()
 
-    def show_item(self, kind: str, record_id: str) -> None:
-        record = self.store.record(kind, record_id)
+    def show_item(self, kind: str, record_id: str, first: bool = False) -> None:
+        """The record in the detail and its timeline. The `first` one, drawn in the first
+        frame, is read without pydantic (plain.py); its timeline follows after that frame."""
+        if first:
+            from sclerotui import plain
+
+            record = plain.record(self.store, kind, record_id)
+        else:
+            record = self.store.record(kind, record_id)
         if record is None:
             return
         self.item = (kind, record_id)
-        sources = [*record.sources]
+        ids = [*record.sources]
         if kind == "trial":
-            sources += [f.source for f in record.findings]
+            ids += [f.source for f in record.findings]
         view = RecordView(
             kind,
             record,
-            self.store.sources(sources),
+            plain.sources(self.store, ids) if first else self.store.sources(ids),
             self.therapy_names,
             self.store.origin_of(kind, record_id),
         )
         self._add_notes(view)
         self.detail_view.show(view)
-        self._show_timeline(view)
+        if first:
+            self.call_after_refresh(self._timeline_after_first_frame, view)
+        else:
+            self._show_timeline(view)
+
+    def _timeline_after_first_frame(self, view: RecordView) -> None:
+        # Not if a key replaced the record meanwhile, nor once the app is closing (a quit
+        # as it starts: the pane can no longer mount its parts).
+        if self.detail_view.current is view and self.timeline_pane.is_attached:
+            self._show_timeline(view)
+        self.app.freeze_start_up()
 
     def _show_therapy(self, therapy_id: str) -> None:
         therapy = self.store.therapy(therapy_id)
@@ -505,6 +543,7 @@ class MainScreen(Screen):
         # Down from the search box walks into the results; a second Down typed before the
         # focus moved goes on down them. (Focus moves at once: keys after it go to the list.)
         results = self.results_list()
+        self._show_results()  # (typed before the first results came)
         if self.focused is results:  # (has_focus changes only when the list hears of it)
             results.action_cursor_down()
         else:
@@ -512,6 +551,7 @@ class MainScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search" and self.search_text.strip():
+            self._show_results()
             self.results_list().focus()
 
     def results_list(self) -> SearchResults:
@@ -524,8 +564,10 @@ class MainScreen(Screen):
         return self._results
 
     def _run_search(self, text: str) -> None:
+        # The results pane is shown with the results (_show_results), not now: switching
+        # panes lays out the screen, a frame that took 50 ms under load, and drawn now it
+        # took the UI thread from the search of the first key of each query.
         self.results_list().stop_adding()
-        self.switcher.current = "results"
         # Stop a query still running for older text; its cancelled worker reports nothing.
         self.workers.cancel_group(self, "search")
         self.search.interrupt()
@@ -544,7 +586,17 @@ class MainScreen(Screen):
         if hits is not None:
             self.app.call_from_thread(self._show_hits, text, hits)
 
+    def _show_results(self) -> bool:
+        """The results pane on show; False once the search box was cleared (a search that
+        ended as it was, its worker past the check for cancellation, shows nothing)."""
+        if not self.search_text.strip():
+            return False
+        self.switcher.current = "results"
+        return True
+
     def _show_hits(self, text: str, hits: list[Hit]) -> None:
+        if not self._show_results():
+            return
         self.search_shown = text
         results = self.results_list()
         filters = self.criteria.describe()
@@ -561,6 +613,8 @@ class MainScreen(Screen):
             self._clear_record("No result to show: escape goes back to the evidence")
 
     def _show_search_error(self, text: str, message: str) -> None:
+        if not self._show_results():
+            return
         self.search_shown = text
         self.results_list().show_message(message, "Search: cannot search", error=True)
         self._clear_record("No result to show: escape goes back to the evidence")

@@ -181,6 +181,7 @@ class TimelinePane(Vertical):
         # its children only once it is mounted itself.
         self._plots: VerticalScroll | None = None
         self._plot_text = Static(id="plot-text")
+        self._events = TimelineEvents(id="events")
 
     def on_resize(self) -> None:
         # Plots are drawn to the pane's width: re-draw when it changes.
@@ -189,7 +190,7 @@ class TimelinePane(Vertical):
 
     def _mount_parts(self) -> VerticalScroll:
         self._plots = VerticalScroll(self._plot_text, id="plots", can_focus=False)
-        self.mount(self._plots, TimelineEvents(id="events"))
+        self.mount(self._plots, self._events)
         # Not laid out yet: the plots are drawn at a guessed width, then again at theirs.
         self.call_after_refresh(self.on_resize)
         return self._plots
@@ -222,7 +223,7 @@ class TimelinePane(Vertical):
         # events, the pane narrows to its message and the detail beside it takes the room.
         plots_pane.display = bool(plots) or not events
         self.set_class(not events, "-empty")
-        event_list = self.query_one(TimelineEvents)
+        event_list = self._events  # (held: a pane closing as the app quits mounts nothing)
         event_list.display = bool(events)
         event_list.events = events
         event_list.replace_options(
