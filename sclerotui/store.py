@@ -793,14 +793,41 @@ class Store:
         return [found[i] for i in ids if i in found]
 
     def events(self, kind: str, record_id: str) -> list[TimelineEvent]:
-        from sclerotui.models import TimelineEvent
 
         column = {"case": "case_id", "trial": "trial_id"}[kind]
         rows = self.conn.execute(
-            f"SELECT data FROM events WHERE {column} = ? ORDER BY coalesce(week, 0), date, seq",
+            f"SELECT {self._event_columns} FROM events WHERE {column} = ? "
+            "ORDER BY coalesce(week, 0), date, seq",
             [record_id],
         )
-        return [TimelineEvent.model_validate_json(row[0]) for row in rows]
+        return [self.event_from_row(row) for row in rows]
+
+    @cached_property
+    def _event_columns(self) -> str:
+        """What an event is read from: its columns (schema 9), or the JSON copy an older
+        database opened read-only keeps."""
+        if "data" in self.columns("events"):
+            return "data"
+        from sclerotui.rows import COLUMNS
+
+        return ", ".join(f'"{column}"' for column in COLUMNS["events"])
+
+    def event_from_row(self, row: tuple) -> TimelineEvent:
+        """The event of a row read with `_event_columns` (raises pydantic's ValidationError
+        for a row that is no valid event)."""
+        from sclerotui.models import TimelineEvent
+
+        if len(row) == 1:
+            return TimelineEvent.model_validate_json(row[0])
+        from sclerotui.rows import event_fields
+
+        return TimelineEvent.model_validate(event_fields(row))
+
+    def scan_events(self) -> Iterator[tuple[str, tuple]]:
+        """(id, row) of every event by id, the row for `event_from_row`: for `db check`,
+        which validates each event itself and names the ones that fail."""
+        for row in self.conn.execute(f"SELECT id, {self._event_columns} FROM events ORDER BY id"):
+            yield row[0], row[1:]
 
     def therapy_words(self) -> list[tuple[str, str, list[str]]]:
         """Every therapy's (id, name, aliases), from columns: for reading typed words."""
@@ -809,7 +836,7 @@ class Store:
 
     def all_records(self) -> Dataset:
         """Everything in the database as one Dataset (for export and checks)."""
-        from sclerotui.models import Case, Dataset, Therapy, TimelineEvent, Trial
+        from sclerotui.models import Case, Dataset, Therapy, Trial
 
         def load(table, model, order="id"):
             return [
@@ -825,7 +852,12 @@ class Store:
             therapies=load("therapies", Therapy),
             trials=load("trials", Trial),
             cases=load("cases", Case),
-            events=load("events", TimelineEvent, "seq"),
+            events=[
+                self.event_from_row(row)
+                for row in self.conn.execute(
+                    f"SELECT {self._event_columns} FROM events ORDER BY seq"
+                )
+            ],
         )
 
     def integrity_problems(self) -> list[str]:

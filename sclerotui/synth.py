@@ -271,7 +271,11 @@ def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str])
                 e.get("measure"),
                 e.get("value"),
                 e.get("source"),
-                json.dumps(e),
+                e.get("statistic"),
+                e.get("unit"),
+                e.get("note"),
+                e.get("verified"),
+                None,
             )
             for e in item["events"]
         ]
@@ -295,6 +299,7 @@ def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str])
         store.add_search_terms([(title, body) for title, body, _, _ in index])
         store.execute_many(
             "INSERT INTO events (id, case_id, trial_id, arm_id, week, date, kind, therapy_id, "
-            "measure, value, source_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "measure, value, source_id, statistic, unit, note, verified, series) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             events,
         )
