@@ -353,6 +353,45 @@ class Store:
             self.conn.rollback()
             raise
 
+    @contextmanager
+    def bulk_load(self, tables: Iterable[str], cache_mb: int = 256) -> Iterator[None]:
+        """Settings for filling a new file nobody else sees until it is renamed into place
+        (`db synth`): no rollback journal, no syncs, no foreign key look-ups per row (what
+        is written refers to what was written first), and the tables' indexes built once
+        after the rows rather than kept in step with every row. A failure leaves the file
+        to be deleted, not used. The indexes, foreign keys and WAL mode are back at the end."""
+        self._require_writable("write")
+        marks = ",".join("?" * len(tables := list(tables)))
+        indexes = self.conn.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks}) ORDER BY rowid",
+            tables,
+        ).fetchall()
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "foreign_keys = OFF"):
+            self.conn.execute(f"PRAGMA {pragma}")
+        self.conn.execute(f"PRAGMA cache_size = {-1000 * cache_mb}")
+        with self.transaction():
+            for name, _ in indexes:
+                self.conn.execute(f'DROP INDEX "{name}"')
+        yield
+        with self.transaction():
+            for _, sql in indexes:
+                self.conn.execute(sql)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+
+    def fill_search_terms(self) -> None:
+        """search_terms from the whole search index at once (after a bulk load): the terms
+        `add_search_terms` would have added batch by batch."""
+        self.conn.execute(
+            "CREATE VIRTUAL TABLE temp.all_terms USING fts5vocab(main, search_index, row)"
+        )
+        try:
+            with self.transaction():
+                self.conn.execute("INSERT OR IGNORE INTO search_terms SELECT term FROM all_terms")
+        finally:
+            self.conn.execute("DROP TABLE temp.all_terms")
+
     def _require_writable(self, action: str) -> None:
         if self.read_only:
             why = self.read_only_reason or "it is open read-only"
