@@ -159,15 +159,18 @@ def import_payload(cases: int, seed: int = 3) -> dict:
     generated = [
         item for batch in _batches(random.Random(seed), cases, therapies) for item in batch
     ]
+    events = []
     for item in generated:
         item["case"].pop("origin"), item["case"].pop("synthetic")
-        for event in item["events"]:
+        for row in item["events"]:
+            event = _event_record(row)
             if event.get("note") is None:
                 event.pop("note", None)
+            events.append(event)
     return {
         "sources": [SOURCE.model_dump(mode="json")],
         "cases": [item["case"] for item in generated],
-        "events": [event for item in generated for event in item["events"]],
+        "events": events,
     }
 
 
@@ -236,47 +239,47 @@ def _case(rng: random.Random, number: int, therapies: list[str]) -> dict:
     return {"case": record, "events": _events(rng, case_id, steps)}
 
 
-def _events(rng: random.Random, case_id: str, steps: list[dict]) -> list[dict]:
+def _events(rng: random.Random, case_id: str, steps: list[dict]) -> list[tuple]:
+    """A case's events as rows of the events table (rows.COLUMNS order); `_event_record`
+    gives one as an import file's record."""
     bits, real = rng.getrandbits, rng.random
     target = 5 + _below(bits, 36)
-    events = [_event(case_id, 0, 0.0, "diagnosis", note="Diagnosis (synthetic)")]
+    rows = [(f"{case_id}-e00", case_id, None, None, 0.0, None, "diagnosis", None, None, None,
+             None, None, None, "Diagnosis (synthetic)", None, None)]  # fmt: skip
     week = 0.0
     for step in steps:
         week += 4 + _below(bits, 49)
-        events.append(_event(case_id, len(events), week, "therapy-start", step["therapy"]))
+        rows.append((f"{case_id}-e{len(rows):02d}", case_id, None, None, week, None,
+                     "therapy-start", step["therapy"], None, None, None, None, None, None,
+                     None, None))  # fmt: skip
     mrss = 8 + 32 * real()
     fvc = 45 + 50 * real()
-    while len(events) < target:
-        week += 4 + _below(bits, 23)
+    while len(rows) < target:
+        r = bits(_WEEK_BITS)
+        while r >= 23:
+            r = bits(_WEEK_BITS)
+        week += 4 + r
         if real() < 0.5:
             mrss = min(51.0, max(0.0, mrss + (-5 + 8 * real())))
-            events.append(
-                _event(
-                    case_id, len(events), week, "measurement", None, "mRSS", round(mrss, 1), "units"
-                )
-            )
+            measure, value, unit = "mRSS", round(mrss, 1), "units"
         else:
             fvc = min(150.0, max(10.0, fvc + (-6 + 10 * real())))
-            events.append(
-                _event(
-                    case_id,
-                    len(events),
-                    week,
-                    "measurement",
-                    None,
-                    "FVC %pred",
-                    round(fvc, 1),
-                    "% predicted",
-                )
-            )
-    return events
+            measure, value, unit = "FVC %pred", round(fvc, 1), "% predicted"
+        rows.append((f"{case_id}-e{len(rows):02d}", case_id, None, None, week, None,
+                     "measurement", None, measure, value, SOURCE.id, "value", unit, None,
+                     False, None))  # fmt: skip
+    return rows
 
 
-def _event(
-    case_id, index, week, kind, therapy=None, measure=None, value=None, unit=None, note=None
-) -> dict:
-    event = {
-        "id": f"{case_id}-e{index:02d}",
+_WEEK_BITS = (23).bit_length()
+
+
+def _event_record(row: tuple) -> dict:
+    """A generated event's row as the record an import file holds (as schema 8 wrote it)."""
+    (event_id, case_id, _, _, week, _, kind, therapy, measure, value, source, statistic, unit,
+     note, verified, _) = row  # fmt: skip
+    record = {
+        "id": event_id,
         "case": case_id,
         "week": week,
         "kind": kind,
@@ -284,15 +287,15 @@ def _event(
         "note": note,
     }
     if value is not None:
-        event |= {
+        record |= {
             "measure": measure,
-            "statistic": "value",
+            "statistic": statistic,
             "value": value,
             "unit": unit,
-            "source": SOURCE.id,
-            "verified": False,
+            "source": source,
+            "verified": verified,
         }
-    return event
+    return record
 
 
 class _FacetView:
@@ -344,27 +347,7 @@ def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str])
             ]
         )
         index.append((case["title"], body, "case", cid))
-        events += [
-            (
-                e["id"],
-                cid,
-                None,
-                None,
-                e["week"],
-                None,
-                e["kind"],
-                e.get("therapy"),
-                e.get("measure"),
-                e.get("value"),
-                e.get("source"),
-                e.get("statistic"),
-                e.get("unit"),
-                e.get("note"),
-                e.get("verified"),
-                None,
-            )
-            for e in item["events"]
-        ]
+        events += item["events"]
     with store.transaction():
         store.execute_many(
             "INSERT INTO cases (id, title, subtype, evidence_type, illustrative, synthetic, "
