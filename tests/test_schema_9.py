@@ -67,6 +67,8 @@ def test_a_schema_8_database_upgrades_keeping_every_record(schema_8, capsys):
         assert store.read("SELECT * FROM user_notes") == notes
         assert store.counts() == counts
         assert check_database(store) == []
+        # The pages the JSON copies held are given back: the file is compacted.
+        assert store.first("PRAGMA freelist_count") == (0,)
     after = export_all(capsys, schema_8)  # read from the columns
     assert after == before
     assert b'"date": "2019-03"' in after and b'"statistic": "change"' in after
