@@ -11,7 +11,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -238,10 +238,8 @@ class Store:
         after the upgrade has committed, so a failure (the disk full, another reader) only
         leaves the file larger than it needs to be."""
         if self.conn.execute("PRAGMA freelist_count").fetchone()[0]:
-            try:
+            with suppress(sqlite3.Error):
                 self.conn.execute("VACUUM")
-            except sqlite3.Error:
-                pass
 
     def _backup(self, label: str) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
