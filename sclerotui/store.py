@@ -10,7 +10,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cached_property
@@ -68,9 +68,12 @@ class Store:
         create: bool = False,
         check: bool = True,
         cache_mb: int | None = None,
+        on_upgrade: Callable[[int], None] | None = None,
     ):
         """check=False skips the damage check at open: for `db check`, which reports it.
-        cache_mb sets the connection's page cache (SQLite's default is 2 MB)."""
+        cache_mb sets the connection's page cache (SQLite's default is 2 MB). on_upgrade
+        hears the old schema before an upgrade starts (minutes for a large file)."""
+        self.on_upgrade = on_upgrade
         self.path = Path(path)
         self.check = check
         self.cache_mb = cache_mb
@@ -217,6 +220,8 @@ class Store:
                 f"; schema {version} from an older release (open it writable once to upgrade)"
             )
             return
+        if self.on_upgrade is not None:
+            self.on_upgrade(version)
         self.backup_path = self._backup(f"schema-{version}")
         try:
             with self.transaction():

@@ -143,3 +143,16 @@ def test_schema_9_keeps_each_event_once(tmp_path):
                 "SELECT sql FROM sqlite_master WHERE name = ?", [f"idx_events_{column}"]
             )[0]
             assert f"WHERE {column} IS NOT NULL" in sql
+
+
+def test_an_upgrade_says_it_is_starting_before_the_backup(schema_8, capsys):
+    heard = []
+    with Store(schema_8, on_upgrade=lambda version: heard.append(version)) as store:
+        assert heard == [8] and store.upgraded_from == 8
+
+
+def test_the_cli_says_an_upgrade_is_starting(tmp_path, schema_8, capsys):
+    assert main(["--db", str(schema_8), "export", "-o", str(tmp_path / "out.json")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"sclerotui: upgrading {schema_8} from schema 8: a backup copy")
+    assert err[1].startswith(f"sclerotui: upgraded {schema_8} from schema 8")
