@@ -136,10 +136,9 @@ def event_row(event: TimelineEvent) -> tuple:
 def event_fields(row: tuple) -> dict:
     """An event's fields from its columns (COLUMNS["events"] order), for the model to
     validate: every field given, as a stored JSON copy gave them all."""
-    fields = dict(zip(EVENT_FIELDS, row, strict=True))
-    if fields["verified"] is not None:
-        fields["verified"] = bool(fields["verified"])  # stored as 0 or 1
-    return fields
+    # `verified` is stored as 0 or 1, which the model reads as False or True (and anything
+    # else a bad tool wrote there as the error it is).
+    return dict(zip(EVENT_FIELDS, row, strict=True))
 
 
 def index_text(kind: str, record: Therapy | Trial | Case) -> tuple[str, str]:

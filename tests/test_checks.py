@@ -71,3 +71,12 @@ def test_figure_problems(mini_dataset):
         "trial beta: primary_endpoint: missing",
         "case case-one: an illustrative case has figures from seed text",
     ]
+
+
+def test_a_stored_event_flag_that_is_no_boolean_is_named(mini_db):
+    # Since schema 9 `verified` is a column of 0 or 1; a 2 there is no flag, not "true".
+    tamper(mini_db, "UPDATE events SET verified = 2 WHERE id = 'alpha-nin-fvc-0'")
+    with Store(mini_db, read_only=True) as store:
+        problems = check_database(store)
+    assert [p.split(":")[0] for p in problems] == ["event alpha-nin-fvc-0"]
+    assert "verified" in problems[0]
