@@ -156,3 +156,22 @@ def test_the_cli_says_an_upgrade_is_starting(tmp_path, schema_8, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(f"sclerotui: upgrading {schema_8} from schema 8: a backup copy")
     assert err[1].startswith(f"sclerotui: upgraded {schema_8} from schema 8")
+
+
+def test_ctrl_c_during_the_upgrade_leaves_the_database_as_it_was(schema_8, monkeypatch):
+    with Store(schema_8, read_only=True) as old:
+        records = old.all_records()
+    sql = table_sql(schema_8)
+    rebuild = schema._rebuild_events
+
+    def rebuild_then_interrupt(db):
+        rebuild(db)  # the events copied and the old table dropped, inside the transaction
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(schema, "_rebuild_events", rebuild_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        Store(schema_8)
+    assert table_sql(schema_8) == sql
+    with Store(schema_8, read_only=True) as store:
+        assert store.schema_version == 8
+        assert store.all_records() == records
