@@ -38,13 +38,16 @@ def check_database(store: Store, advance: Callable[[int], None] | None = None) -
     data = Dataset(sources=store.sources(r[0] for r in store.scan("SELECT id FROM sources")))
     for table, label, model in TABLES:
         records = getattr(data, table)
-        for done, (record_id, raw) in enumerate(
-            store.scan(f"SELECT id, data FROM {table} ORDER BY id"), 1
-        ):
+        if table == "events":  # columns since schema 9, not a JSON copy
+            stored, build = store.scan_events(), store.event_from_row
+        else:
+            stored = store.scan(f"SELECT id, data FROM {table} ORDER BY id")
+            build = model.model_validate_json
+        for done, (record_id, raw) in enumerate(stored, 1):
             if advance is not None and done % 1000 == 0:
                 advance(1000)
             try:
-                records.append(model.model_validate_json(raw))
+                records.append(build(raw))
             except ValidationError as error:
                 problems += describe_validation_error(error, f"{label} {record_id}")
     problems += validate_dataset(data)

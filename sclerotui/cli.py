@@ -361,10 +361,23 @@ def database_named(args: argparse.Namespace) -> Path:
     return path
 
 
+def _upgrading(path: Path):
+    """Says an upgrade is starting: of a large file it takes minutes (a million cases from
+    schema 8: a backup copy, the events rewritten, the file compacted), not a hang."""
+
+    def started(version: int) -> None:
+        say(
+            f"upgrading {path} from schema {version}: a backup copy first, then the upgrade "
+            "(a few minutes for a large database; Ctrl-C leaves it unchanged)"
+        )
+
+    return started
+
+
 def open_store(args: argparse.Namespace) -> tuple[Store, str | None]:
     """The database the user named with --db, or their own (built on first use)."""
     if args.db is not None:
-        store = Store(args.db, read_only=args.read_only)
+        store = Store(args.db, read_only=args.read_only, on_upgrade=_upgrading(args.db))
         note = None
         if store.upgraded_from is not None:
             note = (

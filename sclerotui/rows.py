@@ -49,9 +49,19 @@ COLUMNS = {
         "measure",
         "value",
         "source_id",
-        "data",
+        "statistic",
+        "unit",
+        "note",
+        "verified",
+        "series",
     ),
 }
+# The model's field of each event column, in COLUMNS["events"] order: since schema 9 an
+# event is its columns (a JSON copy beside them was two thirds of the database).
+EVENT_FIELDS = (
+    "id", "case", "trial", "arm", "week", "date", "kind", "therapy", "measure", "value",
+    "source", "statistic", "unit", "note", "verified", "series",
+)  # fmt: skip
 
 
 @dataclass
@@ -115,8 +125,20 @@ def event_row(event: TimelineEvent) -> tuple:
         event.measure,
         event.value,
         event.source,
-        dump(event),
+        event.statistic,
+        event.unit,
+        event.note,
+        event.verified,
+        event.series,
     )
+
+
+def event_fields(row: tuple) -> dict:
+    """An event's fields from its columns (COLUMNS["events"] order), for the model to
+    validate: every field given, as a stored JSON copy gave them all."""
+    # `verified` is stored as 0 or 1, which the model reads as False or True (and anything
+    # else a bad tool wrote there as the error it is).
+    return dict(zip(EVENT_FIELDS, row, strict=True))
 
 
 def index_text(kind: str, record: Therapy | Trial | Case) -> tuple[str, str]:

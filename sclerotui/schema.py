@@ -12,10 +12,11 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
-SCHEMA_VERSION = 8  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
+SCHEMA_VERSION = 9  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
 # 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids;
 # 7: the user's own notes and bookmarks, and the lens's saved profile (see sclerotui/notes.py);
-# 8: every case's pathway nodes, written with the case (pathway_steps, see pathway_index.py)
+# 8: every case's pathway nodes, written with the case (pathway_steps, see pathway_index.py);
+# 9: events are their columns, without a JSON copy; facets WITHOUT ROWID (a third the size)
 BUNDLED = "bundled"  # the origin of the curated records, written only by a bundled build
 TOKENIZER = "unicode61 remove_diacritics 2"  # the search index's, and its term list's
 REQUIRED_TABLES = {
@@ -190,6 +191,90 @@ def rebuild_pathway_steps(conn: sqlite3.Connection) -> int:
     return written
 
 
+# Schema 9's events: every field of the model a column of its own (the JSON copy `data` of
+# schema 1-8 went), in rows.COLUMNS["events"] order after seq.
+EVENTS_9 = """CREATE TABLE events_9 (
+   "seq" INTEGER PRIMARY KEY,
+   "id" TEXT NOT NULL,
+   "case_id" TEXT REFERENCES "cases"("id"),
+   "trial_id" TEXT REFERENCES "trials"("id"),
+   "arm_id" TEXT,
+   "week" REAL,
+   "date" TEXT,
+   "kind" TEXT NOT NULL,
+   "therapy_id" TEXT REFERENCES "therapies"("id"),
+   "measure" TEXT,
+   "value" REAL,
+   "source_id" TEXT REFERENCES "sources"("id"),
+   "statistic" TEXT,
+   "unit" TEXT,
+   "note" TEXT,
+   "verified" INTEGER,
+   "series" TEXT
+)"""
+# Only events that name a therapy or cite a source are indexed by it (the foreign keys' look-
+# ups, `x = ?`, use a partial index: such a match cannot be NULL); most events name neither.
+EVENT_INDEXES_9 = (
+    'CREATE UNIQUE INDEX "idx_events_id" ON "events" ("id")',
+    "CREATE INDEX idx_events_case_id_week ON events (case_id, week) WHERE case_id IS NOT NULL",
+    "CREATE INDEX idx_events_trial_id_week ON events (trial_id, week) WHERE trial_id IS NOT NULL",
+    "CREATE INDEX idx_events_therapy_id ON events (therapy_id) WHERE therapy_id IS NOT NULL",
+    "CREATE INDEX idx_events_source_id ON events (source_id) WHERE source_id IS NOT NULL",
+)
+FACETS_9 = """CREATE TABLE facets_9 (
+   "kind" TEXT NOT NULL,
+   "record_id" TEXT NOT NULL,
+   "facet" TEXT NOT NULL,
+   "value" TEXT NOT NULL,
+   PRIMARY KEY ("kind", "record_id", "facet", "value")
+) WITHOUT ROWID"""
+FACET_INDEX = (
+    'CREATE INDEX "idx_facets_facet_value_kind_record_id" '
+    'ON "facets" ("facet", "value", "kind", "record_id")'
+)
+
+
+def _migrate_to_9(db: sqlite_utils.Database) -> None:
+    """Schema 9: an event is its columns. Each event row kept a JSON copy of itself beside
+    them (two thirds of a synthetic database); the fields only that copy held get columns.
+    Facets, a table whose key is every column, are kept once (WITHOUT ROWID), not twice.
+    Tables are copied, then indexed: building an index after the rows is faster than
+    keeping it in step with each."""
+    columns = [row[1] for row in db.execute("PRAGMA table_info(events)")]
+    if "data" in columns:
+        _rebuild_events(db)
+    without_rowid = db.execute(
+        "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = 'facets'"
+    ).fetchone()[0]
+    if not without_rowid:
+        db.execute(FACETS_9)
+        db.execute(
+            "INSERT INTO facets_9 SELECT kind, record_id, facet, value FROM facets "
+            "ORDER BY kind, record_id, facet, value"
+        )
+        db.execute("DROP TABLE facets")
+        db.execute("ALTER TABLE facets_9 RENAME TO facets")
+        db.execute(FACET_INDEX)
+
+
+def _rebuild_events(db: sqlite_utils.Database) -> None:
+    # The columns of schema 8 were written from the same validated model as its JSON; the
+    # fields without a column come from the JSON (true and false as 1 and 0).
+    extra = ", ".join(
+        f"json_extract(data, '$.{field}')"
+        for field in ("statistic", "unit", "note", "verified", "series")
+    )
+    db.execute(EVENTS_9)
+    db.execute(
+        "INSERT INTO events_9 SELECT seq, id, case_id, trial_id, arm_id, week, date, kind, "
+        f"therapy_id, measure, value, source_id, {extra} FROM events ORDER BY seq"
+    )
+    db.execute("DROP TABLE events")
+    db.execute("ALTER TABLE events_9 RENAME TO events")
+    for statement in EVENT_INDEXES_9:
+        db.execute(statement)
+
+
 MIGRATIONS = {
     2: _migrate_to_2,
     3: _migrate_to_3,
@@ -198,6 +283,7 @@ MIGRATIONS = {
     6: _migrate_to_6,
     7: _migrate_to_7,
     8: _migrate_to_8,
+    9: _migrate_to_9,
 }
 
 

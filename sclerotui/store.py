@@ -11,8 +11,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -69,9 +69,12 @@ class Store:
         create: bool = False,
         check: bool = True,
         cache_mb: int | None = None,
+        on_upgrade: Callable[[int], None] | None = None,
     ):
         """check=False skips the damage check at open: for `db check`, which reports it.
-        cache_mb sets the connection's page cache (SQLite's default is 2 MB)."""
+        cache_mb sets the connection's page cache (SQLite's default is 2 MB). on_upgrade
+        hears the old schema before an upgrade starts (minutes for a large file)."""
+        self.on_upgrade = on_upgrade
         self.path = Path(path)
         self.check = check
         self.cache_mb = cache_mb
@@ -218,6 +221,8 @@ class Store:
                 f"; schema {version} from an older release (open it writable once to upgrade)"
             )
             return
+        if self.on_upgrade is not None:
+            self.on_upgrade(version)
         self.backup_path = self._backup(f"schema-{version}")
         try:
             with self.transaction():
@@ -230,6 +235,17 @@ class Store:
                 f"it is unchanged (a copy is at {self.backup_path})"
             ) from None
         self.upgraded_from = version
+        if version < 9:
+            self._compact_after_upgrade()
+
+    def _compact_after_upgrade(self) -> None:
+        """Give back the pages the upgrade to schema 9 freed (the events' JSON copies, two
+        thirds of a synthetic database): VACUUM rewrites the file without them. It runs
+        after the upgrade has committed, so a failure (the disk full, another reader) only
+        leaves the file larger than it needs to be."""
+        if self.conn.execute("PRAGMA freelist_count").fetchone()[0]:
+            with suppress(sqlite3.Error):
+                self.conn.execute("VACUUM")
 
     def _backup(self, label: str) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -353,6 +369,45 @@ class Store:
         except BaseException:
             self.conn.rollback()
             raise
+
+    @contextmanager
+    def bulk_load(self, tables: Iterable[str], cache_mb: int = 256) -> Iterator[None]:
+        """Settings for filling a new file nobody else sees until it is renamed into place
+        (`db synth`): no rollback journal, no syncs, no foreign key look-ups per row (what
+        is written refers to what was written first), and the tables' indexes built once
+        after the rows rather than kept in step with every row. A failure leaves the file
+        to be deleted, not used. The indexes, foreign keys and WAL mode are back at the end."""
+        self._require_writable("write")
+        marks = ",".join("?" * len(tables := list(tables)))
+        indexes = self.conn.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks}) ORDER BY rowid",
+            tables,
+        ).fetchall()
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "foreign_keys = OFF"):
+            self.conn.execute(f"PRAGMA {pragma}")
+        self.conn.execute(f"PRAGMA cache_size = {-1000 * cache_mb}")
+        with self.transaction():
+            for name, _ in indexes:
+                self.conn.execute(f'DROP INDEX "{name}"')
+        yield
+        with self.transaction():
+            for _, sql in indexes:
+                self.conn.execute(sql)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+
+    def fill_search_terms(self) -> None:
+        """search_terms from the whole search index at once (after a bulk load): the terms
+        `add_search_terms` would have added batch by batch."""
+        self.conn.execute(
+            "CREATE VIRTUAL TABLE temp.all_terms USING fts5vocab(main, search_index, row)"
+        )
+        try:
+            with self.transaction():
+                self.conn.execute("INSERT OR IGNORE INTO search_terms SELECT term FROM all_terms")
+        finally:
+            self.conn.execute("DROP TABLE temp.all_terms")
 
     def _require_writable(self, action: str) -> None:
         if self.read_only:
@@ -794,14 +849,41 @@ class Store:
         return [found[i] for i in ids if i in found]
 
     def events(self, kind: str, record_id: str) -> list[TimelineEvent]:
-        from sclerotui.models import TimelineEvent
 
         column = {"case": "case_id", "trial": "trial_id"}[kind]
         rows = self.conn.execute(
-            f"SELECT data FROM events WHERE {column} = ? ORDER BY coalesce(week, 0), date, seq",
+            f"SELECT {self._event_columns} FROM events WHERE {column} = ? "
+            "ORDER BY coalesce(week, 0), date, seq",
             [record_id],
         )
-        return [TimelineEvent.model_validate_json(row[0]) for row in rows]
+        return [self.event_from_row(row) for row in rows]
+
+    @cached_property
+    def _event_columns(self) -> str:
+        """What an event is read from: its columns (schema 9), or the JSON copy an older
+        database opened read-only keeps."""
+        if "data" in self.columns("events"):
+            return "data"
+        from sclerotui.rows import COLUMNS
+
+        return ", ".join(f'"{column}"' for column in COLUMNS["events"])
+
+    def event_from_row(self, row: tuple) -> TimelineEvent:
+        """The event of a row read with `_event_columns` (raises pydantic's ValidationError
+        for a row that is no valid event)."""
+        from sclerotui.models import TimelineEvent
+
+        if len(row) == 1:
+            return TimelineEvent.model_validate_json(row[0])
+        from sclerotui.rows import event_fields
+
+        return TimelineEvent.model_validate(event_fields(row))
+
+    def scan_events(self) -> Iterator[tuple[str, tuple]]:
+        """(id, row) of every event by id, the row for `event_from_row`: for `db check`,
+        which validates each event itself and names the ones that fail."""
+        for row in self.conn.execute(f"SELECT id, {self._event_columns} FROM events ORDER BY id"):
+            yield row[0], row[1:]
 
     def therapy_words(self) -> list[tuple[str, str, list[str]]]:
         """Every therapy's (id, name, aliases), from columns: for reading typed words."""
@@ -810,7 +892,7 @@ class Store:
 
     def all_records(self) -> Dataset:
         """Everything in the database as one Dataset (for export and checks)."""
-        from sclerotui.models import Case, Dataset, Therapy, TimelineEvent, Trial
+        from sclerotui.models import Case, Dataset, Therapy, Trial
 
         def load(table, model, order="id"):
             return [
@@ -826,7 +908,12 @@ class Store:
             therapies=load("therapies", Therapy),
             trials=load("trials", Trial),
             cases=load("cases", Case),
-            events=load("events", TimelineEvent, "seq"),
+            events=[
+                self.event_from_row(row)
+                for row in self.conn.execute(
+                    f"SELECT {self._event_columns} FROM events ORDER BY seq"
+                )
+            ],
         )
 
     def integrity_problems(self) -> list[str]:

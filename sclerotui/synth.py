@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import random
+import tempfile
+from bisect import bisect
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -57,12 +59,40 @@ def synthesize(
     path: Path, cases: int, seed: int = 1, advance: Callable[[int], None] | None = None
 ) -> dict[str, int]:
     """Write a new synthetic database of `cases` cases at path; returns counts. `advance`
-    hears of each batch of cases written."""
+    hears of each batch of cases written.
+
+    The database is written to a hidden file beside path and renamed into place when whole:
+    until then nobody reads it, so it is filled as a bulk load (Store.bulk_load). If the
+    work stops (an error, Ctrl-C), neither file is left."""
     bundled = load_directory(bundled_dir())
     path.parent.mkdir(parents=True, exist_ok=True)
+    _claim(path)
     try:
-        # Created 0600 before SQLite writes a byte, as every database here is (its WAL and
-        # shared-memory files take the mode of the database file).
+        work = _work_file(path)
+        try:
+            totals = _fill(work, bundled, cases, seed, advance)
+            _sync(work)
+            os.replace(work, path)
+        finally:
+            for leftover in (work, *(work.with_name(work.name + x) for x in _SIDE_FILES)):
+                leftover.unlink(missing_ok=True)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return totals
+
+
+_SIDE_FILES = ("-journal", "-wal", "-shm")
+# The tables a synthetic database fills in bulk; their indexes are built after the rows.
+_BULK_TABLES = (
+    "cases", "events", "facets", "record_therapies", "record_sources", "pathway_steps",
+)  # fmt: skip
+
+
+def _claim(path: Path) -> None:
+    """Create path, empty and 0600, refusing one that exists (before SQLite writes a byte,
+    as every database here is: its WAL and shared-memory files take its mode)."""
+    try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
         raise StoreError(
@@ -70,6 +100,31 @@ def synthesize(
         ) from None
     except OSError as error:
         raise StoreError(f"cannot create {path}: {error.strerror}") from None
+
+
+def _work_file(path: Path) -> Path:
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(handle)  # mkstemp makes it 0600
+    return Path(name)
+
+
+def _sync(path: Path) -> None:
+    """On disk before the rename, so a crash after it never leaves a file cut short (the
+    bulk load wrote without syncing)."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _fill(
+    path: Path,
+    bundled: Dataset,
+    cases: int,
+    seed: int,
+    advance: Callable[[int], None] | None,
+) -> dict[str, int]:
     store = Store(path, create=True)
     try:
         base = Dataset(sources=[*bundled.sources, SOURCE], therapies=bundled.therapies)
@@ -78,12 +133,14 @@ def synthesize(
         rng = random.Random(seed)
         totals = {"cases": 0, "events": 0}
         pool = [t for t in THERAPIES if t in therapy_class]
-        for batch in _batches(rng, cases, pool):
-            _write_batch(store, batch, therapy_class)
-            totals["cases"] += len(batch)
-            totals["events"] += sum(len(c["events"]) for c in batch)
-            if advance is not None:
-                advance(len(batch))
+        with store.bulk_load(_BULK_TABLES):
+            for batch in _batches(rng, cases, pool):
+                _write_batch(store, batch, therapy_class)
+                totals["cases"] += len(batch)
+                totals["events"] += sum(len(c["events"]) for c in batch)
+                if advance is not None:
+                    advance(len(batch))
+        store.fill_search_terms()
         with store.transaction():
             store.set_meta("kind", "synthetic")
             store.set_meta("synthetic_seed", str(seed))
@@ -102,15 +159,18 @@ def import_payload(cases: int, seed: int = 3) -> dict:
     generated = [
         item for batch in _batches(random.Random(seed), cases, therapies) for item in batch
     ]
+    events = []
     for item in generated:
         item["case"].pop("origin"), item["case"].pop("synthetic")
-        for event in item["events"]:
+        for row in item["events"]:
+            event = _event_record(row)
             if event.get("note") is None:
                 event.pop("note", None)
+            events.append(event)
     return {
         "sources": [SOURCE.model_dump(mode="json")],
         "cases": [item["case"] for item in generated],
-        "events": [event for item in generated for event in item["events"]],
+        "events": events,
     }
 
 
@@ -125,24 +185,51 @@ def _batches(rng: random.Random, count: int, therapies: list[str]) -> Iterator[l
         yield batch
 
 
+# The draws below are random.Random's own, unrolled (choice(seq) is seq[_randbelow(len(seq))],
+# randint(a, b) is a + _randbelow(b - a + 1), _randbelow(n) draws n.bit_length() bits until
+# the number is below n, uniform(a, b) is a + (b - a) * random(), choices with weights is a
+# bisect of random() * total into the running sums): the same numbers from the same seed, so
+# a seed's database is the one earlier releases wrote (tests/test_synth.py pins it), at a
+# third of the calls' cost: a million cases draw a hundred million numbers.
+_SUBTYPE_SUMS, _RESPONSE_SUMS = [5, 9, 10], [3, 6, 10, 12, 13]
+_WORD_BITS = len(WORDS).bit_length()
+_SEXES = ["female", "female", "female", "male"]
+_AGE_BANDS = ["20-29", "30-39", "40-49", "50-59", "60-69", "70-79"]
+
+
+def _below(bits: Callable[[int], int], n: int) -> int:
+    k = n.bit_length()
+    r = bits(k)
+    while r >= n:
+        r = bits(k)
+    return r
+
+
 def _case(rng: random.Random, number: int, therapies: list[str]) -> dict:
+    bits, real = rng.getrandbits, rng.random
     case_id = f"synth-{number:07d}"
-    subtype = rng.choices(SUBTYPES, weights=[5, 4, 1])[0]
-    organs = rng.sample(ORGANS, rng.randint(1, 4))
-    steps = []
-    for therapy in rng.sample(therapies, rng.randint(2, 5)):
-        steps.append({"therapy": therapy, "response": rng.choices(RESPONSES, [3, 3, 4, 2, 1])[0]})
-    narrative = " ".join(rng.choice(WORDS) for _ in range(rng.randint(30, 70)))
+    subtype = SUBTYPES[bisect(_SUBTYPE_SUMS, real() * 10.0, 0, 2)]
+    organs = rng.sample(ORGANS, 1 + _below(bits, 4))
+    steps = [
+        {"therapy": therapy, "response": RESPONSES[bisect(_RESPONSE_SUMS, real() * 13.0, 0, 4)]}
+        for therapy in rng.sample(therapies, 2 + _below(bits, 4))
+    ]
+    words, count, n = [], 30 + _below(bits, 41), len(WORDS)
+    for _ in range(count):
+        r = bits(_WORD_BITS)
+        while r >= n:
+            r = bits(_WORD_BITS)
+        words.append(WORDS[r])
     record = {
         "id": case_id,
         "title": f"Synthetic case {number:,}: {subtype} SSc, {organs[0]}",
-        "sex": rng.choice(["female", "female", "female", "male"]),
-        "age_band": rng.choice(["20-29", "30-39", "40-49", "50-59", "60-69", "70-79"]),
+        "sex": _SEXES[_below(bits, 4)],
+        "age_band": _AGE_BANDS[_below(bits, 6)],
         "subtype": subtype,
-        "autoantibodies": [rng.choice(ANTIBODIES)],
+        "autoantibodies": [ANTIBODIES[_below(bits, len(ANTIBODIES))]],
         "organs": organs,
         "therapies": steps,
-        "narrative": f"SYNTHETIC RECORD. {narrative}.",
+        "narrative": f"SYNTHETIC RECORD. {' '.join(words)}.",
         "illustrative": False,
         "evidence_type": "case-report",
         "sources": [SOURCE.id],
@@ -152,45 +239,52 @@ def _case(rng: random.Random, number: int, therapies: list[str]) -> dict:
     return {"case": record, "events": _events(rng, case_id, steps)}
 
 
-def _events(rng: random.Random, case_id: str, steps: list[dict]) -> list[dict]:
-    target = rng.randint(5, 40)
-    events = [_event(case_id, 0, 0.0, "diagnosis", note="Diagnosis (synthetic)")]
+def _events(rng: random.Random, case_id: str, steps: list[dict]) -> list[tuple]:
+    """A case's events as rows of EVENT_INSERT (the columns a generated event fills; the
+    others, always NULL, are not bound row by row); `_event_record` gives one as an import
+    file's record."""
+    bits, real = rng.getrandbits, rng.random
+    target = 5 + _below(bits, 36)
+    rows = [(f"{case_id}-e00", case_id, 0.0, "diagnosis", None, None, None, None, None, None,
+             "Diagnosis (synthetic)", None)]  # fmt: skip
     week = 0.0
     for step in steps:
-        week += rng.randint(4, 52)
-        events.append(_event(case_id, len(events), week, "therapy-start", step["therapy"]))
-    mrss, fvc = rng.uniform(8, 40), rng.uniform(45, 95)
-    while len(events) < target:
-        week += rng.randint(4, 26)
-        if rng.random() < 0.5:
-            mrss = min(51.0, max(0.0, mrss + rng.uniform(-5, 3)))
-            events.append(
-                _event(
-                    case_id, len(events), week, "measurement", None, "mRSS", round(mrss, 1), "units"
-                )
-            )
+        week += 4 + _below(bits, 49)
+        rows.append((f"{case_id}-e{len(rows):02d}", case_id, week, "therapy-start",
+                     step["therapy"], None, None, None, None, None, None, None))  # fmt: skip
+    mrss = 8 + 32 * real()
+    fvc = 45 + 50 * real()
+    while len(rows) < target:
+        r = bits(_WEEK_BITS)
+        while r >= 23:
+            r = bits(_WEEK_BITS)
+        week += 4 + r
+        if real() < 0.5:
+            mrss = min(51.0, max(0.0, mrss + (-5 + 8 * real())))
+            measure, value, unit = "mRSS", round(mrss, 1), "units"
         else:
-            fvc = min(150.0, max(10.0, fvc + rng.uniform(-6, 4)))
-            events.append(
-                _event(
-                    case_id,
-                    len(events),
-                    week,
-                    "measurement",
-                    None,
-                    "FVC %pred",
-                    round(fvc, 1),
-                    "% predicted",
-                )
-            )
-    return events
+            fvc = min(150.0, max(10.0, fvc + (-6 + 10 * real())))
+            measure, value, unit = "FVC %pred", round(fvc, 1), "% predicted"
+        rows.append((f"{case_id}-e{len(rows):02d}", case_id, week, "measurement", None,
+                     measure, value, SOURCE.id, "value", unit, None, False))  # fmt: skip
+    return rows
 
 
-def _event(
-    case_id, index, week, kind, therapy=None, measure=None, value=None, unit=None, note=None
-) -> dict:
-    event = {
-        "id": f"{case_id}-e{index:02d}",
+_WEEK_BITS = (23).bit_length()
+# A generated event's columns (trial, arm, date and series are NULL: not bound per row, a
+# quarter of the binding of 22 million rows).
+EVENT_INSERT = (
+    "INSERT INTO events (id, case_id, week, kind, therapy_id, measure, value, source_id, "
+    "statistic, unit, note, verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _event_record(row: tuple) -> dict:
+    """A generated event's row as the record an import file holds (as schema 8 wrote it)."""
+    (event_id, case_id, week, kind, therapy, measure, value, source, statistic, unit, note,
+     verified) = row  # fmt: skip
+    record = {
+        "id": event_id,
         "case": case_id,
         "week": week,
         "kind": kind,
@@ -198,15 +292,15 @@ def _event(
         "note": note,
     }
     if value is not None:
-        event |= {
+        record |= {
             "measure": measure,
-            "statistic": "value",
+            "statistic": statistic,
             "value": value,
             "unit": unit,
-            "source": SOURCE.id,
-            "verified": False,
+            "source": source,
+            "verified": verified,
         }
-    return event
+    return record
 
 
 class _FacetView:
@@ -258,23 +352,7 @@ def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str])
             ]
         )
         index.append((case["title"], body, "case", cid))
-        events += [
-            (
-                e["id"],
-                cid,
-                None,
-                None,
-                e["week"],
-                None,
-                e["kind"],
-                e.get("therapy"),
-                e.get("measure"),
-                e.get("value"),
-                e.get("source"),
-                json.dumps(e),
-            )
-            for e in item["events"]
-        ]
+        events += item["events"]
     with store.transaction():
         store.execute_many(
             "INSERT INTO cases (id, title, subtype, evidence_type, illustrative, synthetic, "
@@ -292,9 +370,7 @@ def _write_batch(store: Store, batch: list[dict], therapy_class: dict[str, str])
         store.execute_many(
             "INSERT INTO search_index (title, body, kind, record_id) VALUES (?, ?, ?, ?)", index
         )
-        store.add_search_terms([(title, body) for title, body, _, _ in index])
         store.execute_many(
-            "INSERT INTO events (id, case_id, trial_id, arm_id, week, date, kind, therapy_id, "
-            "measure, value, source_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            EVENT_INSERT,
             events,
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
 from sclerotui.checks import check_database, figure_problems
@@ -21,11 +20,9 @@ def test_mini_db_passes(store):
     assert check_database(store) == []
 
 
-def test_impossible_figure_in_stored_json_is_named(mini_db):
-    with Store(mini_db) as store:
-        [event] = [e for e in store.events("trial", "alpha") if e.id == "alpha-nin-fvc-0"]
-    record = json.loads(event.model_dump_json()) | {"measure": "mRSS", "value": 80}
-    tamper(mini_db, "UPDATE events SET data = ? WHERE id = ?", json.dumps(record), event.id)
+def test_impossible_figure_in_stored_event_is_named(mini_db):
+    # Since schema 9 an event is its columns: a bad tool's figure there is found.
+    tamper(mini_db, "UPDATE events SET measure = 'mRSS', value = 80 WHERE id = 'alpha-nin-fvc-0'")
     with Store(mini_db, read_only=True) as store:
         problems = check_database(store)
     assert len(problems) == 1
@@ -55,7 +52,10 @@ def test_dangling_reference_is_found(mini_db):
 def test_event_without_owner_is_found(mini_db):
     tamper(mini_db, "UPDATE events SET case_id = NULL WHERE id = 'case-one-dx'")
     with Store(mini_db, read_only=True) as store:
-        assert check_database(store) == ["event case-one-dx: belongs to no case or trial"]
+        assert check_database(store) == [
+            "event case-one-dx: an event belongs to exactly one case or one trial arm",
+            "event case-one-dx: belongs to no case or trial",
+        ]
 
 
 def test_figure_problems(mini_dataset):
@@ -71,3 +71,12 @@ def test_figure_problems(mini_dataset):
         "trial beta: primary_endpoint: missing",
         "case case-one: an illustrative case has figures from seed text",
     ]
+
+
+def test_a_stored_event_flag_that_is_no_boolean_is_named(mini_db):
+    # Since schema 9 `verified` is a column of 0 or 1; a 2 there is no flag, not "true".
+    tamper(mini_db, "UPDATE events SET verified = 2 WHERE id = 'alpha-nin-fvc-0'")
+    with Store(mini_db, read_only=True) as store:
+        problems = check_database(store)
+    assert [p.split(":")[0] for p in problems] == ["event alpha-nin-fvc-0"]
+    assert "verified" in problems[0]

@@ -156,11 +156,7 @@ def test_db_check_ok(capsys, mini_db):
 def test_db_check_tampered(capsys, mini_db):
     conn = sqlite3.connect(mini_db)
     with conn:
-        row = conn.execute("SELECT data FROM events WHERE id = 'alpha-pbo-fvc-52'").fetchone()
-        record = json.loads(row[0]) | {"measure": "mRSS", "value": 80}
-        conn.execute(
-            "UPDATE events SET data = ? WHERE id = 'alpha-pbo-fvc-52'", [json.dumps(record)]
-        )
+        conn.execute("UPDATE events SET measure = 'mRSS', value = 80 WHERE id = 'alpha-pbo-fvc-52'")
     conn.close()
     code, out, err = run(capsys, "db", "check", mini_db)
     assert code == EXIT_BAD_INPUT

@@ -56,7 +56,7 @@ TABLES = {
     "search_index": "kind, record_id, title, body",
     "search_terms": "term",
     "events": "id, case_id, trial_id, arm_id, week, date, kind, therapy_id, measure, value, "
-    "source_id, data",
+    "source_id, statistic, unit, note, verified, series",
     "cases": "id, title, subtype, evidence_type, illustrative, synthetic, origin, data",
     "trials": "id, name, registry_id, year, evidence_type, n, verified, origin, data",
     "therapies": "id, name, class, aliases, origin, data",
@@ -238,7 +238,7 @@ def test_the_reader_sends_back_what_load_gives(tmp_path):
     (first, rows), (again, none), (missing, _), broken = sent
     assert isinstance(first, LoadedFile) and first.dataset.cases[0].id == "looped"
     assert [row[0] for row in rows] == ["looped-dx"]
-    assert json.loads(rows[0][-1])["kind"] == "diagnosis"  # the event's record
+    assert rows[0][6] == "diagnosis"  # the event's row: its kind column
     assert isinstance(again, LoadedFile) and none is None
     assert isinstance(missing, DataError) and "no such file" in missing.problems[0]
     assert broken is None

@@ -484,7 +484,7 @@ def test_events_are_found_by_owner_through_their_own_index(store):
     # the app and a replacing import make must still use them, not scan every event.
     conn = store.conn
     for owner in ("case", "trial"):
-        plan = query_plan(conn, f"SELECT data FROM events WHERE {owner}_id = ?", ["x"])
+        plan = query_plan(conn, f"SELECT * FROM events WHERE {owner}_id = ?", ["x"])
         assert f"idx_events_{owner}_id_week" in plan, plan
         plan = query_plan(conn, f"DELETE FROM events WHERE {owner}_id IN (?, ?)", ["x", "y"])
         assert f"idx_events_{owner}_id_week" in plan, plan
