@@ -3,6 +3,7 @@ bm25 over every match, on random corpora with lists cut short, so that the bound
 
 from __future__ import annotations
 
+import random
 import sqlite3
 
 import pytest
@@ -19,13 +20,22 @@ from sclerotui.store import Store
 # one FTS5 folds), digits, and a snippet mark inside a word (data cannot fake a mark).
 WORDS = ["lung", "lungs", "lu", "skin", "skinny", "fatigue", "fat", "renal", "x1", "Éclat"]
 RARE = ["ulcer", "crisis", "zz", "sjögren", f"mark{MARK_START}ed"]
-TEXT = st.lists(st.sampled_from(WORDS + RARE), max_size=25).map(" ".join)
-RECORD = st.tuples(
-    st.lists(st.sampled_from(WORDS + RARE), max_size=4).map(" ".join),
-    TEXT,
-    st.sampled_from(["case", "trial"]),
-)
-TYPED = ["lung", "lu", "l", "skin", "sk", "fatigue", "fat", "renal", "x1", "eclat", "ulcer", "zz"]
+COMMON = ["lung", "skin", "pad", "Éclat"]
+
+
+def random_records(seed: int, count: int) -> list[tuple[str, str, str]]:
+    """Records drawn from the words, mostly the common ones (records holding both of two
+    words then compete with those listed for one), of many lengths."""
+    rng = random.Random(seed)
+
+    def words(most: int) -> str:
+        drawn = [rng.choice(COMMON if rng.random() < 0.6 else WORDS + RARE) for _ in range(most)]
+        return " ".join(drawn[: rng.randint(0, most)])
+
+    return [(words(4), words(25), rng.choice(["case", "trial"])) for _ in range(count)]
+
+
+TYPED = ["lung", "skin", "lu", "l", "sk", "pad", "fatigue", "fat", "renal", "x1", "eclat", "ecl"]
 
 
 def corpus(path, records) -> Store:
@@ -55,12 +65,13 @@ def exact(store: Store, search: Search, text: str, limit: int) -> list[tuple]:
 
 
 @settings(
-    max_examples=150,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    records=st.lists(RECORD, min_size=1, max_size=60),
+    seed=st.integers(0, 2**32),
+    count=st.integers(1, 80),
     words=st.lists(st.sampled_from(TYPED), min_size=1, max_size=3),
     without=st.sampled_from(["", " -skin", " -zz"]),
     kind=st.sampled_from(["", " kind:case"]),
@@ -69,7 +80,7 @@ def exact(store: Store, search: Search, text: str, limit: int) -> list[tuple]:
     limit=st.integers(1, 12),
 )
 def test_the_proven_top_hits_are_those_of_bm25_over_every_match(
-    tmp_path_factory, records, words, without, kind, depth, listed_from, limit
+    tmp_path_factory, seed, count, words, without, kind, depth, listed_from, limit
 ):
     """Fails if a bound is too low (a record outside the lists could beat the proven ones),
     if a score resolved in Python differs from FTS5's, or if a filter or an excluded word is
@@ -78,6 +89,7 @@ def test_the_proven_top_hits_are_those_of_bm25_over_every_match(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rank_index, "DEPTH", depth)
         patch.setattr(rank_index, "LISTED_FROM", listed_from)
+        records = random_records(seed, count)
         with corpus(tmp_path_factory.mktemp("rank") / "c.db", records) as store:
             search = Search(store)
             hits = search.hits(text, limit=limit)
@@ -109,6 +121,26 @@ def test_a_bound_set_too_low_is_caught(tmp_path, monkeypatch):
         search.drop_kept()
         wrong = [h.id for h in search.hits("lung skin", limit=1)]
         assert search.last_proof.ranked is not None and wrong == ["case-0"]
+
+
+def test_a_text_that_is_not_ascii_is_counted_as_fts5_folds_it(tmp_path, monkeypatch):
+    """A record listed for one word and resolved for the other, whose text is not ASCII:
+    "Éclat" holds the term "eclat" (FTS5 folds it), so the record matches and is ranked."""
+    records = [
+        ("lung lung lung", "Éclat et ÉCLAT", "case"),  # listed for lung only
+        ("Éclat Éclat Éclat", "", "case"),  # the one listed for eclat
+        *[("other", "pad", "case")] * 5,
+    ]
+    monkeypatch.setattr(rank_index, "DEPTH", 1)
+    monkeypatch.setattr(rank_index, "LISTED_FROM", 0)
+    with corpus(tmp_path / "c.db", records) as store:
+        search = Search(store)
+        hits = search.hits("lung ecla", limit=2)
+        assert search.last_proof.ranked is not None and search.last_proof.resolved >= 1
+        assert [(h.id, h.rank) for h in hits] == [
+            (r, s) for _, r, s in exact(store, search, "lung ecla", 2)
+        ]
+        assert [h.id for h in hits] == ["case-0"]
 
 
 def common_corpus(count: int) -> list[tuple[str, str, str]]:
