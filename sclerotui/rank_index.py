@@ -159,10 +159,13 @@ class TermList:
 @dataclass
 class Proof:
     """What `prove` ranked: the top records by (score, rowid), best first, or None if the
-    lists could not prove them; how many records it resolved."""
+    lists could not prove them; how many records it resolved; how many of the first ranked
+    are proven in place (at least the k asked for; those after are the best the lists
+    scored, in exact order among themselves, but a record not scored might come between)."""
 
     ranked: list[tuple[int, float]] | None
     resolved: int
+    proven: int = 0
 
 
 def prove(
@@ -171,6 +174,7 @@ def prove(
     resolve: Callable[[list[int], list[TermList]], dict[int, dict[str, float]]],
     check: Callable[[list[int]], set[int]] | None,
     budget: int = 4000,
+    wanted: int = 0,
 ) -> Proof:
     """The exact top k (rowid, score) of the records matching every group (a group: any of
     its terms), scored as FTS5's bm25 sums its phrases, or ranked=None when not proven.
@@ -209,18 +213,18 @@ def prove(
         if spent > budget:
             return Proof(None, spent)
         if unresolved:
-            wanted = list({t.term: t for t in cut}.values())
-            scored = resolve(unresolved, wanted)
+            scored = resolve(unresolved, list({t.term: t for t in cut}.values()))
             for rowid in unresolved:
                 parts = known[rowid]
                 for term in cut:
                     parts.setdefault(term.term, scored.get(rowid, {}).get(term.term, 0.0))
-        batch = [r for r in batch if _holds_all(known[r], groups)]
-        if check is not None and batch:
-            passing = check(batch)
-            batch = [r for r in batch if r in passing]
-        for rowid in batch:
-            entry = (_total(known[rowid], terms), -rowid)
+        entries = [(_total(known[r], terms), -r) for r in batch if _holds_all(known[r], groups)]
+        if len(best) == k:  # (checking only those that would enter the top k)
+            entries = [entry for entry in entries if entry > best[0]]
+        if check is not None and entries:
+            passing = check([-negated for _, negated in entries])
+            entries = [entry for entry in entries if -entry[1] in passing]
+        for entry in entries:
             if len(best) < k:
                 heapq.heappush(best, entry)
             elif entry > best[0]:
@@ -230,7 +234,29 @@ def prove(
     if len(best) < k and unseen > -math.inf:
         return Proof(None, spent)  # fewer than k listed: others may match
     ranked = sorted(best, reverse=True)
-    return Proof([(-negated, score) for score, negated in ranked], spent)
+    rest = max(unseen, upper[order[at]] if at < len(order) else -math.inf)
+    if wanted > len(ranked):
+        chosen = {-negated for _, negated in ranked}
+        scored = sorted(
+            (
+                (_total(known[r], terms), -r)
+                for r in known
+                if r not in chosen
+                and all(t.term in known[r] for t in cut)
+                and _holds_all(known[r], groups)
+            ),
+            reverse=True,
+        )
+        for start in range(0, len(scored), 2 * wanted):
+            chunk = scored[start : start + 2 * wanted]
+            if check is not None:
+                passing = check([-negated for _, negated in chunk])
+                chunk = [entry for entry in chunk if -entry[1] in passing]
+            ranked += chunk[: wanted - len(ranked)]
+            if len(ranked) == wanted:
+                break
+    proven = next((n for n, (score, _) in enumerate(ranked) if not score > rest), len(ranked))
+    return Proof([(-negated, score) for score, negated in ranked], spent, proven)
 
 
 def _may_match(parts: dict[str, float], groups: list[list[TermList]]) -> bool:

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from sclerotui.rank_index import Proof, TermList, Totals
 
 SEARCH_RANKED = 2000  # records found by filters alone, or by filters and excluded words
+# The first hits proven exact (the rest of a page are the best the proof scored, in exact
+# order among themselves: see rank_index.Proof); proving 100 at a million records costs
+# thousands of records resolved, often past the budget (docs/performance/ranking.md).
+PROVEN = 10
 OPENING = 120  # characters of a record's body shown for a hit found by filters alone
 MAX_EXPANSION = 64  # a typed word that begins more terms is left to FTS5's prefix query
 CACHE_MB = 16  # the explorer's search connection's page cache (see Search.open)
@@ -163,23 +167,19 @@ class Search:
                 "(SELECT rowid FROM search_index WHERE search_index MATCH ?)"
             )
             args.append(excluded_match(query))
-        kind_clauses = []
-        restricted = False  # reading each match's kind costs a row lookup: skip it if we can
-        for kind in ("therapy", "trial", "case"):
-            if criteria.kind and kind not in criteria.kind:
-                restricted = True
-                continue
-            clause, clause_args = criteria_sql(kind, "search_index.record_id", criteria, None)
-            restricted = restricted or bool(clause)
-            kind_clauses.append(f"(search_index.kind = '{kind}' {clause})")
-            args.extend(clause_args)
-        if not kind_clauses:
+        # Reading each match's kind costs a row lookup: skip it if we can.
+        restricted, kinds_sql, kinds_args = _filter_sql(
+            criteria, "search_index.kind", "search_index.record_id"
+        )
+        if not kinds_sql:
             return []
+        args.extend(kinds_args)
         if restricted or not where:
-            where.append("(" + " OR ".join(kind_clauses) + ")")
+            where.append(kinds_sql)
         where_sql = " AND ".join(where)
         if match:
-            rows = self._ranked(query, expansions, match, where_sql, args, limit, restricted)
+            checked = (where_sql, args) if restricted or query.excluded else None
+            rows = self._ranked(query, expansions, match, checked, criteria, limit)
         elif query.excluded:
             rows = self._filtered(where_sql, args, limit)
         else:
@@ -199,10 +199,9 @@ class Search:
         query: Query,
         expansions: dict[str, tuple[str, ...] | None],
         match: str,
-        where_sql: str,
-        args: list,
+        checked: tuple[str, list] | None,
+        criteria: Criteria,
         limit: int,
-        restricted: bool,
     ) -> list[tuple]:
         """The best `limit` matches, exactly as bm25 over every match ranks them.
 
@@ -222,13 +221,14 @@ class Search:
             # A record holding a term of every word matches, unless filters or excluded
             # words say otherwise.
             matching = None
-            if restricted or query.excluded:
-                matching = partial(self._matching, where_sql, args)
-            proof = prove(groups, limit, self._resolve_scores, matching)
+            if checked is not None:
+                matching = partial(self._matching, query, criteria, *checked)
+            proof = prove(groups, min(limit, PROVEN), self._resolve_scores, matching, wanted=limit)
             self.last_proof = proof
             if proof.ranked is not None:
                 wanted = [Term(terms=frozenset(terms or ())) for terms in words]
                 return self._proven_rows(proof.ranked, wanted)
+        where_sql, args = checked or ("search_index MATCH ?", [match])
         return self._ranked_by_fts(match, where_sql, args, limit)
 
     def rank_ready(self) -> bool:
@@ -347,9 +347,17 @@ class Search:
             )
         return found
 
-    def _matching(self, where_sql: str, args: list, rowids: list[int]) -> set[int]:
-        """Those of the records that match the query and pass its filters."""
+    def _matching(
+        self, query: Query, criteria: Criteria, where_sql: str, args: list, rowids: list[int]
+    ) -> set[int]:
+        """Those of the records (each holding a term of every word) that match the query and
+        pass its filters. Without excluded words only the filters are checked, on FTS5's
+        content table: FTS5 asked for a match by rowid seeks each term's entries again."""
         marks = ",".join("?" * len(rowids))
+        if not query.excluded and self.has_content_table:
+            _, filters_sql, filters_args = _filter_sql(criteria, "c.c2", "c.c3")
+            sql = f"SELECT c.id FROM search_index_content c WHERE {filters_sql} AND c.id IN"
+            return {row[0] for row in self.store.read(f"{sql} ({marks})", [*filters_args, *rowids])}
         return {
             row[0]
             for row in self.store.read(
@@ -521,6 +529,22 @@ class Search:
                 ORDER BY search_index.title COLLATE NOCASE LIMIT ?""",
             [*args, limit],
         )
+
+
+def _filter_sql(criteria: Criteria, kind_column: str, id_column: str) -> tuple[bool, str, list]:
+    """Whether the filters restrict records at all, and the SQL that holds a record (by its
+    kind and id columns) to them ("" when no kind can pass)."""
+    clauses, args = [], []
+    restricted = False
+    for kind in ("therapy", "trial", "case"):
+        if criteria.kind and kind not in criteria.kind:
+            restricted = True
+            continue
+        clause, clause_args = criteria_sql(kind, id_column, criteria, None)
+        restricted = restricted or bool(clause)
+        clauses.append(f"({kind_column} = '{kind}' {clause})")
+        args.extend(clause_args)
+    return restricted, "(" + " OR ".join(clauses) + ")" if clauses else "", args
 
 
 def _preferred(

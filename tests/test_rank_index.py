@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sclerotui import rank_index
 from sclerotui.query import MARK_START, fts_expression, parse
 from sclerotui.ranking import BODY_WEIGHT, TITLE_WEIGHT
-from sclerotui.search import Search
+from sclerotui.search import PROVEN, Search
 from sclerotui.store import Store
 
 # Common words and rare ones, words one begins another with, a word that is not ASCII (and
@@ -77,7 +77,7 @@ def exact(store: Store, search: Search, text: str, limit: int) -> list[tuple]:
     kind=st.sampled_from(["", " kind:case"]),
     depth=st.integers(1, 8),
     listed_from=st.integers(0, 6),
-    limit=st.integers(1, 12),
+    limit=st.integers(1, 16),
 )
 def test_the_proven_top_hits_are_those_of_bm25_over_every_match(
     tmp_path_factory, seed, count, words, without, kind, depth, listed_from, limit
@@ -95,8 +95,19 @@ def test_the_proven_top_hits_are_those_of_bm25_over_every_match(
             hits = search.hits(text, limit=limit)
             assert search.rank_ready()
             expected = exact(store, search, text, limit)
-    assert [(h.kind, h.id) for h in hits] == [(k, r) for k, r, _ in expected]
-    assert [h.rank for h in hits] == pytest.approx([s for _, _, s in expected], rel=1e-12)
+            everything = exact(store, search, text, 10_000)
+    proof = search.last_proof
+    proven = len(hits) if proof is None or proof.ranked is None else proof.proven
+    assert proven >= min(limit, PROVEN, len(expected))
+    assert [(h.kind, h.id) for h in hits[:proven]] == [(k, r) for k, r, _ in expected[:proven]]
+    assert [h.rank for h in hits[:proven]] == pytest.approx(
+        [s for _, _, s in expected[:proven]], rel=1e-12
+    )
+    # Past the proven ones: records that match, with their exact scores, in order.
+    scores = {(k, r): s for k, r, s in everything}
+    assert [h.rank for h in hits] == pytest.approx([scores[h.kind, h.id] for h in hits])
+    assert [h.rank for h in hits] == sorted(h.rank for h in hits)
+    assert len(hits) == min(limit, len(everything))
 
 
 def test_a_bound_set_too_low_is_caught(tmp_path, monkeypatch):
