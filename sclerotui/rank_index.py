@@ -173,7 +173,7 @@ def prove(
     k: int,
     resolve: Callable[[list[int], list[TermList]], dict[int, dict[str, float]]],
     check: Callable[[list[int]], set[int]] | None,
-    budget: int = 4000,
+    budget: int = 2000,
     wanted: int = 0,
 ) -> Proof:
     """The exact top k (rowid, score) of the records matching every group (a group: any of
@@ -200,6 +200,8 @@ def prove(
             total = _total(parts, terms)
             upper[rowid] = total + sum(t.bound or 0.0 for t in cut if t.term not in parts)
     order = sorted(upper, key=lambda rowid: (-upper[rowid], rowid))
+    if unseen > -math.inf and sum(1 for r in order[:k] if upper[r] > unseen) < k:
+        return Proof(None, 0)  # no k records can beat a record in no list: give up now
     best: list[tuple[float, int]] = []  # the top k so far, as (score, -rowid): a min-heap
     at, spent, size = 0, 0, max(k, 100)
     while at < len(order):
