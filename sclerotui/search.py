@@ -76,6 +76,7 @@ class Search:
         # What ranked searches read, and the database's state it was read in (see
         # _keep_while_unchanged): the terms' ranking lists, whether the stored ones are current.
         self._lists: dict[str, TermList] = {}
+        self._resolved: dict[str, dict[int, float]] = {}  # by term, rowid (see _resolve_scores)
         self._rank_ready: bool | None = None
         self._totals: Totals | None = None
         self._kept_state: tuple[int, int] | None = None
@@ -278,6 +279,26 @@ class Search:
         return found
 
     def _resolve_scores(self, rowids: list[int], terms: list[TermList]) -> dict:
+        """The exact bm25 parts of these records for these terms: kept from an earlier key
+        (typing on within a word resolves the same records for the same common term), or
+        resolved now (see _resolved_now)."""
+        kept = self._resolved
+        if sum(len(parts) for parts in kept.values()) > 200_000:  # a long session: start again
+            kept.clear()
+        scored: dict[int, dict[str, float]] = {}
+        for term in terms:
+            known = kept.setdefault(term.term, {})
+            missing = [rowid for rowid in rowids if rowid not in known]
+            if missing:
+                fresh = self._resolved_now(missing, [term])
+                for rowid in missing:
+                    known[rowid] = fresh.get(rowid, {}).get(term.term, 0.0)
+            for rowid in rowids:
+                if known[rowid]:
+                    scored.setdefault(rowid, {})[term.term] = known[rowid]
+        return scored
+
+    def _resolved_now(self, rowids: list[int], terms: list[TermList]) -> dict:
         """The exact bm25 parts of these records for these (common) terms, as FTS5 computes
         them: the record's length from FTS5's docsize records, the index's totals from its
         averages record, each term's hits per column counted in the record's text (see
@@ -402,6 +423,7 @@ class Search:
         """Forgets the term lists read and whether the ranking lists are current (the
         benchmark times a search without them, as after a search for other words)."""
         self._lists = {}
+        self._resolved = {}
         self._rank_ready = None
 
     @cached_property

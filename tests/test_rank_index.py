@@ -92,11 +92,17 @@ def test_the_proven_top_hits_are_those_of_bm25_over_every_match(
         records = random_records(seed, count)
         with corpus(tmp_path_factory.mktemp("rank") / "c.db", records) as store:
             search = Search(store)
-            hits = search.hits(text, limit=limit)
-            assert search.rank_ready()
-            expected = exact(store, search, text, limit)
-            everything = exact(store, search, text, 10_000)
-    proof = search.last_proof
+            # Then the same words less the last letter's, on the same search: what the
+            # first kept (lists, resolved scores) must not change the second.
+            for typed in (text, " ".join(words[:-1] + [words[-1][:-1] or "l"]) + kind):
+                hits = search.hits(typed, limit=limit)
+                assert search.rank_ready()
+                expected = exact(store, search, typed, limit)
+                everything = exact(store, search, typed, 10_000)
+                same_as_exact(hits, search.last_proof, expected, everything, limit)
+
+
+def same_as_exact(hits, proof, expected, everything, limit) -> None:
     proven = len(hits) if proof is None or proof.ranked is None else proof.proven
     assert proven >= min(limit, PROVEN, len(expected))
     assert [(h.kind, h.id) for h in hits[:proven]] == [(k, r) for k, r, _ in expected[:proven]]
@@ -164,6 +170,22 @@ def common_corpus(count: int) -> list[tuple[str, str, str]]:
         )
         for n in range(count)
     ]
+
+
+def test_typing_on_resolves_a_record_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(rank_index, "DEPTH", 20)
+    monkeypatch.setattr(rank_index, "LISTED_FROM", 10)
+    with corpus(tmp_path / "c.db", common_corpus(300)) as store:
+        search = Search(store)
+        resolved = []
+        resolve = search._resolved_now
+        spy = lambda rowids, terms: resolved.extend(rowids) or resolve(rowids, terms)  # noqa: E731
+        monkeypatch.setattr(search, "_resolved_now", spy)
+        first = search.hits("lung sk", limit=10)
+        assert resolved  # (proven or not: the proof resolved records on the way)
+        count = len(resolved)
+        again = search.hits("lung ski", limit=10)
+        assert len(resolved) == count and again == first
 
 
 def test_common_words_are_ranked_from_stored_lists_cut_short(tmp_path, monkeypatch):
