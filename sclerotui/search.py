@@ -118,7 +118,8 @@ class Search:
                     f"{self.store.schema_version}, from an older release, opened read-only)"
                 )
             try:
-                return self._search(query, criteria, limit)
+                with self.store.snapshot():
+                    return self._search(query, criteria, limit)
             except sqlite3.OperationalError as error:
                 # The parser should make this impossible; never a crash for the user.
                 raise SearchError(f"cannot search for {query.text!r}: {error}") from None

@@ -368,6 +368,21 @@ class Store:
         with self.transaction():
             schema.rebuild_rank_lists(self.conn)
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside sees the database as one state (a read transaction): a search
+        that checks the ranking lists against the index, then reads both, must not see
+        another process's import and rebuild land in between."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
     def _require_writable(self, action: str) -> None:
         if self.read_only:
             why = self.read_only_reason or "it is open read-only"

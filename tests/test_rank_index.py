@@ -267,3 +267,36 @@ def test_varints_read_as_sqlite_writes_them():
     assert rank_index.varints(bytes([0x05, 0x81, 0x00, 0xFF, 0x7F])) == [5, 128, 16383]
     nine = bytes([0xFF] * 8 + [0x01])
     assert rank_index.varints(nine) == [(2**56 - 1) << 8 | 1]
+
+
+def test_a_search_reads_one_state_while_another_process_writes(tmp_path, monkeypatch):
+    """An import and its rebuild that land between a search's check of the lists and its
+    reads of them are not seen: the search reads one state (Store.snapshot)."""
+    monkeypatch.setattr(rank_index, "LISTED_FROM", 0)
+    monkeypatch.setattr(rank_index, "DEPTH", 2)
+    path = tmp_path / "c.db"
+    corpus(path, common_corpus(60)).close()
+    with Store(path, read_only=True) as reader, Store(path) as writer:
+        search = Search(reader)
+        before = [r for _, r, _ in exact(reader, search, "lung", 2)]
+        read_list = search._term_list
+        written = []
+
+        def term_list(term):
+            if not written:  # another process imports a strong record, and rebuilds
+                writer.conn.execute(
+                    "INSERT INTO search_index (title, body, kind, record_id) VALUES "
+                    "('lung lung', 'lung', 'case', 'case-new')"
+                )
+                writer.conn.commit()
+                writer.rebuild_rank_lists()
+                written.append(term)
+            return read_list(term)
+
+        monkeypatch.setattr(search, "_term_list", term_list)
+        hits = search.hits("lung", limit=2)
+        assert written and search.last_proof.ranked is not None
+        assert [h.id for h in hits] == before
+        search.drop_kept()
+        monkeypatch.setattr(search, "_term_list", read_list)
+        assert search.hits("lung", limit=1)[0].id == "case-new"  # the next search sees it
