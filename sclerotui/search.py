@@ -219,17 +219,23 @@ class Search:
         words = [expansions.get(word) for word in query.words]
         self.last_proof = None
         if not query.phrases and all(terms is not None for terms in words) and self.rank_ready():
-            groups = [[self._term_list(term) for term in terms or ()] for terms in words]
             # A record holding a term of every word matches, unless filters or excluded
             # words say otherwise.
             matching = None
             if checked is not None:
                 matching = partial(self._matching, query, criteria, *checked)
-            proof = prove(groups, min(limit, PROVEN), self._resolve_scores, matching, wanted=limit)
-            self.last_proof = proof
-            if proof.ranked is not None:
-                wanted = [Term(terms=frozenset(terms or ())) for terms in words]
-                return self._proven_rows(proof.ranked, wanted)
+            try:
+                groups = [[self._term_list(term) for term in terms or ()] for terms in words]
+            except (ValueError, TypeError):  # a list damaged by hand: rank every match
+                self._rank_ready = False
+            else:
+                proof = prove(
+                    groups, min(limit, PROVEN), self._resolve_scores, matching, wanted=limit
+                )
+                self.last_proof = proof
+                if proof.ranked is not None:
+                    wanted = [Term(terms=frozenset(terms or ())) for terms in words]
+                    return self._proven_rows(proof.ranked, wanted)
         where_sql, args = checked or ("search_index MATCH ?", [match])
         return self._ranked_by_fts(match, where_sql, args, limit)
 

@@ -300,3 +300,17 @@ def test_a_search_reads_one_state_while_another_process_writes(tmp_path, monkeyp
         search.drop_kept()
         monkeypatch.setattr(search, "_term_list", read_list)
         assert search.hits("lung", limit=1)[0].id == "case-new"  # the next search sees it
+
+
+def test_a_list_damaged_by_hand_is_set_aside(tmp_path, monkeypatch):
+    """A packed list cut short (edited by hand, say) is no reason to fail a search: FTS5
+    ranks every match instead."""
+    monkeypatch.setattr(rank_index, "LISTED_FROM", 0)
+    monkeypatch.setattr(rank_index, "DEPTH", 3)
+    with corpus(tmp_path / "c.db", common_corpus(40)) as store:
+        store.conn.execute("UPDATE rank_terms SET listed = substr(listed, 1, 5)")
+        store.conn.commit()
+        search = Search(store)
+        hits = search.hits("lung", limit=3)
+        assert search.last_proof is None and not search.rank_ready()
+        assert [h.id for h in hits] == [r for _, r, _ in exact(store, search, "lung", 3)]
