@@ -665,8 +665,7 @@ def bench_ranking(db: Path) -> list[tuple]:
     median of 3 with nothing kept from an earlier search), and how many of its top 10 are in
     the top 10 of bm25 over every match with the same column weights (FTS5's own ranking,
     nothing cut, nothing estimated); "counting ties": the app's hits whose exact score is
-    no worse than the exact 10th's."""
-    import sclerotui.search as search_module
+    no worse than the exact 10th's. (benchmarks/ranking.py compares old and new code.)"""
     from sclerotui.query import fts_expression, parse
     from sclerotui.ranking import BODY_WEIGHT, TITLE_WEIGHT
     from sclerotui.search import Search
@@ -683,14 +682,11 @@ def bench_ranking(db: Path) -> list[tuple]:
                 start = time.perf_counter()
                 hits = search.hits(query, limit=100)
                 times.append(time.perf_counter() - start)
-            cut, estimated = search_module.SEARCH_RANKED, search_module.FTS_RANKED_ROWS
-            search_module.SEARCH_RANKED, search_module.FTS_RANKED_ROWS = 10**12, 10**15
-            try:
-                start = time.perf_counter()
-                exact = search.hits(query, limit=10)
-                exact_seconds = time.perf_counter() - start
-            finally:
-                search_module.SEARCH_RANKED, search_module.FTS_RANKED_ROWS = cut, estimated
+            exact_search = Search(store)
+            exact_search.rank_ready = lambda: False  # no ranking lists: FTS5 ranks every match
+            start = time.perf_counter()
+            exact = exact_search.hits(query, limit=10)
+            exact_seconds = time.perf_counter() - start
             mine = {(hit.kind, hit.id) for hit in hits[:10]}
             overlap = len(mine & {(hit.kind, hit.id) for hit in exact})
             expression = fts_expression(query, {w: search._expand_word(w) for w in query.words}.get)

@@ -1,22 +1,18 @@
-"""Ranking search matches in Python, the way FTS5's bm25() would, without its full scans.
+"""Words as FTS5's index holds them, bm25's constants, and snippets cut in Python.
 
-FTS5's bm25() counts every record holding each search term before it scores the first
-match; for a word in half of a million records that is tens of milliseconds per word. Here
-the store passes each term's share of the index (estimated from where its k-th match falls)
-and the text of the matches to rank, and this module scores them with the same formula and
-the same column weights. Which records match is still decided by FTS5; only their order is
-computed here. Pure functions, no database access.
+bm25 is FTS5's, with the same constants and column weights (see sclerotui.rank_index for
+how the top hits are proven without scoring every match). Snippets are cut here from text
+already read: a second query for them cost as much as the ranking. Pure functions, no
+database access.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 K1 = 1.2  # FTS5's bm25 constants
@@ -51,7 +47,6 @@ class Term:
     terms: frozenset[str] = frozenset()
     prefix: str | None = None
     phrase: tuple[str, ...] = ()
-    share: float = 0.0  # the fraction of indexed records that hold it
 
     def positions(self, words: list[str]) -> list[tuple[int, int]]:
         """Where a text's folded tokens hold this term: (first token, token after it)."""
@@ -95,96 +90,6 @@ class Term:
 def _starting(letters: str) -> str:
     """The letters, where no token character comes just before them."""
     return f"{re.escape(letters)}(?<!{TOKEN_CHAR}.{{{len(letters)}}})"
-
-
-def idf(share: float, rows: int) -> float:
-    """bm25's inverse document frequency, floored as FTS5 floors it."""
-    held = share * rows
-    value = math.log((rows - held + 0.5) / (held + 0.5))
-    return value if value > 0 else 1e-6
-
-
-@dataclass
-class Counted:
-    """What scoring learnt of the texts it ranked, by their keys (the index's rowids): the
-    folded texts, and each term's weighted count in each. Typing on within a query ranks
-    mostly the same records for mostly the same terms (in "skin thickenin" to "skin
-    thickening", all of "skin"). The caller keeps it only while the texts stay the same."""
-
-    folded: dict[int, tuple[str, str]] = field(default_factory=dict)
-    counts: dict[str, dict[int, float]] = field(default_factory=dict)  # by term pattern
-
-
-def scores(
-    texts: list[tuple[str, str]],
-    wanted: list[Term],
-    rows: int,
-    keys: Sequence[int] = (),
-    kept: Counted | None = None,
-) -> list[float]:
-    """bm25 scores (lower is better, as FTS5 gives them) of (title, body) texts.
-
-    A record's length is measured in characters, not tokens: bm25 uses only its ratio to
-    the average, and reading FTS5's token counts cost more than ranking itself. With keys
-    (one per text) and kept, what kept holds for a key is used, and kept is replaced by what
-    this call knows of these texts and terms only."""
-    if kept is None:
-        keys, kept = range(len(texts)), Counted()
-    lengths = [len(title) + len(body) for title, body in texts]
-    average = (sum(lengths) / len(lengths) if lengths else 1.0) or 1.0
-    norms = [K1 * (1 - B + B * length / average) for length in lengths]
-    folded = _folded(texts, keys, kept.folded)
-    totals = [0.0] * len(texts)
-    counts: dict[str, dict[int, float]] = {}
-    for term in wanted:
-        weight = idf(term.share, max(rows, 1))
-        frequencies = _frequencies(term, folded, keys, kept.counts.get(term.pattern.pattern))
-        counts[term.pattern.pattern] = dict(zip(keys, frequencies, strict=True))
-        totals = [
-            total + weight * frequency * (K1 + 1) / (frequency + norm)
-            for total, frequency, norm in zip(totals, frequencies, norms, strict=True)
-        ]
-    kept.folded, kept.counts = dict(zip(keys, folded, strict=True)), counts
-    return [-total for total in totals]
-
-
-def _folded(
-    texts: list[tuple[str, str]], keys: Sequence[int], before: dict[int, tuple[str, str]]
-) -> list[tuple[str, str]]:
-    if not before:
-        return [(fold(title), fold(body)) for title, body in texts]
-    return [
-        before[key] if key in before else (fold(title), fold(body))
-        for key, (title, body) in zip(keys, texts, strict=True)
-    ]
-
-
-def _frequencies(
-    term: Term,
-    folded: list[tuple[str, str]],
-    keys: Sequence[int],
-    before: dict[int, float] | None,
-) -> list[float]:
-    """The term's weighted count in each folded (title, body)."""
-    findall, letters = term.pattern.findall, term.letters
-    if before:
-        return [
-            before[key] if key in before else _frequency(findall, letters, title, body)
-            for key, (title, body) in zip(keys, folded, strict=True)
-        ]
-    # One comprehension, not a call per text; a substring test first, as most titles hold
-    # none of the words and it is much quicker than the regex that finds none.
-    return [
-        (TITLE_WEIGHT * len(findall(title)) if letters in title else 0)
-        + (BODY_WEIGHT * len(findall(body)) if letters in body else 0)
-        for title, body in folded
-    ]
-
-
-def _frequency(findall, letters: str, title: str, body: str) -> float:
-    return (TITLE_WEIGHT * len(findall(title)) if letters in title else 0) + (
-        BODY_WEIGHT * len(findall(body)) if letters in body else 0
-    )
 
 
 SNIPPET_TOKENS = 12

@@ -6,17 +6,19 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
-from sclerotui import pathway_index
+from sclerotui import pathway_index, rank_index
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 
-SCHEMA_VERSION = 9  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
+SCHEMA_VERSION = 10  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
 # 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids;
 # 7: the user's own notes and bookmarks, and the lens's saved profile (see sclerotui/notes.py);
 # 8: every case's pathway nodes, written with the case (pathway_steps, see pathway_index.py);
-# 9: events are their columns, without a JSON copy; facets WITHOUT ROWID (a third the size)
+# 9: events are their columns, without a JSON copy; facets WITHOUT ROWID (a third the size);
+# 10: each common term's best records by bm25, derived (rank_terms, rank_index.py)
+RANK_LISTS = 10  # the ranking lists' migration
 BUNDLED = "bundled"  # the origin of the curated records, written only by a bundled build
 TOKENIZER = "unicode61 remove_diacritics 2"  # the search index's, and its term list's
 REQUIRED_TABLES = {
@@ -275,6 +277,44 @@ def _rebuild_events(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _add_rank_lists(db: sqlite_utils.Database) -> None:
+    """The ranking lists (see rank_index.py): empty, and so ignored, until the store fills
+    them after the transaction that migrates (see rebuild_rank_lists)."""
+    for statement in rank_index.CREATE.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def rebuild_rank_lists(conn: sqlite3.Connection) -> int:
+    """Rebuild the ranking lists from the search index as it is committed; returns how many
+    terms are listed. The caller holds the transaction, begun after the index's last write:
+    FTS5 records a write's segments at its commit, so lists built in the writing transaction
+    would carry the state before it and be ignored as stale."""
+    conn.execute("DELETE FROM rank_terms")
+    conn.execute("DELETE FROM rank_state")
+    conn.execute("CREATE VIRTUAL TABLE temp.rank_vocab USING fts5vocab(main, search_index, row)")
+    try:
+        common = conn.execute(
+            "SELECT term, doc FROM temp.rank_vocab WHERE doc > ?", [rank_index.LISTED_FROM]
+        ).fetchall()
+    finally:
+        conn.execute("DROP TABLE temp.rank_vocab")
+    for term, docs in common:
+        rows = conn.execute(
+            rank_index.TERM_RANKED, [rank_index.quoted(term), rank_index.DEPTH + 1]
+        ).fetchall()
+        listed = [(rowid, -score) for rowid, score in rows[: rank_index.DEPTH]]
+        cut = rows[rank_index.DEPTH] if len(rows) > rank_index.DEPTH else None
+        bound = (-cut[1], cut[0]) if cut else (None, None)
+        conn.execute(rank_index.INSERT, [term, docs, *bound, *rank_index.pack(listed)])
+    state = dict(conn.execute(rank_index.INDEX_STATE).fetchall())
+    conn.execute(
+        "INSERT INTO rank_state VALUES (?, ?, ?, ?)",
+        [state.get(10), state.get(1), rank_index.DEPTH, rank_index.LISTED_FROM],
+    )
+    return len(common)
+
+
 MIGRATIONS = {
     2: _migrate_to_2,
     3: _migrate_to_3,
@@ -284,6 +324,7 @@ MIGRATIONS = {
     7: _migrate_to_7,
     8: _migrate_to_8,
     9: _migrate_to_9,
+    RANK_LISTS: _add_rank_lists,
 }
 
 

@@ -26,20 +26,19 @@ from sclerotui.query import (
     excluded_match,
     fts_expression,
     parse,
-    phrase_matches,
-    word_matches,
 )
 from sclerotui.store import Store
 
 if TYPE_CHECKING:
-    from sclerotui.ranking import Counted
+    from sclerotui.rank_index import Proof, TermList, Totals
 
-SEARCH_RANKED = 2000  # a search ranks at most this many matches (see Search._ranked)
+SEARCH_RANKED = 2000  # records found by filters alone, or by filters and excluded words
+# The first hits proven exact (the rest of a page are the best the proof scored, in exact
+# order among themselves: see rank_index.Proof); proving 100 at a million records costs
+# thousands of records resolved, often past the budget (docs/performance/ranking.md).
+PROVEN = 10
 OPENING = 120  # characters of a record's body shown for a hit found by filters alone
-SHARE_SAMPLE = 1000  # matches read to estimate how common a term is (see Search._share)
 MAX_EXPANSION = 64  # a typed word that begins more terms is left to FTS5's prefix query
-# Up to this many index entries for the terms, FTS5's bm25() ranks (see Search._ranked).
-FTS_RANKED_ROWS = 50_000
 CACHE_MB = 16  # the explorer's search connection's page cache (see Search.open)
 RECORD_TITLES = {
     "therapy": ("therapies", "name"),
@@ -74,12 +73,14 @@ class Search:
         """`owned`: the search opened the store and closes it (see open)."""
         self.store = store
         self.owned = owned
-        # What the last ranked search read and counted, and the database's state it was
-        # read in (see _keep_while_unchanged).
-        self._texts: dict[int, tuple] = {}  # its candidates by rowid
-        self._counted: Counted | None = None  # their folded texts and its terms' counts
-        self._shares: dict[str, float] = {}  # its terms' shares of the index
+        # What ranked searches read, and the database's state it was read in (see
+        # _keep_while_unchanged): the terms' ranking lists, whether the stored ones are current.
+        self._lists: dict[str, TermList] = {}
+        self._resolved: dict[str, dict[int, float]] = {}  # by term, rowid (see _resolve_scores)
+        self._rank_ready: bool | None = None
+        self._totals: Totals | None = None
         self._kept_state: tuple[int, int] | None = None
+        self.last_proof: Proof | None = None  # how the last ranked search was ranked
 
     @classmethod
     def open(cls, path: Path) -> Search:
@@ -117,7 +118,8 @@ class Search:
                     f"{self.store.schema_version}, from an older release, opened read-only)"
                 )
             try:
-                return self._search(query, criteria, limit)
+                with self.store.snapshot():
+                    return self._search(query, criteria, limit)
             except sqlite3.OperationalError as error:
                 # The parser should make this impossible; never a crash for the user.
                 raise SearchError(f"cannot search for {query.text!r}: {error}") from None
@@ -167,23 +169,19 @@ class Search:
                 "(SELECT rowid FROM search_index WHERE search_index MATCH ?)"
             )
             args.append(excluded_match(query))
-        kind_clauses = []
-        restricted = False  # reading each match's kind costs a row lookup: skip it if we can
-        for kind in ("therapy", "trial", "case"):
-            if criteria.kind and kind not in criteria.kind:
-                restricted = True
-                continue
-            clause, clause_args = criteria_sql(kind, "search_index.record_id", criteria, None)
-            restricted = restricted or bool(clause)
-            kind_clauses.append(f"(search_index.kind = '{kind}' {clause})")
-            args.extend(clause_args)
-        if not kind_clauses:
+        # Reading each match's kind costs a row lookup: skip it if we can.
+        restricted, kinds_sql, kinds_args = _filter_sql(
+            criteria, "search_index.kind", "search_index.record_id"
+        )
+        if not kinds_sql:
             return []
+        args.extend(kinds_args)
         if restricted or not where:
-            where.append("(" + " OR ".join(kind_clauses) + ")")
+            where.append(kinds_sql)
         where_sql = " AND ".join(where)
         if match:
-            rows = self._ranked(query, expansions, match, where_sql, args, limit)
+            checked = (where_sql, args) if restricted or query.excluded else None
+            rows = self._ranked(query, expansions, match, checked, criteria, limit)
         elif query.excluded:
             rows = self._filtered(where_sql, args, limit)
         else:
@@ -203,92 +201,241 @@ class Search:
         query: Query,
         expansions: dict[str, tuple[str, ...] | None],
         match: str,
-        where_sql: str,
-        args: list,
+        checked: tuple[str, list] | None,
+        criteria: Criteria,
         limit: int,
     ) -> list[tuple]:
-        """The best matches among the first SEARCH_RANKED, ranked as bm25 ranks them.
+        """The best `limit` matches, exactly as bm25 over every match ranks them.
 
-        Ranking every match of a broad word on a million records would take seconds. Matches
-        come in rowid order (therapies, trials, then cases as added), so only the first
-        SEARCH_RANKED are ranked. FTS5's bm25() counts every record holding each term before
-        it scores one: when the terms are rare that is quick, and done in SQLite, off the
-        interpreter's lock. When they are common, the ranking is done in Python (see
-        sclerotui.ranking) with each term's share of the index estimated from a sample."""
-        from sclerotui.ranking import Term, scores, snippet, tokens
+        Ranking every match of a common word on a million records takes FTS5 a third of a
+        second or more. The ranking lists (sclerotui.rank_index) hold each common term's best
+        records: when they prove the top hits, those are read; when they cannot (a phrase, a
+        word left to FTS5's prefix query, lists stale or absent, a filter that passes too
+        few of the listed records), FTS5 ranks every match: slower, never different."""
+        from sclerotui.rank_index import prove
+        from sclerotui.ranking import Term
 
         self._keep_while_unchanged()
-        top = self._top_rowid()
-        words = zip(query.words, word_matches(query, expansions.get), strict=True)
-        wanted = [
-            Term(**_word_term(word, expansions.get(word)), share=self._share(expression, top))
-            for word, expression in words
-        ]
-        wanted += [
-            Term(phrase=tuple(tokens(phrase)), share=self._share(expression, top))
-            for phrase, expression in zip(query.phrases, phrase_matches(query), strict=True)
-        ]
-        if sum(term.share for term in wanted) * top <= FTS_RANKED_ROWS:
-            return self._ranked_by_fts(match, where_sql, args, limit)
-        candidates = self._candidates(where_sql, args)
-        texts = [(row[3], row[4]) for row in candidates]
-        scored = scores(texts, wanted, top, [row[0] for row in candidates], self._counted)
-        best = sorted(range(len(candidates)), key=lambda i: (scored[i], candidates[i][0]))[:limit]
+        words = [expansions.get(word) for word in query.words]
+        self.last_proof = None
+        if not query.phrases and all(terms is not None for terms in words) and self.rank_ready():
+            # A record holding a term of every word matches, unless filters or excluded
+            # words say otherwise.
+            matching = None
+            if checked is not None:
+                matching = partial(self._matching, query, criteria, *checked)
+            try:
+                groups = [[self._term_list(term) for term in terms or ()] for terms in words]
+            except (ValueError, TypeError):  # a list damaged by hand: rank every match
+                self._rank_ready = False
+            else:
+                proof = prove(
+                    groups, min(limit, PROVEN), self._resolve_scores, matching, wanted=limit
+                )
+                self.last_proof = proof
+                if proof.ranked is not None:
+                    wanted = [Term(terms=frozenset(terms or ())) for terms in words]
+                    return self._proven_rows(proof.ranked, wanted)
+        where_sql, args = checked or ("search_index MATCH ?", [match])
+        return self._ranked_by_fts(match, where_sql, args, limit)
+
+    def rank_ready(self) -> bool:
+        """Whether the ranking lists are there and were built from the index as it is now
+        (see rank_index: FTS5 rewrites its structure record on every write)."""
+        if self._rank_ready is None:
+            from sclerotui.rank_index import DEPTH, INDEX_STATE, LISTED_FROM, Totals
+
+            ready = False
+            if self.store.has_table("rank_state") and self.store.has_table("search_index_docsize"):
+                state = self.store.first(
+                    "SELECT structure, averages, depth, listed_from FROM rank_state"
+                )
+                now = dict(self.store.read(INDEX_STATE))
+                if now.get(1) and state == (now.get(10), now[1], DEPTH, LISTED_FROM):
+                    self._totals = Totals.of(now[1])
+                    ready = self._totals.rows > 0
+            self._rank_ready = ready
+        return self._rank_ready
+
+    def _term_list(self, term: str) -> TermList:
+        """A term's ranking list: stored for a common term, else every record holding it,
+        ranked by FTS5 now (a term in few records is quick to rank)."""
+        from sclerotui.rank_index import TermList, quoted, unpack
+        from sclerotui.ranking import BODY_WEIGHT, TITLE_WEIGHT
+
+        if term in self._lists:
+            return self._lists[term]
+        row = self.store.first(
+            "SELECT docs, bound, listed, scores FROM rank_terms WHERE term = ?", [term]
+        )
+        if row is not None:
+            found = TermList(term, unpack(row[2], row[3]), row[1], row[0])
+        else:
+            scored = {
+                rowid: -score
+                for rowid, score in self.store.read(
+                    f"""SELECT rowid, bm25(search_index, {TITLE_WEIGHT}, {BODY_WEIGHT})
+                        FROM search_index WHERE search_index MATCH ?""",
+                    [quoted(term)],
+                )
+            }
+            found = TermList(term, scored, None, len(scored))
+        if len(self._lists) > 500:  # a long session's words: start again
+            self._lists.clear()
+        self._lists[term] = found
+        return found
+
+    def _resolve_scores(self, rowids: list[int], terms: list[TermList]) -> dict:
+        """The exact bm25 parts of these records for these terms: kept from an earlier key
+        (typing on within a word resolves the same records for the same common term), or
+        resolved now (see _resolved_now)."""
+        kept = self._resolved
+        if sum(len(parts) for parts in kept.values()) > 200_000:  # a long session: start again
+            kept.clear()
+        scored: dict[int, dict[str, float]] = {}
+        for term in terms:
+            known = kept.setdefault(term.term, {})
+            missing = [rowid for rowid in rowids if rowid not in known]
+            if missing:
+                fresh = self._resolved_now(missing, [term])
+                for rowid in missing:
+                    known[rowid] = fresh.get(rowid, {}).get(term.term, 0.0)
+            for rowid in rowids:
+                if known[rowid]:
+                    scored.setdefault(rowid, {})[term.term] = known[rowid]
+        return scored
+
+    def _resolved_now(self, rowids: list[int], terms: list[TermList]) -> dict:
+        """The exact bm25 parts of these records for these (common) terms, as FTS5 computes
+        them: the record's length from FTS5's docsize records, the index's totals from its
+        averages record, each term's hits per column counted in the record's text (see
+        rank_index.ascii_hits), or by FTS5's highlight() where the text is not ASCII."""
+        from sclerotui.rank_index import ascii_hits, contribution, frequency, idf, sizes
+
+        assert self._totals is not None  # (rank_ready read them)
+        lengths: dict[int, int] = {}
+        texts: dict[int, tuple[str, str]] = {}
+        for chunk in _chunks(rowids, 500):
+            marks = ",".join("?" * len(chunk))
+            lengths.update(
+                (rowid, sizes(blob))
+                for rowid, blob in self.store.read(
+                    f"SELECT id, sz FROM search_index_docsize WHERE id IN ({marks})", chunk
+                )
+            )
+            texts.update(
+                (row[0], (row[1], row[2])) for row in self.store.read(self._texts_sql(marks), chunk)
+            )
+        rows, average = self._totals.rows, self._totals.average
+        weights = {term.term: idf(term.docs, rows) for term in terms}
+        hits: dict[int, dict[str, tuple[int, int]]] = {}
+        other = []
+        for rowid, (title, body) in texts.items():
+            if title.isascii() and body.isascii():
+                hits[rowid] = ascii_hits(title.lower(), body.lower(), weights)
+            else:
+                other.append(rowid)
+        for chunk in _chunks(other, 500):
+            for term in terms:
+                hits_of = self._highlighted_hits(term.term, chunk)
+                for rowid in chunk:
+                    hits.setdefault(rowid, {})[term.term] = hits_of.get(rowid, (0, 0))
+        return {
+            rowid: {
+                term: contribution(weights[term], frequency(*counted), lengths[rowid], average)
+                for term, counted in found.items()
+                if counted != (0, 0)
+            }
+            for rowid, found in hits.items()
+            if rowid in lengths
+        }
+
+    def _texts_sql(self, marks: str) -> str:
+        """(rowid, title, body) of the records whose rowids fill the marks."""
+        if self.has_content_table:
+            return f"SELECT id, c0, c1 FROM search_index_content WHERE id IN ({marks})"
+        return f"SELECT rowid, title, body FROM search_index WHERE rowid IN ({marks})"
+
+    def _highlighted_hits(self, term: str, rowids: list[int]) -> dict[int, tuple[int, int]]:
+        """A term's hits in the title and the body of each record, counted by FTS5."""
+        from sclerotui.rank_index import quoted
+
+        marks = ",".join("?" * len(rowids))
+        found = {}
+        for rowid, title, marked_title, body, marked_body in self.store.read(
+            f"""SELECT rowid, title, highlight(search_index, 0, char(57344), ''),
+                       body, highlight(search_index, 1, char(57344), '')
+                FROM search_index WHERE search_index MATCH ? AND rowid IN ({marks})""",
+            [quoted(term), *rowids],
+        ):
+            # Marks added, less any the text held (one character each: none overlap).
+            found[rowid] = (
+                marked_title.count(MARK_START) - title.count(MARK_START),
+                marked_body.count(MARK_START) - body.count(MARK_START),
+            )
+        return found
+
+    def _matching(
+        self, query: Query, criteria: Criteria, where_sql: str, args: list, rowids: list[int]
+    ) -> set[int]:
+        """Those of the records (each holding a term of every word) that match the query and
+        pass its filters. Without excluded words only the filters are checked, on FTS5's
+        content table: FTS5 asked for a match by rowid seeks each term's entries again."""
+        marks = ",".join("?" * len(rowids))
+        if not query.excluded and self.has_content_table:
+            _, filters_sql, filters_args = _filter_sql(criteria, "c.c2", "c.c3")
+            sql = f"SELECT c.id FROM search_index_content c WHERE {filters_sql} AND c.id IN"
+            return {row[0] for row in self.store.read(f"{sql} ({marks})", [*filters_args, *rowids])}
+        return {
+            row[0]
+            for row in self.store.read(
+                f"""SELECT search_index.rowid FROM search_index
+                    WHERE {where_sql} AND search_index.rowid IN ({marks})""",
+                [*args, *rowids],
+            )
+        }
+
+    def _proven_rows(self, ranked: list[tuple[int, float]], wanted: list) -> list[tuple]:
+        """(kind, record_id, title, snippet cut, bm25) of the ranked records, in order."""
+        from sclerotui.ranking import snippet
+
+        texts: dict[int, tuple] = {}
+        for chunk in _chunks([rowid for rowid, _ in ranked], 500):
+            marks = ",".join("?" * len(chunk))
+            if self.has_content_table:
+                sql = f"SELECT id, c2, c3, c0, c1 FROM search_index_content WHERE id IN ({marks})"
+            else:
+                sql = f"""SELECT rowid, kind, record_id, title, body FROM search_index
+                          WHERE rowid IN ({marks})"""
+            texts.update((row[0], row) for row in self.store.read(sql, chunk))
         return [
             (
-                *candidates[i][1:4],
-                partial(snippet, *candidates[i][3:5], wanted, MARK_START, MARK_END),
-                scored[i],
+                *texts[rowid][1:4],
+                partial(snippet, *texts[rowid][3:5], wanted, MARK_START, MARK_END),
+                -score,
             )
-            for i in best
+            for rowid, score in ranked
+            if rowid in texts
         ]
 
-    def _candidates(self, where_sql: str, args: list) -> list[tuple]:
-        """(rowid, kind, record_id, title, body) of the first SEARCH_RANKED matches by rowid.
-
-        The rowids come from the index, then the texts from FTS5's content table, 500 at a
-        time: asked for a match's columns, FTS5 looks each row up on its own (slower; see
-        docs/PERFORMANCE.md). Typing on within a word mostly matches the records the last key
-        matched: their texts are kept from the last search (see _keep_while_unchanged)."""
-        first = f"""FROM search_index WHERE {where_sql}
-                    ORDER BY search_index.rowid LIMIT {SEARCH_RANKED}"""
-        if not self.has_content_table:
-            return self.store.read(
-                f"""SELECT search_index.rowid, search_index.kind, search_index.record_id,
-                           search_index.title, search_index.body {first}""",
-                args,
-            )
-        rowids = [row[0] for row in self.store.read(f"SELECT search_index.rowid {first}", args)]
-        kept = self._texts
-        texts = {rowid: kept[rowid] for rowid in rowids if rowid in kept}
-        for chunk in _chunks([rowid for rowid in rowids if rowid not in texts], 500):
-            for row in self.store.read(
-                f"""SELECT id, c2, c3, c0, c1 FROM search_index_content
-                    WHERE id IN ({",".join("?" * len(chunk))})""",
-                chunk,
-            ):
-                texts[row[0]] = row
-        self._texts = texts  # this search's candidates only
-        return [texts[rowid] for rowid in rowids if rowid in texts]
-
     def _keep_while_unchanged(self) -> None:
-        """Drops what the last ranked search kept (texts, counts, shares) if the database
-        has changed since: a kept text or count would rank and cut by the old words."""
+        """Drops what the last ranked search kept (term lists, whether the ranking lists are
+        current) if the database has changed since: a kept list would rank by old scores."""
         state = self.store.change_marker()
         if state is None or state != self._kept_state:  # (None before the first search too)
             self.drop_kept()
             self._kept_state = state
 
     def drop_kept(self) -> None:
-        """Forgets what the last ranked search read and counted (the benchmark times a search
-        without it, as after a search that matched other records)."""
-        from sclerotui.ranking import Counted
-
-        self._texts, self._counted, self._shares = {}, Counted(), {}
+        """Forgets the term lists read and whether the ranking lists are current (the
+        benchmark times a search without them, as after a search for other words)."""
+        self._lists = {}
+        self._resolved = {}
+        self._rank_ready = None
 
     @cached_property
     def has_content_table(self) -> bool:
-        """Whether FTS5 keeps the index's texts in the table laid out as _candidates reads
+        """Whether FTS5 keeps the index's texts in the table laid out as _proven_rows reads
         it: columns c0-c3 holding the index's columns (title, body, kind, record_id)."""
         from sclerotui.rows import COLUMNS
 
@@ -302,11 +449,10 @@ class Search:
         return self.store.has_table("search_terms")
 
     def _ranked_by_fts(self, match: str, where_sql: str, args: list, limit: int) -> list[tuple]:
-        """bm25() and snippet() in SQLite, over the first SEARCH_RANKED matches."""
+        """bm25() and snippet() in SQLite, over every match: the exact ranking."""
         from sclerotui.ranking import BODY_WEIGHT, SNIPPET_TOKENS, TITLE_WEIGHT, show_mark
 
-        where_sql, args = self._first_ranked(where_sql, args)
-        # Ties (rare after a ranking) by rowid: reading 2,000 titles would cost more.
+        # Ties by rowid, as the ranking lists order them.
         rows = self.store.read(
             f"""SELECT search_index.kind, search_index.record_id, search_index.title,
                        snippet(search_index, -1, char(57344), char(57345), '…', {SNIPPET_TOKENS}),
@@ -332,31 +478,6 @@ class Search:
             )
         )
         return None if len(terms) > MAX_EXPANSION else terms
-
-    def _share(self, expression: str, top: int) -> float:
-        """The fraction of the index's rowid range holding matches of an expression.
-
-        Counted when there are fewer than SHARE_SAMPLE; otherwise estimated from the rowid
-        of the SHARE_SAMPLE-th match, which reads a sample, not the whole doclist. Kept
-        while the database is unchanged: a word typed on after keeps its share."""
-        if expression in self._shares:
-            return self._shares[expression]
-        rowids = [
-            row[0]
-            for row in self.store.read(
-                "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid LIMIT ?",
-                [expression, SHARE_SAMPLE],
-            )
-        ]
-        share = len(rowids) / top if len(rowids) < SHARE_SAMPLE else SHARE_SAMPLE / rowids[-1]
-        if len(self._shares) > 1000:  # a long session's words: start again
-            self._shares.clear()
-        self._shares[expression] = share
-        return share
-
-    def _top_rowid(self) -> int:
-        row = self.store.first("SELECT rowid FROM search_index ORDER BY rowid DESC LIMIT 1")
-        return row[0] if row else 1
 
     def _first_ranked(self, where_sql: str, args: list) -> tuple[str, list]:
         """The condition narrowed to the first SEARCH_RANKED matches in rowid order (the
@@ -439,15 +560,20 @@ class Search:
         )
 
 
-def _word_term(word: str, terms: tuple[str, ...] | None) -> dict:
-    if terms is not None:
-        return {"terms": frozenset(terms)}
-    from sclerotui.ranking import tokens
-
-    parts = tokens(word)
-    if len(parts) == 1:
-        return {"prefix": parts[0]}
-    return {"phrase": tuple(parts)}  # "t-cell*": near enough for ranking
+def _filter_sql(criteria: Criteria, kind_column: str, id_column: str) -> tuple[bool, str, list]:
+    """Whether the filters restrict records at all, and the SQL that holds a record (by its
+    kind and id columns) to them ("" when no kind can pass)."""
+    clauses, args = [], []
+    restricted = False
+    for kind in ("therapy", "trial", "case"):
+        if criteria.kind and kind not in criteria.kind:
+            restricted = True
+            continue
+        clause, clause_args = criteria_sql(kind, id_column, criteria, None)
+        restricted = restricted or bool(clause)
+        clauses.append(f"({kind_column} = '{kind}' {clause})")
+        args.extend(clause_args)
+    return restricted, "(" + " OR ".join(clauses) + ")" if clauses else "", args
 
 
 def _preferred(

@@ -93,6 +93,7 @@ class Store:
         # For a store shared with a worker thread. Re-entrant: a worker holds it across a
         # whole comparison, whose parts also take it.
         self.lock = threading.RLock()
+        self._search_written = False  # the transaction wrote the search index (see transaction)
         self._check_schema(create)
 
     @cached_property
@@ -228,6 +229,7 @@ class Store:
             with self.transaction():
                 schema.migrate(self.db, version)
                 self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                self._search_written = True  # the ranking lists are built after it commits
         except (sqlite3.Error, StoreError) as error:
             self.close()
             raise StoreError(
@@ -353,6 +355,7 @@ class Store:
         # Foreign keys are checked at commit, not per statement, so a refresh can delete and
         # re-insert a therapy or source that records of another origin point to.
         self.conn.execute("PRAGMA defer_foreign_keys = ON")
+        self._search_written = False
         try:
             yield
             self.conn.commit()  # a failed commit leaves the transaction open: rolled back below
@@ -369,6 +372,33 @@ class Store:
         except BaseException:
             self.conn.rollback()
             raise
+        if self._search_written:
+            self._search_written = False
+            self.rebuild_rank_lists()
+
+    def rebuild_rank_lists(self) -> None:
+        """Rebuild the ranking lists from the committed search index, in a transaction of
+        their own (see schema.rebuild_rank_lists). Stopped or failed, the lists are left as
+        they were: stale, so searches ignore them and rank every match."""
+        if not self.has_table("rank_terms"):
+            return
+        with self.transaction():
+            schema.rebuild_rank_lists(self.conn)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside sees the database as one state (a read transaction): a search
+        that checks the ranking lists against the index, then reads both, must not see
+        another process's import and rebuild land in between."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
 
     @contextmanager
     def bulk_load(self, tables: Iterable[str], cache_mb: int = 256) -> Iterator[None]:
@@ -580,6 +610,7 @@ class Store:
                 f"DELETE FROM search_index WHERE kind = ? AND record_id IN ({marks})",
                 [kind, *chunk],
             )
+            self._search_written = True
             self.conn.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
 
     def _insert(
@@ -623,6 +654,7 @@ class Store:
             pathway_index.rows_of(rows.cases, rows.facets, rows.record_therapies),
         )
         self.add_search_terms([(title, body) for title, body, _, _ in rows.search_index])
+        self._search_written = bool(rows.search_index) or self._search_written
         self._insert_rows("events", rows.events)
         if origin == BUNDLED:
             self._add_curated(data)

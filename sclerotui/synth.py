@@ -145,6 +145,7 @@ def _fill(
             store.set_meta("kind", "synthetic")
             store.set_meta("synthetic_seed", str(seed))
         store.refresh_statistics()
+        store.rebuild_rank_lists()  # its batches write the search index directly
     finally:
         store.close()
     return totals

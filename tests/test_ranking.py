@@ -11,12 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sclerotui import ranking
-from sclerotui import search as search_module
 from sclerotui.models import Dataset
 from sclerotui.query import MARK_END, MARK_START
-from sclerotui.ranking import SNIPPET_TOKENS, Term, fold, scores, show_mark, snippet
+from sclerotui.ranking import SNIPPET_TOKENS, Term, fold, show_mark, snippet
 from sclerotui.search import MAX_EXPANSION, Search
-from sclerotui.store import SCHEMA_VERSION, TOKENIZER, Store
+from sclerotui.store import SCHEMA_VERSION, Store
 from sclerotui.synth import synthesize
 
 
@@ -107,113 +106,6 @@ def test_a_snippet_marks_a_phrase_as_one_run_and_prefers_title_when_only_it_matc
 
 def test_folding_drops_diacritics_as_the_index_does():
     assert counted(Term(terms=frozenset({"sjogren"})), "Sjögren's and SJÖGREN") == 2
-
-
-def bm25_table(texts: list[tuple[str, str]]) -> sqlite3.Connection:
-    conn = sqlite3.connect(":memory:")
-    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize = '{TOKENIZER}')")
-    conn.executemany("INSERT INTO t (title, body) VALUES (?, ?)", texts)
-    return conn
-
-
-def padded(title: str, body: str) -> tuple[str, str]:
-    """Every text 12 tokens and 100 characters long, so both ways of measuring length agree."""
-    words = len((title + " " + body).split())
-    body += " fill" * (11 - words)
-    return title, body + " " + "z" * (99 - len(title) - len(body))
-
-
-def test_scores_equal_fts5_bm25_when_lengths_agree():
-    texts = [
-        padded("lung fibrosis", "cough"),
-        padded("skin", "lung lung lung"),
-        padded("skin", "lung"),
-        padded("renal", "crisis lung fibrosis fibrosis"),
-        padded("fibrosis", "skin skin"),
-        *[padded("other", "nothing here")] * 10,  # so that no term is in most records
-    ]
-    conn = bm25_table(texts)
-    rows = len(texts)
-    for query, wanted in [
-        ('"lung"', [Term(terms=frozenset({"lung"}))]),
-        ('"lung" AND "fibrosis"', [Term(terms=frozenset({"lung"})), Term(prefix="fibro")]),
-        ('"skin"', [Term(phrase=("skin",))]),
-    ]:
-        expected = dict(
-            conn.execute(
-                "SELECT rowid, bm25(t, 8.0, 1.0) FROM t WHERE t MATCH ? ORDER BY rowid", [query]
-            )
-        )
-        # Each term's share of the index, counted exactly here.
-        shares = [
-            conn.execute("SELECT count(*) FROM t WHERE t MATCH ?", [part]).fetchone()[0] / rows
-            for part in query.split(" AND ")
-        ]
-        wanted = [
-            Term(t.terms, t.prefix, t.phrase, share)
-            for t, share in zip(wanted, shares, strict=True)
-        ]
-        got = scores([texts[rowid - 1] for rowid in expected], wanted, rows)
-        assert got == pytest.approx(list(expected.values()), rel=1e-9), query
-
-
-def test_title_outweighs_body_and_more_beats_fewer():
-    texts = [("x", "lung"), ("lung", "x"), ("x", "lung lung")]
-    got = scores(texts, [Term(terms=frozenset({"lung"}), share=0.1)], 1000)
-    assert got[1] < got[2] < got[0]  # lower is better, as bm25()
-
-
-WORDS = ["lung", "lungs", "skin", "skinny", "thick", "thickening", "Éclat", "x", "a-b"]
-TEXTS = st.tuples(
-    st.lists(st.sampled_from(WORDS), max_size=4).map(" ".join),
-    st.lists(st.sampled_from(WORDS), max_size=30).map(" ".join),
-)
-TERMS = [
-    Term(terms=frozenset({"lung", "lungs"}), share=0.2),
-    Term(prefix="skin", share=0.3),
-    Term(phrase=("thick", "lung"), share=0.01),
-    Term(terms=frozenset({"eclat"}), share=0.05),
-]
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    texts=st.lists(TEXTS, min_size=1, max_size=12),
-    earlier_texts=st.lists(TEXTS, max_size=12),
-    shift=st.integers(-6, 6),
-    earlier_terms=st.lists(st.sampled_from(TERMS), max_size=3, unique=True),
-    terms=st.lists(st.sampled_from(TERMS), min_size=1, max_size=3, unique=True),
-)
-def test_what_the_last_search_counted_gives_the_same_scores(
-    texts, earlier_texts, shift, earlier_terms, terms
-):
-    """Typing on: the last search counted terms in records that overlap this one's (keyed by
-    rowid, the same text under the same key); what it kept changes no score."""
-    keys = list(range(100, 100 + len(texts)))
-    earlier_keys = [key + shift for key in range(100, 100 + len(earlier_texts))]
-    by_key = dict(zip(keys, texts, strict=True))
-    earlier_texts = [
-        by_key.get(key, text) for key, text in zip(earlier_keys, earlier_texts, strict=True)
-    ]
-    kept = ranking.Counted()
-    scores(earlier_texts, earlier_terms, 50, earlier_keys, kept)
-    got = scores(texts, terms, 50, keys, kept)
-    assert got == scores(texts, terms, 50)
-    # Only what this search ranked is kept: the next search's texts and terms start from it.
-    assert set(kept.folded) == set(keys)
-    assert set(kept.counts) == {term.pattern.pattern for term in terms}
-    assert all(set(counts) == set(keys) for counts in kept.counts.values())
-
-
-def test_a_count_kept_for_a_record_is_used_not_counted_again():
-    term = Term(terms=frozenset({"lung"}), share=0.1)
-    texts = [("x", "lung"), ("x", "lung")]
-    kept = ranking.Counted()
-    first = scores(texts, [term], 1000, [7, 8], kept)
-    assert first[0] == first[1] and kept.counts[term.pattern.pattern] == {7: 1.0, 8: 1.0}
-    kept.counts[term.pattern.pattern][8] = 3.0  # as if record 8 held the word three times
-    again = scores(texts, [term], 1000, [7, 8], kept)
-    assert again[0] == first[0] and again[1] < first[1]
 
 
 # -- the store: words expanded to the index's terms ----------------------------------------
@@ -335,35 +227,26 @@ def test_a_synthetic_database_lists_its_terms(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("text", "same_order"),
-    [
-        ("rituximab", True),
-        ("cyclophosphamide", True),
-        ('"digital ulcers"', True),
-        ("mycophen", True),
-        # "lung" is in most of the fixture's records: bm25 floors its weight, and the order
-        # rests on record length alone, which FTS5 counts in tokens and Python in characters.
-        ("lung", False),
-        ("skin lung", False),
-    ],
+    "text", ["rituximab", "cyclophosphamide", "mycophen", "lung", "skin lung", "lung -skin"]
 )
-def test_python_ranking_finds_and_orders_as_fts5_bm25_does(mini, monkeypatch, text, same_order):
-    """Common terms on a big database are ranked in Python, rare ones by bm25() in SQLite:
-    on the same records the two agree."""
-    by_fts = [(h.kind, h.id) for h in Search(mini).hits(text, limit=10_000)]
-    monkeypatch.setattr(search_module, "FTS_RANKED_ROWS", -1)  # every query ranked in Python
-    hits = Search(mini).hits(text, limit=10_000)
-    in_python = [(h.kind, h.id) for h in hits]
-    assert by_fts and sorted(in_python) == sorted(by_fts)
-    if same_order:
-        assert in_python == by_fts
+def test_words_are_ranked_from_the_lists_as_fts5_bm25_ranks_every_match(mini, text):
+    """Words (no phrase) are ranked from the ranking lists, proven; the same hits, scores
+    and order as bm25() over every match in SQLite."""
+    searcher = Search(mini)
+    hits = searcher.hits(text, limit=10_000)
+    assert searcher.last_proof is not None and searcher.last_proof.ranked is not None
+    exact = Search(mini)
+    exact.rank_ready = lambda: False  # as for lists stale or absent: FTS5 ranks every match
+    by_fts = exact.hits(text, limit=10_000)
+    assert exact.last_proof is None
+    assert hits and [(h.kind, h.id) for h in hits] == [(h.kind, h.id) for h in by_fts]
+    assert [h.rank for h in hits] == pytest.approx([h.rank for h in by_fts], rel=1e-12)
     for hit in hits:
         assert MARK_START in hit.snippet and MARK_END in hit.snippet, hit
 
 
-def test_python_ranked_snippets_are_cut_when_first_read(mini, monkeypatch):
+def test_snippets_of_hits_ranked_from_the_lists_are_cut_when_first_read(mini, monkeypatch):
     # The worker ranks 100 hits; only the screenful shown first needs snippets at once.
-    monkeypatch.setattr(search_module, "FTS_RANKED_ROWS", -1)
     cuts = []
     monkeypatch.setattr(ranking, "snippet", lambda *args: cuts.append(1) or snippet(*args))
     hits = Search(mini).hits("lung", limit=10_000)
@@ -379,7 +262,6 @@ def test_python_ranked_snippets_are_cut_when_first_read(mini, monkeypatch):
         "skin thickening",
         "fatigue",
         "reticul",
-        '"lung function"',
         "skin organ:lung",
         "kind:case fatig",
     ],
@@ -387,11 +269,9 @@ def test_python_ranked_snippets_are_cut_when_first_read(mini, monkeypatch):
 def test_matches_read_from_fts5s_content_table_are_those_fts5_gives(
     synthetic_store, monkeypatch, text
 ):
-    """Ranked in Python, the first matches' texts are read from the table FTS5 keeps them in,
-    in one query per 500; read through FTS5 (as for a table laid out otherwise) they are the
+    """Ranked from the lists, the hits' texts are read from the table FTS5 keeps them in, in
+    one query per 500; read through FTS5 (as for a table laid out otherwise) they are the
     same rows, and so the same hits."""
-    monkeypatch.setattr(search_module, "FTS_RANKED_ROWS", -1)
-    monkeypatch.setattr(search_module, "SEARCH_RANKED", 1200)  # more than one query's 500
     synthetic = synthetic_store
     assert Search(synthetic).has_content_table
     reads = []
@@ -434,15 +314,14 @@ def test_an_index_laid_out_otherwise_is_read_through_fts5(tmp_path):
 
 @pytest.mark.parametrize("changed_by", ["another connection", "this connection"])
 def test_what_the_last_search_kept_is_dropped_after_a_change(tmp_path, monkeypatch, changed_by):
-    """Typing on within a word reuses the last search's candidate texts and counts; once the
-    database has changed, they are read again (a kept text would rank and cut the old words,
-    a kept count rank them)."""
+    """Typing on reuses the term lists the last search read; once the database has changed
+    they are read again, and lists built before the change are not used (they would rank by
+    the old words)."""
     path = build_mini_db(tmp_path / "mini.db")
     with Store(path) as writer, Store(path, read_only=True) as reader:
         searcher = Search(reader if changed_by == "another connection" else writer)
-        monkeypatch.setattr(search_module, "FTS_RANKED_ROWS", -1)  # ranked in Python
         before = searcher.hits("lung", limit=10_000)
-        assert len(before) > 2 and searcher._texts and searcher._counted.counts  # kept
+        assert len(before) > 2 and searcher._lists and searcher.last_proof.ranked  # kept
         again = searcher.hits("lung", limit=10_000)
         assert [(h.id, h.rank, h.snippet) for h in again] == [
             (h.id, h.rank, h.snippet) for h in before
@@ -454,5 +333,6 @@ def test_what_the_last_search_kept_is_dropped_after_a_change(tmp_path, monkeypat
         )
         writer.conn.commit()
         after = searcher.hits("lung", limit=10_000)
+        assert searcher.last_proof is None  # written behind the store's back: lists stale
         assert (after[0].kind, after[0].id) == (last.kind, last.id)
         assert "rewritten" in after[0].snippet or after[0].snippet.count("lung") > 5

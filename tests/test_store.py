@@ -454,27 +454,6 @@ def test_copy_of_database_opens(mini_db, tmp_path):
         assert store.counts()["therapies"] == 6
 
 
-def test_search_ranks_only_the_first_matches(store, monkeypatch):
-    """A broad query on a big database ranks the first SEARCH_RANKED matches (in rowid
-    order), not all of them; below the cap nothing changes."""
-    from sclerotui import search as search_module
-
-    everything = Search(store).hits(parse("lung"))
-    assert len(everything) == 9
-    monkeypatch.setattr(search_module, "SEARCH_RANKED", 3)
-    capped = Search(store).hits(parse("lung"))
-    first = store.conn.execute(
-        "SELECT kind, record_id FROM search_index WHERE search_index MATCH '\"lung\"*' "
-        "ORDER BY rowid LIMIT 3"
-    ).fetchall()
-    assert sorted((hit.kind, hit.id) for hit in capped) == sorted(first)
-    # ranked among themselves as before
-    order = [(hit.kind, hit.id) for hit in everything if (hit.kind, hit.id) in set(first)]
-    assert [(hit.kind, hit.id) for hit in capped] == order
-    monkeypatch.setattr(search_module, "SEARCH_RANKED", 9)
-    assert Search(store).hits(parse("lung")) == everything
-
-
 def query_plan(conn, sql: str, args: list) -> str:
     return " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", args))
 
