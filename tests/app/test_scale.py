@@ -6,6 +6,7 @@ import sqlite3
 import threading
 
 import pytest
+from conftest import built_once
 from textual.widgets import Input
 
 from sclerotui import lists
@@ -18,9 +19,7 @@ from tests.app.helpers import caught_up, make_app, settle, static_text
 
 @pytest.fixture(scope="module")
 def synthetic_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("synth") / "synthetic.db"
-    synthesize(path, 6000, seed=7)
-    return path
+    return built_once(tmp_path_factory, "synthetic-6000", lambda p: synthesize(p, 6000, seed=7))
 
 
 def hold_therapy_count(screen, first, monkeypatch) -> list:
