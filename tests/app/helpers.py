@@ -47,12 +47,33 @@ async def caught_up(pilot) -> None:
     await pilot.pause()
 
 
+def busy(app) -> bool:
+    """Whether work is under way: a worker not finished, a message waiting in a queue of the
+    app or of any widget on its screens, or a callback waiting for the next refresh."""
+    if any(not worker.is_finished for worker in app.workers):
+        return True
+    for screen in app.screen_stack:
+        if screen._callbacks:
+            return True
+        for node in screen.walk_children(with_self=True):
+            if not node._message_queue.empty():
+                return True
+    return not app._message_queue.empty()
+
+
 async def settle(pilot) -> None:
-    """Let searches and their worker threads finish."""
-    await pilot.pause(0.3)
-    await pilot.app.workers.wait_for_complete()
-    await caught_up(pilot)
-    await pilot.wait_for_scheduled_animations()
+    """Let searches and their worker threads finish, and whatever their results start.
+
+    Waits until the app has been seen idle twice in a row, however long that takes (a worker's
+    result can start another worker, or add rows a frame at a time)."""
+    app = pilot.app
+    quiet = 0
+    while quiet < 2:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await caught_up(pilot)
+        await pilot.wait_for_scheduled_animations()
+        quiet = 0 if busy(app) else quiet + 1
 
 
 async def explorer_ready(pilot) -> None:
