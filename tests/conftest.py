@@ -100,6 +100,7 @@ def built_once(tmp_path_factory, name: str, build: Callable[[Path], object]) -> 
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not built.exists():
             partial = shared / f"{name}.partial.db"
+            partial.unlink(missing_ok=True)  # left by a build that failed
             build(partial)
             partial.rename(built)  # whole or absent, if a build fails
     copy = tmp_path_factory.mktemp(name) / f"{name}.db"
