@@ -3,7 +3,12 @@ and an isolated data dir."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +19,26 @@ from sclerotui.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_JSON = FIXTURES / "mini.json"
+RAM_DISK = Path("/dev/shm")
+RAM_DISK_FREE = 2 << 30  # bytes free on it before the suite's temporary files go there
+
+
+def pytest_configure(config):
+    # The suite starts over a hundred Pythons (workers, the CLI and the app in ptys): each
+    # compiles Textual afresh unless compiled files may be kept (gitignored __pycache__).
+    sys.dont_write_bytecode = False
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    # Temporary databases on a RAM disk: every commit's fsync costs nothing, so a disk busy
+    # with other work does not slow the suite. Not where the user chose a place.
+    if (
+        config.option.basetemp is None
+        and "PYTEST_DEBUG_TEMPROOT" not in os.environ
+        and "TMPDIR" not in os.environ
+        and RAM_DISK.is_dir()
+        and os.access(RAM_DISK, os.W_OK)
+        and shutil.disk_usage(RAM_DISK).free > RAM_DISK_FREE
+    ):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(RAM_DISK)
 
 
 def load_mini() -> Dataset:
@@ -21,11 +46,66 @@ def load_mini() -> Dataset:
     return parse_dataset(read_json(MINI_JSON), str(MINI_JSON))
 
 
-def build_mini_db(path: Path) -> Path:
-    """Write the mini dataset into a new database at path, closed afterwards."""
+_template_dir: Path | None = None  # set for the session by `fixture_templates`
+_templates: dict[str, Path] = {}
+
+
+def copy_of(name: str, build: Callable[[Path], object], path: Path) -> Path:
+    """A new database at `path` equal to the one `build(path)` writes.
+
+    Under pytest the database is built once per test process, closed, and copied: a copy
+    takes a millisecond where a build takes tens (and an fsync per commit). A path that exists
+    already is built on, as `build` alone would."""
+    if _template_dir is None or path.exists():
+        build(path)
+        return path
+    template = _templates.get(name)
+    if template is None:
+        template = _template_dir / f"{name}.db"
+        build(template)
+        _templates[name] = template
+    shutil.copy(template, path)  # content and mode bits: a fresh file, like a build's
+    return path
+
+
+def _write_mini(path: Path) -> None:
     with Store(path, create=True) as store:
         store.write_dataset(load_mini(), "bundled")
-    return path
+
+
+def build_mini_db(path: Path) -> Path:
+    """Write the mini dataset into a new database at path, closed afterwards."""
+    return copy_of("mini", _write_mini, path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fixture_templates(tmp_path_factory):
+    """Where `copy_of` keeps the databases it builds, for this test process."""
+    global _template_dir
+    _template_dir = tmp_path_factory.mktemp("templates")
+    yield
+    _template_dir = None
+    _templates.clear()
+
+
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], object]) -> Path:
+    """This test process's own copy of a database that `build(path)` writes once per run.
+
+    Under xdist the first worker to ask builds it, under a lock, where every worker of the run
+    finds it (beside the workers' temporary directories); each takes a copy it may change."""
+    root = tmp_path_factory.getbasetemp()
+    shared = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+    built = shared / f"{name}.db"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            partial = shared / f"{name}.partial.db"
+            partial.unlink(missing_ok=True)  # left by a build that failed
+            build(partial)
+            partial.rename(built)  # whole or absent, if a build fails
+    copy = tmp_path_factory.mktemp(name) / f"{name}.db"
+    shutil.copy(built, copy)
+    return copy
 
 
 @pytest.fixture(scope="session")
@@ -33,8 +113,7 @@ def synthetic_store(tmp_path_factory):
     """A read-only synthetic database of 1,500 cases: every facet varies from case to case."""
     from sclerotui.synth import synthesize
 
-    path = tmp_path_factory.mktemp("synthetic") / "synthetic.db"
-    synthesize(path, 1500, seed=11)
+    path = built_once(tmp_path_factory, "synthetic-1500", lambda p: synthesize(p, 1500, seed=11))
     with Store(path, read_only=True) as store:
         yield store
 

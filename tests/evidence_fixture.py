@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import build_mini_db
+from conftest import build_mini_db, copy_of
 
 from sclerotui.models import Dataset
 from sclerotui.store import Store
@@ -178,8 +178,11 @@ EXTRA = Dataset.model_validate(
 )
 
 
-def build_evidence_db(path: Path) -> Path:
+def _write(path: Path) -> None:
     build_mini_db(path)
     with Store(path) as store:
         store.write_dataset(EXTRA, "bundled")
-    return path
+
+
+def build_evidence_db(path: Path) -> Path:
+    return copy_of("evidence", _write, path)

@@ -157,8 +157,13 @@ def lens_dataset() -> Dataset:
     )
 
 
-def build_lens_db(path: Path) -> Path:
+def _write(path: Path) -> None:
     with Store(path, create=True) as store:
         store.write_dataset(lens_dataset(), "bundled")
     path.chmod(0o600)
-    return path
+
+
+def build_lens_db(path: Path) -> Path:
+    from conftest import copy_of  # here: scripts/screenshots.py imports PROFILE without pytest
+
+    return copy_of("lens", _write, path)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import build_mini_db
+from conftest import build_mini_db, copy_of
 
 from sclerotui.models import Dataset
 from sclerotui.store import Store
@@ -61,8 +61,11 @@ EXTRA = Dataset.model_validate(
 )
 
 
-def build_pathway_db(path: Path) -> Path:
+def _write(path: Path) -> None:
     build_mini_db(path)
     with Store(path) as store:
         store.write_dataset(EXTRA, "bundled")
-    return path
+
+
+def build_pathway_db(path: Path) -> Path:
+    return copy_of("pathways", _write, path)

@@ -104,7 +104,15 @@ def test_ctrl_c_during_an_import_with_progress_rolls_back(tmp_path):
                 output += os.read(master, 65536)
         assert b"importing 1 file" in output, output[-500:]
         os.killpg(process.pid, signal.SIGINT)
-        returncode = process.wait(timeout=300)
+        # Read on while it exits: a full pty would block its last writes, and it never would.
+        ceiling = time.monotonic() + 600  # a ceiling for a stuck run
+        while process.poll() is None and time.monotonic() < ceiling:
+            if select.select([master], [], [], 1.0)[0]:
+                try:
+                    output += os.read(master, 65536)
+                except OSError:  # EIO: it closed the terminal
+                    break
+        returncode = process.wait(timeout=max(1.0, ceiling - time.monotonic()))
     finally:
         if process.poll() is None:
             process.kill()

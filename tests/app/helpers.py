@@ -47,12 +47,32 @@ async def caught_up(pilot) -> None:
     await pilot.pause()
 
 
+def busy(app) -> bool:
+    """Whether work is under way: a worker not finished, a message waiting in a queue of the
+    app or of the screen shown, or a callback waiting for its next refresh. (A screen under
+    another holds its messages and callbacks until it is shown again.)"""
+    if any(not worker.is_finished for worker in app.workers) or app.screen._callbacks:
+        return True
+    nodes = [app, *app.screen.walk_children(with_self=True)]
+    return any(not node._message_queue.empty() for node in nodes)
+
+
 async def settle(pilot) -> None:
-    """Let searches and their worker threads finish."""
-    await pilot.pause(0.3)
-    await pilot.app.workers.wait_for_complete()
-    await caught_up(pilot)
-    await pilot.wait_for_scheduled_animations()
+    """Let searches and their worker threads finish, and whatever their results start.
+
+    Waits until the app has been seen idle twice in a row (a worker's result can start another
+    worker, or add rows a frame at a time), however loaded the machine is."""
+    app = pilot.app
+    quiet = 0
+    for _ in range(2000):  # a ceiling only a stuck app reaches
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await caught_up(pilot)
+        await pilot.wait_for_scheduled_animations()
+        quiet = 0 if busy(app) else quiet + 1
+        if quiet == 2:
+            return
+    raise AssertionError("the app never settled: work kept coming")
 
 
 async def explorer_ready(pilot) -> None:

@@ -6,6 +6,7 @@ import sqlite3
 import threading
 
 import pytest
+from conftest import built_once
 from textual.widgets import Input
 
 from sclerotui import lists
@@ -18,9 +19,7 @@ from tests.app.helpers import caught_up, make_app, settle, static_text
 
 @pytest.fixture(scope="module")
 def synthetic_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("synth") / "synthetic.db"
-    synthesize(path, 6000, seed=7)
-    return path
+    return built_once(tmp_path_factory, "synthetic-6000", lambda p: synthesize(p, 6000, seed=7))
 
 
 def hold_therapy_count(screen, first, monkeypatch) -> list:
@@ -82,8 +81,9 @@ async def test_evidence_list_is_a_bounded_window_that_reaches_both_ends(syntheti
         await pilot.press("home")
         await caught_up(pilot)
         assert evidence.window_offset == 0 and evidence.highlighted == 0
-        for _ in range(WINDOW + 5):  # walk past the end of the first window
-            await pilot.press("j")
+        evidence.highlighted = WINDOW - 3  # near the end of the first window: walk past it
+        await caught_up(pilot)
+        await pilot.press(*"j" * 8)
         await caught_up(pilot)
         assert evidence.window_offset > 0
         assert evidence.window_offset + evidence.highlighted == WINDOW + 5
