@@ -778,27 +778,28 @@ class Store:
         from sclerotui.models import Source
 
         ids = list(dict.fromkeys(ids))
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(
-            f"SELECT id, kind, ref, citation, verified FROM sources WHERE id IN ({marks})", ids
-        )
-        found = {
-            row[0]: Source(
-                id=row[0], kind=row[1], ref=row[2], citation=row[3], verified=bool(row[4])
+        found = {}
+        for chunk in _chunks(ids, 500):  # well under SQLite's parameter limit
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT id, kind, ref, citation, verified FROM sources WHERE id IN ({marks})",
+                chunk,
             )
-            for row in rows
-        }
+            for row in rows:
+                found[row[0]] = Source(
+                    id=row[0], kind=row[1], ref=row[2], citation=row[3], verified=bool(row[4])
+                )
         return [found[i] for i in ids if i in found]
 
-    def events(self, kind: str, record_id: str) -> list[TimelineEvent]:
+    def events(self, kind: str, record_id: str, as_written: bool = False) -> list[TimelineEvent]:
+        """A case's or trial's events in time order, or (`as_written`) in the order they
+        were written, as `all_records` lists them."""
         from sclerotui.models import TimelineEvent
 
         column = {"case": "case_id", "trial": "trial_id"}[kind]
+        order = "seq" if as_written else "coalesce(week, 0), date, seq"
         rows = self.conn.execute(
-            f"SELECT data FROM events WHERE {column} = ? ORDER BY coalesce(week, 0), date, seq",
-            [record_id],
+            f"SELECT data FROM events WHERE {column} = ? ORDER BY {order}", [record_id]
         )
         return [TimelineEvent.model_validate_json(row[0]) for row in rows]
 
@@ -808,25 +809,36 @@ class Store:
         return [(therapy_id, name, json.loads(aliases)) for therapy_id, name, aliases in rows]
 
     def all_records(self) -> Dataset:
-        """Everything in the database as one Dataset (for export and checks)."""
-        from sclerotui.models import Case, Dataset, Therapy, TimelineEvent, Trial
+        """Everything in the database as one Dataset (for checks; an export reads it a
+        record at a time: `each`)."""
+        from sclerotui.models import Dataset
 
-        def load(table, model, order="id"):
-            return [
-                model.model_validate_json(row[0])
-                for row in self.conn.execute(f"SELECT data FROM {table} ORDER BY {order}")
-            ]
-
-        sources = self.sources(
-            row[0] for row in self.conn.execute("SELECT id FROM sources ORDER BY id")
-        )
         return Dataset(
-            sources=sources,
-            therapies=load("therapies", Therapy),
-            trials=load("trials", Trial),
-            cases=load("cases", Case),
-            events=load("events", TimelineEvent, "seq"),
+            sources=list(self.each("source")),
+            therapies=list(self.each("therapy")),
+            trials=list(self.each("trial")),
+            cases=list(self.each("case")),
+            events=list(self.each("event")),
         )
+
+    def each(self, kind: str) -> Iterator[Source | Therapy | Trial | Case | TimelineEvent]:
+        """Every record of a kind, one at a time, in the order `all_records` lists them:
+        sources, therapies, trials and cases by id, events as written."""
+        from sclerotui.models import Case, Therapy, TimelineEvent, Trial
+
+        if kind == "source":
+            ids = [row[0] for row in self.conn.execute("SELECT id FROM sources ORDER BY id")]
+            for chunk in _chunks(ids, 500):
+                yield from self.sources(chunk)
+            return
+        table, model, order = {
+            "therapy": ("therapies", Therapy, "id"),
+            "trial": ("trials", Trial, "id"),
+            "case": ("cases", Case, "id"),
+            "event": ("events", TimelineEvent, "seq"),
+        }[kind]
+        for (data,) in self.conn.execute(f"SELECT data FROM {table} ORDER BY {order}"):
+            yield model.model_validate_json(data)
 
     def integrity_problems(self) -> list[str]:
         rows = [row[0] for row in self.conn.execute("PRAGMA integrity_check")]
