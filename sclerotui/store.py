@@ -377,14 +377,24 @@ class Store:
         replace: bool = False,
         checked: bool = False,
         events: list[tuple] | None = None,
+        log: bool = True,
     ) -> None:
         """Write one file's records and log the file in the imports table. Called inside
         `transaction()`, so that a batch of files commits together or not at all. `checked`
         says the caller has just found none of its ids in the database (`existing`);
-        `events` are its events' rows if built already (`rows.event_rows`)."""
+        `events` are its events' rows if built already (`rows.event_rows`). A file read in
+        parts is written part by part (`log=False`), then logged once (`log_import`)."""
         if describe_origin(origin)[0] != "import":
             raise ValueError(f"{origin!r} is not an import's origin (see import_origin)")
-        self._insert(data, origin, replace, checked, events)
+        self._insert(data, origin, replace, checked, events, refresh=log)
+        if log:
+            counts = {key: len(getattr(data, key)) for key in ("trials", "cases", "events")}
+            self.log_import(origin, digest, counts, replace)  # statistics recounted there
+
+    def log_import(self, origin: str, digest: str, counts: dict[str, int], replace: bool) -> None:
+        """Log an imported file in the imports table (its trials, cases and events), and
+        recount the therapies' statistics its records change."""
+        self._refresh_statistics()
         self.conn.execute(
             "INSERT INTO imports (file, sha256, imported_at, trials, cases, events, "
             "replaced) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -392,9 +402,9 @@ class Store:
                 describe_origin(origin)[1],
                 digest,
                 timestamp(),
-                len(data.trials),
-                len(data.cases),
-                len(data.events),
+                counts["trials"],
+                counts["cases"],
+                counts["events"],
                 int(replace),
             ],
         )
@@ -533,8 +543,10 @@ class Store:
         replace: bool,
         checked: bool = False,
         events: list[tuple] | None = None,
+        refresh: bool = True,
     ) -> None:
-        """`events`: the events' rows if built already (by an import's second process)."""
+        """`events`: the events' rows if built already (by an import's second process).
+        `refresh`: recount the therapies' statistics (else the caller does, once)."""
         if replace:
             self._delete_records("case", [c.id for c in data.cases])
             self._delete_records("trial", [t.id for t in data.trials])
@@ -570,7 +582,8 @@ class Store:
         self._insert_rows("events", rows.events)
         if origin == BUNDLED:
             self._add_curated(data)
-        self._refresh_statistics()
+        if refresh:
+            self._refresh_statistics()
 
     def add_search_terms(self, texts: list[tuple[str, str]]) -> None:
         """Add the terms of newly indexed text to search_terms, split by FTS5 itself.

@@ -1,0 +1,248 @@
+"""Reading a large JSON file of our format a record at a time, within bounded memory.
+
+The standard library parses a JSON document whole; an export of 100,000 cases is 700 MB of
+text and ten times that as Python objects. This reader walks the top level itself (an
+object whose values are arrays of records: `{"sources": [...], "cases": [...], ...}`) and
+hands each record to the standard parser (`JSONDecoder.raw_decode`, strict, duplicate keys
+refused), so at most one record's text beyond a read block is held. A record longer than
+`max_record` characters is refused, as is anything that is not that shape, each with the
+file's line and column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from sclerotui.dataset import (
+    _BadJSON,
+    _no_duplicate_keys,
+    _utf16_without_mark,
+    _without_python_advice,
+)
+from sclerotui.vocabulary import DataError
+
+MAX_RECORD_CHARS = 64 * 1024 * 1024  # far above any record the models accept whole
+BLOCK_BYTES = 1 << 20
+WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+class StreamError(DataError):
+    pass
+
+
+class RecordStream:
+    """The records of one file, as (key, index, record); `offset` is how many bytes have
+    been read so far (for a progress bar), `digest` their sha256 once read to the end."""
+
+    def __init__(self, path: Path, max_record: int = MAX_RECORD_CHARS) -> None:
+        import hashlib
+
+        self.path = path
+        self.max_record = max_record
+        self.decoder = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
+        self.text_decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.hash = hashlib.sha256()
+        self.handle = None
+        self.buffer = ""
+        self.position = 0  # in buffer
+        self.line = 1  # of buffer[0]
+        self.line_start = 0  # buffer index where that line starts (may be negative)
+        self.offset = 0  # bytes read
+        self.eof = False
+        self.first = True
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _fill(self) -> bool:
+        """Read another block into the buffer; False at the end of the file."""
+        if self.eof:
+            return False
+        block = self.handle.read(BLOCK_BYTES)
+        self.hash.update(block)
+        if self.first:
+            self.first = False
+            self._check_start(block)
+            if block.startswith(b"\xef\xbb\xbf"):
+                block = block[3:]  # a UTF-8 byte-order mark is harmless
+        try:
+            text = self.text_decoder.decode(block, final=not block)
+        except UnicodeDecodeError as error:
+            at = self.offset + error.start
+            raise StreamError(
+                [f"{self.path}: not UTF-8 text (byte {at}); save it as UTF-8"]
+            ) from None
+        self.offset += len(block)
+        if not block:
+            self.eof = True
+        # Drop what has been read, keeping the line count of the file.
+        done = self.buffer[: self.position]
+        newlines = done.count("\n")
+        if newlines:
+            self.line += newlines
+            self.line_start = done.rfind("\n") + 1
+        self.line_start -= self.position
+        self.buffer = self.buffer[self.position :] + text
+        self.position = 0
+        return bool(block)
+
+    def _check_start(self, block: bytes) -> None:
+        if block.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise StreamError([f"{self.path}: UTF-16 text; save it as UTF-8"])
+        utf16 = _utf16_without_mark(block)
+        if utf16:
+            raise StreamError(
+                [
+                    f"{self.path}: looks like UTF-16 ({utf16}) text without a byte-order mark; "
+                    "save it as UTF-8"
+                ]
+            )
+
+    def _where(self, index: int) -> str:
+        line = self.line + self.buffer.count("\n", 0, index)
+        start = self.buffer.rfind("\n", 0, index)
+        column = index - (start + 1 if start >= 0 else self.line_start) + 1
+        return f"{self.path}: line {line}, column {column}"
+
+    def _fail(self, index: int, message: str) -> StreamError:
+        return StreamError([f"{self._where(index)}: invalid JSON: {message}"])
+
+    def _skip_space(self) -> None:
+        while True:
+            self.position = WHITESPACE.match(self.buffer, self.position).end()
+            if self.position < len(self.buffer) or not self._fill():
+                return
+
+    def _char(self) -> str:
+        """The next character that is not whitespace ("" at the end of the file)."""
+        self._skip_space()
+        return self.buffer[self.position : self.position + 1]
+
+    def _expect(self, wanted: str, what: str) -> None:
+        char = self._char()
+        if char != wanted:
+            found = repr(char) if char else "the end of the file"
+            raise self._fail(self.position, f"expected {what}, found {found}")
+        self.position += 1
+
+    def _value(self, label: str = "a value") -> object:
+        """One JSON value from the buffer, reading more while it may be cut by the block's
+        end; refused once it runs past `max_record` characters."""
+        start = self.position
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.buffer, self.position)
+            except json.JSONDecodeError as error:
+                if not self.eof and len(self.buffer) - self.position <= self.max_record:
+                    before = self.position
+                    self._fill()
+                    start -= before - self.position
+                    continue
+                if not self.eof:
+                    raise StreamError(
+                        [
+                            f"{self._where(self.position)}: {label}: longer than "
+                            f"{self.max_record:,} characters; not read"
+                        ]
+                    ) from None
+                raise self._fail(error.pos, error.msg) from None
+            except _BadJSON as error:
+                raise StreamError([f"{self._where(start)}: invalid JSON: {error}"]) from None
+            except RecursionError:
+                raise StreamError(
+                    [f"{self._where(start)}: invalid JSON: nested too deeply"]
+                ) from None
+            except ValueError as error:
+                raise StreamError(
+                    [f"{self._where(start)}: invalid JSON: {_without_python_advice(error)}"]
+                ) from None
+            if end == len(self.buffer) and not self.eof:
+                # A number may go on in the next block ("12" of "123"): read it whole.
+                before = self.position
+                self._fill()
+                start -= before - self.position
+                continue
+            if end - self.position > self.max_record:
+                raise StreamError(
+                    [
+                        f"{self._where(self.position)}: {label}: longer than "
+                        f"{self.max_record:,} characters; not read"
+                    ]
+                )
+            self.position = end
+            return value
+
+    # -- the document ----------------------------------------------------------------------
+
+    def first_key(self) -> str | None:
+        """The first top-level key (to tell our format from a registry record), or None when
+        the file does not start as an object with a key."""
+        with open(self.path, "rb") as handle:
+            head = handle.read(4096)
+        text = head.lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace")
+        found = re.match(r'\s*\{\s*"((?:[^"\\]|\\.)*)"', text)
+        return found.group(1) if found else None
+
+    def records(self, keys: tuple[str, ...]) -> Iterator[tuple[str, int, object]]:
+        """(key, index, record) for each record of each key's array, in file order."""
+        try:
+            self.handle = open(self.path, "rb")  # noqa: SIM115 (closed below)
+        except OSError as error:
+            raise StreamError([f"{self.path}: cannot read: {error.strerror or error}"]) from None
+        try:
+            self._fill()
+            if not self.buffer.strip() and self.eof:
+                raise StreamError([f"{self.path}: the file is empty"])
+            self._expect(
+                "{", "a JSON object with 'therapies', 'trials', 'cases', 'events' or 'sources'"
+            )
+            seen: set[str] = set()
+            if self._char() == "}":
+                self.position += 1
+            else:
+                while True:
+                    if self._char() != '"':
+                        raise self._fail(self.position, "expected a key in double quotes")
+                    at = self.position
+                    key = self._value()
+                    if key in seen:
+                        raise self._fail(at, f"the key {key!r} appears twice in one object")
+                    if key not in keys:
+                        raise StreamError([f"{self._where(at)}: unknown top-level key {key!r}"])
+                    seen.add(key)
+                    self._expect(":", "':' after the key")
+                    if self._char() != "[":
+                        raise StreamError([f"{self._where(self.position)}: {key}: expected a list"])
+                    self.position += 1
+                    yield from self._array(key)
+                    char = self._char()
+                    if char == "}":
+                        self.position += 1
+                        break
+                    self._expect(",", "',' or '}' after a list")
+            if self._char():
+                raise self._fail(self.position, "extra data after the JSON object")
+        finally:
+            self.handle.close()
+
+    def _array(self, key: str) -> Iterator[tuple[str, int, object]]:
+        if self._char() == "]":
+            self.position += 1
+            return
+        index = 0
+        while True:
+            self._skip_space()
+            yield key, index, self._value(f"{key}[{index}]")
+            index += 1
+            char = self._char()
+            if char == "]":
+                self.position += 1
+                return
+            self._expect(",", "',' or ']' between records")
+
+    @property
+    def digest(self) -> str:
+        return self.hash.hexdigest()
