@@ -30,6 +30,7 @@ class LoadedFile:
     locations: dict[str, int] = field(default_factory=dict)  # "case x" -> CSV line it starts on
     origin: str = ""  # how its records came (origin.import_origin): the file's name, or a pipe
     sha256: str = ""  # of the bytes read
+    in_parts: bool = False  # one part of a big file (`load_parts`)
 
     def locate(self, problem: str) -> str:
         """Prefix a cross-record problem ("case x: …") with the CSV line of that record."""
@@ -254,7 +255,7 @@ def load_parts(
         if problems:
             done = DataError(problems)
         else:
-            done = LoadedFile(path, "json", part, [], {}, origin, digest)
+            done = LoadedFile(path, "json", part, [], {}, origin, digest, in_parts=True)
         part, count, problems = Dataset(), 0, []
         return done, last
 

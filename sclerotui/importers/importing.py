@@ -113,6 +113,7 @@ def _import_files(
     reading = _Reading(store.therapy_records(), store.registry_trials(), skip_unmatched)
     files = _loaded_files(paths, reading, events=not check)
     summary: FileSummary | None = None
+    noted: set[Path] = set()  # files read in parts whose problems say what that means
     # One transaction for the whole batch (none when only checking). closing(): a failed
     # write stops the reader at once, not when the generator is collected.
     with closing(files), nullcontext() if check else store.transaction():
@@ -122,9 +123,18 @@ def _import_files(
                 summary = None if last else summary
                 continue
             data = loaded.dataset
-            problems += [loaded.locate(problem) for problem in validate_dataset(data, known)]
+            checked = [loaded.locate(problem) for problem in validate_dataset(data, known)]
+            problems += checked
             problems += [loaded.locate(problem) for problem in store.registry_clashes(data)]
             problems += _clashes(store, path, data, brought, replace, bool(report.files))
+            unknown = any(": unknown " in problem for problem in checked)
+            if loaded.in_parts and unknown and path not in noted:
+                noted.add(path)
+                problems.append(
+                    f"{path}: read in parts (a file of {STREAM_BYTES:,} bytes or more): a "
+                    "record may refer only to records before it in the file, as an export "
+                    "writes them (sources, therapies, trials, cases, events)"
+                )
             # Later files (and parts) of the batch may refer to what earlier ones bring.
             known.add(KnownIds.of(data))
             if summary is None:  # a file's first part (or the whole file)
@@ -136,7 +146,7 @@ def _import_files(
                 store.import_file(data, loaded.origin, "", replace, True, events, log=False)
                 if last:
                     store.log_import(loaded.origin, loaded.sha256, summary.counts, replace)
-            del loaded, data, events  # this part's records go before the next one
+            del loaded, data, events, checked  # this part's records go before the next one
             if last:
                 summary = None
                 if advance is not None:
@@ -447,7 +457,7 @@ class EventRefs(NamedTuple):
 
 
 def _clashes(
-    store: Store, path: Path, data: Dataset, brought: dict[str, str], replace: bool, earlier: bool
+    store: Store, path: Path, data: Dataset, brought: dict[str, Path], replace: bool, earlier: bool
 ) -> list[str]:
     """Records another file of the same import brings too (refused even with --replace: which
     one would win?), then records the database holds (unless replacing). Records are
@@ -455,10 +465,15 @@ def _clashes(
     problems = []
     labels = [f"{kind} {record.id}" for kind, records in _records(data) for record in records]
     twice = [label for label in labels if label in brought]
-    if twice:
-        shown = ", ".join(f"{label} (in {brought[label]})" for label in twice[:10])
-        problems.append(f"{path}: also in another file of this import: {_more(shown, twice)}")
-    brought.update((label, path.name) for label in labels)
+    # A file read in parts brings a record twice if an earlier part of it brought it.
+    again = [label for label in twice if brought[label] == path]
+    if again:
+        problems.append(f"{path}: twice in this file: {_more(', '.join(again[:10]), again)}")
+    elsewhere = [label for label in twice if brought[label] != path]
+    if elsewhere:
+        shown = ", ".join(f"{label} (in {brought[label].name})" for label in elsewhere[:10])
+        problems.append(f"{path}: also in another file of this import: {_more(shown, elsewhere)}")
+    brought.update((label, path) for label in labels)
     if not replace:
         # The batch's earlier files may be in the database by now: what is named above (and
         # the events of those records) is not named again.

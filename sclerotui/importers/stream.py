@@ -28,6 +28,10 @@ from sclerotui.vocabulary import DataError
 MAX_RECORD_CHARS = 64 * 1024 * 1024  # far above any record the models accept whole
 BLOCK_BYTES = 1 << 20
 WHITESPACE = re.compile(r"[ \t\n\r]*")
+# What decides where a value ends: a whole string, a lone quote (a string cut short), or a
+# bracket; a scalar ends at the first delimiter after it.
+TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|"|[\[\]{}]')
+SCALAR_END = re.compile(r"[,\]}\s]")
 
 
 class StreamError(DataError):
@@ -54,6 +58,7 @@ class RecordStream:
         self.offset = 0  # bytes read
         self.eof = False
         self.first = True
+        self.scanned = (0, 0)  # how far `_whole` has counted the value being read, at what depth
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -63,11 +68,6 @@ class RecordStream:
             return False
         block = self.handle.read(BLOCK_BYTES)
         self.hash.update(block)
-        if self.first:
-            self.first = False
-            self._check_start(block)
-            if block.startswith(b"\xef\xbb\xbf"):
-                block = block[3:]  # a UTF-8 byte-order mark is harmless
         try:
             text = self.text_decoder.decode(block, final=not block)
         except UnicodeDecodeError as error:
@@ -78,6 +78,10 @@ class RecordStream:
         self.offset += len(block)
         if not block:
             self.eof = True
+        if self.first and text:
+            self.first = False
+            if text.startswith("\ufeff"):
+                text = text[1:]  # a UTF-8 byte-order mark is harmless
         # Drop what has been read, keeping the line count of the file.
         done = self.buffer[: self.position]
         newlines = done.count("\n")
@@ -131,49 +135,64 @@ class RecordStream:
     def _value(self, label: str = "a value") -> object:
         """One JSON value from the buffer, reading more while it may be cut by the block's
         end; refused once it runs past `max_record` characters."""
-        start = self.position
+        self.scanned = (0, 0)
         while True:
             try:
                 value, end = self.decoder.raw_decode(self.buffer, self.position)
-            except json.JSONDecodeError as error:
-                if not self.eof and len(self.buffer) - self.position <= self.max_record:
-                    before = self.position
+            except (ValueError, RecursionError) as error:
+                # Cut by the block's end, or wrong: read on until the value is whole.
+                if not self.eof and not self._whole(self.position):
+                    if len(self.buffer) - self.position > self.max_record:
+                        raise self._too_long(label) from None
                     self._fill()
-                    start -= before - self.position
                     continue
-                if not self.eof:
-                    raise StreamError(
-                        [
-                            f"{self._where(self.position)}: {label}: longer than "
-                            f"{self.max_record:,} characters; not read"
-                        ]
-                    ) from None
-                raise self._fail(error.pos, error.msg) from None
-            except _BadJSON as error:
-                raise StreamError([f"{self._where(start)}: invalid JSON: {error}"]) from None
-            except RecursionError:
-                raise StreamError(
-                    [f"{self._where(start)}: invalid JSON: nested too deeply"]
-                ) from None
-            except ValueError as error:
-                raise StreamError(
-                    [f"{self._where(start)}: invalid JSON: {_without_python_advice(error)}"]
-                ) from None
+                raise self._problem(error) from None
             if end == len(self.buffer) and not self.eof:
                 # A number may go on in the next block ("12" of "123"): read it whole.
-                before = self.position
                 self._fill()
-                start -= before - self.position
                 continue
             if end - self.position > self.max_record:
-                raise StreamError(
-                    [
-                        f"{self._where(self.position)}: {label}: longer than "
-                        f"{self.max_record:,} characters; not read"
-                    ]
-                )
+                raise self._too_long(label)
             self.position = end
             return value
+
+    def _whole(self, start: int) -> bool:
+        """Does the value starting at `start` end within the buffer? Brackets are counted
+        outside strings; a scalar ends at the first delimiter after it. The count goes on
+        from where it stopped when more is read (`scanned`), so a long record is scanned
+        once, not once per block."""
+        if self.buffer[start : start + 1] not in ('"', "[", "{"):
+            return SCALAR_END.search(self.buffer, start) is not None
+        offset, depth = self.scanned
+        for token in TOKENS.finditer(self.buffer, start + offset):
+            text = token.group()
+            if text == '"':  # a string not closed in the buffer: count from it next time
+                self.scanned = (token.start() - start, depth)
+                return False
+            depth += 1 if text in "[{" else -1 if text in "]}" else 0
+            if depth <= 0:
+                return True
+        self.scanned = (len(self.buffer) - start, depth)
+        return False
+
+    def _too_long(self, label: str) -> StreamError:
+        return StreamError(
+            [
+                f"{self._where(self.position)}: {label}: longer than {self.max_record:,} "
+                "characters; not read"
+            ]
+        )
+
+    def _problem(self, error: Exception) -> StreamError:
+        at = self._where(getattr(error, "pos", self.position))
+        if isinstance(error, json.JSONDecodeError):
+            return StreamError([f"{at}: invalid JSON: {error.msg}"])
+        if isinstance(error, _BadJSON):
+            return StreamError([f"{self._where(self.position)}: invalid JSON: {error}"])
+        if isinstance(error, RecursionError):
+            return StreamError([f"{self._where(self.position)}: invalid JSON: nested too deeply"])
+        message = _without_python_advice(error)
+        return StreamError([f"{self._where(self.position)}: invalid JSON: {message}"])
 
     # -- the document ----------------------------------------------------------------------
 
@@ -193,8 +212,9 @@ class RecordStream:
         except OSError as error:
             raise StreamError([f"{self.path}: cannot read: {error.strerror or error}"]) from None
         try:
-            self._fill()
-            if not self.buffer.strip() and self.eof:
+            self._check_start(self.handle.read(4096))
+            self.handle.seek(0)
+            if not self._char():
                 raise StreamError([f"{self.path}: the file is empty"])
             self._expect(
                 "{", "a JSON object with 'therapies', 'trials', 'cases', 'events' or 'sources'"
