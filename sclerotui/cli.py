@@ -404,10 +404,12 @@ def cmd_launch(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from sclerotui.bundle import build, default_db_path
+    from sclerotui.bundle import build, build_steps, default_db_path
+    from sclerotui.progress import progress
 
     path = args.out or args.db or default_db_path()
-    store, what = build(path, args.source)
+    with progress("building the database", build_steps(args.source), "steps") as advance:
+        store, what = build(path, args.source, advance)
     store.close()
     show(what)
     return EXIT_OK
