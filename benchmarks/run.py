@@ -889,9 +889,16 @@ def bench_import(cases: int) -> dict:
         validated, peak, _ = in_fresh_process(
             [sys.executable, "-m", "sclerotui", "--db", str(db), "import", *map(str, sources)]
         )
-        _, _, output = in_fresh_process([*me, "--import-step", "raw", "0", tmp])
+        _, raw_peak, output = in_fresh_process([*me, "--import-step", "raw", "0", tmp])
         raw = json.loads(output.strip().splitlines()[-1])["seconds"]
-    return {"cases": cases, "events": events, "validated": validated, "raw": raw, "peak": peak}
+    return {
+        "cases": cases,
+        "events": events,
+        "validated": validated,
+        "raw": raw,
+        "peak": peak,
+        "raw_peak": raw_peak,
+    }
 
 
 # -- the table --------------------------------------------------------------------------------
@@ -1056,7 +1063,8 @@ def print_import(cases: int) -> None:
         f"{result['validated']:.1f} s ({rate:,.0f} events/s), raw insert_all "
         f"{result['raw']:.1f} s, ratio {result['validated'] / result['raw']:.1f} "
         f"(targets >= 20,000 events/s and <= 3x); peak RSS of the import {result['peak']:,.0f} MB "
-        "(its processes together)"
+        f"(its processes together) vs the raw insert's {result['raw_peak']:,.0f} MB, ratio "
+        f"{result['peak'] / result['raw_peak']:.2f} (target <= 2)"
     )
 
 
