@@ -30,12 +30,27 @@ BLOCK_BYTES = 1 << 20
 WHITESPACE = re.compile(r"[ \t\n\r]*")
 # What decides where a value ends: a whole string, a lone quote (a string cut short), or a
 # bracket; a scalar ends at the first delimiter after it.
-TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|"|[\[\]{}]')
+STRUCTURE = re.compile(r'["\[\]{}]')
 SCALAR_END = re.compile(r"[,\]}\s]")
 
 
 class StreamError(DataError):
     pass
+
+
+def _string_end(text: str, at: int) -> int:
+    """The index after the quote closing a string whose body starts at `at`; -1 if the
+    text ends first. A quote after an odd number of backslashes is escaped."""
+    while True:
+        quote = text.find('"', at)
+        if quote < 0:
+            return -1
+        slashes = 0
+        while text[quote - 1 - slashes] == "\\":
+            slashes += 1
+        if slashes % 2 == 0:
+            return quote + 1
+        at = quote + 1
 
 
 class RecordStream:
@@ -140,13 +155,15 @@ class RecordStream:
             try:
                 value, end = self.decoder.raw_decode(self.buffer, self.position)
             except (ValueError, RecursionError) as error:
-                # Cut by the block's end, or wrong: read on until the value is whole.
-                if not self.eof and not self._whole(self.position):
+                # Cut by the block's end, or wrong: read on until the value is whole, then
+                # parse it again (once: not at every block of a long record).
+                if self.eof or self._whole(self.position):
+                    raise self._problem(error) from None
+                while not self.eof and not self._whole(self.position):
                     if len(self.buffer) - self.position > self.max_record:
                         raise self._too_long(label) from None
                     self._fill()
-                    continue
-                raise self._problem(error) from None
+                continue
             if end == len(self.buffer) and not self.eof:
                 # A number may go on in the next block ("12" of "123"): read it whole.
                 self._fill()
@@ -160,20 +177,31 @@ class RecordStream:
         """Does the value starting at `start` end within the buffer? Brackets are counted
         outside strings; a scalar ends at the first delimiter after it. The count goes on
         from where it stopped when more is read (`scanned`), so a long record is scanned
-        once, not once per block."""
-        if self.buffer[start : start + 1] not in ('"', "[", "{"):
-            return SCALAR_END.search(self.buffer, start) is not None
+        once, not once per block. Strings are skipped with `find`: a regular expression's
+        backtracking would keep state for every character of a long string."""
+        buffer = self.buffer
+        if buffer[start : start + 1] not in ('"', "[", "{"):
+            return SCALAR_END.search(buffer, start) is not None
         offset, depth = self.scanned
-        for token in TOKENS.finditer(self.buffer, start + offset):
-            text = token.group()
-            if text == '"':  # a string not closed in the buffer: count from it next time
-                self.scanned = (token.start() - start, depth)
+        at = start + offset
+        while True:
+            found = STRUCTURE.search(buffer, at)
+            if found is None:
+                self.scanned = (len(buffer) - start, depth)
                 return False
-            depth += 1 if text in "[{" else -1 if text in "]}" else 0
+            char, at = found.group(), found.end()
+            if char == '"':
+                end = _string_end(buffer, at)
+                if end < 0:  # not closed in the buffer: count from its quote next time
+                    self.scanned = (found.start() - start, depth)
+                    return False
+                at = end
+                if depth == 0:
+                    return True
+                continue
+            depth += 1 if char in "[{" else -1
             if depth <= 0:
                 return True
-        self.scanned = (len(self.buffer) - start, depth)
-        return False
 
     def _too_long(self, label: str) -> StreamError:
         return StreamError(
