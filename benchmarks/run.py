@@ -819,7 +819,12 @@ def in_fresh_process(argv: list[str]) -> tuple[float, float, str]:
     child.stdout.close()
     if child.returncode != 0:
         raise RuntimeError(f"{argv[:4]} failed ({child.returncode}):\n{output}")
+    # CPU seconds of the command and the processes it waited for (an import's reader).
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
     return seconds, max(peak[0], usage.ru_maxrss * 1024) / 2**20, output
+
+
+LAST_CPU = [0.0]
 
 
 def tree_rss(root: int) -> int:
@@ -889,6 +894,7 @@ def bench_import(cases: int) -> dict:
         validated, peak, _ = in_fresh_process(
             [sys.executable, "-m", "sclerotui", "--db", str(db), "import", *map(str, sources)]
         )
+        cpu = LAST_CPU[0]
         _, raw_peak, output = in_fresh_process([*me, "--import-step", "raw", "0", tmp])
         raw = json.loads(output.strip().splitlines()[-1])["seconds"]
     return {
@@ -898,6 +904,7 @@ def bench_import(cases: int) -> dict:
         "raw": raw,
         "peak": peak,
         "raw_peak": raw_peak,
+        "cpu": cpu,
     }
 
 
@@ -1060,7 +1067,8 @@ def print_import(cases: int) -> None:
     rate = result["events"] / result["validated"]
     print(
         f"\nimport of {result['cases']:,} cases / {result['events']:,} events: validated "
-        f"{result['validated']:.1f} s ({rate:,.0f} events/s), raw insert_all "
+        f"{result['validated']:.1f} s ({rate:,.0f} events/s; {result['cpu']:.1f} s CPU with "
+        f"its reader), raw insert_all "
         f"{result['raw']:.1f} s, ratio {result['validated'] / result['raw']:.1f} "
         f"(targets >= 20,000 events/s and <= 3x); peak RSS of the import {result['peak']:,.0f} MB "
         f"(its processes together) vs the raw insert's {result['raw_peak']:,.0f} MB, ratio "
