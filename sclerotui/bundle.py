@@ -32,14 +32,16 @@ def default_db_path() -> Path:
     return Path(user_data_dir("sclerotui", appauthor=False)) / "sclerotui.db"
 
 
-def build(path: Path, source: Path | None = None) -> tuple[Store, str]:
-    """Create the database at path, or refresh its bundled records; returns (store, what)."""
+def build(path: Path, source: Path | None = None, advance=None) -> tuple[Store, str]:
+    """Create the database at path, or refresh its bundled records; returns (store, what).
+    `advance(1)`, if given, is called for each curated file read and once for the write
+    (`build_steps` of them in all)."""
     source = source or bundled_dir()
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _create(path, source)
+        _create(path, source, advance)
         return _summary(Store(path), f"created {path}")
-    data = load_directory(source)
+    data = load_directory(source, advance)
     store = Store(path, create=True)
     if store.read_only:
         store.close()
@@ -51,6 +53,8 @@ def build(path: Path, source: Path | None = None) -> tuple[Store, str]:
     except BaseException:
         store.close()  # rolled back: nothing was changed
         raise
+    if advance is not None:
+        advance(1)
     store, note = _summary(store, f"refreshed bundled records in {path}")
     if kept:
         shown = ", ".join(kept[:10]) + (" …" if len(kept) > 10 else "")
@@ -58,7 +62,15 @@ def build(path: Path, source: Path | None = None) -> tuple[Store, str]:
     return store, note
 
 
-def _create(path: Path, source: Path) -> None:
+def build_steps(source: Path | None = None) -> int:
+    """How many steps `build` advances: the curated files, and the write."""
+    from sclerotui.dataset import dataset_files
+
+    source = source or bundled_dir()
+    return len(dataset_files(source)) + 1 if source.is_dir() else 1
+
+
+def _create(path: Path, source: Path, advance=None) -> None:
     """Build a new database beside `path` (private, 0600: case records), then rename it into
     place: a failure (a full disk) leaves no empty or half-built file behind."""
     import sqlite3
@@ -68,7 +80,7 @@ def _create(path: Path, source: Path) -> None:
 
     try:
         with beside(path) as temporary:
-            build(temporary, source)[0].close()
+            build(temporary, source, advance)[0].close()
     except OSError as error:  # no new file could be made there
         raise StoreError(f"cannot create {path}: {error.strerror or error}") from None
     except sqlite3.Error as error:

@@ -417,10 +417,12 @@ def cmd_launch(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from sclerotui.bundle import build, default_db_path
+    from sclerotui.bundle import build, build_steps, default_db_path
+    from sclerotui.progress import progress
 
     path = args.out or args.db or default_db_path()
-    store, what = build(path, args.source)
+    with progress("building the database", build_steps(args.source), "steps") as advance:
+        store, what = build(path, args.source, advance)
     store.close()
     show(what)
     return EXIT_OK
@@ -515,8 +517,6 @@ FOREST_WINDOWS = {"all": 0, "up-to-26": 1, "about-52": 2, "after-64": 3}  # evid
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from sclerotui.export import export_text
-
     view = "--forest" if args.forest is not None else "--summary" if args.summary else None
     if view and args.format not in (None, "md"):
         return bad_input(f"{view} writes Markdown; leave out --format {args.format}")
@@ -531,22 +531,96 @@ def cmd_export(args: argparse.Namespace) -> int:
                 return bad_input(f"--summary takes a therapy, not a search: {' '.join(args.query)}")
             text = summary_export(store, args.summary)
         else:
-            text = export_text(store, " ".join(args.query), args.format or "json")
+            return export_records(args, store)
     if args.output is None:
         sys.stdout.write(text)
         return EXIT_OK
-    from sclerotui.files import NotWritten, write_private
+    with written(args.output) as write:
+        write(text)
+    show(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
 
-    existed = args.output.exists()
+
+def export_records(args: argparse.Namespace, store: Store) -> int:
+    """Records written as they are read (an export of 100,000 cases is 700 MB of JSON):
+    into standard output, or a file that appears whole once written (sclerotui.files)."""
+    from sclerotui.export import export
+    from sclerotui.progress import progress
+
+    query, fmt = " ".join(args.query), args.format or "json"
+    with contextlib.ExitStack() as stack:
+
+        def bar(total: int):
+            return stack.enter_context(progress(f"exporting {fmt}", total, "records"))
+
+        if args.output is None:
+            # Records shown on the terminal itself get no bar drawn over them.
+            with Blocks(sys.stdout.write) as write:
+                export(store, query, fmt, write, None if _on_terminal(sys.stdout) else bar)
+            return EXIT_OK
+        with written(args.output) as write:
+            export(store, query, fmt, write, bar)
+    show(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _on_terminal(stream) -> bool:
     try:
-        write_private(args.output, text)
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def written(path: Path):
+    """Yields write(text) into `path`, which is replaced only once all is written: a
+    failure (a full disk) or Ctrl-C leaves the file as it was, and no other behind."""
+    from sclerotui.files import NotWritten, private_output
+
+    existed = path.exists()
+    try:
+        with (
+            private_output(path) as write_bytes,
+            Blocks(lambda text: write_bytes(text.encode("utf-8"))) as write,
+        ):
+            yield write
     except OSError as error:
         kept = ""
         if isinstance(error, NotWritten):
             kept = "; the file is as it was" if existed else "; no file was created"
-        raise StoreError(f"cannot write {args.output}: {error.strerror or error}{kept}") from None
-    show(f"wrote {args.output}", file=sys.stderr)
-    return EXIT_OK
+        raise StoreError(f"cannot write {path}: {error.strerror or error}{kept}") from None
+
+
+class Blocks:
+    """Text gathered into blocks of about a megabyte before each is written: a write per
+    record would cost a system call each."""
+
+    SIZE = 1 << 20
+
+    def __init__(self, emit) -> None:
+        self.emit = emit
+        self.parts: list[str] = []
+        self.size = 0
+
+    def __call__(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= self.SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            block = "".join(self.parts)
+            self.parts.clear()
+            self.size = 0
+            self.emit(block)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, *rest) -> None:
+        if kind is None:
+            self.flush()
 
 
 def bad_input(message: str) -> int:

@@ -189,8 +189,9 @@ def merge(datasets: list[Dataset]) -> Dataset:
     return merged
 
 
-def load_directory(directory: Path) -> Dataset:
-    """Load and cross-check every dataset file of a directory; all problems reported at once."""
+def load_directory(directory: Path, advance=None) -> Dataset:
+    """Load and cross-check every dataset file of a directory; all problems reported at once.
+    `advance(1)`, if given, is called as each file is read."""
     from sclerotui.models import validate_dataset
 
     if not directory.is_dir():
@@ -206,6 +207,8 @@ def load_directory(directory: Path) -> Dataset:
             parts.append(parse_dataset(read_json(path), str(path.relative_to(directory))))
         except DataError as error:
             problems.extend(error.problems)
+        if advance is not None:
+            advance(1)
     if problems:
         raise DataError(problems)
     data = merge(parts)

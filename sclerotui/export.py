@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
 from sclerotui import lists
@@ -21,27 +21,20 @@ DOSSIER_ITEMS = 200  # a therapy's dossier from the app lists this many of its t
 
 
 def select(store: Store, query: str) -> tuple[list[str], Dataset]:
-    """The records a search selects (all when the query is empty), with what they refer to.
+    """The records a search selects (all when the query is empty), with what they refer to,
+    held in memory (an export streams them instead: `StoredRecords`).
 
     Returns the kinds and ids in hit order (for the dossier) and a self-contained Dataset.
     """
-    if not query.strip():
-        data = store.all_records()
-        order = (
-            [f"therapy:{t.id}" for t in data.therapies]
-            + [f"trial:{t.id}" for t in data.trials]
-            + [f"case:{c.id}" for c in data.cases]
-        )
-        return order, data
-    from sclerotui.search import Search
-
-    hits = Search(store).hits(query, limit=EXPORT_LIMIT)
-    records = {"therapy": [], "trial": [], "case": []}
-    for hit in hits:
-        record = store.record(hit.kind, hit.id)
-        if record is not None:
-            records[hit.kind].append(record)
-    return [f"{h.kind}:{h.id}" for h in hits], complete(store, *records.values())
+    records = StoredRecords(store, query)
+    data = Dataset(
+        sources=list(records.sources()),
+        therapies=list(records.therapies()),
+        trials=list(records.trials()),
+        cases=list(records.cases()),
+        events=list(records.events()),
+    )
+    return [f"{kind}:{record_id}" for kind, record_id, _ in records.order()], data
 
 
 def complete(
@@ -75,22 +68,296 @@ def complete(
     )
 
 
+# -- what an export writes, read as it is written ------------------------------------------
+
+
+class Records:
+    """The records an export writes, as the writers read them (`write_json`, `write_csv`,
+    `write_markdown`): each kind in the order written, and a record's events."""
+
+    def sources(self) -> Iterator[Source]:
+        raise NotImplementedError
+
+    def therapies(self) -> Iterator[Therapy]:
+        raise NotImplementedError
+
+    def trials(self) -> Iterator[Trial]:
+        raise NotImplementedError
+
+    def cases(self) -> Iterator[Case]:
+        raise NotImplementedError
+
+    def events(self) -> Iterator[TimelineEvent]:
+        raise NotImplementedError
+
+    def events_of(self, kind: str, record_id: str) -> list[TimelineEvent]:
+        raise NotImplementedError
+
+    def order(self) -> Iterator[tuple[str, str, Therapy | Trial | Case | None]]:
+        """(kind, id, record or None) in the dossier's order."""
+        raise NotImplementedError
+
+    def source(self, source_id: str | None) -> Source | None:
+        raise NotImplementedError
+
+    def sectioned(self) -> set[str]:
+        """The therapies that have a section in the dossier (those in `order`)."""
+        return {rid for kind, rid, record in self.order() if kind == "therapy" and record}
+
+    def listed_under(self, therapy_ids: set[str]) -> dict[str, tuple[Iterable, Iterable]]:
+        """Each therapy's trials and cases among these records, in their order (a therapy's
+        dossier section lists them)."""
+        raise NotImplementedError
+
+
+class HeldRecords(Records):
+    """A Dataset in memory (the dossier of one record, as the app shows it)."""
+
+    def __init__(self, data: Dataset, order: list[str] | None = None) -> None:
+        self.data = data
+        self.keys = order or []
+        self.by_id = {
+            "therapy": {t.id: t for t in data.therapies},
+            "trial": {t.id: t for t in data.trials},
+            "case": {c.id: c for c in data.cases},
+        }
+        self.source_map = {s.id: s for s in data.sources}
+        self.owned: dict[tuple[str, str], list[TimelineEvent]] = {}
+        for event in data.events:
+            if event.case:
+                self.owned.setdefault(("case", event.case), []).append(event)
+            if event.trial:
+                self.owned.setdefault(("trial", event.trial), []).append(event)
+
+    def sources(self):
+        return iter(self.data.sources)
+
+    def therapies(self):
+        return iter(self.data.therapies)
+
+    def trials(self):
+        return iter(self.data.trials)
+
+    def cases(self):
+        return iter(self.data.cases)
+
+    def events(self):
+        return iter(self.data.events)
+
+    def events_of(self, kind, record_id):
+        return self.owned.get((kind, record_id), [])
+
+    def order(self):
+        for key in self.keys:
+            kind, record_id = key.split(":", 1)
+            yield kind, record_id, self.by_id.get(kind, {}).get(record_id)
+
+    def source(self, source_id):
+        return self.source_map.get(source_id or "")
+
+    def listed_under(self, therapy_ids):
+        return {
+            therapy: (
+                [t for t in self.data.trials if therapy in t.therapies],
+                [c for c in self.data.cases if any(therapy in s.therapies for s in c.therapies)],
+            )
+            for therapy in therapy_ids
+        }
+
+
+class StoredRecords(Records):
+    """The records a search selects (all when the query is empty) with the therapies,
+    sources and events they refer to, read from the database as they are written: what is
+    held at once is a record and its events, and the ids of the selection.
+
+    With a query, the records the hits refer to are found by reading the selection once
+    (`references`) before any is written; all records are read in the database's order."""
+
+    def __init__(self, store: Store, query: str) -> None:
+        self.store = store
+        self.everything = not query.strip()
+        self.hits: list[tuple[str, str]] = []
+        if not self.everything:
+            from sclerotui.search import Search
+
+            self.hits = [(h.kind, h.id) for h in Search(store).hits(query, limit=EXPORT_LIMIT)]
+        self._references: tuple[list[str], list[str]] | None = None
+        self._sources: dict[str, Source | None] = {}
+
+    def _hit_records(self, kind: str) -> Iterator:
+        for of_kind, record_id in self.hits:
+            if of_kind == kind:
+                record = self.store.record(kind, record_id)
+                if record is not None:
+                    yield record
+
+    def references(self) -> tuple[list[str], list[str]]:
+        """The ids of the therapies and sources a query's records refer to, in the order
+        `complete` lists them (read once, then kept: ids only)."""
+        if self._references is None:
+            hit_therapies = dict.fromkeys(t.id for t in self._hit_records("therapy"))
+            of_records, of_events = {}, {}
+            trial_sources, eligibility, case_sources, event_sources = {}, {}, {}, {}
+            for trial in self._hit_records("trial"):
+                of_records.update(dict.fromkeys(trial.therapies))
+                of_records.update(dict.fromkeys(a.therapy for a in trial.arms if a.therapy))
+                trial_sources.update(dict.fromkeys(trial.sources))
+                trial_sources.update(dict.fromkeys(f.source for f in trial.findings))
+                if trial.eligibility is not None:
+                    eligibility[trial.eligibility.source] = None
+            for case in self._hit_records("case"):
+                of_records.update(dict.fromkeys(t for s in case.therapies for t in s.therapies))
+                case_sources.update(dict.fromkeys(case.sources))
+            for event in self.events():
+                if event.therapy:
+                    of_events[event.therapy] = None
+                if event.source:
+                    event_sources[event.source] = None
+            therapy_ids = [*dict.fromkeys([*hit_therapies, *of_records, *of_events])]
+            therapy_sources = [
+                s for t in map(self.store.therapy, therapy_ids) if t is not None for s in t.sources
+            ]
+            source_ids = dict.fromkeys(therapy_sources)
+            for more in (trial_sources, eligibility, case_sources, event_sources):
+                source_ids.update(more)
+            self._references = therapy_ids, list(source_ids)
+        return self._references
+
+    def sources(self):
+        if self.everything:
+            return self.store.each("source")
+        return iter(self.store.sources(self.references()[1]))
+
+    def therapies(self):
+        if self.everything:
+            return self.store.each("therapy")
+        found = map(self.store.therapy, self.references()[0])
+        return (t for t in found if t is not None)
+
+    def trials(self):
+        return self.store.each("trial") if self.everything else self._hit_records("trial")
+
+    def cases(self):
+        return self.store.each("case") if self.everything else self._hit_records("case")
+
+    def events(self):
+        if self.everything:
+            yield from self.store.each("event")
+            return
+        for kind in ("trial", "case"):
+            for record in self._hit_records(kind):
+                yield from self.store.events(kind, record.id)
+
+    def events_of(self, kind, record_id):
+        # All records' events are listed as written; a query's, each record's in time order.
+        return self.store.events(kind, record_id, as_written=self.everything)
+
+    def order(self):
+        if self.everything:
+            for kind in ("therapy", "trial", "case"):
+                for record in self.store.each(kind):
+                    yield kind, record.id, record
+            return
+        for kind, record_id in self.hits:
+            yield kind, record_id, self.store.record(kind, record_id)
+
+    def source(self, source_id):
+        if not source_id:
+            return None
+        if source_id not in self._sources:  # the sources are few beside the records
+            found = self.store.sources([source_id])
+            self._sources[source_id] = found[0] if found else None
+        return self._sources[source_id]
+
+    def sectioned(self):
+        if self.everything:
+            return {therapy.id for therapy in self.store.each("therapy")}
+        return {therapy.id for therapy in self._hit_records("therapy")}
+
+    def listed_under(self, therapy_ids):
+        listed = {therapy: ([], []) for therapy in therapy_ids}
+        if not listed:
+            return {}
+        for trial in self.trials():
+            for therapy in therapy_ids.intersection(trial.therapies):
+                listed[therapy][0].append(trial.id)
+        for case in self.cases():
+            steps = {t for step in case.therapies for t in step.therapies}
+            for therapy in therapy_ids & steps:
+                listed[therapy][1].append(case.id)
+        # The ids are kept; each record is read again when its therapy's section is written.
+        return {
+            therapy: (
+                _read_each(self.store.trial, trials),
+                _read_each(self.store.case, cases),
+            )
+            for therapy, (trials, cases) in listed.items()
+        }
+
+    def total(self, fmt: str) -> int:
+        """How many records the format writes (for a progress bar)."""
+        if fmt == "md":
+            return (
+                sum(self.store.counts()[t] for t in ("therapies", "trials", "cases"))
+                if (self.everything)
+                else len(self.hits)
+            )
+        if self.everything:
+            counts = self.store.counts()
+            return counts["cases"] if fmt == "csv" else sum(counts.values())
+        cases = sum(1 for kind, _ in self.hits if kind == "case")
+        if fmt == "csv":
+            return cases
+        therapies, sources = self.references()
+        return len(therapies) + len(sources) + len(self.hits) + sum(1 for _ in self.events())
+
+
+class _read_each:  # noqa: N801 (used as a lazy list)
+    """Records read by id when iterated (again on each iteration)."""
+
+    def __init__(self, read, ids: list[str]) -> None:
+        self.read, self.ids = read, ids
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+    def __iter__(self):
+        return (record for record in map(self.read, self.ids) if record is not None)
+
+
+JSON_KEYS = ("sources", "therapies", "trials", "cases", "events")
+
+
+def write_json(records: Records, write: Callable[[str], None], advance=None) -> None:
+    """The same shape as the curated db/ files, so it imports back unchanged: the text
+    `json.dumps(payload, indent=2, ensure_ascii=False)` gives, written a record at a time."""
+    escape = invisible_characters()
+    write("{\n")
+    for index, key in enumerate(JSON_KEYS):
+        write(f'  "{key}": [')
+        empty = True
+        for record in getattr(records, key)():
+            payload = record.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+            if key != "events":
+                payload.pop("origin", None)  # where it came from is the database's business
+            text = json.dumps(payload, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+            # json escapes C0 controls only; DEL, C1, bidi and other invisible characters are
+            # written as \uXXXX too, so an editor or terminal shows what is there (json reads
+            # them back).
+            write(("\n    " if empty else ",\n    ") + escape.sub(_json_escape, text))
+            empty = False
+            if advance is not None:
+                advance(1)
+        write("]" if empty else "\n  ]")
+        write(",\n" if index < len(JSON_KEYS) - 1 else "\n")
+    write("}\n")
+
+
 def to_json(data: Dataset) -> str:
-    """The same shape as the curated db/ files, so it imports back unchanged."""
-    payload = {
-        key: [
-            record.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-            for record in getattr(data, key)
-        ]
-        for key in ("sources", "therapies", "trials", "cases", "events")
-    }
-    for key in ("sources", "trials", "cases", "therapies"):
-        for record in payload[key]:
-            record.pop("origin", None)  # where it came from is the database's business
-    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-    # json escapes C0 controls only; DEL, C1, bidi and other invisible characters are written
-    # as \uXXXX too, so an editor or terminal shows what is there (json reads them back).
-    return invisible_characters().sub(_json_escape, text)
+    """A Dataset as export writes it (`write_json`)."""
+    parts: list[str] = []
+    write_json(HeldRecords(data), parts.append)
+    return "".join(parts)
 
 
 def _json_escape(match: re.Match[str]) -> str:
@@ -101,16 +368,18 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{code:04x}"
 
 
-def to_csv(data: Dataset) -> str:
+class _Writable:
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self.write = write
+
+
+def write_csv(records: Records, write: Callable[[str], None], advance=None) -> None:
     """Cases and their events, one row per event, in the CSV import format. Cells a
     spreadsheet would run as formulas, and control characters, are escaped as that format
     says (csv_cases.encode_cell), so the file is inert and still imports back unchanged."""
-    sources = {s.id: s for s in data.sources}
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(_Writable(write), fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for case in data.cases:
-        source = sources.get(case.sources[0]) if case.sources else None
+    for case in records.cases():
         first = {
             "case_id": case.id,
             "title": case.title,
@@ -124,15 +393,23 @@ def to_csv(data: Dataset) -> str:
             ),
             "narrative": case.narrative,
             "illustrative": "yes" if case.illustrative else "no",
-            "source": _source_text(source),
+            "source": _source_text(records.source(case.sources[0]) if case.sources else None),
         }
-        events = [e for e in data.events if e.case == case.id] or [None]
+        events = records.events_of("case", case.id) or [None]
         for index, event in enumerate(events):
             row = dict(first) if index == 0 else {"case_id": case.id}
             if event is not None:
-                row.update(_event_columns(event, sources))
+                row.update(_event_columns(event, records.source))
             writer.writerow({key: encode_cell(value) for key, value in row.items()})
-    return out.getvalue()
+        if advance is not None:
+            advance(1)
+
+
+def to_csv(data: Dataset) -> str:
+    """A Dataset's cases and events as export writes them (`write_csv`)."""
+    parts: list[str] = []
+    write_csv(HeldRecords(data), parts.append)
+    return "".join(parts)
 
 
 def _source_text(source: Source | None) -> str:
@@ -143,7 +420,7 @@ def _source_text(source: Source | None) -> str:
     return source.ref or source.citation
 
 
-def _event_columns(event: TimelineEvent, sources: dict[str, Source]) -> dict:
+def _event_columns(event: TimelineEvent, source: Callable[[str | None], Source | None]) -> dict:
     def text(value):
         if value is None:
             return ""
@@ -164,7 +441,7 @@ def _event_columns(event: TimelineEvent, sources: dict[str, Source]) -> dict:
         "value": text(event.value),
         "unit": event.unit or "",
         "note": event.note or "",
-        "event_source": _source_text(sources.get(event.source or "")),
+        "event_source": _source_text(source(event.source)),
         "verified": verified,
         "series": event.series or "",
     }
@@ -275,13 +552,15 @@ class References:
     def __init__(self, sources: dict[str, Source]) -> None:
         self.sources = sources
         self.order: list[str] = []
+        self.number: dict[str, int] = {}
 
     def cite(self, source_id: str | None) -> str:
         if not source_id:
             return ""
-        if source_id not in self.order:
+        if source_id not in self.number:
             self.order.append(source_id)
-        return f"[{self.order.index(source_id) + 1}]"
+            self.number[source_id] = len(self.order)
+        return f"[{self.number[source_id]}]"
 
     def cite_all(self, ids) -> str:
         return ", ".join(self.cite(source_id) for source_id in dict.fromkeys(ids))
@@ -332,31 +611,54 @@ def to_markdown(
 ) -> str:
     """`user_notes`: the user's own notes by (kind, id) (sclerotui.notes), each record's
     written after it under a heading that says whose they are."""
-    therapies = {t.id: t for t in data.therapies}
-    trials = {t.id: t for t in data.trials}
-    cases = {c.id: c for c in data.cases}
-    refs = References({s.id: s for s in data.sources})
-    names = {t.id: t.name for t in data.therapies}
-    parts = [
-        f"# {cell(title)}",
-        "",
-        f"_Exported from sclerotui on {_stamp(now)}. {INTRO} Illustrative cases are "
-        "teaching examples._",
-        "",
-    ]
+    parts: list[str] = []
+    write_markdown(HeldRecords(data, order), title, parts.append, notes, user_notes, now)
+    return "".join(parts)
+
+
+def write_markdown(
+    records: Records,
+    title: str,
+    write: Callable[[str], None],
+    notes: tuple[str, ...] = (),
+    user_notes: dict | None = None,
+    now: datetime | None = None,
+    advance=None,
+) -> None:
+    """The dossier of the records, written a record at a time: each line and its line end."""
+
+    def lines(parts: Iterable[str]) -> None:
+        for part in parts:
+            write(part + "\n")
+
+    source_map = {s.id: s for s in records.sources()}
+    refs = References(source_map)
+    names = {t.id: t.name for t in records.therapies()}
+    lines(
+        [
+            f"# {cell(title)}",
+            "",
+            f"_Exported from sclerotui on {_stamp(now)}. {INTRO} Illustrative cases are "
+            "teaching examples._",
+            "",
+        ]
+    )
     for note in notes:
-        parts += [f"**Note:** {note}", ""]
-    for key in order:
-        kind, record_id = key.split(":", 1)
-        if kind == "therapy" and record_id in therapies:
-            parts += therapy_markdown(therapies[record_id], data, refs)
-        elif kind == "trial" and record_id in trials:
-            parts += trial_markdown(trials[record_id], data, refs)
-        elif kind == "case" and record_id in cases:
-            parts += case_markdown(cases[record_id], data, refs, names)
-        parts += notes_markdown((user_notes or {}).get((kind, record_id), []))
-    parts += refs.markdown()
-    return "\n".join(parts) + "\n"
+        lines([f"**Note:** {note}", ""])
+    listed = records.listed_under(records.sectioned())
+    for kind, record_id, record in records.order():
+        if record is not None:
+            if kind == "therapy":
+                lines(therapy_markdown(record, *listed[record_id], refs))
+            elif kind == "trial":
+                lines(trial_markdown(record, records.events_of("trial", record_id), refs))
+            elif kind == "case":
+                events = records.events_of("case", record_id)
+                lines(case_markdown(record, events, refs, names))
+        lines(notes_markdown((user_notes or {}).get((kind, record_id), [])))
+        if advance is not None:
+            advance(1)
+    lines(refs.markdown())
 
 
 def notes_markdown(notes: list) -> list[str]:
@@ -371,7 +673,11 @@ def notes_markdown(notes: list) -> list[str]:
     return lines + [""]
 
 
-def therapy_markdown(therapy: Therapy, data: Dataset, refs: References) -> list[str]:
+def therapy_markdown(
+    therapy: Therapy, trials: Iterable[Trial], cases: Iterable[Case], refs: References
+) -> Iterator[str]:
+    """A therapy's section, with the trials and cases (of those exported) that use it: read
+    as written, so a therapy of 100,000 cases is never held whole."""
     lines = [
         f"## Therapy: {cell(therapy.name)}",
         "",
@@ -383,27 +689,23 @@ def therapy_markdown(therapy: Therapy, data: Dataset, refs: References) -> list[
     if therapy.sources:
         lines.append(f"- Sources: {refs.cite_all(therapy.sources)}")
     lines.append("")
-    trials = [t for t in data.trials if therapy.id in t.therapies]
-    cases = [c for c in data.cases if any(therapy.id in s.therapies for s in c.therapies)]
+    yield from lines
     if trials:
-        lines += ["| Trial | Type | n | Primary endpoint | Verified |", "|---|---|---|---|---|"]
-        lines += [
-            f"| {cell(t.name)} | {TYPE_SHORT.get(t.evidence_type.value)} | "
-            f"{t.n if t.n is not None else '—'} | {cell(t.primary_endpoint)} | "
-            f"{'yes' if t.verified else '**unverified**'} |"
-            for t in trials
-        ]
-        lines.append("")
+        yield from ["| Trial | Type | n | Primary endpoint | Verified |", "|---|---|---|---|---|"]
+        for t in trials:
+            yield (
+                f"| {cell(t.name)} | {TYPE_SHORT.get(t.evidence_type.value)} | "
+                f"{t.n if t.n is not None else '—'} | {cell(t.primary_endpoint)} | "
+                f"{'yes' if t.verified else '**unverified**'} |"
+            )
+        yield ""
     if cases:
-        lines += ["| Case | Subtype | Response to this therapy |", "|---|---|---|"]
+        yield from ["| Case | Subtype | Response to this therapy |", "|---|---|---|"]
         for case in cases:
             response = next(s.response.value for s in case.therapies if therapy.id in s.therapies)
             flag = " (illustrative)" if case.illustrative else ""
-            lines.append(
-                f"| {cell(case.title)}{flag} | {SUBTYPE_SHORT[case.subtype.value]} | {response} |"
-            )
-        lines.append("")
-    return lines
+            yield f"| {cell(case.title)}{flag} | {SUBTYPE_SHORT[case.subtype.value]} | {response} |"
+        yield ""
 
 
 NOT_ESTIMABLE_WORDS = {"estimate": "estimate", "ci_low": "lower bound", "ci_high": "upper bound"}
@@ -427,7 +729,7 @@ def finding_effect(finding) -> str:
     return "; ".join(part for part in parts if part)
 
 
-def trial_markdown(trial: Trial, data: Dataset, refs: References) -> list[str]:
+def trial_markdown(trial: Trial, events: list[TimelineEvent], refs: References) -> list[str]:
     kind = TYPE_SHORT.get(trial.evidence_type.value, trial.evidence_type.value)
     lines = [
         f"## Trial: {cell(trial.name)}",
@@ -467,12 +769,13 @@ def trial_markdown(trial: Trial, data: Dataset, refs: References) -> list[str]:
                 f"{'yes' if f.verified else '**unverified**'} | {refs.cite(f.source)} |"
             )
         lines.append("")
-    events = [e for e in data.events if e.trial == trial.id]
     lines += timeline_markdown(events, arm_names, refs)
     return lines
 
 
-def case_markdown(case: Case, data: Dataset, refs: References, names: dict[str, str]) -> list[str]:
+def case_markdown(
+    case: Case, events: list[TimelineEvent], refs: References, names: dict[str, str]
+) -> list[str]:
     lines = [f"## Case: {cell(case.title)}", ""]
     if case.illustrative:
         lines += ["> **Illustrative case** — a teaching example, not a real patient record.", ""]
@@ -492,7 +795,7 @@ def case_markdown(case: Case, data: Dataset, refs: References, names: dict[str, 
         for i, s in enumerate(case.therapies, 1)
     ]
     lines += ["", markdown_block(without_marks(case.narrative)), ""]
-    lines += timeline_markdown([e for e in data.events if e.case == case.id], {}, refs)
+    lines += timeline_markdown(events, {}, refs)
     return lines
 
 
@@ -566,13 +869,41 @@ def plot_markdown(group, unverified: set[tuple]) -> list[str]:
 
 
 def export_text(store: Store, query: str, fmt: str) -> str:
-    order, data = select(store, query)
+    """What `export` writes, as one text (for a small selection)."""
+    parts: list[str] = []
+    export(store, query, fmt, parts.append)
+    return "".join(parts)
+
+
+def export(
+    store: Store,
+    query: str,
+    fmt: str,
+    write: Callable[[str], None],
+    progress: Callable[[int], Callable[[float], None]] | None = None,
+) -> None:
+    """Write the records a search selects (all when the query is empty) in a format, a
+    record at a time. `progress(total)`, if given, is called once the selection is known
+    and returns advance(amount), called as records are written."""
+    records = StoredRecords(store, query)
+    advance = progress(records.total(fmt)) if progress is not None else None
     if fmt == "json":
-        return to_json(data)
-    if fmt == "csv":
-        return to_csv(data)
-    title = f"sclerotui dossier: {query}" if query.strip() else "sclerotui dossier: all records"
-    return to_markdown(data, order, title, user_notes=_user_notes(store, order))
+        write_json(records, write, advance)
+    elif fmt == "csv":
+        write_csv(records, write, advance)
+    else:
+        title = f"sclerotui dossier: {query}" if query.strip() else "sclerotui dossier: all records"
+        write_markdown(records, title, write, user_notes=_every_user_note(store), advance=advance)
+
+
+def _every_user_note(store: Store) -> dict:
+    """The user's notes by record (they are few; a dossier writes those of its records)."""
+    from sclerotui.notes import all_notes
+
+    found: dict[tuple[str, str], list] = {}
+    for note in all_notes(store):
+        found.setdefault((note.kind, note.record_id), []).append(note)
+    return found
 
 
 def _user_notes(store: Store, order: list[str]) -> dict:

@@ -7,7 +7,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -16,18 +16,26 @@ class NotWritten(OSError):
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write `text` to `path`, whole or not at all. A new file is created 0600 (an export
-    holds case records); a file that exists keeps the mode it has, and its old content when
-    the write fails (a full disk): raises NotWritten, leaving nothing behind (or OSError
-    when a file had to be written in place: a device, or in a directory we cannot add to)."""
-    data = text.encode("utf-8")
+    """Write `text` to `path`, whole or not at all (see `private_output`)."""
+    with private_output(path) as write:
+        write(text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def private_output(path: Path) -> Iterator[Callable[[bytes], None]]:
+    """Yields write(bytes) to fill `path` in the `with` block, whole or not at all. A new
+    file is created 0600 (an export holds case records); a file that exists keeps the mode
+    it has, and its old content when the block fails (a full disk, Ctrl-C): raises
+    NotWritten for a failed write, leaving nothing behind (or OSError when a file had to be
+    written in place: a device, or in a directory we cannot add to)."""
     try:
         info = os.stat(path)
     except OSError:
         info = None  # no file yet (or one out of reach: the write says why)
     if info is not None and not stat.S_ISREG(info.st_mode):
         # /dev/stdout, a named pipe: written in place (a rename would replace the device).
-        _write_in_place(path, data)
+        with _in_place(path) as write:
+            yield write
         return
     mode = None if info is None else stat.S_IMODE(info.st_mode)
     target = Path(os.path.realpath(path))  # through a symbolic link, as writing in place did
@@ -37,7 +45,8 @@ def write_private(path: Path, text: str) -> None:
         if mode is None:
             raise NotWritten(error.errno, error.strerror, str(path)) from None
         # A directory we may not add a file to, holding a file we may write: in place.
-        _write_in_place(target, data)
+        with _in_place(target) as write:
+            yield write
         return
     except OSError as error:
         raise NotWritten(error.errno, error.strerror, str(path)) from None
@@ -45,7 +54,7 @@ def write_private(path: Path, text: str) -> None:
         with _renamed_into(temporary, target):
             fd = os.open(temporary, os.O_WRONLY)
             try:
-                _write_all(fd, data)
+                yield lambda data: _write_all(fd, data)
                 if mode is not None:
                     os.fchmod(fd, mode)
                 os.fsync(fd)
@@ -55,10 +64,11 @@ def write_private(path: Path, text: str) -> None:
         raise NotWritten(error.errno, error.strerror, str(path)) from None
 
 
-def _write_in_place(path: Path, data: bytes) -> None:
+@contextlib.contextmanager
+def _in_place(path: Path) -> Iterator[Callable[[bytes], None]]:
     fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
     try:
-        _write_all(fd, data)
+        yield lambda data: _write_all(fd, data)
     finally:
         os.close(fd)
 

@@ -1,4 +1,4 @@
-"""Progress of long commands (import, db synth, db check, db build) on a terminal.
+"""Progress of long commands (import, export, db synth, db check, db build) on a terminal.
 
 Shown on stderr only when stderr is a terminal, with the rate and the time left, and cleared
 when the work ends, so what a command prints stays as it was; piped or redirected output gets

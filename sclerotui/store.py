@@ -463,14 +463,24 @@ class Store:
         replace: bool = False,
         checked: bool = False,
         events: list[tuple] | None = None,
+        log: bool = True,
     ) -> None:
         """Write one file's records and log the file in the imports table. Called inside
         `transaction()`, so that a batch of files commits together or not at all. `checked`
         says the caller has just found none of its ids in the database (`existing`);
-        `events` are its events' rows if built already (`rows.event_rows`)."""
+        `events` are its events' rows if built already (`rows.event_rows`). A file read in
+        parts is written part by part (`log=False`), then logged once (`log_import`)."""
         if describe_origin(origin)[0] != "import":
             raise ValueError(f"{origin!r} is not an import's origin (see import_origin)")
-        self._insert(data, origin, replace, checked, events)
+        self._insert(data, origin, replace, checked, events, refresh=log)
+        if log:
+            counts = {key: len(getattr(data, key)) for key in ("trials", "cases", "events")}
+            self.log_import(origin, digest, counts, replace)  # statistics recounted there
+
+    def log_import(self, origin: str, digest: str, counts: dict[str, int], replace: bool) -> None:
+        """Log an imported file in the imports table (its trials, cases and events), and
+        recount the therapies' statistics its records change."""
+        self._refresh_statistics()
         self.conn.execute(
             "INSERT INTO imports (file, sha256, imported_at, trials, cases, events, "
             "replaced) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -478,9 +488,9 @@ class Store:
                 describe_origin(origin)[1],
                 digest,
                 timestamp(),
-                len(data.trials),
-                len(data.cases),
-                len(data.events),
+                counts["trials"],
+                counts["cases"],
+                counts["events"],
                 int(replace),
             ],
         )
@@ -620,8 +630,10 @@ class Store:
         replace: bool,
         checked: bool = False,
         events: list[tuple] | None = None,
+        refresh: bool = True,
     ) -> None:
-        """`events`: the events' rows if built already (by an import's second process)."""
+        """`events`: the events' rows if built already (by an import's second process).
+        `refresh`: recount the therapies' statistics (else the caller does, once)."""
         if replace:
             self._delete_records("case", [c.id for c in data.cases])
             self._delete_records("trial", [t.id for t in data.trials])
@@ -658,7 +670,8 @@ class Store:
         self._insert_rows("events", rows.events)
         if origin == BUNDLED:
             self._add_curated(data)
-        self._refresh_statistics()
+        if refresh:
+            self._refresh_statistics()
 
     def add_search_terms(self, texts: list[tuple[str, str]]) -> None:
         """Add the terms of newly indexed text to search_terms, split by FTS5 itself.
@@ -866,26 +879,27 @@ class Store:
         from sclerotui.models import Source
 
         ids = list(dict.fromkeys(ids))
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(
-            f"SELECT id, kind, ref, citation, verified FROM sources WHERE id IN ({marks})", ids
-        )
-        found = {
-            row[0]: Source(
-                id=row[0], kind=row[1], ref=row[2], citation=row[3], verified=bool(row[4])
+        found = {}
+        for chunk in _chunks(ids, 500):  # well under SQLite's parameter limit
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT id, kind, ref, citation, verified FROM sources WHERE id IN ({marks})",
+                chunk,
             )
-            for row in rows
-        }
+            for row in rows:
+                found[row[0]] = Source(
+                    id=row[0], kind=row[1], ref=row[2], citation=row[3], verified=bool(row[4])
+                )
         return [found[i] for i in ids if i in found]
 
-    def events(self, kind: str, record_id: str) -> list[TimelineEvent]:
+    def events(self, kind: str, record_id: str, as_written: bool = False) -> list[TimelineEvent]:
+        """A case's or trial's events in time order, or (`as_written`) in the order they
+        were written, as `all_records` lists them."""
 
         column = {"case": "case_id", "trial": "trial_id"}[kind]
+        order = "seq" if as_written else "coalesce(week, 0), date, seq"
         rows = self.conn.execute(
-            f"SELECT {self._event_columns} FROM events WHERE {column} = ? "
-            "ORDER BY coalesce(week, 0), date, seq",
+            f"SELECT {self._event_columns} FROM events WHERE {column} = ? ORDER BY {order}",
             [record_id],
         )
         return [self.event_from_row(row) for row in rows]
@@ -923,30 +937,39 @@ class Store:
         return [(therapy_id, name, json.loads(aliases)) for therapy_id, name, aliases in rows]
 
     def all_records(self) -> Dataset:
-        """Everything in the database as one Dataset (for export and checks)."""
-        from sclerotui.models import Case, Dataset, Therapy, Trial
+        """Everything in the database as one Dataset (for checks; an export reads it a
+        record at a time: `each`)."""
+        from sclerotui.models import Dataset
 
-        def load(table, model, order="id"):
-            return [
-                model.model_validate_json(row[0])
-                for row in self.conn.execute(f"SELECT data FROM {table} ORDER BY {order}")
-            ]
-
-        sources = self.sources(
-            row[0] for row in self.conn.execute("SELECT id FROM sources ORDER BY id")
-        )
         return Dataset(
-            sources=sources,
-            therapies=load("therapies", Therapy),
-            trials=load("trials", Trial),
-            cases=load("cases", Case),
-            events=[
-                self.event_from_row(row)
-                for row in self.conn.execute(
-                    f"SELECT {self._event_columns} FROM events ORDER BY seq"
-                )
-            ],
+            sources=list(self.each("source")),
+            therapies=list(self.each("therapy")),
+            trials=list(self.each("trial")),
+            cases=list(self.each("case")),
+            events=list(self.each("event")),
         )
+
+    def each(self, kind: str) -> Iterator[Source | Therapy | Trial | Case | TimelineEvent]:
+        """Every record of a kind, one at a time, in the order `all_records` lists them:
+        sources, therapies, trials and cases by id, events as written."""
+        from sclerotui.models import Case, Therapy, Trial
+
+        if kind == "source":
+            ids = [row[0] for row in self.conn.execute("SELECT id FROM sources ORDER BY id")]
+            for chunk in _chunks(ids, 500):
+                yield from self.sources(chunk)
+            return
+        table, model, order = {
+            "therapy": ("therapies", Therapy, "id"),
+            "trial": ("trials", Trial, "id"),
+            "case": ("cases", Case, "id"),
+        }.get(kind, ("events", None, "seq"))
+        if model is None:  # events: from their columns, or an older file's JSON copy
+            for row in self.conn.execute(f"SELECT {self._event_columns} FROM events ORDER BY seq"):
+                yield self.event_from_row(row)
+            return
+        for (data,) in self.conn.execute(f"SELECT data FROM {table} ORDER BY {order}"):
+            yield model.model_validate_json(data)
 
     def integrity_problems(self) -> list[str]:
         rows = [row[0] for row in self.conn.execute("PRAGMA integrity_check")]

@@ -111,9 +111,9 @@ def test_a_batch_read_ahead_writes_what_it_writes_without(
     built = []  # did the file come with its events' rows?
     import_file = Store.import_file
 
-    def spy(self, data, origin, digest, replace, checked, events=None):
+    def spy(self, data, origin, digest, replace, checked, events=None, log=True):
         built.append(events is not None)
-        return import_file(self, data, origin, digest, replace, checked, events)
+        return import_file(self, data, origin, digest, replace, checked, events, log)
 
     monkeypatch.setattr(Store, "import_file", spy)
     read_ahead(monkeypatch, True)
@@ -235,7 +235,8 @@ def test_the_reader_sends_back_what_load_gives(tmp_path):
     ours.close()  # the importing side goes away: the loop ends
     loop.join(timeout=120)  # a ceiling: it ends as soon as its pipe closes
     assert not loop.is_alive()
-    (first, rows), (again, none), (missing, _), broken = sent
+    (first, rows, last), (again, none, _), (missing, _, _), broken = sent
+    assert last  # a small file comes whole: its one part is its last
     assert isinstance(first, LoadedFile) and first.dataset.cases[0].id == "looped"
     assert [row[0] for row in rows] == ["looped-dx"]
     assert rows[0][6] == "diagnosis"  # the event's row: its kind column

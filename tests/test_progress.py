@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from app.pty_session import run_in_pty
 from conftest import build_mini_db
 
@@ -120,3 +121,89 @@ def test_ctrl_c_during_an_import_with_progress_rolls_back(tmp_path):
     assert returncode == 130
     with Store(db, read_only=True) as store:
         assert store.counts() == before
+
+
+def test_export_and_db_build_piped_print_what_they_did_before(tmp_path):
+    """Into a pipe: `export -o` says only where it wrote, `db build` only what it built."""
+    env = clean_env(tmp_path)
+    db = build_mini_db(tmp_path / "mini.db")
+    out = tmp_path / "all.json"
+    exported = sclerotui("--db", str(db), "export", "-o", str(out), env=env)
+    assert (exported.returncode, exported.stdout) == (0, "")
+    assert exported.stderr == f"wrote {out}\n"
+    piped = sclerotui("--db", str(db), "export", env=env)
+    assert piped.stdout == out.read_text() and piped.stderr == ""
+    built = sclerotui("db", "build", "--out", str(tmp_path / "b.db"), env=env)
+    assert built.returncode == 0 and built.stderr == ""
+    assert re.fullmatch(
+        r"created \S+: \d+ therapies, \d+ trials, \d+ cases, \d+ events\n", built.stdout
+    )
+
+
+def test_a_terminal_shows_export_progress_and_the_file_is_the_same(tmp_path, synthetic_store):
+    """In a pty, `export -o` draws a bar naming the work with records per second and the
+    time left; the file written is the one a piped run writes."""
+    out = tmp_path / "pty.json"
+    env = {"SCLEROTUI_DATA_DIR": str(tmp_path / "data"), "TERM": "xterm-256color"}
+    db = str(synthetic_store.path)
+    run = run_in_pty(
+        ["--db", db, "--read-only", "export", "-o", str(out)],
+        env,
+        wait_for=b"wrote ",
+        keys=b"",
+        size=(120, 24),
+    )
+    assert run.painted and run.returncode == 0, run.output[-500:]
+    text = ESCAPE.sub(b"", run.output).decode()
+    assert "exporting json" in text
+    assert re.search(r"[\d,]+/[\d,]+ records +[\d,]+ records/s +left", text), text[-800:]
+    piped = tmp_path / "piped.json"
+    done = sclerotui("--db", db, "--read-only", "export", "-o", str(piped), env=clean_env(tmp_path))
+    assert done.returncode == 0 and piped.read_bytes() == out.read_bytes()
+
+
+def test_a_terminal_shows_db_build_progress(tmp_path):
+    out = tmp_path / "built.db"
+    run = run_in_pty(
+        ["db", "build", "--out", str(out)],
+        {"SCLEROTUI_DATA_DIR": str(tmp_path / "data"), "TERM": "xterm-256color"},
+        wait_for=b"created ",
+        keys=b"",
+        size=(120, 24),
+    )
+    assert run.painted and run.returncode == 0, run.output[-500:]
+    text = ESCAPE.sub(b"", run.output).decode()
+    assert re.search(r"building the database .* [\d,]+/[\d,]+ steps", text), text[-800:]
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_ctrl_c_during_an_export_leaves_no_half_file(tmp_path, monkeypatch, capsys, existing):
+    """Ctrl-C after some of the records are written (KeyboardInterrupt from the writer, as
+    the signal raises it): exit 130, and the file is as it was (or absent), no temporary
+    left beside it."""
+    from sclerotui import cli, export
+    from sclerotui.cli import main
+
+    db = build_mini_db(tmp_path / "mini.db")
+    target = tmp_path / "out" / "all.json"
+    target.parent.mkdir()
+    if existing:
+        target.write_text("the previous export\n")
+    monkeypatch.setattr(cli.Blocks, "SIZE", 10)  # written out in many blocks
+    written = []
+    write_json = export.write_json
+
+    def interrupted(records, write, advance=None):
+        def write_some(text):
+            write(text)
+            written.append(text)
+            if len(written) == 20:
+                raise KeyboardInterrupt
+
+        write_json(records, write_some, advance)
+
+    monkeypatch.setattr(export, "write_json", interrupted)
+    assert main(["--db", str(db), "export", "-o", str(target)]) == 130
+    assert len(written) == 20
+    assert [p.name for p in target.parent.iterdir()] == (["all.json"] if existing else [])
+    assert not existing or target.read_text() == "the previous export\n"

@@ -11,6 +11,7 @@ import errno
 import hashlib
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ class LoadedFile:
     locations: dict[str, int] = field(default_factory=dict)  # "case x" -> CSV line it starts on
     origin: str = ""  # how its records came (origin.import_origin): the file's name, or a pipe
     sha256: str = ""  # of the bytes read
+    in_parts: bool = False  # one part of a big file (`load_parts`)
 
     def locate(self, problem: str) -> str:
         """Prefix a cross-record problem ("case x: …") with the CSV line of that record."""
@@ -190,3 +192,98 @@ def _origin(path: Path, status: os.stat_result) -> str:
         anonymous = str(path).startswith(("/dev/fd/", "/proc/"))
         return import_origin("" if anonymous else path.name, "pipe")
     return import_origin(path.name)
+
+
+# -- large files of our JSON, read in parts -------------------------------------------------
+
+# A JSON file of our format at least this big is read a part at a time (`load_parts`) rather
+# than whole: its records are checked and written part by part in the import's transaction,
+# so memory stays that of a part however big the file (an export of 100,000 cases is 700 MB).
+STREAM_BYTES = 32 * 1024 * 1024
+PART_RECORDS = 20_000  # records per part (about 40 MB of models at their largest)
+MAX_PROBLEMS = 1_000  # listed of a file read in parts; the rest are counted
+
+
+def streams(path: Path, stream_bytes: int | None = None) -> bool:
+    """Is this a file of our JSON format big enough to read in parts?"""
+    from sclerotui.importers.stream import RecordStream
+
+    try:
+        status = path.stat()
+    except OSError:
+        return False  # `load` says why
+    if not stat.S_ISREG(status.st_mode) or detect_format(path, None) == "csv":
+        return False
+    if status.st_size < (STREAM_BYTES if stream_bytes is None else stream_bytes):
+        return False
+    try:
+        return RecordStream(path).first_key() in Dataset.model_fields
+    except OSError:
+        return False
+
+
+def load_parts(
+    path: Path,
+    part_records: int | None = None,
+    max_record: int | None = None,
+) -> Iterator[tuple[LoadedFile | DataError, bool]]:
+    """A file of our JSON read in parts of `part_records` records: (part, last) for each,
+    a part being its records validated one by one (problems as a DataError, listing at
+    most MAX_PROBLEMS of the file). The last part carries the file's sha256.
+
+    A record may refer only to records before it in the file (or in the database, or in
+    the files before it): the order an export writes them in (sources, therapies, trials,
+    cases, events)."""
+    from pydantic import ValidationError
+
+    from sclerotui.dataset import _record_label
+    from sclerotui.importers.stream import MAX_RECORD_CHARS, RecordStream
+    from sclerotui.models import describe_validation_error
+
+    status = _status_streamed(path)
+    origin = _origin(path, status)
+    stream = RecordStream(path, MAX_RECORD_CHARS if max_record is None else max_record)
+    validators = {
+        key: Dataset.model_fields[key].annotation.__args__[0].model_validate
+        for key in Dataset.model_fields
+    }
+    part_records = part_records or PART_RECORDS
+    part, count, problems, listed = Dataset(), 0, [], 0
+
+    def finished(last: bool, digest: str = ""):
+        nonlocal part, count, problems
+        if problems:
+            done = DataError(problems)
+        else:
+            done = LoadedFile(path, "json", part, [], {}, origin, digest, in_parts=True)
+        part, count, problems = Dataset(), 0, []
+        return done, last
+
+    try:
+        for key, index, record in stream.records(tuple(Dataset.model_fields)):
+            try:
+                getattr(part, key).append(validators[key](record))
+            except ValidationError as error:
+                found = describe_validation_error(
+                    error, f"{path}: {_record_label(key, index, record)}"
+                )
+                listed += len(found)
+                if listed <= MAX_PROBLEMS:
+                    problems.extend(found)
+            count += 1
+            if count >= part_records:
+                yield finished(False)
+    except DataError as error:
+        problems.extend(error.problems)
+        yield finished(True)
+        return
+    if listed > MAX_PROBLEMS:
+        problems.append(f"{path}: {listed - MAX_PROBLEMS:,} more problems not listed")
+    yield finished(True, stream.digest)
+
+
+def _status_streamed(path: Path) -> os.stat_result:
+    try:
+        return path.stat()
+    except OSError as error:
+        raise DataError([f"{path}: cannot read: {error.strerror or error}"]) from None

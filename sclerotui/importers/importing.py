@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from sclerotui.importers import LoadedFile, load
+from sclerotui.importers import STREAM_BYTES, LoadedFile, load, load_parts, streams
 from sclerotui.models import DataError, Dataset, KnownIds, Therapy, validate_dataset
 from sclerotui.rows import event_rows
 from sclerotui.store import Store
@@ -29,15 +29,23 @@ class FileSummary:
 
     @classmethod
     def of(cls, loaded: LoadedFile) -> FileSummary:
-        data = loaded.dataset
-        counts = {
-            "therapies": len(data.therapies),
-            "trials": len(data.trials),
-            "cases": len(data.cases),
-            "events": len(data.events),
-            "sources": len(data.sources),
-        }
-        return cls(loaded.path, loaded.format, counts, loaded.notes)
+        return cls(loaded.path, loaded.format, _counts(loaded.dataset), list(loaded.notes))
+
+    def add(self, part: LoadedFile) -> None:
+        """A further part of a file read in parts."""
+        for key, number in _counts(part.dataset).items():
+            self.counts[key] += number
+        self.notes += part.notes
+
+
+def _counts(data: Dataset) -> dict[str, int]:
+    return {
+        "therapies": len(data.therapies),
+        "trials": len(data.trials),
+        "cases": len(data.cases),
+        "events": len(data.events),
+        "sources": len(data.sources),
+    }
 
 
 @dataclass
@@ -101,30 +109,50 @@ def _import_files(
     known = store.known_ids()
     report = ImportReport()
     problems: list[str] = []
-    brought: dict[str, str] = {}  # "case x" -> the file of this batch that brings it
+    brought: dict[str, Path] = {}  # "case x" -> the file of this batch that brings it
     reading = _Reading(store.therapy_records(), store.registry_trials(), skip_unmatched)
     files = _loaded_files(paths, reading, events=not check)
+    summary: FileSummary | None = None
+    noted: set[Path] = set()  # files read in parts whose problems say what that means
     # One transaction for the whole batch (none when only checking). closing(): a failed
     # write stops the reader at once, not when the generator is collected.
     with closing(files), nullcontext() if check else store.transaction():
-        for path, loaded, events in files:
+        for path, loaded, events, last in files:
             if isinstance(loaded, DataError):
                 problems += loaded.problems
+                summary = None if last else summary
                 continue
             data = loaded.dataset
-            problems += [loaded.locate(problem) for problem in validate_dataset(data, known)]
+            checked = [loaded.locate(problem) for problem in validate_dataset(data, known)]
+            problems += checked
             problems += [loaded.locate(problem) for problem in store.registry_clashes(data)]
             problems += _clashes(store, path, data, brought, replace, bool(report.files))
-            # Later files of the batch may refer to what earlier ones bring.
+            unknown = any(": unknown " in problem for problem in checked)
+            if loaded.in_parts and unknown and path not in noted:
+                noted.add(path)
+                problems.append(
+                    f"{path}: read in parts (a file of {STREAM_BYTES:,} bytes or more): a "
+                    "record may refer only to records before it in the file, as an export "
+                    "writes them (sources, therapies, trials, cases, events)"
+                )
+            # Later files (and parts) of the batch may refer to what earlier ones bring.
             known.add(KnownIds.of(data))
-            report.files.append(FileSummary.of(loaded))
+            if summary is None:  # a file's first part (or the whole file)
+                summary = FileSummary.of(loaded)
+                report.files.append(summary)
+            else:
+                summary.add(loaded)
             if not problems and not check:
-                store.import_file(data, loaded.origin, loaded.sha256, replace, True, events)
-            del loaded, data, events  # this file's records go before the next file is read
-            if advance is not None:
-                from sclerotui.progress import megabytes
+                store.import_file(data, loaded.origin, "", replace, True, events, log=False)
+                if last:
+                    store.log_import(loaded.origin, loaded.sha256, summary.counts, replace)
+            del loaded, data, events, checked  # this part's records go before the next one
+            if last:
+                summary = None
+                if advance is not None:
+                    from sclerotui.progress import megabytes
 
-                advance(megabytes(path))
+                    advance(megabytes(path))
         if problems:
             raise DataError(problems)  # the batch's transaction is rolled back
     report.written = not check
@@ -158,28 +186,58 @@ class _Reading:
 
 def _loaded_files(
     paths: list[Path], context: _Reading, events: bool
-) -> Iterator[tuple[Path, LoadedFile | DataError, list[tuple] | None]]:
+) -> Iterator[tuple[Path, LoadedFile | DataError, list[tuple] | None, bool]]:
     """Each file of the batch, loaded in order with what the database and the files before
-    it hold (`_Reading`).
+    it hold (`_Reading`): (path, loaded, its events' rows or None, last part of the file?).
+    A big file of our JSON comes in parts (`load_parts`), any other whole.
 
-    While the caller checks and writes one file, `_ReadAhead` loads the next when it is big
-    enough, and (if `events`) builds its events' rows; those of a file loaded here are
-    None, and built when it is written. The importing process holds one file at a time."""
+    While the caller checks and writes one file (or part), `_ReadAhead` loads the next when
+    it is big enough, and (if `events`) builds its events' rows; those of a file loaded here
+    are None, and built when it is written. The importing process holds one part at a time."""
     ahead = _ReadAhead()
     try:
-        reading = False  # is the reader loading paths[index]?
+        # The reader starts on the first file only when that is read in parts: the parts
+        # then flow while this process writes.
+        reading = bool(paths) and streams(paths[0]) and ahead.request(paths[0], context, events)
         for index, path in enumerate(paths):
-            result, built = (ahead.receive() if reading else None) or (None, None)
-            if result is None:  # not read ahead, or the reader failed: load it here
-                result = _load_here(path, context)
-            if isinstance(result, LoadedFile):
-                context = context.after(result)
             following = paths[index + 1 : index + 2]
-            reading = bool(following) and ahead.request(following[0], context, events)
-            yield path, result, built
-            result = built = None  # let this file go before the next one arrives
+            received = 0
+            if reading:
+                for part in ahead.parts():
+                    if part is None:  # the reader failed: the rest is loaded here
+                        break
+                    result, built, last = part
+                    received += 1
+                    context = _after(context, result)
+                    if last:
+                        reading = bool(following) and ahead.request(following[0], context, events)
+                    yield path, result, built, last
+                    result = built = part = None  # let this part go before the next arrives
+                else:
+                    continue
+            for number, (result, last) in enumerate(_load_parts_here(path, context)):
+                if number < received:
+                    continue  # had from the reader before it failed
+                context = _after(context, result)
+                if last:
+                    reading = bool(following) and ahead.request(following[0], context, events)
+                yield path, result, None, last
+                result = None
     finally:
         ahead.close()
+
+
+def _after(context: _Reading, result: LoadedFile | DataError) -> _Reading:
+    return context.after(result) if isinstance(result, LoadedFile) else context
+
+
+def _load_parts_here(
+    path: Path, context: _Reading
+) -> Iterator[tuple[LoadedFile | DataError, bool]]:
+    if streams(path):
+        yield from load_parts(path)
+    else:
+        yield _load_here(path, context), True
 
 
 def _load_here(path: Path, context: _Reading) -> LoadedFile | DataError:
@@ -214,7 +272,8 @@ class _ReadAhead:
             return False
         return True
 
-    def receive(self) -> tuple[LoadedFile | DataError, list[tuple] | None] | None:
+    def receive(self) -> tuple[LoadedFile | DataError, list[tuple] | None, bool] | None:
+        """One part of the file asked for; None if the reader failed."""
         try:
             result = self.connection.recv()
         except (EOFError, OSError):  # the reader died (say, killed for memory)
@@ -222,6 +281,14 @@ class _ReadAhead:
         if result is None:
             self.broken = True
         return result
+
+    def parts(self) -> Iterator[tuple[LoadedFile | DataError, list[tuple] | None, bool] | None]:
+        """The parts of the file asked for, up to its last; None if the reader failed."""
+        while True:
+            result = self.receive()
+            yield result
+            if result is None or result[2]:
+                return
 
     def _start(self) -> None:
         import multiprocessing
@@ -258,6 +325,8 @@ def _worth_reading_ahead(path: Path) -> bool:
     size = status.st_size
     if not stat.S_ISREG(status.st_mode) or size < READ_AHEAD_BYTES:  # a pipe is read here
         return False
+    if streams(path):
+        size = STREAM_BYTES  # the reader holds a part of it at a time
     available = memory_available()
     return available is None or available >= READER_BYTES_PER_BYTE * size
 
@@ -281,16 +350,25 @@ def memory_available() -> int | None:
 @contextmanager
 def _ctrl_c_ignored() -> Iterator[None]:
     """Ctrl-C reaches every process of the terminal's group. The importing process handles
-    it (and stops the reader); the reader must not print a traceback of its own."""
+    it (and stops the reader); the reader must not print a traceback of its own.
+
+    Blocked as well as ignored while the reader starts: on Linux a blocked signal stays
+    pending even when ignored, so a Ctrl-C in that moment reaches this process once it is
+    unblocked, rather than being lost (the import then ran on to its end)."""
     try:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     except ValueError:  # not the main thread: the reader ignores it once it runs
         yield
         return
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is not None:
+        mask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        if mask is not None:
+            mask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _read_ahead(connection, parent: int | None = None) -> None:
@@ -333,37 +411,42 @@ def _watch_parent(parent: int) -> None:
 
 
 def _serve(connection) -> None:
-    """Load each file asked for and send back its records or problems, with its events'
-    rows.
+    """Load each file asked for and send back its parts (a file read whole is one part):
+    records or problems, with its events' rows, and whether it is the file's last part.
     Anything other than a problem with the file is sent as None: the importing process
-    then loads the file itself and reports what happens there."""
+    then loads the rest of the file itself and reports what happens there."""
     while True:
         try:
             request = connection.recv()
         except EOFError:  # the importing process has gone
             return
         try:
-            result = _read(*request)
-        except Exception:  # noqa: BLE001 (see above: reported by the importing process)
-            result = None
-        try:
-            connection.send(result)
-        except (OSError, ValueError):
+            for part in _read(*request):
+                connection.send(part)
+        except (OSError, ValueError):  # the pipe is gone
             return
+        except Exception:  # noqa: BLE001 (see above: reported by the importing process)
+            try:
+                connection.send(None)
+            except (OSError, ValueError):
+                return
 
 
 def _read(
     path: Path, context: _Reading, events: bool
-) -> tuple[LoadedFile | DataError, list[tuple] | None]:
-    loaded = _load_here(path, context)
-    if not events or not isinstance(loaded, LoadedFile):
-        return loaded, None
-    data = loaded.dataset
-    rows = event_rows(data)
-    # With its rows built, the importing process needs only an event's references: the
-    # models would cost it more to receive (half the records of a file) than to check.
-    data.events = [EventRefs.of(event) for event in data.events]
-    return loaded, rows
+) -> Iterator[tuple[LoadedFile | DataError, list[tuple] | None, bool]]:
+    for loaded, last in _load_parts_here(path, context):
+        context = _after(context, loaded)
+        if not events or not isinstance(loaded, LoadedFile):
+            yield loaded, None, last
+            continue
+        data = loaded.dataset
+        rows = event_rows(data)
+        # With its rows built, the importing process needs only an event's references: the
+        # models would cost it more to receive (half the records of a file) than to check.
+        data.events = [EventRefs.of(event) for event in data.events]
+        yield loaded, rows, last
+        loaded = data = rows = None
 
 
 class EventRefs(NamedTuple):
@@ -383,7 +466,7 @@ class EventRefs(NamedTuple):
 
 
 def _clashes(
-    store: Store, path: Path, data: Dataset, brought: dict[str, str], replace: bool, earlier: bool
+    store: Store, path: Path, data: Dataset, brought: dict[str, Path], replace: bool, earlier: bool
 ) -> list[str]:
     """Records another file of the same import brings too (refused even with --replace: which
     one would win?), then records the database holds (unless replacing). Records are
@@ -391,10 +474,15 @@ def _clashes(
     problems = []
     labels = [f"{kind} {record.id}" for kind, records in _records(data) for record in records]
     twice = [label for label in labels if label in brought]
-    if twice:
-        shown = ", ".join(f"{label} (in {brought[label]})" for label in twice[:10])
-        problems.append(f"{path}: also in another file of this import: {_more(shown, twice)}")
-    brought.update((label, path.name) for label in labels)
+    # A file read in parts brings a record twice if an earlier part of it brought it.
+    again = [label for label in twice if brought[label] == path]
+    if again:
+        problems.append(f"{path}: twice in this file: {_more(', '.join(again[:10]), again)}")
+    elsewhere = [label for label in twice if brought[label] != path]
+    if elsewhere:
+        shown = ", ".join(f"{label} (in {brought[label].name})" for label in elsewhere[:10])
+        problems.append(f"{path}: also in another file of this import: {_more(shown, elsewhere)}")
+    brought.update((label, path) for label in labels)
     if not replace:
         # The batch's earlier files may be in the database by now: what is named above (and
         # the events of those records) is not named again.
