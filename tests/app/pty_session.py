@@ -161,9 +161,14 @@ def run_in_pty(
         painted = read_until(wait_for, 0)
         if painted:
             time.sleep(0.1)  # let the rest of the first frame arrive before the keys
+            since = 0
             for chunk in [keys] if isinstance(keys, bytes) else keys:
-                since = len(output)
-                os.write(master, chunk.data if isinstance(chunk, Key) else chunk)
+                data = chunk.data if isinstance(chunk, Key) else chunk
+                # A Key that sends nothing waits for more of what the keys before it brought,
+                # which may have come in the same read as their own text.
+                if data:
+                    since = len(output)
+                    os.write(master, data)
                 if isinstance(chunk, Key):
                     if not read_until(chunk.then, since):
                         break  # the keys did not take effect: stop, and report it
