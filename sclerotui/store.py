@@ -959,16 +959,16 @@ class Store:
             for chunk in _chunks(ids, 500):
                 yield from self.sources(chunk)
             return
-        table, model, order = {
-            "therapy": ("therapies", Therapy, "id"),
-            "trial": ("trials", Trial, "id"),
-            "case": ("cases", Case, "id"),
-        }.get(kind, ("events", None, "seq"))
-        if model is None:  # events: from their columns, or an older file's JSON copy
+        if kind == "event":  # from their columns, or an older file's JSON copy
             for row in self.conn.execute(f"SELECT {self._event_columns} FROM events ORDER BY seq"):
                 yield self.event_from_row(row)
             return
-        for (data,) in self.conn.execute(f"SELECT data FROM {table} ORDER BY {order}"):
+        table, model = {
+            "therapy": ("therapies", Therapy),
+            "trial": ("trials", Trial),
+            "case": ("cases", Case),
+        }[kind]
+        for (data,) in self.conn.execute(f"SELECT data FROM {table} ORDER BY id"):
             yield model.model_validate_json(data)
 
     def integrity_problems(self) -> list[str]:

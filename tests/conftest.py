@@ -4,6 +4,7 @@ and an isolated data dir."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -157,3 +158,17 @@ def mini_db(tmp_path) -> Path:
 def store(mini_db):
     with Store(mini_db) as opened:
         yield opened
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    """`sclerotui ARGV` in this process: its exit code, standard output and error."""
+    from sclerotui.cli import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def sha(path: Path) -> str:
+    """A file's SHA-256: to show a database or a file byte-identical before and after."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

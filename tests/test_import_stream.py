@@ -4,31 +4,21 @@ in one transaction. The limits are parameters here, so small files stand for big
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
-from conftest import build_mini_db
+from conftest import build_mini_db, sha
+from conftest import run_cli as run
 
 from sclerotui import importers
-from sclerotui.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from sclerotui.cli import EXIT_BAD_INPUT, EXIT_OK
 from sclerotui.importers import stream
 from sclerotui.importers.stream import RecordStream
 from sclerotui.store import Store
 from sclerotui.vocabulary import DataError
 
 KEYS = ("sources", "therapies", "trials", "cases", "events")
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture
