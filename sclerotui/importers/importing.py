@@ -352,23 +352,27 @@ def _ctrl_c_ignored() -> Iterator[None]:
     """Ctrl-C reaches every process of the terminal's group. The importing process handles
     it (and stops the reader); the reader must not print a traceback of its own.
 
-    Blocked as well as ignored while the reader starts: on Linux a blocked signal stays
-    pending even when ignored, so a Ctrl-C in that moment reaches this process once it is
-    unblocked, rather than being lost (the import then ran on to its end)."""
+    While the reader starts, Ctrl-C is blocked in this thread: the reader inherits the block
+    and ignores the signal once it runs. The handler stays ours, so a Ctrl-C in that moment
+    is not lost: another thread (the progress bar's) takes it for this process, or it waits
+    until unblocked. (Ignoring it here as well lost it when another thread took it.)"""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is not None:
+        mask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            mask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        return
     try:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     except ValueError:  # not the main thread: the reader ignores it once it runs
         yield
         return
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is not None:
-        mask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-        if mask is not None:
-            mask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _read_ahead(connection, parent: int | None = None) -> None:
