@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from sclerotui import pathway_index, rank_index
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import sqlite_utils
 
 
@@ -285,11 +287,14 @@ def _add_rank_lists(db: sqlite_utils.Database) -> None:
             db.execute(statement)
 
 
-def rebuild_rank_lists(conn: sqlite3.Connection) -> int:
+def rebuild_rank_lists(
+    conn: sqlite3.Connection, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Rebuild the ranking lists from the search index as it is committed; returns how many
     terms are listed. The caller holds the transaction, begun after the index's last write:
     FTS5 records a write's segments at its commit, so lists built in the writing transaction
-    would carry the state before it and be ignored as stale."""
+    would carry the state before it and be ignored as stale. `progress(done, total)` is
+    called after each term's list and each group's."""
     conn.execute("DELETE FROM rank_terms")
     conn.execute("DELETE FROM rank_state")
     conn.execute("CREATE VIRTUAL TABLE temp.rank_vocab USING fts5vocab(main, search_index, row)")
@@ -299,20 +304,56 @@ def rebuild_rank_lists(conn: sqlite3.Connection) -> int:
         ).fetchall()
     finally:
         conn.execute("DROP TABLE temp.rank_vocab")
-    for term, docs in common:
+    # Groups are known once the terms' lists are: counted as their worst case until then.
+    total, cut = 2 * len(common), set()
+    for done, (term, docs) in enumerate(common, 1):
         rows = conn.execute(
             rank_index.TERM_RANKED, [rank_index.quoted(term), rank_index.DEPTH + 1]
         ).fetchall()
         listed = [(rowid, -score) for rowid, score in rows[: rank_index.DEPTH]]
-        cut = rows[rank_index.DEPTH] if len(rows) > rank_index.DEPTH else None
-        bound = (-cut[1], cut[0]) if cut else (None, None)
+        cut_at = rows[rank_index.DEPTH] if len(rows) > rank_index.DEPTH else None
+        bound = (-cut_at[1], cut_at[0]) if cut_at else (None, None)
         conn.execute(rank_index.INSERT, [term, docs, *bound, *rank_index.pack(listed)])
+        if cut_at:
+            cut.add(term)
+        if progress is not None:
+            progress(done, total)
+    groups = sorted(_rank_groups(conn, cut))
+    total = len(common) + len(groups)
+    for done, group in enumerate(groups, len(common) + 1):
+        rows = conn.execute(
+            rank_index.TERM_RANKED, [rank_index.group_match(group), rank_index.DEPTH + 1]
+        ).fetchall()
+        listed = [(rowid, -score) for rowid, score in rows[: rank_index.DEPTH]]
+        cut_at = rows[rank_index.DEPTH] if len(rows) > rank_index.DEPTH else None
+        bound = (-cut_at[1], cut_at[0]) if cut_at else (None, None)
+        # (docs: a group's idf is never asked for; its terms' are.)
+        row = [rank_index.group_key(group), 0, *bound, *rank_index.pack(listed)]
+        conn.execute(rank_index.INSERT, row)
+        if progress is not None:
+            progress(done, total)
+    if progress is not None and not groups:
+        progress(total, total)
     state = dict(conn.execute(rank_index.INDEX_STATE).fetchall())
     conn.execute(
         "INSERT INTO rank_state VALUES (?, ?, ?, ?)",
         [state.get(10), state.get(1), rank_index.DEPTH, rank_index.LISTED_FROM],
     )
     return len(common)
+
+
+def _rank_groups(conn: sqlite3.Connection, cut: set[str]) -> set[tuple[str, ...]]:
+    """The sets of cut terms that typed words expand to, from the terms a search expands a
+    word to (a database without that list expands none: see Search._expand_word)."""
+    if (
+        len(cut) < 2
+        or not conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_terms'"
+        ).fetchone()
+    ):
+        return set()
+    terms = [row[0] for row in conn.execute("SELECT term FROM search_terms ORDER BY term")]
+    return rank_index.grouped(terms, cut, rank_index.MAX_EXPANSION)
 
 
 MIGRATIONS = {
