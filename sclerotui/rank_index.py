@@ -42,6 +42,7 @@ from sclerotui.ranking import BODY_WEIGHT, K1, TITLE_WEIGHT, B
 
 DEPTH = 2000  # records listed per term
 LISTED_FROM = 500  # a term in at most this many records is ranked by FTS5 at query time
+BATCH = 100  # records resolved at first, doubled each round
 MAX_EXPANSION = 64  # a typed word that begins more terms is left to FTS5's prefix query
 
 CREATE = """
@@ -259,13 +260,7 @@ def prove(
     terms = [term for group in groups for term in group]
     cut_terms = list({t.term: t for t in terms if t.bound is not None}.values())
     unseen = _unseen(groups, caps)
-    known: dict[int, dict[str, float]] = {}
-    for term in terms:
-        for rowid, score in term.scores.items():
-            known.setdefault(rowid, {})[term.term] = score
-    for cap in caps:
-        for rowid in cap.scores if cap is not None else ():
-            known.setdefault(rowid, {})
+    known = _known(groups, caps, unseen)
     upper = _uppers(known, groups, caps)
     order = sorted(upper, key=lambda rowid: (-upper[rowid], rowid))
     if unseen > -math.inf and sum(1 for r in order[:k] if upper[r] > unseen) < k:
@@ -283,7 +278,7 @@ def prove(
         return len(unresolved)
 
     best: list[tuple[float, int]] = []  # the top k so far, as (score, -rowid): a min-heap
-    at, spent, size = 0, 0, max(k, 100)
+    at, spent, size = 0, 0, max(k, BATCH)
     while at < len(order):
         if len(best) == k and upper[order[at]] < best[0][0]:
             break  # no record left, listed or not, can reach the k-th score
@@ -314,6 +309,30 @@ def prove(
         ranked += _tail(ranked, order, at, wanted, known, groups, check, resolved, budget)
     proven = next((n for n, (score, _) in enumerate(ranked) if not score > rest), len(ranked))
     return Proof([(-negated, score) for score, negated in ranked], spent, proven)
+
+
+def _known(
+    groups: list[list[TermList]], caps: list[GroupList | None], unseen: float
+) -> dict[int, dict[str, float]]:
+    """The listed records that may rank, and their parts known from the lists. A record
+    listed only for cut terms of groups that have a group's list, and in none of those,
+    scores at most what a record in no list can (`unseen`): it is left out, as they are."""
+    known: dict[int, dict[str, float]] = {}
+    skipped: list[TermList] = []
+    for group, cap in zip(groups, caps, strict=True):
+        for term in group:
+            if cap is not None and term.bound is not None and unseen > -math.inf:
+                skipped.append(term)
+                continue
+            for rowid, score in term.scores.items():
+                known.setdefault(rowid, {})[term.term] = score
+        for rowid in cap.scores if cap is not None else ():
+            known.setdefault(rowid, {})
+    for term in skipped:
+        for rowid, score in term.scores.items():
+            if rowid in known:
+                known[rowid][term.term] = score
+    return known
 
 
 def _unseen(groups: list[list[TermList]], caps: list[GroupList | None]) -> float:

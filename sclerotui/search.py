@@ -343,13 +343,18 @@ class Search:
         if sum(len(parts) for parts in kept.values()) > 200_000:  # a long session: start again
             kept.clear()
         scored: dict[int, dict[str, float]] = {}
+        missing = {
+            term.term: [rowid for rowid in rowids if rowid not in kept.setdefault(term.term, {})]
+            for term in terms
+        }
+        asked = sorted({rowid for found in missing.values() for rowid in found})
+        if asked:  # (each record's text read once for every term it lacks)
+            fresh = self._resolved_now(asked, [term for term in terms if missing[term.term]])
+            for name, found in missing.items():
+                for rowid in found:
+                    kept[name][rowid] = fresh.get(rowid, {}).get(name, 0.0)
         for term in terms:
-            known = kept.setdefault(term.term, {})
-            missing = [rowid for rowid in rowids if rowid not in known]
-            if missing:
-                fresh = self._resolved_now(missing, [term])
-                for rowid in missing:
-                    known[rowid] = fresh.get(rowid, {}).get(term.term, 0.0)
+            known = kept[term.term]
             for rowid in rowids:
                 if known[rowid]:
                     scored.setdefault(rowid, {})[term.term] = known[rowid]

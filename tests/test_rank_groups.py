@@ -21,6 +21,8 @@ TERMS = [
     *["1", "10", "12", "123", "zz"],
 ]
 COMMON = ["the", "then", "there", "therapy", "skin", "on", "one", "organ", "1", "10"]
+# In a few records: their lists are complete, and they count beside a group's list.
+RARE = ["thymus", "skate", "ozone", "100", "thé"]
 TYPED = ["th", "the", "ther", "t", "sk", "ski", "skin", "o", "on", "or", "1", "12", "z"]
 
 
@@ -29,8 +31,12 @@ def family_records(seed: int, count: int) -> list[tuple[str, str, str]]:
     a record holding several of them competes with those listed for each), many lengths."""
     rng = random.Random(seed)
 
+    def word() -> str:
+        chance = rng.random()
+        return rng.choice(COMMON if chance < 0.7 else TERMS if chance < 0.97 else RARE)
+
     def words(most: int) -> str:
-        drawn = [rng.choice(COMMON if rng.random() < 0.7 else TERMS) for _ in range(most)]
+        drawn = [word() for _ in range(most)]
         return " ".join(drawn[: rng.randint(0, most)])
 
     return [(words(4), words(25), rng.choice(["case", "trial"])) for _ in range(count)]
@@ -50,9 +56,10 @@ def family_records(seed: int, count: int) -> list[tuple[str, str, str]]:
     depth=st.integers(1, 8),
     listed_from=st.integers(0, 6),
     limit=st.integers(1, 16),
+    batch=st.integers(1, 4),
 )
 def test_top_hits_proven_with_group_lists_are_those_of_bm25_over_every_match(
-    tmp_path_factory, seed, count, words, without, kind, depth, listed_from, limit
+    tmp_path_factory, seed, count, words, without, kind, depth, listed_from, limit, batch
 ):
     """Fails if a group's bound is too low or its list is read for the wrong terms (a record
     outside the lists could beat the proven ones), or if filters or excluded words are
@@ -61,6 +68,7 @@ def test_top_hits_proven_with_group_lists_are_those_of_bm25_over_every_match(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rank_index, "DEPTH", depth)
         patch.setattr(rank_index, "LISTED_FROM", listed_from)
+        patch.setattr(rank_index, "BATCH", batch)  # (records taken by bound, a few at once)
         with corpus(tmp_path_factory.mktemp("groups") / "c.db", family_records(seed, count)) as db:
             search = Search(db)
             for typed in (text, " ".join(words[:-1] + [words[-1] + "e"]) + kind):
@@ -181,3 +189,18 @@ def test_groups_are_the_cut_terms_a_typed_word_expands_to():
         ("a", "ab"),
         ("x1", "x2"),
     }
+
+
+def test_a_page_is_full_while_records_match(tmp_path, monkeypatch):
+    """Past the proven hits a page holds the best the proof scored, then more of the
+    records that match: as many as asked for while there are (it stopped at those the
+    proof had resolved: 41 of the 82 records that match "pad -skin")."""
+    monkeypatch.setattr(rank_index, "DEPTH", 100)
+    monkeypatch.setattr(rank_index, "LISTED_FROM", 10)
+    with corpus(tmp_path / "c.db", common_records(400)) as store:
+        for text, limit in [("pad -skin", 100), ("skin th", 100), ("pad kind:case", 300)]:
+            search = Search(store)
+            hits = search.hits(text, limit=limit)
+            everything = exact(store, search, text, 10_000)
+            assert search.last_proof.ranked is not None
+            same_as_exact(hits, search.last_proof, everything[:limit], everything, limit)
