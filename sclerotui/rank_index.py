@@ -30,6 +30,7 @@ Pure functions and SQL text: the schema and the store run them; no connection, n
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import re
@@ -84,8 +85,6 @@ def grouped(terms: list[str], cut: set[str], most: int) -> set[tuple[str, ...]]:
     """The sets of two or more cut terms that a typed word expands to: `terms` sorted, each
     ASCII letters-and-digits prefix of a cut term that begins at most `most` terms (a word
     that begins more is left to FTS5's prefix query: see Search._expand_word)."""
-    import bisect
-
     found: set[tuple[str, ...]] = set()
     seen: set[str] = set()
     for term in sorted(cut):
@@ -283,6 +282,8 @@ def prove(
         if len(best) == k and upper[order[at]] < best[0][0]:
             break  # no record left, listed or not, can reach the k-th score
         batch = order[at : at + size]
+        if len(best) == k:  # (only those that can still reach the k-th score)
+            batch = batch[: bisect.bisect_left(batch, True, key=lambda r: upper[r] < best[0][0])]
         at += len(batch)
         size *= 2
         if spent + sum(1 for r in batch if any(t.term not in known[r] for t in cut_terms)) > budget:
