@@ -51,6 +51,10 @@ class DamagedError(StoreError):
     """The file is a SQLite database but some of it cannot be read."""
 
 
+class RecordDamaged(DamagedError):
+    """A record whose stored JSON the models refuse: edited outside sclerotui, or damaged."""
+
+
 class BusyError(StoreError):
     """Another process holds the write lock longer than we wait."""
 
@@ -792,30 +796,45 @@ class Store:
                  SELECT origin FROM cases) GROUP BY origin ORDER BY origin"""
         return list(self.conn.execute(sql))
 
-    def therapy(self, therapy_id: str) -> Therapy | None:
-        from sclerotui.models import Therapy
+    def model(self, kind: str, record_id: str, data: str) -> Therapy | Trial | Case:
+        """The record of a row's stored JSON, or RecordDamaged naming it and what is wrong."""
+        from pydantic import ValidationError
 
-        row = self.conn.execute("SELECT data FROM therapies WHERE id = ?", [therapy_id]).fetchone()
-        return Therapy.model_validate_json(row[0]) if row else None
+        from sclerotui.models import Case, Therapy, Trial
+
+        model = {"therapy": Therapy, "trial": Trial, "case": Case}[kind]
+        try:
+            return model.model_validate_json(data)
+        except ValidationError as error:
+            from sclerotui.models import describe_validation_error
+
+            problems = describe_validation_error(error, f"{kind} {record_id!r}")
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise RecordDamaged(
+                f"{self.path}: {problems[0]}{more}: the stored record cannot be read; "
+                f"'sclerotui db check {self.path}' lists the problems"
+            ) from None
+
+    def _one(self, kind: str, record_id: str) -> Therapy | Trial | Case | None:
+        table = {"therapy": "therapies", "trial": "trials", "case": "cases"}[kind]
+        row = self.conn.execute(f"SELECT data FROM {table} WHERE id = ?", [record_id]).fetchone()
+        return self.model(kind, record_id, row[0]) if row else None
+
+    def therapy(self, therapy_id: str) -> Therapy | None:
+        return self._one("therapy", therapy_id)
 
     def therapy_records(self) -> list[Therapy]:
         """Every therapy as a model (importers match names and aliases against them)."""
-        from sclerotui.models import Therapy
-
-        rows = self.conn.execute("SELECT data FROM therapies ORDER BY class, name COLLATE NOCASE")
-        return [Therapy.model_validate_json(row[0]) for row in rows]
+        rows = self.conn.execute(
+            "SELECT id, data FROM therapies ORDER BY class, name COLLATE NOCASE"
+        )
+        return [self.model("therapy", therapy_id, data) for therapy_id, data in rows]
 
     def trial(self, trial_id: str) -> Trial | None:
-        from sclerotui.models import Trial
-
-        row = self.conn.execute("SELECT data FROM trials WHERE id = ?", [trial_id]).fetchone()
-        return Trial.model_validate_json(row[0]) if row else None
+        return self._one("trial", trial_id)
 
     def case(self, case_id: str) -> Case | None:
-        from sclerotui.models import Case
-
-        row = self.conn.execute("SELECT data FROM cases WHERE id = ?", [case_id]).fetchone()
-        return Case.model_validate_json(row[0]) if row else None
+        return self._one("case", case_id)
 
     def record(self, kind: str, record_id: str) -> Therapy | Trial | Case | None:
         return {"therapy": self.therapy, "trial": self.trial, "case": self.case}[kind](record_id)
@@ -952,8 +971,6 @@ class Store:
     def each(self, kind: str) -> Iterator[Source | Therapy | Trial | Case | TimelineEvent]:
         """Every record of a kind, one at a time, in the order `all_records` lists them:
         sources, therapies, trials and cases by id, events as written."""
-        from sclerotui.models import Case, Therapy, Trial
-
         if kind == "source":
             ids = [row[0] for row in self.conn.execute("SELECT id FROM sources ORDER BY id")]
             for chunk in _chunks(ids, 500):
@@ -963,13 +980,9 @@ class Store:
             for row in self.conn.execute(f"SELECT {self._event_columns} FROM events ORDER BY seq"):
                 yield self.event_from_row(row)
             return
-        table, model = {
-            "therapy": ("therapies", Therapy),
-            "trial": ("trials", Trial),
-            "case": ("cases", Case),
-        }[kind]
-        for (data,) in self.conn.execute(f"SELECT data FROM {table} ORDER BY id"):
-            yield model.model_validate_json(data)
+        table = {"therapy": "therapies", "trial": "trials", "case": "cases"}[kind]
+        for record_id, data in self.conn.execute(f"SELECT id, data FROM {table} ORDER BY id"):
+            yield self.model(kind, record_id, data)
 
     def integrity_problems(self) -> list[str]:
         rows = [row[0] for row in self.conn.execute("PRAGMA integrity_check")]
