@@ -672,7 +672,7 @@ def summary_export(store: Store, therapy: str) -> str:
 def cmd_stats(args: argparse.Namespace) -> int:
     store, note = open_store(args)
     with store:
-        if note:
+        if note and args.db is None:  # open_store has said a --db file's note already
             show(note)
         show(f"database: {store.path}{' (read-only)' if store.read_only else ''}")
         for table, count in store.counts().items():
