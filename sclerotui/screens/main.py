@@ -609,7 +609,7 @@ class MainScreen(Screen):
         if hits:
             more = "+" if len(hits) == SEARCH_LIMIT else ""
             noun = "result" if len(hits) == 1 else "results"
-            results.show_hits(hits, f"Search: {len(hits)}{more} {noun} for {text}")
+            results.show_hits(hits, f"{len(hits)}{more} {noun} for {text}")
         else:
             on = f" with filters {filters}" if filters else " (no filters on)"
             hint = "Try fewer words, a prefix, or x to clear filters."
