@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from sclerotui import pathway_index, rank_index
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import sqlite_utils
 
 
@@ -285,11 +287,14 @@ def _add_rank_lists(db: sqlite_utils.Database) -> None:
             db.execute(statement)
 
 
-def rebuild_rank_lists(conn: sqlite3.Connection) -> int:
+def rebuild_rank_lists(
+    conn: sqlite3.Connection, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Rebuild the ranking lists from the search index as it is committed; returns how many
-    terms are listed. The caller holds the transaction, begun after the index's last write:
-    FTS5 records a write's segments at its commit, so lists built in the writing transaction
-    would carry the state before it and be ignored as stale."""
+    terms are listed; `progress(done, total)` after each term. The caller holds the
+    transaction, begun after the index's last write: FTS5 records a write's segments at its
+    commit, so lists built in the writing transaction would carry the state before it and
+    be ignored as stale."""
     conn.execute("DELETE FROM rank_terms")
     conn.execute("DELETE FROM rank_state")
     conn.execute("CREATE VIRTUAL TABLE temp.rank_vocab USING fts5vocab(main, search_index, row)")
@@ -299,7 +304,7 @@ def rebuild_rank_lists(conn: sqlite3.Connection) -> int:
         ).fetchall()
     finally:
         conn.execute("DROP TABLE temp.rank_vocab")
-    for term, docs in common:
+    for done, (term, docs) in enumerate(common, 1):
         rows = conn.execute(
             rank_index.TERM_RANKED, [rank_index.quoted(term), rank_index.DEPTH + 1]
         ).fetchall()
@@ -307,6 +312,8 @@ def rebuild_rank_lists(conn: sqlite3.Connection) -> int:
         cut = rows[rank_index.DEPTH] if len(rows) > rank_index.DEPTH else None
         bound = (-cut[1], cut[0]) if cut else (None, None)
         conn.execute(rank_index.INSERT, [term, docs, *bound, *rank_index.pack(listed)])
+        if progress is not None:
+            progress(done, len(common))
     state = dict(conn.execute(rank_index.INDEX_STATE).fetchall())
     conn.execute(
         "INSERT INTO rank_state VALUES (?, ?, ?, ?)",

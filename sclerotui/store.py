@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -55,6 +55,10 @@ class RecordDamaged(DamagedError):
     """A record whose stored JSON the models refuse: edited outside sclerotui, or damaged."""
 
 
+class ListsNotRebuilt(StoreError):
+    """Interrupted after a write was saved, while the ranking lists were rebuilt."""
+
+
 class BusyError(StoreError):
     """Another process holds the write lock longer than we wait."""
 
@@ -84,6 +88,10 @@ class Store:
         self.cache_mb = cache_mb
         self.read_only_reason: str | None = None
         self.upgraded_from: int | None = None
+        # A bar for the ranking lists' rebuild after a write (the command line sets it):
+        # rank_progress(total) is a context that yields advance(amount).
+        self.rank_progress: Callable[[int], AbstractContextManager[Callable[[float], None]]]
+        self.rank_progress = None
         self.backup_path: Path | None = None
         self.read_only = read_only
         self._check_path(create)
@@ -378,16 +386,33 @@ class Store:
             raise
         if self._search_written:
             self._search_written = False
-            self.rebuild_rank_lists()
+            try:
+                self.rebuild_rank_lists()
+            except KeyboardInterrupt:
+                raise ListsNotRebuilt(
+                    f"interrupted after the write to {self.path} was saved, while its ranking "
+                    "lists were rebuilt: searches stay exact but rank every match (slower on a "
+                    f"large database) until the next import or 'sclerotui db reindex {self.path}'"
+                ) from None
 
-    def rebuild_rank_lists(self) -> None:
+    def rebuild_rank_lists(self) -> int:
         """Rebuild the ranking lists from the committed search index, in a transaction of
-        their own (see schema.rebuild_rank_lists). Stopped or failed, the lists are left as
-        they were: stale, so searches ignore them and rank every match."""
+        their own (see schema.rebuild_rank_lists); returns how many terms are listed.
+        Stopped or failed, the lists are left as they were: stale, so searches ignore them
+        and rank every match."""
         if not self.has_table("rank_terms"):
-            return
-        with self.transaction():
-            schema.rebuild_rank_lists(self.conn)
+            return 0
+        with ExitStack() as stack, self.transaction():
+            advance = None
+
+            def step(done: int, total: int) -> None:
+                nonlocal advance
+                if advance is None:
+                    bar = self.rank_progress
+                    advance = stack.enter_context(bar(total)) if bar else lambda amount: None
+                advance(1)
+
+            return schema.rebuild_rank_lists(self.conn, step)
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
