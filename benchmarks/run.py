@@ -206,7 +206,7 @@ class Baseline(App):
         yield Static("Detail pane", id="out")
     def on_input_changed(self, event):
         out = self.query_one("#out")
-        out.border_title = f"Search: 1 result for {event.value}"
+        out.border_title = f"1 result for {event.value}"
         out.update(event.value)
 
 Baseline().run()

@@ -15,7 +15,13 @@ import sys
 from pathlib import Path
 
 from sclerotui.query import SearchError
-from sclerotui.store import ReadOnlyError, Store, StoreError, describe_database_error
+from sclerotui.store import (
+    ListsNotRebuilt,
+    ReadOnlyError,
+    Store,
+    StoreError,
+    describe_database_error,
+)
 from sclerotui.vocabulary import DataError
 
 EXIT_OK = 0
@@ -116,6 +122,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="Count the therapies, trials, cases and events, and where they came from.",
         epilog=examples("sclerotui db stats", "sclerotui --db clinic.db db stats"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+    reindex = db_commands.add_parser(
+        "reindex",
+        help="rebuild the search's ranking lists (after an import stopped while rebuilding them)",
+        description="Rebuild the lists that rank a common word's best records quickly. Every "
+        "write rebuilds them; a Ctrl-C while it did leaves them out of date, and searches rank "
+        "every match instead (the same hits, slower on a large database).",
+        epilog=examples("sclerotui db reindex", "sclerotui db reindex clinic.db"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    reindex.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        metavar="PATH",
+        help="database to reindex (default: --db or your database)",
     )
 
     synth = db_commands.add_parser(
@@ -316,6 +339,9 @@ def _main(argv: list[str] | None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return _dispatch(args)
+    except ListsNotRebuilt as error:  # Ctrl-C after the write was saved
+        say(str(error))
+        return 130
     except (StoreError, SearchError) as error:
         say(str(error))
         return EXIT_BAD_INPUT
@@ -340,6 +366,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             "stats": cmd_stats,
             "create": cmd_create,
             "synth": cmd_synth,
+            "reindex": cmd_reindex,
         }
         return commands[args.db_command](args)
     if args.command == "import":
@@ -385,10 +412,18 @@ def open_store(args: argparse.Namespace) -> tuple[Store, str | None]:
                 f"(the old file is kept at {store.backup_path})"
             )
             say(note)
-        return store, note
-    from sclerotui.bundle import open_default
+    else:
+        from sclerotui.bundle import open_default
 
-    return open_default(read_only=args.read_only)
+        store, note = open_default(read_only=args.read_only)
+    store.rank_progress = _ranking_bar
+    return store, note
+
+
+def _ranking_bar(total: int):
+    from sclerotui.progress import progress
+
+    return progress("ranking lists", total, "terms")
 
 
 def cmd_launch(args: argparse.Namespace) -> int:
@@ -450,6 +485,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         show(f"{path}: {counted(len(problems), 'problem')}", file=sys.stderr)
         return EXIT_BAD_INPUT
     show(f"{path}: ok")
+    return EXIT_OK
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    path = args.path or args.db
+    if path is None:
+        from sclerotui.bundle import default_db_path
+
+        path = default_db_path()
+    with Store(path, read_only=args.read_only, on_upgrade=_upgrading(path)) as store:
+        if store.read_only:
+            why = store.read_only_reason or "opened with --read-only"
+            raise ReadOnlyError(f"cannot reindex {store.path}: it is read-only ({why})")
+        if not store.has_table("rank_terms"):
+            raise StoreError(f"{store.path} has no ranking lists (schema {store.schema_version})")
+        store.rank_progress = _ranking_bar
+        listed = store.rebuild_rank_lists()
+    show(f"rebuilt the ranking lists of {path}: {listed:,} common words listed")
     return EXIT_OK
 
 
@@ -672,7 +725,7 @@ def summary_export(store: Store, therapy: str) -> str:
 def cmd_stats(args: argparse.Namespace) -> int:
     store, note = open_store(args)
     with store:
-        if note:
+        if note and args.db is None:  # open_store has said a --db file's note already
             show(note)
         show(f"database: {store.path}{' (read-only)' if store.read_only else ''}")
         for table, count in store.counts().items():

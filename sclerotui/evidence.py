@@ -147,7 +147,6 @@ def number(value: float) -> str:
 
 def _comparisons(store: Store, trial_ids: list[str] | None = None) -> list[Comparison]:
     """Every comparison with numbers, from trials' stored records (in name order)."""
-    from sclerotui.models import Trial
 
     where, args = "", []
     if trial_ids is not None:
@@ -157,15 +156,15 @@ def _comparisons(store: Store, trial_ids: list[str] | None = None) -> list[Compa
         args = list(trial_ids)
     with store.lock:
         rows = store.read(
-            f"""SELECT t.data FROM trials t
+            f"""SELECT t.id, t.data FROM trials t
                 WHERE EXISTS (SELECT 1 FROM json_each(t.data, '$.findings') f
                               WHERE json_extract(f.value, '$.estimate') IS NOT NULL) {where}
                 ORDER BY t.name, t.id""",
             args,
         )
     found = []
-    for (data,) in rows:
-        trial = Trial.model_validate_json(data)
+    for trial_id, data in rows:
+        trial = store.model("trial", trial_id, data)
         arms = {arm.id: arm for arm in trial.arms}
         for index, finding in enumerate(trial.findings):
             if finding.estimate is None or finding.scale is None:

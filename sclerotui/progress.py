@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 Advance = Callable[[float], None]
+_running = None  # the display shown now, if any (rich.progress.Progress)
 
 
 def _nothing(amount: float) -> None:
@@ -58,13 +59,17 @@ def progress(description: str, total: float | None, unit: str) -> Iterator[Advan
         TextColumn("{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
-        TextColumn("{task.completed:,.0f}/{task.total:,.0f} " + unit),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f} {task.fields[unit]}"),
         TextColumn("{task.fields[rate]}"),
         TextColumn("left"),
         TimeRemainingColumn(),
     )
-    bar = Progress(*columns, console=Console(stderr=True), transient=True)
-    task = bar.add_task(description, total=total, rate="")
+    global _running
+    outer = _running
+    # A bar begun inside another (the ranking lists rebuilt as an import ends) is a line of
+    # the same display: two displays at once draw over each other.
+    bar = outer or Progress(*columns, console=Console(stderr=True), transient=True)
+    task = bar.add_task(description, total=total, rate="", unit=unit)
     started, done = time.monotonic(), 0.0
 
     def advance(amount: float) -> None:
@@ -74,5 +79,15 @@ def progress(description: str, total: float | None, unit: str) -> Iterator[Advan
         rate = done / max(time.monotonic() - started, 1e-6)
         bar.update(task, advance=amount, rate=f"{rate:,.0f} {unit}/s")
 
-    with bar:
-        yield advance
+    if outer is not None:
+        try:
+            yield advance
+        finally:
+            bar.remove_task(task)
+        return
+    _running = bar
+    try:
+        with bar:
+            yield advance
+    finally:
+        _running = None

@@ -291,10 +291,10 @@ def rebuild_rank_lists(
     conn: sqlite3.Connection, progress: Callable[[int, int], None] | None = None
 ) -> int:
     """Rebuild the ranking lists from the search index as it is committed; returns how many
-    terms are listed. The caller holds the transaction, begun after the index's last write:
-    FTS5 records a write's segments at its commit, so lists built in the writing transaction
-    would carry the state before it and be ignored as stale. `progress(done, total)` is
-    called after each term's list and each group's."""
+    terms are listed; `progress(done, total)` after each term's list and each group's. The
+    caller holds the transaction, begun after the index's last write: FTS5 records a write's
+    segments at its commit, so lists built in the writing transaction would carry the state
+    before it and be ignored as stale."""
     conn.execute("DELETE FROM rank_terms")
     conn.execute("DELETE FROM rank_state")
     conn.execute("CREATE VIRTUAL TABLE temp.rank_vocab USING fts5vocab(main, search_index, row)")
@@ -304,36 +304,21 @@ def rebuild_rank_lists(
         ).fetchall()
     finally:
         conn.execute("DROP TABLE temp.rank_vocab")
-    # Groups are known once the terms' lists are: counted as their worst case until then.
-    total, cut = 2 * len(common), set()
-    for done, (term, docs) in enumerate(common, 1):
-        rows = conn.execute(
-            rank_index.TERM_RANKED, [rank_index.quoted(term), rank_index.DEPTH + 1]
-        ).fetchall()
-        listed = [(rowid, -score) for rowid, score in rows[: rank_index.DEPTH]]
-        cut_at = rows[rank_index.DEPTH] if len(rows) > rank_index.DEPTH else None
-        bound = (-cut_at[1], cut_at[0]) if cut_at else (None, None)
-        conn.execute(rank_index.INSERT, [term, docs, *bound, *rank_index.pack(listed)])
-        if cut_at:
-            cut.add(term)
-        if progress is not None:
-            progress(done, total)
+    # A term's list is cut where more records hold it than are listed. (A group's list is
+    # right for its terms whatever their lists are: searches use it where they are all cut.)
+    cut = {term for term, docs in common if docs > rank_index.DEPTH}
     groups = sorted(_rank_groups(conn, cut))
-    total = len(common) + len(groups)
-    for done, group in enumerate(groups, len(common) + 1):
-        rows = conn.execute(
-            rank_index.TERM_RANKED, [rank_index.group_match(group), rank_index.DEPTH + 1]
-        ).fetchall()
+    lists = [(term, docs, rank_index.quoted(term)) for term, docs in common]
+    # (docs: a group's idf is never asked for; its terms' are.)
+    lists += [(rank_index.group_key(g), 0, rank_index.group_match(g)) for g in groups]
+    for done, (key, docs, match) in enumerate(lists, 1):
+        rows = conn.execute(rank_index.TERM_RANKED, [match, rank_index.DEPTH + 1]).fetchall()
         listed = [(rowid, -score) for rowid, score in rows[: rank_index.DEPTH]]
         cut_at = rows[rank_index.DEPTH] if len(rows) > rank_index.DEPTH else None
         bound = (-cut_at[1], cut_at[0]) if cut_at else (None, None)
-        # (docs: a group's idf is never asked for; its terms' are.)
-        row = [rank_index.group_key(group), 0, *bound, *rank_index.pack(listed)]
-        conn.execute(rank_index.INSERT, row)
+        conn.execute(rank_index.INSERT, [key, docs, *bound, *rank_index.pack(listed)])
         if progress is not None:
-            progress(done, total)
-    if progress is not None and not groups:
-        progress(total, total)
+            progress(done, len(lists))
     state = dict(conn.execute(rank_index.INDEX_STATE).fetchall())
     conn.execute(
         "INSERT INTO rank_state VALUES (?, ?, ?, ?)",

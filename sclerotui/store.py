@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -51,6 +51,14 @@ class DamagedError(StoreError):
     """The file is a SQLite database but some of it cannot be read."""
 
 
+class RecordDamaged(DamagedError):
+    """A record whose stored JSON the models refuse: edited outside sclerotui, or damaged."""
+
+
+class ListsNotRebuilt(StoreError):
+    """Interrupted after a write was saved, while the ranking lists were rebuilt."""
+
+
 class BusyError(StoreError):
     """Another process holds the write lock longer than we wait."""
 
@@ -80,6 +88,10 @@ class Store:
         self.cache_mb = cache_mb
         self.read_only_reason: str | None = None
         self.upgraded_from: int | None = None
+        # A bar for the ranking lists' rebuild after a write (the command line sets it):
+        # rank_progress(total) is a context that yields advance(amount).
+        self.rank_progress: Callable[[int], AbstractContextManager[Callable[[float], None]]]
+        self.rank_progress = None
         self.backup_path: Path | None = None
         self.read_only = read_only
         self._check_path(create)
@@ -374,16 +386,33 @@ class Store:
             raise
         if self._search_written:
             self._search_written = False
-            self.rebuild_rank_lists()
+            try:
+                self.rebuild_rank_lists()
+            except KeyboardInterrupt:
+                raise ListsNotRebuilt(
+                    f"interrupted after the write to {self.path} was saved, while its ranking "
+                    "lists were rebuilt: searches stay exact but rank every match (slower on a "
+                    f"large database) until the next import or 'sclerotui db reindex {self.path}'"
+                ) from None
 
-    def rebuild_rank_lists(self) -> None:
+    def rebuild_rank_lists(self) -> int:
         """Rebuild the ranking lists from the committed search index, in a transaction of
-        their own (see schema.rebuild_rank_lists). Stopped or failed, the lists are left as
-        they were: stale, so searches ignore them and rank every match."""
+        their own (see schema.rebuild_rank_lists); returns how many terms are listed.
+        Stopped or failed, the lists are left as they were: stale, so searches ignore them
+        and rank every match."""
         if not self.has_table("rank_terms"):
-            return
-        with self.transaction():
-            schema.rebuild_rank_lists(self.conn)
+            return 0
+        with ExitStack() as stack, self.transaction():
+            advance = None
+
+            def step(done: int, total: int) -> None:
+                nonlocal advance
+                if advance is None:
+                    bar = self.rank_progress
+                    advance = stack.enter_context(bar(total)) if bar else lambda amount: None
+                advance(1)
+
+            return schema.rebuild_rank_lists(self.conn, step)
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -792,30 +821,45 @@ class Store:
                  SELECT origin FROM cases) GROUP BY origin ORDER BY origin"""
         return list(self.conn.execute(sql))
 
-    def therapy(self, therapy_id: str) -> Therapy | None:
-        from sclerotui.models import Therapy
+    def model(self, kind: str, record_id: str, data: str) -> Therapy | Trial | Case:
+        """The record of a row's stored JSON, or RecordDamaged naming it and what is wrong."""
+        from pydantic import ValidationError
 
-        row = self.conn.execute("SELECT data FROM therapies WHERE id = ?", [therapy_id]).fetchone()
-        return Therapy.model_validate_json(row[0]) if row else None
+        from sclerotui.models import Case, Therapy, Trial
+
+        model = {"therapy": Therapy, "trial": Trial, "case": Case}[kind]
+        try:
+            return model.model_validate_json(data)
+        except ValidationError as error:
+            from sclerotui.models import describe_validation_error
+
+            problems = describe_validation_error(error, f"{kind} {record_id!r}")
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise RecordDamaged(
+                f"{self.path}: {problems[0]}{more}: the stored record cannot be read; "
+                f"'sclerotui db check {self.path}' lists the problems"
+            ) from None
+
+    def _one(self, kind: str, record_id: str) -> Therapy | Trial | Case | None:
+        table = {"therapy": "therapies", "trial": "trials", "case": "cases"}[kind]
+        row = self.conn.execute(f"SELECT data FROM {table} WHERE id = ?", [record_id]).fetchone()
+        return self.model(kind, record_id, row[0]) if row else None
+
+    def therapy(self, therapy_id: str) -> Therapy | None:
+        return self._one("therapy", therapy_id)
 
     def therapy_records(self) -> list[Therapy]:
         """Every therapy as a model (importers match names and aliases against them)."""
-        from sclerotui.models import Therapy
-
-        rows = self.conn.execute("SELECT data FROM therapies ORDER BY class, name COLLATE NOCASE")
-        return [Therapy.model_validate_json(row[0]) for row in rows]
+        rows = self.conn.execute(
+            "SELECT id, data FROM therapies ORDER BY class, name COLLATE NOCASE"
+        )
+        return [self.model("therapy", therapy_id, data) for therapy_id, data in rows]
 
     def trial(self, trial_id: str) -> Trial | None:
-        from sclerotui.models import Trial
-
-        row = self.conn.execute("SELECT data FROM trials WHERE id = ?", [trial_id]).fetchone()
-        return Trial.model_validate_json(row[0]) if row else None
+        return self._one("trial", trial_id)
 
     def case(self, case_id: str) -> Case | None:
-        from sclerotui.models import Case
-
-        row = self.conn.execute("SELECT data FROM cases WHERE id = ?", [case_id]).fetchone()
-        return Case.model_validate_json(row[0]) if row else None
+        return self._one("case", case_id)
 
     def record(self, kind: str, record_id: str) -> Therapy | Trial | Case | None:
         return {"therapy": self.therapy, "trial": self.trial, "case": self.case}[kind](record_id)
@@ -952,8 +996,6 @@ class Store:
     def each(self, kind: str) -> Iterator[Source | Therapy | Trial | Case | TimelineEvent]:
         """Every record of a kind, one at a time, in the order `all_records` lists them:
         sources, therapies, trials and cases by id, events as written."""
-        from sclerotui.models import Case, Therapy, Trial
-
         if kind == "source":
             ids = [row[0] for row in self.conn.execute("SELECT id FROM sources ORDER BY id")]
             for chunk in _chunks(ids, 500):
@@ -963,13 +1005,9 @@ class Store:
             for row in self.conn.execute(f"SELECT {self._event_columns} FROM events ORDER BY seq"):
                 yield self.event_from_row(row)
             return
-        table, model = {
-            "therapy": ("therapies", Therapy),
-            "trial": ("trials", Trial),
-            "case": ("cases", Case),
-        }[kind]
-        for (data,) in self.conn.execute(f"SELECT data FROM {table} ORDER BY id"):
-            yield model.model_validate_json(data)
+        table = {"therapy": "therapies", "trial": "trials", "case": "cases"}[kind]
+        for record_id, data in self.conn.execute(f"SELECT id, data FROM {table} ORDER BY id"):
+            yield self.model(kind, record_id, data)
 
     def integrity_problems(self) -> list[str]:
         rows = [row[0] for row in self.conn.execute("PRAGMA integrity_check")]

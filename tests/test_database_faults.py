@@ -278,3 +278,37 @@ def test_db_check_of_a_truncated_file_does_not_send_the_user_in_a_circle(capsys,
     assert code == 2
     assert "is damaged" in err and "restore it from a backup" in err
     assert "db check" not in err
+
+
+# -- a record the models refuse ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "damaged", "argv"),
+    [
+        ("trials", "trial 'alpha'", ["export", "--format", "json", "--out", "OUT"]),
+        ("cases", "case 'case-one'", ["export", "--format", "csv", "--out", "OUT"]),
+        ("trials", "trial 'alpha'", ["export", "alpha", "--out", "OUT"]),
+    ],
+    ids=["json", "csv", "dossier"],
+)
+def test_a_stored_record_the_models_refuse_is_named_not_a_traceback(
+    capsys, mini_db, table, damaged, argv
+):
+    # A file edited outside sclerotui (or damaged inside a record, where SQLite sees nothing
+    # wrong): one line naming the record and the way to list the problems, exit 2, nothing
+    # written and the database unchanged (pydantic's traceback before).
+    with sqlite3.connect(mini_db) as connection:
+        record_id = damaged.split("'")[1]
+        connection.execute(f"UPDATE {table} SET data = '{{}}' WHERE id = ?", [record_id])
+    connection.close()
+    before = digest(mini_db)
+    out_path = mini_db.parent / "out"
+    argv = [str(out_path) if a == "OUT" else a for a in argv]
+    code, out, err = run_cli(capsys, "--db", str(mini_db), *argv)
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"{mini_db}: {damaged}: id: Field required (and " in err
+    assert f"'sclerotui db check {mini_db}' lists the problems" in err
+    assert not out_path.exists()
+    assert digest(mini_db) == before

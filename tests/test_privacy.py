@@ -170,7 +170,7 @@ def is_database(path: Path, database: Path) -> bool:
 KEYS = [
     # The search box has the focus: its placeholder is drawn with the cursor on its "/".
     Key(b"/", re.compile(rb"m search: words")),
-    Key(b"alpha", b"for alpha"),  # the results' title: "Search: 1 result for alpha"
+    Key(b"alpha", b"for alpha"),  # the results' title: "1 result for alpha"
     Key(b"\r", b"Zoom"),  # the results have the focus: the footer lists their keys
     Key(b"p", b"Pathways"),
     Key(b"\x1b", b"Outcome timeline"),  # back on the explorer

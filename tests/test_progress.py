@@ -207,3 +207,21 @@ def test_ctrl_c_during_an_export_leaves_no_half_file(tmp_path, monkeypatch, caps
     assert len(written) == 20
     assert [p.name for p in target.parent.iterdir()] == (["all.json"] if existing else [])
     assert not existing or target.read_text() == "the previous export\n"
+
+
+def test_a_bar_begun_inside_another_is_a_line_of_the_same_display(monkeypatch):
+    """The ranking lists' bar starts while the import's is on screen: one display with two
+    lines, each with its own unit (two displays at once drew over each other)."""
+    from sclerotui import progress as progress_module
+
+    monkeypatch.setattr(progress_module, "shown", lambda: True)
+    with progress_module.progress("importing 1 file", 10, "MB") as outer:
+        display = progress_module._running
+        outer(10)
+        with progress_module.progress("ranking lists", 5, "terms") as inner:
+            assert progress_module._running is display
+            inner(5)
+            lines = [(t.description, t.fields["unit"], t.completed) for t in display.tasks]
+            assert lines == [("importing 1 file", "MB", 10), ("ranking lists", "terms", 5)]
+        assert [t.description for t in display.tasks] == ["importing 1 file"]
+    assert progress_module._running is None

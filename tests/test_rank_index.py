@@ -3,7 +3,9 @@ bm25 over every match, on random corpora with lists cut short, so that the bound
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import sqlite3
 
 import pytest
@@ -316,3 +318,63 @@ def test_a_list_damaged_by_hand_is_set_aside(tmp_path, monkeypatch):
         hits = search.hits("lung", limit=3)
         assert search.last_proof is None and not search.rank_ready()
         assert [h.id for h in hits] == [r for _, r, _ in exact(store, search, "lung", 3)]
+
+
+def test_ctrl_c_while_the_lists_are_rebuilt_keeps_the_import_and_db_reindex_mends_them(
+    tmp_path, monkeypatch, capsys
+):
+    """The import is saved before its lists are rebuilt: Ctrl-C then says so (exit 130), the
+    lists are left stale (searches rank every match, the same hits), and `db reindex` makes
+    them current again."""
+    from conftest import build_mini_db, load_mini, run_cli
+
+    from sclerotui import schema
+
+    monkeypatch.setattr(rank_index, "LISTED_FROM", 0)
+    monkeypatch.setattr(rank_index, "DEPTH", 2)
+    path = build_mini_db(tmp_path / "mini.db")
+    case = load_mini().cases[0].model_copy(update={"id": "case-new"})
+    (tmp_path / "new.json").write_text(json.dumps({"cases": [case.model_dump(mode="json")]}))
+    rebuild = schema.rebuild_rank_lists
+
+    def interrupted(conn, progress=None):
+        rebuild(conn, progress)  # the lists written, then Ctrl-C before they commit
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(schema, "rebuild_rank_lists", interrupted)
+    code, out, err = run_cli(capsys, "--db", path, "import", tmp_path / "new.json")
+    assert code == 130
+    assert err == (
+        f"sclerotui: interrupted after the write to {path} was saved, while its ranking lists "
+        "were rebuilt: searches stay exact but rank every match (slower on a large database) "
+        f"until the next import or 'sclerotui db reindex {path}'\n"
+    )
+    with Store(path, read_only=True) as store:
+        assert store.case("case-new") is not None
+        search = Search(store)
+        assert not search.rank_ready()
+        stale = [(h.id, h.rank) for h in search.hits("lung", limit=5)]
+    monkeypatch.setattr(schema, "rebuild_rank_lists", rebuild)
+    code, out, _ = run_cli(capsys, "db", "reindex", path)
+    assert code == 0
+    assert re.fullmatch(
+        rf"rebuilt the ranking lists of {re.escape(str(path))}: \d+ common words listed\n", out
+    )
+    with Store(path, read_only=True) as store:
+        search = Search(store)
+        assert search.rank_ready()
+        assert [(h.id, h.rank) for h in search.hits("lung", limit=5)] == stale
+        assert search.last_proof is not None  # the lists were read (stale ones are not)
+
+
+def test_db_reindex_of_a_read_only_file_says_so_and_writes_nothing(tmp_path, capsys):
+    from conftest import build_mini_db, run_cli, sha
+
+    path = build_mini_db(tmp_path / "mini.db")
+    before = sha(path)
+    code, _, err = run_cli(capsys, "--read-only", "db", "reindex", path)
+    assert (code, err) == (
+        2,
+        f"sclerotui: cannot reindex {path}: it is read-only (opened with --read-only)\n",
+    )
+    assert sha(path) == before

@@ -158,6 +158,14 @@ def test_the_cli_says_an_upgrade_is_starting(tmp_path, schema_8, capsys):
     assert err[1].startswith(f"sclerotui: upgraded {schema_8} from schema 8")
 
 
+def test_db_stats_says_the_upgrade_once(schema_8, capsys):
+    assert main(["--db", str(schema_8), "db", "stats"]) == 0
+    out, err = capsys.readouterr()
+    said = (out + err).splitlines()
+    assert sum(f"upgraded {schema_8} from schema 8" in line for line in said) == 1
+    assert out.startswith(f"database: {schema_8}\n")
+
+
 def test_ctrl_c_during_the_upgrade_leaves_the_database_as_it_was(schema_8, monkeypatch):
     with Store(schema_8, read_only=True) as old:
         records = old.all_records()

@@ -24,7 +24,7 @@ from sclerotui.facets import NO_CRITERIA, Criteria
 from sclerotui.query import SearchError
 from sclerotui.screens.workers import unless_cancelled
 from sclerotui.search import Hit, Search
-from sclerotui.store import Store
+from sclerotui.store import RecordDamaged, Store
 from sclerotui.text import one_line
 from sclerotui.widgets.detail import DetailView, RecordView
 from sclerotui.widgets.evidence_list import WINDOW, EvidenceList
@@ -460,7 +460,13 @@ class MainScreen(Screen):
 
             record = plain.record(self.store, kind, record_id)
         else:
-            record = self.store.record(kind, record_id)
+            try:
+                record = self.store.record(kind, record_id)
+            except RecordDamaged as error:  # one damaged record: say so, the rest still works
+                self.item = (kind, record_id)
+                self.detail_view.show(None, empty=one_line(str(error)))
+                self._show_timeline(None)
+                return
         if record is None:
             return
         self.item = (kind, record_id)
@@ -603,7 +609,7 @@ class MainScreen(Screen):
         if hits:
             more = "+" if len(hits) == SEARCH_LIMIT else ""
             noun = "result" if len(hits) == 1 else "results"
-            results.show_hits(hits, f"Search: {len(hits)}{more} {noun} for {text}")
+            results.show_hits(hits, f"{len(hits)}{more} {noun} for {text}")
         else:
             on = f" with filters {filters}" if filters else " (no filters on)"
             hint = "Try fewer words, a prefix, or x to clear filters."

@@ -139,11 +139,11 @@ async def test_search_counts_its_results_in_words_that_agree(mini_db):
         await settle(pilot)
         results = screen.query_one(SearchResults)
         assert len(results.hits) == 1
-        assert str(results.border_title) == "Search: 1 result for renal"
+        assert str(results.border_title) == "1 result for renal"
         screen.query_one("#search", Input).value = "cyclophosphamide"
         await settle(pilot)
         assert len(results.hits) > 1
-        assert str(results.border_title).startswith(f"Search: {len(results.hits)} results for")
+        assert str(results.border_title).startswith(f"{len(results.hits)} results for")
 
 
 async def test_search_no_hits_and_bad_query_show_messages(mini_db):
