@@ -318,7 +318,9 @@ def rebuild_rank_lists(conn: sqlite3.Connection) -> int:
 
 # Indexes of schemas 1-10 that no statement needs (docs/performance/size3.md has each one's
 # evidence); dropping one is quick, and its pages are reused by later writes.
-DROPPED_11 = (pathway_index.CASE_INDEX,)
+# idx_cases_subtype: no query filters cases by the column (the subtype filter reads facets);
+# only count(*) chose it, as the smallest index, and idx_cases_origin serves that as well.
+DROPPED_11 = (pathway_index.CASE_INDEX, "idx_cases_subtype")
 
 
 def _migrate_to_11(db: sqlite_utils.Database) -> None:

@@ -13,8 +13,11 @@ from sclerotui import pathway_index, schema
 from sclerotui.checks import check_database
 from sclerotui.store import Store
 
-# How schema 8-10 wrote the pathway index (sqlite_master's text in main's 1M benchmark file).
-SCHEMA_10_INDEXES = ("CREATE INDEX idx_pathway_steps_case ON pathway_steps (case_id)",)
+# How schema 10 wrote them (sqlite_master's text in main's 1M benchmark file).
+SCHEMA_10_INDEXES = (
+    "CREATE INDEX idx_pathway_steps_case ON pathway_steps (case_id)",
+    'CREATE INDEX "idx_cases_subtype"\n    ON "cases" ("subtype")',
+)
 
 
 def indexes(store: Store) -> set[str]:
@@ -23,7 +26,7 @@ def indexes(store: Store) -> set[str]:
 
 def test_the_dropped_indexes_are_named_and_schema_10_wrote_them():
     assert schema.SCHEMA_VERSION == 11
-    assert schema.DROPPED_11 == (pathway_index.CASE_INDEX,)
+    assert schema.DROPPED_11 == (pathway_index.CASE_INDEX, "idx_cases_subtype")
     assert all(name in sql for name, sql in zip(schema.DROPPED_11, SCHEMA_10_INDEXES, strict=True))
 
 
@@ -43,7 +46,7 @@ def test_a_schema_10_database_upgrades_by_dropping_them(tmp_path):
         store.write_dataset(
             dataset([long_failures(i, THERAPIES[i:]) for i in range(5)]), "import:x.json"
         )
-        records, rows = store.all_records(), stored_rows(store)
+        records, rows, counts = store.all_records(), stored_rows(store), store.counts()
     conn = sqlite3.connect(path)
     for sql in SCHEMA_10_INDEXES:
         conn.execute(sql)
@@ -55,6 +58,9 @@ def test_a_schema_10_database_upgrades_by_dropping_them(tmp_path):
         assert store.backup_path is not None and store.backup_path.exists()
         assert not indexes(store) & set(schema.DROPPED_11)
         assert store.all_records() == records and stored_rows(store) == rows
+        assert store.counts() == counts  # count(*) of cases reads idx_cases_origin now
+        plan = store.first("EXPLAIN QUERY PLAN SELECT count(*) FROM cases")[-1]
+        assert "COVERING INDEX idx_cases_origin" in plan, plan
         assert check_database(store) == []
         store.write_dataset(
             dataset([long_failures(i + 1, THERAPIES[:2]) for i in range(5)]),
