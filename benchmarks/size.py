@@ -1,11 +1,12 @@
-"""Database size and upgrade time (issue 27, schema 9).
+"""Database size and upgrade time (issue 27, schemas 9 and 11).
 
     uv run python benchmarks/size.py breakdown DB CASES
         bytes per case, table by table and index by index (SQLite's dbstat), read-only
-    uv run python benchmarks/size.py upgrade SCHEMA8_DB WORK_DIR
-        copies a schema-8 file into WORK_DIR, opens it writable with this code (the backup,
-        migration 9 and the VACUUM after it, as a user's first start does), prints wall and
-        CPU time and the size after; deletes the copy and its backup at the end
+    uv run python benchmarks/size.py upgrade OLDER_DB WORK_DIR
+        copies an older file into WORK_DIR, opens it writable with this code (the backup,
+        the migrations, and from a schema before 9 the VACUUM after them, as a user's first
+        start does), prints wall and CPU time and the size after; deletes the copy and its
+        backup at the end
 
 Never writes the database it is given (the copy is worked on).
 """
@@ -55,7 +56,7 @@ def upgrade(source: Path, work: Path) -> None:
         wall, used = time.perf_counter() - wall, cpu() - used
         print(
             f"open with upgrade from schema {store.upgraded_from}: {wall:.0f} s wall, "
-            f"{used:.0f} s CPU (the backup copy, migration 9, VACUUM); load {os.getloadavg()}"
+            f"{used:.0f} s CPU (the backup copy, the migrations); load {os.getloadavg()}"
         )
         backup = store.backup_path
         if backup is not None:

@@ -4,7 +4,8 @@
 row (path "") for every case that failed it, then one row per node the case's walk reaches.
 It is derived from `record_therapies` (and the case's facets), never edited by hand: the
 store writes a case's rows in the same transaction that writes the case, deletes them with
-it, and schema 8 fills it from the existing cases. Aggregating a therapy's tree is then one
+it (by their keys, computed from the case as stored: no index by case), and schema 8 fills
+it from the existing cases. Aggregating a therapy's tree is then one
 range scan, where the recursive walk over `record_therapies` took seconds at a million cases.
 
 Pure functions and SQL text: the store (and schema 8) run them; no connection, no Textual.
@@ -54,8 +55,11 @@ CREATE TABLE IF NOT EXISTS pathway_steps (
     illustrative INTEGER NOT NULL,
     PRIMARY KEY (start, path, response, subtype, case_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS idx_pathway_steps_case ON pathway_steps (case_id);
 """
+KEY = COLUMNS[:5]
+# Schema 8-10's index by case (a third of the table's size) served only the deletes of a
+# case's rows, which now go by key (schema 11 drops it).
+CASE_INDEX = "idx_pathway_steps_case"
 
 
 def mask(facet: str, values) -> int:
@@ -160,9 +164,19 @@ INSERT = (
 )
 
 
-def delete_sql(count: int) -> str:
-    """The statement deleting the rows of `count` cases (≤ 999), by case id."""
-    return f"DELETE FROM pathway_steps WHERE case_id IN ({','.join('?' * count)})"
+# One row by its key: a case's rows are the ones case_rows gives for it as stored.
+DELETE = f"DELETE FROM pathway_steps WHERE {' AND '.join(f'{c} = ?' for c in KEY)}"
+
+
+def stored_cases_sql(count: int) -> str:
+    """STORED_CASES for `count` cases (≤ 999) by id: what their rows are computed from,
+    read before the case, its links or its facets are deleted."""
+    return f"{STORED_CASES} WHERE c.id IN ({','.join('?' * count)})"
+
+
+def keys(rows: Iterable[tuple]) -> list[tuple]:
+    """The keys of some rows of the table (to delete them with DELETE)."""
+    return [row[: len(KEY)] for row in rows]
 
 
 # Every stored case with its therapy links and filtered facets, read in one pass.

@@ -14,12 +14,13 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
-SCHEMA_VERSION = 10  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
+SCHEMA_VERSION = 11  # 1: first release; 2: the imports log; 3: therapy_stats; 4: search_terms;
 # 5: events indexed by case and by trial apart; 6: origins say how a record came, the curated ids;
 # 7: the user's own notes and bookmarks, and the lens's saved profile (see sclerotui/notes.py);
 # 8: every case's pathway nodes, written with the case (pathway_steps, see pathway_index.py);
 # 9: events are their columns, without a JSON copy; facets WITHOUT ROWID (a third the size);
-# 10: each common term's best records by bm25, derived (rank_terms, rank_index.py)
+# 10: each common term's best records by bm25, derived (rank_terms, rank_index.py);
+# 11: indexes no query needs dropped (pathway rows are deleted by key; see _migrate_to_11)
 RANK_LISTS = 10  # the ranking lists' migration
 BUNDLED = "bundled"  # the origin of the curated records, written only by a bundled build
 TOKENIZER = "unicode61 remove_diacritics 2"  # the search index's, and its term list's
@@ -341,6 +342,21 @@ def _rank_groups(conn: sqlite3.Connection, cut: set[str]) -> set[tuple[str, ...]
     return rank_index.grouped(terms, cut, rank_index.MAX_EXPANSION)
 
 
+# Indexes of schemas 1-10 that no statement needs (docs/performance/size3.md has each one's
+# evidence); dropping one is quick, and its pages are reused by later writes.
+# idx_cases_subtype: no query filters cases by the column (the subtype filter reads facets);
+# only count(*) chose it, as the smallest index, and idx_cases_origin serves that as well.
+DROPPED_11 = (pathway_index.CASE_INDEX, "idx_cases_subtype")
+
+
+def _migrate_to_11(db: sqlite_utils.Database) -> None:
+    """Schema 11: indexes no statement needs, dropped (3.6% of a synthetic file). The pathway
+    rows of a case are deleted by their keys, computed from the case as stored (see
+    Store._delete_pathway_rows), not looked up by case id."""
+    for name in DROPPED_11:
+        db.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+
 MIGRATIONS = {
     2: _migrate_to_2,
     3: _migrate_to_3,
@@ -351,6 +367,7 @@ MIGRATIONS = {
     8: _migrate_to_8,
     9: _migrate_to_9,
     RANK_LISTS: _add_rank_lists,
+    11: _migrate_to_11,
 }
 
 

@@ -637,20 +637,28 @@ class Store:
         only = " AND id IN (SELECT id FROM curated WHERE kind = 'event')" if curated_events else ""
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
+            if kind == "case":
+                # First: the rows are computed from the case as stored (links, facets).
+                self._delete_pathway_rows(chunk)
             if kind in ("case", "trial"):
                 self.conn.execute(f"DELETE FROM events WHERE {kind}_id IN ({marks}){only}", chunk)
             for link in ("facets", "record_therapies", "record_sources"):
                 self.conn.execute(
                     f"DELETE FROM {link} WHERE kind = ? AND record_id IN ({marks})", [kind, *chunk]
                 )
-            if kind == "case":
-                self.conn.execute(pathway_index.delete_sql(len(chunk)), chunk)
             self.conn.execute(
                 f"DELETE FROM search_index WHERE kind = ? AND record_id IN ({marks})",
                 [kind, *chunk],
             )
             self._search_written = True
             self.conn.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
+
+    def _delete_pathway_rows(self, case_ids: list[str]) -> None:
+        """Delete the pathway rows of some stored cases (≤ 999) by their keys: the rows the
+        store wrote for each, computed again by the same function from what is stored."""
+        stored = self.conn.execute(pathway_index.stored_cases_sql(len(case_ids)), case_ids)
+        for rows in pathway_index.stored_rows(stored):
+            self.conn.executemany(pathway_index.DELETE, pathway_index.keys(rows))
 
     def _insert(
         self,

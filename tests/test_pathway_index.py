@@ -271,3 +271,47 @@ def test_a_stored_bit_keeps_its_value(facet):
         assert pathway_index.mask(facet, [value]) == 1 << bit
     # One signed 64-bit integer column holds them (SQLite's INTEGER).
     assert len(bits) <= 63
+
+
+def long_failures(index: int, therapies: list[str]) -> dict:
+    """A case that fails each of `therapies` in turn (every one a start, the first with a
+    path past MAX_DEPTH), its organs and subtype varying with `index`."""
+    return {
+        "subtype": ["diffuse", "limited", "sine"][index % 3],
+        "organs": [["lung"], ["skin", "renal"], []][index % 3],
+        "autoantibodies": [],
+        "evidence_type": "case-report",
+        "illustrative": bool(index % 2),
+        "therapies": [([t], "resistant") for t in therapies],
+    }
+
+
+def test_a_cases_pathway_rows_go_by_key_with_it(mini_path, tmp_path):
+    """Schema 11 keeps no index by case: a case's rows are deleted by the keys the store
+    computes from the case as stored. Over 500 cases (two chunks of the delete) replaced by
+    cases of other therapies, subtypes and organs, then deleted by a refresh of their origin:
+    no row of an old version is left, and the other cases' rows stay."""
+    path = build_mini_db(tmp_path / "mini.db")
+    many = 520
+    with Store(path) as store:
+        assert (
+            store.read(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pathway_steps'"
+            )
+            == []
+        )
+        plan = store.read(f"EXPLAIN QUERY PLAN {pathway_index.DELETE}", [""] * 5)
+        assert "USING PRIMARY KEY" in plan[0][-1], plan
+        others = stored_rows(store)
+        assert others  # the mini dataset's cases have pathways
+        first = [long_failures(i, THERAPIES[i % 2 :] + THERAPIES[: i % 2]) for i in range(many)]
+        store.write_dataset(dataset(first), "import:many.json")
+        written = stored_rows(store)
+        assert len(written) - len(others) > many * 6
+        second = [long_failures(i + 1, THERAPIES[::-1][: 1 + i % 3]) for i in range(many)]
+        store.write_dataset(dataset(second), "import:many.json", replace=True)
+        assert stored_rows(store) == rebuilt_rows(store)
+        assert len(stored_rows(store)) < len(written)
+        with store.transaction():
+            store._delete_origin("import:many.json", Dataset())
+        assert stored_rows(store) == others

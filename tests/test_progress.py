@@ -96,6 +96,10 @@ def test_ctrl_c_during_an_import_with_progress_rolls_back(tmp_path):
         stderr=slave,
         env=clean_env(tmp_path),
         start_new_session=True,
+        # A shell without job control starts a background command with Ctrl-C ignored, and
+        # Python keeps an ignored SIGINT ignored: the pytest run started with `&` would hand
+        # that on, and the import would rightly run to its end.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     os.close(slave)
     output, ceiling = b"", time.monotonic() + 300  # a ceiling for a stuck run
