@@ -292,10 +292,10 @@ def rebuild_rank_lists(
     conn: sqlite3.Connection, progress: Callable[[int, int], None] | None = None
 ) -> int:
     """Rebuild the ranking lists from the search index as it is committed; returns how many
-    terms are listed; `progress(done, total)` after each term. The caller holds the
-    transaction, begun after the index's last write: FTS5 records a write's segments at its
-    commit, so lists built in the writing transaction would carry the state before it and
-    be ignored as stale."""
+    terms are listed; `progress(done, total)` after each term's list and each group's. The
+    caller holds the transaction, begun after the index's last write: FTS5 records a write's
+    segments at its commit, so lists built in the writing transaction would carry the state
+    before it and be ignored as stale."""
     conn.execute("DELETE FROM rank_terms")
     conn.execute("DELETE FROM rank_state")
     conn.execute("CREATE VIRTUAL TABLE temp.rank_vocab USING fts5vocab(main, search_index, row)")
@@ -305,22 +305,41 @@ def rebuild_rank_lists(
         ).fetchall()
     finally:
         conn.execute("DROP TABLE temp.rank_vocab")
-    for done, (term, docs) in enumerate(common, 1):
-        rows = conn.execute(
-            rank_index.TERM_RANKED, [rank_index.quoted(term), rank_index.DEPTH + 1]
-        ).fetchall()
+    # A term's list is cut where more records hold it than are listed. (A group's list is
+    # right for its terms whatever their lists are: searches use it where they are all cut.)
+    cut = {term for term, docs in common if docs > rank_index.DEPTH}
+    groups = sorted(_rank_groups(conn, cut))
+    lists = [(term, docs, rank_index.quoted(term)) for term, docs in common]
+    # (docs: a group's idf is never asked for; its terms' are.)
+    lists += [(rank_index.group_key(g), 0, rank_index.group_match(g)) for g in groups]
+    for done, (key, docs, match) in enumerate(lists, 1):
+        rows = conn.execute(rank_index.TERM_RANKED, [match, rank_index.DEPTH + 1]).fetchall()
         listed = [(rowid, -score) for rowid, score in rows[: rank_index.DEPTH]]
-        cut = rows[rank_index.DEPTH] if len(rows) > rank_index.DEPTH else None
-        bound = (-cut[1], cut[0]) if cut else (None, None)
-        conn.execute(rank_index.INSERT, [term, docs, *bound, *rank_index.pack(listed)])
+        cut_at = rows[rank_index.DEPTH] if len(rows) > rank_index.DEPTH else None
+        bound = (-cut_at[1], cut_at[0]) if cut_at else (None, None)
+        conn.execute(rank_index.INSERT, [key, docs, *bound, *rank_index.pack(listed)])
         if progress is not None:
-            progress(done, len(common))
+            progress(done, len(lists))
     state = dict(conn.execute(rank_index.INDEX_STATE).fetchall())
     conn.execute(
         "INSERT INTO rank_state VALUES (?, ?, ?, ?)",
         [state.get(10), state.get(1), rank_index.DEPTH, rank_index.LISTED_FROM],
     )
     return len(common)
+
+
+def _rank_groups(conn: sqlite3.Connection, cut: set[str]) -> set[tuple[str, ...]]:
+    """The sets of cut terms that typed words expand to, from the terms a search expands a
+    word to (a database without that list expands none: see Search._expand_word)."""
+    if (
+        len(cut) < 2
+        or not conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_terms'"
+        ).fetchone()
+    ):
+        return set()
+    terms = [row[0] for row in conn.execute("SELECT term FROM search_terms ORDER BY term")]
+    return rank_index.grouped(terms, cut, rank_index.MAX_EXPANSION)
 
 
 # Indexes of schemas 1-10 that no statement needs (docs/performance/size3.md has each one's

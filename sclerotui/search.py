@@ -27,10 +27,11 @@ from sclerotui.query import (
     fts_expression,
     parse,
 )
+from sclerotui.rank_index import MAX_EXPANSION
 from sclerotui.store import Store
 
 if TYPE_CHECKING:
-    from sclerotui.rank_index import Proof, TermList, Totals
+    from sclerotui.rank_index import GroupList, Proof, TermList, Totals
 
 SEARCH_RANKED = 2000  # records found by filters alone, or by filters and excluded words
 # The first hits proven exact (the rest of a page are the best the proof scored, in exact
@@ -38,7 +39,6 @@ SEARCH_RANKED = 2000  # records found by filters alone, or by filters and exclud
 # thousands of records resolved, often past the budget (docs/performance/ranking.md).
 PROVEN = 10
 OPENING = 120  # characters of a record's body shown for a hit found by filters alone
-MAX_EXPANSION = 64  # a typed word that begins more terms is left to FTS5's prefix query
 CACHE_MB = 16  # the explorer's search connection's page cache (see Search.open)
 RECORD_TITLES = {
     "therapy": ("therapies", "name"),
@@ -76,6 +76,7 @@ class Search:
         # What ranked searches read, and the database's state it was read in (see
         # _keep_while_unchanged): the terms' ranking lists, whether the stored ones are current.
         self._lists: dict[str, TermList] = {}
+        self._groups: dict[str, GroupList | None] = {}  # by group_key (see _group_list)
         self._resolved: dict[str, dict[int, float]] = {}  # by term, rowid (see _resolve_scores)
         self._rank_ready: bool | None = None
         self._totals: Totals | None = None
@@ -226,18 +227,48 @@ class Search:
                 matching = partial(self._matching, query, criteria, *checked)
             try:
                 groups = [[self._term_list(term) for term in terms or ()] for terms in words]
+                caps = [self._group_list(group) for group in groups]
             except (ValueError, TypeError):  # a list damaged by hand: rank every match
                 self._rank_ready = False
             else:
                 proof = prove(
-                    groups, min(limit, PROVEN), self._resolve_scores, matching, wanted=limit
+                    groups,
+                    min(limit, PROVEN),
+                    self._resolve_scores,
+                    matching,
+                    wanted=limit,
+                    caps=caps,
                 )
                 self.last_proof = proof
                 if proof.ranked is not None:
                     wanted = [Term(terms=frozenset(terms or ())) for terms in words]
-                    return self._proven_rows(proof.ranked, wanted)
+                    ranked = proof.ranked
+                    if len(ranked) < limit:
+                        ranked = self._filled(
+                            proof, checked or ("search_index MATCH ?", [match]), limit
+                        )
+                    return self._proven_rows(ranked, wanted)
         where_sql, args = checked or ("search_index MATCH ?", [match])
         return self._ranked_by_fts(match, where_sql, args, limit)
+
+    def _filled(self, proof: Proof, checked: tuple[str, list], limit: int) -> list:
+        """The proven records, then up to `limit` in all of the others that match, by
+        score: those the proof scored, and others FTS5 finds first (a page is full while
+        records match, though only the proven ones are sure to be the best)."""
+        from sclerotui.ranking import BODY_WEIGHT, TITLE_WEIGHT
+
+        assert proof.ranked is not None
+        where_sql, args = checked
+        ranked = proof.ranked
+        marks = ",".join("?" * len(ranked))
+        more = self.store.read(
+            f"""SELECT search_index.rowid, -bm25(search_index, {TITLE_WEIGHT}, {BODY_WEIGHT})
+                FROM search_index WHERE {where_sql} AND search_index.rowid NOT IN ({marks})
+                LIMIT ?""",
+            [*args, *(rowid for rowid, _ in ranked), limit - len(ranked)],
+        )
+        rest = sorted([*ranked[proof.proven :], *more], key=lambda row: (-row[1], row[0]))
+        return [*ranked[: proof.proven], *rest][:limit]
 
     def rank_ready(self) -> bool:
         """Whether the ranking lists are there and were built from the index as it is now
@@ -285,6 +316,25 @@ class Search:
         self._lists[term] = found
         return found
 
+    def _group_list(self, group: list[TermList]) -> GroupList | None:
+        """The stored list of a typed word's cut terms together (see rank_index.GroupList),
+        or None: fewer than two are cut, or the lists were built before groups were."""
+        from sclerotui.rank_index import GroupList, group_key, unpack
+
+        cut = frozenset(term.term for term in group if term.bound is not None)
+        if len(cut) < 2:
+            return None
+        key = group_key(cut)
+        if key not in self._groups:
+            row = self.store.first(
+                "SELECT bound, listed, scores FROM rank_terms WHERE term = ?", [key]
+            )
+            found = None if row is None else GroupList(cut, unpack(row[1], row[2]), row[0])
+            if len(self._groups) > 500:  # a long session's words: start again
+                self._groups.clear()
+            self._groups[key] = found
+        return self._groups[key]
+
     def _resolve_scores(self, rowids: list[int], terms: list[TermList]) -> dict:
         """The exact bm25 parts of these records for these terms: kept from an earlier key
         (typing on within a word resolves the same records for the same common term), or
@@ -293,13 +343,18 @@ class Search:
         if sum(len(parts) for parts in kept.values()) > 200_000:  # a long session: start again
             kept.clear()
         scored: dict[int, dict[str, float]] = {}
+        missing = {
+            term.term: [rowid for rowid in rowids if rowid not in kept.setdefault(term.term, {})]
+            for term in terms
+        }
+        asked = sorted({rowid for found in missing.values() for rowid in found})
+        if asked:  # (each record's text read once for every term it lacks)
+            fresh = self._resolved_now(asked, [term for term in terms if missing[term.term]])
+            for name, found in missing.items():
+                for rowid in found:
+                    kept[name][rowid] = fresh.get(rowid, {}).get(name, 0.0)
         for term in terms:
-            known = kept.setdefault(term.term, {})
-            missing = [rowid for rowid in rowids if rowid not in known]
-            if missing:
-                fresh = self._resolved_now(missing, [term])
-                for rowid in missing:
-                    known[rowid] = fresh.get(rowid, {}).get(term.term, 0.0)
+            known = kept[term.term]
             for rowid in rowids:
                 if known[rowid]:
                     scored.setdefault(rowid, {})[term.term] = known[rowid]
@@ -430,6 +485,7 @@ class Search:
         """Forgets the term lists read and whether the ranking lists are current (the
         benchmark times a search without them, as after a search for other words)."""
         self._lists = {}
+        self._groups = {}
         self._resolved = {}
         self._rank_ready = None
 
