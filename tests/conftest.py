@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from sclerotui import rank_index
 from sclerotui.dataset import parse_dataset, read_json
 from sclerotui.models import Dataset
 from sclerotui.store import Store
@@ -47,6 +48,7 @@ def load_mini() -> Dataset:
     return parse_dataset(read_json(MINI_JSON), str(MINI_JSON))
 
 
+RANK_SIZES = {name: getattr(rank_index, name) for name in ("DEPTH", "LISTED_FROM", "MAX_EXPANSION")}
 _template_dir: Path | None = None  # set for the session by `fixture_templates`
 _templates: dict[str, Path] = {}
 
@@ -63,7 +65,12 @@ def copy_of(name: str, build: Callable[[Path], object], path: Path) -> Path:
     template = _templates.get(name)
     if template is None:
         template = _template_dir / f"{name}.db"
-        build(template)
+        # Built with the ranking lists' real sizes, whatever the test asking first patched:
+        # lists of another depth count as stale in every later copy.
+        with pytest.MonkeyPatch.context() as patch:
+            for constant, value in RANK_SIZES.items():
+                patch.setattr(rank_index, constant, value)
+            build(template)
         _templates[name] = template
     shutil.copy(template, path)  # content and mode bits: a fresh file, like a build's
     return path
