@@ -523,7 +523,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from sclerotui.progress import progress
 
     with progress("writing synthetic cases", args.cases, "cases") as advance:
-        totals = synthesize(args.out, args.cases, args.seed, advance)
+        totals = synthesize(args.out, args.cases, args.seed, advance, bars=progress)
     show(
         f"wrote SYNTHETIC database {args.out}: {totals['cases']:,} cases, "
         f"{totals['events']:,} events (seed {args.seed}; not real patients)"

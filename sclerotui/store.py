@@ -12,7 +12,13 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
+from contextlib import (
+    AbstractContextManager,
+    ExitStack,
+    contextmanager,
+    nullcontext,
+    suppress,
+)
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -430,12 +436,18 @@ class Store:
                 self.conn.execute("COMMIT")
 
     @contextmanager
-    def bulk_load(self, tables: Iterable[str], cache_mb: int = 256) -> Iterator[None]:
+    def bulk_load(
+        self,
+        tables: Iterable[str],
+        cache_mb: int = 256,
+        progress: Callable[[int], AbstractContextManager[Callable[[float], None]]] | None = None,
+    ) -> Iterator[None]:
         """Settings for filling a new file nobody else sees until it is renamed into place
         (`db synth`): no rollback journal, no syncs, no foreign key look-ups per row (what
         is written refers to what was written first), and the tables' indexes built once
         after the rows rather than kept in step with every row. A failure leaves the file
-        to be deleted, not used. The indexes, foreign keys and WAL mode are back at the end."""
+        to be deleted, not used. The indexes, foreign keys and WAL mode are back at the end;
+        `progress(total)`, if given, is a bar for building the indexes (minutes at 1M)."""
         self._require_writable("write")
         marks = ",".join("?" * len(tables := list(tables)))
         indexes = self.conn.execute(
@@ -450,9 +462,11 @@ class Store:
             for name, _ in indexes:
                 self.conn.execute(f'DROP INDEX "{name}"')
         yield
-        with self.transaction():
+        bar = progress(len(indexes)) if progress else nullcontext(lambda amount: None)
+        with self.transaction(), bar as advance:
             for _, sql in indexes:
                 self.conn.execute(sql)
+                advance(1)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA journal_mode = WAL")
 

@@ -15,6 +15,8 @@ import random
 import tempfile
 from bisect import bisect
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from functools import partial
 from pathlib import Path
 
 from sclerotui import pathway_index
@@ -56,10 +58,15 @@ BATCH = 5000
 
 
 def synthesize(
-    path: Path, cases: int, seed: int = 1, advance: Callable[[int], None] | None = None
+    path: Path,
+    cases: int,
+    seed: int = 1,
+    advance: Callable[[int], None] | None = None,
+    bars: Callable[..., AbstractContextManager[Callable[[float], None]]] | None = None,
 ) -> dict[str, int]:
     """Write a new synthetic database of `cases` cases at path; returns counts. `advance`
-    hears of each batch of cases written.
+    hears of each batch of cases written; `bars(description, total, unit)`, if given, is a
+    bar for each step after the cases (the indexes, then the ranking lists).
 
     The database is written to a hidden file beside path and renamed into place when whole:
     until then nobody reads it, so it is filled as a bulk load (Store.bulk_load). If the
@@ -70,7 +77,7 @@ def synthesize(
     try:
         work = _work_file(path)
         try:
-            totals = _fill(work, bundled, cases, seed, advance)
+            totals = _fill(work, bundled, cases, seed, advance, bars)
             _sync(work)
             os.replace(work, path)
         finally:
@@ -124,8 +131,11 @@ def _fill(
     cases: int,
     seed: int,
     advance: Callable[[int], None] | None,
+    bars: Callable[..., AbstractContextManager[Callable[[float], None]]] | None = None,
 ) -> dict[str, int]:
     store = Store(path, create=True)
+    indexing = partial(bars, "building indexes", unit="indexes") if bars else None
+    store.rank_progress = partial(bars, "ranking lists", unit="terms") if bars else None
     try:
         base = Dataset(sources=[*bundled.sources, SOURCE], therapies=bundled.therapies)
         store.write_dataset(base, "bundled")
@@ -133,7 +143,7 @@ def _fill(
         rng = random.Random(seed)
         totals = {"cases": 0, "events": 0}
         pool = [t for t in THERAPIES if t in therapy_class]
-        with store.bulk_load(_BULK_TABLES):
+        with store.bulk_load(_BULK_TABLES, progress=indexing):
             for batch in _batches(rng, cases, pool):
                 _write_batch(store, batch, therapy_class)
                 totals["cases"] += len(batch)

@@ -229,3 +229,28 @@ def test_a_bar_begun_inside_another_is_a_line_of_the_same_display(monkeypatch):
             assert lines == [("importing 1 file", "MB", 10), ("ranking lists", "terms", 5)]
         assert [t.description for t in display.tasks] == ["importing 1 file"]
     assert progress_module._running is None
+
+
+def test_db_synth_shows_the_steps_after_the_cases(tmp_path):
+    """After its cases, `db synth` builds the indexes and the ranking lists (minutes at a
+    million cases): each step has a bar that reaches its end, not a full bar standing still."""
+    from contextlib import contextmanager
+
+    from sclerotui.synth import synthesize
+
+    seen: dict[str, list] = {}
+
+    @contextmanager
+    def bars(description, total, unit):
+        done = seen.setdefault(description, [total, unit, 0])
+
+        def advance(amount):
+            done[2] += amount
+
+        yield advance
+
+    synthesize(tmp_path / "s.db", 600, seed=3, bars=bars)
+    assert set(seen) == {"building indexes", "ranking lists"}
+    for description, (total, _unit, done) in seen.items():
+        assert total > 0 and done == total, description
+    assert seen["building indexes"][1] == "indexes" and seen["ranking lists"][1] == "terms"
