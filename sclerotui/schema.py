@@ -3,13 +3,16 @@ bring a database up to SCHEMA_VERSION. The store applies them inside its transac
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
+import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sclerotui import pathway_index, rank_index
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     import sqlite_utils
 
@@ -312,8 +315,8 @@ def rebuild_rank_lists(
     lists = [(term, docs, rank_index.quoted(term)) for term, docs in common]
     # (docs: a group's idf is never asked for; its terms' are.)
     lists += [(rank_index.group_key(g), 0, rank_index.group_match(g)) for g in groups]
-    for done, (key, docs, match) in enumerate(lists, 1):
-        rows = conn.execute(rank_index.TERM_RANKED, [match, rank_index.DEPTH + 1]).fetchall()
+    ranked = _ranked_rows(conn, [match for _, _, match in lists])
+    for done, ((key, docs, _), rows) in enumerate(zip(lists, ranked, strict=True), 1):
         listed = [(rowid, -score) for rowid, score in rows[: rank_index.DEPTH]]
         cut_at = rows[rank_index.DEPTH] if len(rows) > rank_index.DEPTH else None
         bound = (-cut_at[1], cut_at[0]) if cut_at else (None, None)
@@ -326,6 +329,71 @@ def rebuild_rank_lists(
         [state.get(10), state.get(1), rank_index.DEPTH, rank_index.LISTED_FROM],
     )
     return len(common)
+
+
+def _ranked_rows(conn: sqlite3.Connection, matches: list[str]) -> Iterator[list[tuple]]:
+    """Each match's first DEPTH + 1 records by bm25, in order. FTS5's scans are most of a
+    rebuild: where a second connection can read the same committed index (a WAL file, whose
+    writer is this transaction), a thread scans on it too (SQLite lets go of the GIL while it
+    runs), and this connection's transaction writes what both found."""
+    second = _second_reader(conn)
+    if second is None:
+        for match in matches:
+            yield conn.execute(rank_index.TERM_RANKED, [match, rank_index.DEPTH + 1]).fetchall()
+        return
+    found: dict[int, list[tuple] | BaseException] = {}
+    taken = itertools.count()  # the next match to scan, for whichever connection is free
+    ready, stop = threading.Condition(), threading.Event()
+
+    def scan(connection: sqlite3.Connection) -> bool:
+        index = len(matches) if stop.is_set() else next(taken)
+        if index >= len(matches):
+            return False
+        try:
+            rows = connection.execute(
+                rank_index.TERM_RANKED, [matches[index], rank_index.DEPTH + 1]
+            ).fetchall()
+        except BaseException as error:  # noqa: BLE001 (handed to the caller's thread)
+            rows = error
+        with ready:
+            found[index] = rows
+            ready.notify()
+        return True
+
+    def scan_on_second() -> None:
+        while scan(second):
+            pass
+
+    thread = threading.Thread(target=scan_on_second)
+    thread.start()
+    try:
+        for index in range(len(matches)):
+            while index not in found and scan(conn):
+                pass
+            with ready:
+                ready.wait_for(lambda index=index: index in found)
+                rows = found.pop(index)
+            if isinstance(rows, BaseException):
+                raise rows
+            yield rows
+    finally:
+        stop.set()
+        second.interrupt()
+        thread.join()
+        second.close()
+
+
+def _second_reader(conn: sqlite3.Connection) -> sqlite3.Connection | None:
+    """A read-only connection to the same file, if it is in WAL mode (a reader beside this
+    transaction's writes); None otherwise (an in-memory or rollback-journal database)."""
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+    if mode != "wal" or not path:
+        return None
+    try:
+        return sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    except sqlite3.Error:
+        return None
 
 
 def _rank_groups(conn: sqlite3.Connection, cut: set[str]) -> set[tuple[str, ...]]:

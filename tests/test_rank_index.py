@@ -378,3 +378,28 @@ def test_db_reindex_of_a_read_only_file_says_so_and_writes_nothing(tmp_path, cap
         f"sclerotui: cannot reindex {path}: it is read-only (opened with --read-only)\n",
     )
     assert sha(path) == before
+
+
+def test_lists_scanned_on_two_connections_are_those_of_one(tmp_path, monkeypatch):
+    """The rebuild scans on a second connection beside its own (a WAL file): the lists it
+    writes are byte for byte those of one connection scanning every term in turn."""
+    from sclerotui import schema
+
+    monkeypatch.setattr(rank_index, "LISTED_FROM", 5)
+    monkeypatch.setattr(rank_index, "DEPTH", 7)
+    words = [f"w{n}" for n in range(40)]
+    rng = random.Random(5)
+    records = [(rng.choice(words), " ".join(rng.choices(words, k=12)), "case") for _ in range(300)]
+    rows = "SELECT term, docs, bound, bound_doc, listed, scores FROM rank_terms ORDER BY term"
+    with corpus(tmp_path / "c.db", records) as store:
+        seconds = []
+        second_reader = schema._second_reader
+        monkeypatch.setattr(
+            schema, "_second_reader", lambda conn: seconds.append(1) or second_reader(conn)
+        )
+        store.rebuild_rank_lists()
+        assert seconds and store.read("PRAGMA journal_mode") == [("wal",)]
+        both = store.read(rows)
+        monkeypatch.setattr(schema, "_second_reader", lambda conn: None)
+        store.rebuild_rank_lists()
+        assert len(both) > 40 and store.read(rows) == both
