@@ -390,10 +390,14 @@ def _second_reader(conn: sqlite3.Connection) -> sqlite3.Connection | None:
     path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
     if mode != "wal" or not path:
         return None
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
     try:
-        return sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        uri = f"{Path(path).as_uri()}?mode=ro"
+        second = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        second.execute(f"PRAGMA cache_size = {int(cache)}")  # as much of the index as ours
     except sqlite3.Error:
         return None
+    return second
 
 
 def _rank_groups(conn: sqlite3.Connection, cut: set[str]) -> set[tuple[str, ...]]:
