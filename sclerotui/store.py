@@ -96,8 +96,9 @@ class Store:
         self.upgraded_from: int | None = None
         # A bar for the ranking lists' rebuild after a write (the command line sets it):
         # rank_progress(total) is a context that yields advance(amount).
-        self.rank_progress: Callable[[int], AbstractContextManager[Callable[[float], None]]]
-        self.rank_progress = None
+        self.rank_progress: (
+            Callable[[int], AbstractContextManager[Callable[[float], None]]] | None
+        ) = None
         self.backup_path: Path | None = None
         self.read_only = read_only
         self._check_path(create)
