@@ -489,11 +489,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    path = args.path or args.db
-    if path is None:
-        from sclerotui.bundle import default_db_path
-
-        path = default_db_path()
+    path = database_named(args)
     with Store(path, read_only=args.read_only, on_upgrade=_upgrading(path)) as store:
         if store.read_only:
             why = store.read_only_reason or "opened with --read-only"
